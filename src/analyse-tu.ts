@@ -1,0 +1,109 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { type DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
+import type { ExportTable, PatchSet, SymbolTable } from "./model/input.js";
+import type { LivepatchPlan } from "./model/plan.js";
+import type { SourceFile } from "./model/syntax.js";
+import type { TuContext } from "./model/tu.js";
+import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
+import { run } from "./kbuild/run.js";
+import { isIncludableHeader, readTuIpaClones } from "./input/tu-files.js";
+import { parsePreprocessed } from "./parse/preprocessed-tu.js";
+import { parseSourceFile } from "./parse/source-file.js";
+import { touchedFunctions } from "./resolve/touched.js";
+import { ipaTargets } from "./closure/ipa-targets.js";
+import { computeClosure } from "./closure/closure.js";
+import { locateTuSymbol } from "./decide/locate.js";
+import { decideSymbols } from "./decide/decide.js";
+import { assemble } from "./decide/assemble.js";
+
+export interface AnalyseOptions {
+  patch: PatchSet;
+  patched: Map<string, string>;
+  src: string;
+  build: string;
+  work: string;
+  symbols: SymbolTable;
+  exports: ExportTable;
+  ipaDir: string;
+  mode: "kallsyms" | "klp-reloc";
+  name: string;
+  sink: DiagnosticSink;
+}
+
+/** The per-TU half of the pipeline: preprocess → parse → touched → IPA targets → closure → decide → assemble. */
+export function analyseTu(o: AnalyseOptions): LivepatchPlan {
+  const { sink } = o;
+  const cFiles = o.patch.files.filter((f) => f.path.endsWith(".c"));
+  for (const f of o.patch.files.filter((x) => !x.path.endsWith(".c"))) {
+    sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${f.path}, which is not a .c file; changed headers are not supported yet`, location: f.hunks[0]!.location, hint: "patch the .c files that use the header's changed code" });
+  }
+  if (cFiles.length !== 1) {
+    if (cFiles.length > 1) sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${cFiles.length} .c files; one TU per livepatch is supported so far`, location: { file: o.patch.file, line: 0, column: 0 }, hint: "split the fix into one patch per .c file" });
+    throw new StageFailed("analyse");
+  }
+  const fp = cFiles[0]!;
+  const cmd = readCompileCommand(o.build, fp.path, sink);
+  if (!cmd) throw new StageFailed("kbuild");
+  const patchedPath = join(o.work, "tree", fp.path);
+  const pp = run(preprocessArgv(cmd, join(o.src, fp.path), patchedPath), cmd.cwd);
+  if (pp.status !== 0) {
+    const first = pp.stderr.split("\n").find((l) => /error/.test(l)) ?? pp.stderr.trim().split("\n")[0] ?? "";
+    sink.report({ code: "KLP-E006", severity: "error", message: `preprocessing the patched ${fp.path} failed: ${first.replace(patchedPath, fp.path)}`, location: { file: fp.path, line: 0, column: 0 }, hint: "check that --build was configured for this --src" });
+    throw new StageFailed("preprocess");
+  }
+  const tu = parsePreprocessed(pp.stdout, patchedPath);
+  const markerToRel = new Map<string, string>();
+  const localHeaders = new Map<string, SourceFile>();
+  for (const f of tu.files) {
+    if (f === patchedPath) markerToRel.set(f, fp.path);
+    else if (f.startsWith(`${o.src}/`)) {
+      const rel = relative(o.src, f);
+      markerToRel.set(f, rel);
+      if (!isIncludableHeader(rel) && rel.endsWith(".h") && existsSync(f)) localHeaders.set(rel, parseSourceFile(rel, readFileSync(f, "utf8")));
+    }
+  }
+  const main = parseSourceFile(fp.path, o.patched.get(fp.path)!);
+  const original = parseSourceFile(fp.path, readFileSync(join(o.src, fp.path), "utf8"));
+  const ipa = readTuIpaClones(o.ipaDir, fp.path, o.src, sink);
+  const ctx: TuContext = {
+    relPath: fp.path, main, original, localHeaders, tu, markerToRel,
+    object: cmd.isModule && cmd.modName ? cmd.modName : "vmlinux",
+    ipa: ipa.records, hasIpaDump: ipa.found,
+  };
+  if (!ipa.found) {
+    sink.report({ code: "KLP-W002", severity: "warning", message: `no IPA clone dump ${fp.path}.000i.ipa-clones under ${o.ipaDir}: inlining and clones of the changed functions are unknown`, location: { file: fp.path, line: 0, column: 0 }, hint: "compile the TU with KCFLAGS=-fdump-ipa-clones" });
+  }
+
+  const changed = touchedFunctions(fp, main, original, sink);
+  if (changed.length === 0) {
+    const cosmetic = fp.hunks.every((h) => h.cosmetic) || !sink.items.some((d) => d.code === "KLP-W001");
+    sink.report(cosmetic
+      ? { code: "KLP-E011", severity: "error", message: "nothing to patch: the patch changes only comments or whitespace", location: fp.hunks[0]!.location }
+      : { code: "KLP-E010", severity: "error", message: "the patch changes no function", location: fp.hunks[0]!.location, hint: "data, macro and declaration changes cannot be live-patched by replacing functions" });
+    throw new StageFailed("touched");
+  }
+  const patchedFns = ipaTargets({ ctx, changed: changed.map((c) => c.name), symbols: o.symbols, sink });
+  if (sink.hasErrors) throw new StageFailed("ipa");
+
+  const closure = computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol: (n) => locateTuSymbol(o.symbols, ctx, n, true).found, sink });
+  const uses = decideSymbols({ ctx, closure, exports: o.exports, symbols: o.symbols, mode: o.mode, sink });
+  if (sink.hasErrors) throw new StageFailed("decide");
+  const pieces = assemble({ ctx, closure, patched: patchedFns, uses, mode: o.mode });
+  for (const name of pieces.unrenamable) {
+    const u = uses.find((x) => x.name === name)!;
+    sink.report({ code: "KLP-E017", severity: "error", message: `${name} (${u.reason}) is reached only through header code the module compiles itself, so the reference cannot be redirected`, location: { file: fp.path, line: 0, column: 0 }, hint: "copy the header inline or macro into the patch by hand, or use --externalize klp-reloc" });
+  }
+  if (sink.hasErrors) throw new StageFailed("assemble");
+
+  const kernel = existsSync(join(o.build, "include/config/kernel.release")) ? readFileSync(join(o.build, "include/config/kernel.release"), "utf8").trim() : "unknown";
+  return {
+    name: o.name, mode: o.mode, title: o.patch.subject ?? o.patch.file.replace(/^.*\//, ""), kernel,
+    preamble: pieces.preamble, includes: pieces.includes, body: pieces.body,
+    patched: patchedFns,
+    externalized: uses.filter((u): u is LivepatchPlan["externalized"][number] => u.decision.kind === "externalize"),
+    referenced: uses.filter((u) => u.decision.kind === "reference"),
+    copied: [...closure.copiedFunctions].sort(),
+    diagnostics: sink.items,
+  };
+}

@@ -1,0 +1,75 @@
+import { Command, Option } from "commander";
+import { DiagnosticSink, StageFailed, formatDiagnostic } from "../diagnostics/diagnostic.js";
+import { extract } from "../pipeline.js";
+import { EXIT_OK, exitCodeFor } from "./exit-codes.js";
+import { writeOutput } from "./write-output.js";
+import { exampleOptions } from "./example.js";
+
+interface ExtractFlags {
+  patch?: string;
+  src?: string;
+  build?: string;
+  symbols?: string;
+  symvers?: string;
+  ipaClones?: string;
+  externalize: "kallsyms" | "klp-reloc";
+  name?: string;
+  out?: string;
+  forceOverwrite?: boolean;
+  example?: boolean;
+  quiet?: boolean;
+}
+
+export function extractCommand(setExit: (code: number) => void): Command {
+  return new Command("extract")
+    .description("write a livepatch module (NAME.c, Kbuild, report.json) for a kernel fix")
+    .option("--patch <file>", "the fix, as a unified diff")
+    .option("--src <dir>", "kernel source tree the fix applies to (never modified)")
+    .option("--build <dir>", "configured kbuild output tree (make O=...) holding the TU's .<obj>.cmd")
+    .option("--symbols <file>", "the running kernel's /proc/kallsyms dump or System.map")
+    .option("--symvers <file>", "the kernel's Module.symvers")
+    .option("--ipa-clones <dir>", "where <path>.c.000i.ipa-clones dumps are (default: --build)")
+    .addOption(new Option("--externalize <mode>", "how non-exported symbols are reached").choices(["kallsyms", "klp-reloc"]).default("kallsyms"))
+    .option("--name <name>", "module name (default: livepatch_<patch file stem>)")
+    .option("--out <dir>", "output directory (must not exist or be empty)")
+    .option("--force-overwrite", "replace a non-empty output directory")
+    .option("--example", "run on the bundled example in examples/ (writes to --out or out/example)")
+    .option("-q, --quiet", "print only errors")
+    .action((flags: ExtractFlags) => setExit(runExtract(flags)));
+}
+
+function runExtract(flags: ExtractFlags): number {
+  const sink = new DiagnosticSink();
+  const opts = flags.example ? { ...exampleOptions(), externalize: flags.externalize, ...(flags.name ? { name: flags.name } : {}) } : flags;
+  const out = flags.out ?? (flags.example ? "out/example" : undefined);
+  const missing = (["patch", "src", "build", "symbols", "symvers"] as const).filter((k) => !opts[k]);
+  if (missing.length || !out) {
+    const names = [...missing.map((m) => `--${m}`), ...(out ? [] : ["--out"])];
+    sink.report({ code: "KLP-E019", severity: "error", message: `missing required option(s): ${names.join(", ")}`, hint: "see `klp-ccp extract --help`, or try `klp-ccp extract --example`" });
+    return finish(sink, flags);
+  }
+  try {
+    const result = extract({ patch: opts.patch!, src: opts.src!, build: opts.build!, symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.name ? { name: opts.name } : {}) }, sink);
+    if (!writeOutput(out, result.files, Boolean(flags.forceOverwrite), sink)) return finish(sink, flags);
+    if (!flags.quiet) {
+      const r = result.report;
+      process.stdout.write(
+        `wrote ${out}/${result.plan.name}.c, ${out}/Kbuild, ${out}/report.json\n` +
+          `  patched:      ${r.patched.map((p) => (p.sympos ? `${p.function},${p.sympos}` : p.function)).join(", ")}\n` +
+          `  externalized: ${r.externalized.map((e) => e.symbol).join(", ") || "-"}\n` +
+          `  copied:       ${r.copied.join(", ") || "-"}\n`,
+      );
+    }
+  } catch (e) {
+    if (!(e instanceof StageFailed)) throw e;
+  }
+  return finish(sink, flags);
+}
+
+function finish(sink: DiagnosticSink, flags: ExtractFlags): number {
+  for (const d of sink.items) {
+    if (flags.quiet && d.severity !== "error") continue;
+    process.stderr.write(`${formatDiagnostic(d)}\n`);
+  }
+  return sink.hasErrors ? exitCodeFor(sink.items) : EXIT_OK;
+}

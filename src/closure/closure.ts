@@ -1,0 +1,140 @@
+import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import type { PpDecl } from "../model/syntax.js";
+import { homeOf, type TuContext } from "../model/tu.js";
+import { freeReferences } from "../resolve/free-references.js";
+
+/** A function or variable the new code reaches that is not copied: decide() settles how. */
+export interface SymbolNeed {
+  name: string;
+  what: "function" | "variable";
+  isStatic: boolean;
+  /** The declaration the TU saw (definition preferred). */
+  decl: PpDecl;
+  /** True when the name is written in copied source (so it can be renamed there). */
+  via: string;
+}
+
+/** What the patched functions need from their TU. */
+export interface Closure {
+  /** Source names of the functions replaced (their text is copied as klpp_). */
+  patched: Set<string>;
+  /** Static functions copied verbatim, by name. */
+  copiedFunctions: Set<string>;
+  /** Declarations of main-file/local-header types, enumerators, typedefs to copy, keyed "file:line". */
+  typeDecls: Map<string, PpDecl>;
+  /** Functions and variables reached, by name. */
+  symbols: Map<string, SymbolNeed>;
+  /** Why each name is in the closure: name → the function that first needed it. */
+  neededBy: Map<string, string>;
+}
+
+export interface ClosureOptions {
+  ctx: TuContext;
+  /** Functions whose new text is the livepatch (source names). */
+  patched: string[];
+  /** True when a static function of this TU has a symbol of its own in the running kernel. */
+  hasOwnSymbol: (name: string) => boolean;
+  sink: DiagnosticSink;
+}
+
+/**
+ * Walks from the patched functions through every file-scope name their
+ * preprocessed bodies use, transitively, and sorts each into: copy (static
+ * functions with no symbol, types of the .c file and its local headers),
+ * symbol (functions and variables the livepatch must reach), or nothing
+ * (everything a module gets from the kernel headers it includes).
+ */
+export function computeClosure(opts: ClosureOptions): Closure {
+  const { ctx } = opts;
+  const out: Closure = {
+    patched: new Set(opts.patched),
+    copiedFunctions: new Set(),
+    typeDecls: new Map(),
+    symbols: new Map(),
+    neededBy: new Map(),
+  };
+  const queue: Array<{ decl: PpDecl; from: string }> = [];
+  const seenNodes = new Set<number>();
+  const enqueue = (decl: PpDecl, from: string) => {
+    if (seenNodes.has(decl.start)) return;
+    seenNodes.add(decl.start);
+    queue.push({ decl, from });
+  };
+  for (const name of opts.patched) {
+    const def = definitionOf(ctx, name);
+    if (def) enqueue(def, name);
+  }
+  while (queue.length) {
+    const { decl, from } = queue.shift()!;
+    const inHeaderInline = homeOf(ctx, decl) === "header";
+    for (const ref of freeReferences(decl.node)) {
+      const decls = (ctx.tu.decls.get(ref.name) ?? []).filter((d) => (ref.namespace === "tag") === (d.namespace === "tag"));
+      if (decls.length === 0 || out.patched.has(ref.name)) continue;
+      const best = pickDecl(ctx, decls);
+      const home = homeOf(ctx, best);
+      const note = (n: string) => {
+        if (!out.neededBy.has(n)) out.neededBy.set(n, decl === undefined ? from : nameOfDecl(decl));
+      };
+      switch (best.kind) {
+        case "tag":
+        case "typedef":
+        case "enumerator":
+          if (home !== "header") {
+            for (const d of decls.filter((x) => homeOf(ctx, x) !== "header")) {
+              const key = `${d.file}:${d.line}`;
+              if (!out.typeDecls.has(key)) {
+                out.typeDecls.set(key, d);
+                note(ref.name);
+                enqueue(d, from);
+              }
+            }
+          }
+          break;
+        case "function":
+          if (best.storage === "static" && home === "header") {
+            // A header inline: the module compiles it itself; follow it only to find symbols.
+            enqueue(best, from);
+          } else if (best.storage === "static" && !opts.hasOwnSymbol(ref.name)) {
+            if (!out.copiedFunctions.has(ref.name)) {
+              out.copiedFunctions.add(ref.name);
+              note(ref.name);
+              enqueue(best, from);
+            }
+          } else addSymbol(out, ref.name, "function", best, inHeaderInline ? `header inline ${nameOfDecl(decl)}` : nameOfDecl(decl));
+          break;
+        case "prototype":
+          addSymbol(out, ref.name, "function", best, inHeaderInline ? `header inline ${nameOfDecl(decl)}` : nameOfDecl(decl));
+          break;
+        case "variable":
+        case "extern-variable":
+          addSymbol(out, ref.name, "variable", best, inHeaderInline ? `header inline ${nameOfDecl(decl)}` : nameOfDecl(decl));
+          break;
+      }
+    }
+  }
+  return out;
+}
+
+function addSymbol(out: Closure, name: string, what: "function" | "variable", decl: PpDecl, via: string) {
+  const prev = out.symbols.get(name);
+  // A use written in the TU's own code wins over one inside a header inline (it can be renamed).
+  if (prev && !prev.via.startsWith("header inline")) return;
+  if (prev && via.startsWith("header inline")) return;
+  out.symbols.set(name, { name, what, isStatic: decl.storage === "static", decl, via });
+}
+
+/** The function definition the TU has for `name` in its main file or local headers. */
+export function definitionOf(ctx: TuContext, name: string): PpDecl | undefined {
+  return (ctx.tu.decls.get(name) ?? []).find((d) => d.kind === "function" && homeOf(ctx, d) !== "header");
+}
+
+/** Prefers a definition over declarations, and the TU's own files over headers. */
+function pickDecl(ctx: TuContext, decls: PpDecl[]): PpDecl {
+  const rank = (d: PpDecl) =>
+    (d.kind === "function" || d.kind === "variable" || d.kind === "tag" ? 0 : 2) + (homeOf(ctx, d) === "header" ? 1 : 0);
+  return [...decls].sort((a, b) => rank(a) - rank(b))[0]!;
+}
+
+function nameOfDecl(d: PpDecl): string {
+  return d.name;
+}

@@ -1,0 +1,113 @@
+import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import type { IpaRecord, SymbolTable } from "../model/input.js";
+import type { PatchedFunction } from "../model/plan.js";
+import { homeOf, type TuContext } from "../model/tu.js";
+import { locateTuSymbol } from "../decide/locate.js";
+import { freeReferences } from "../resolve/free-references.js";
+
+const CLONE_SUFFIX = /\.(?:constprop|isra|part|cold|localalias)\.\d+$|\.cold$/;
+
+/** The source function a (possibly cloned) symbol name comes from: `a.part.0.constprop.1` → `a`. */
+export function baseName(symbol: string): string {
+  let s = symbol;
+  while (CLONE_SUFFIX.test(s)) s = s.replace(CLONE_SUFFIX, "");
+  return s;
+}
+
+export interface IpaTargetOptions {
+  ctx: TuContext;
+  changed: string[];
+  symbols: SymbolTable;
+  sink: DiagnosticSink;
+}
+
+/**
+ * Which kernel functions must be replaced so that no old copy of a changed
+ * function's code keeps running. A changed function F is replaced itself when
+ * it has a symbol; where gcc inlined F into G (`inlining to` records, G maybe
+ * a clone), G's source function is replaced, recursively; where F has an
+ * out-of-line .constprop/.isra clone (a private ABI), every caller of F in the
+ * TU is replaced instead. Stops at functions that have a symbol.
+ */
+export function ipaTargets(opts: IpaTargetOptions): PatchedFunction[] {
+  const { ctx, symbols, sink } = opts;
+  const found = new Map<string, PatchedFunction>();
+  const visiting = new Set<string>();
+
+  const visit = (fn: string, chain: string): number => {
+    if (visiting.has(fn)) return 0;
+    visiting.add(fn);
+    let count = 0;
+    const loc = locateTuSymbol(symbols, ctx, fn, isStaticInTu(ctx, fn));
+    if (loc.found) {
+      if (!found.has(fn)) found.set(fn, { name: fn, sourceName: fn, object: ctx.object, sympos: loc.sympos, reason: chain });
+      count++;
+    }
+    for (const rec of recordsAbout(ctx.ipa, fn)) {
+      if (rec.reason === "inlining to") {
+        const into = rec.clone.name;
+        count += visit(baseName(into), `${chain}; inlined into ${into}`);
+      } else if ((rec.reason === "constprop" || rec.reason === "isra") && survives(rec.clone.name)) {
+        for (const caller of callersInTu(ctx, fn)) {
+          count += visit(caller, `${chain}; ${fn} has the ${rec.reason} clone ${rec.clone.name} (own ABI), so its caller ${caller} is replaced`);
+        }
+      }
+    }
+    return count;
+  };
+  const survives = (clone: string) => locateTuSymbol(symbols, ctx, clone, true).found;
+
+  for (const fn of opts.changed) {
+    const n = visit(fn, `${fn} changed by the patch`);
+    if (n === 0) {
+      sink.report({
+        code: "KLP-E013",
+        severity: "error",
+        message: `${fn} has no symbol in ${symbols.file} and no caller that has one${ctx.hasIpaDump ? "" : " (no IPA clone dump was found for " + ctx.relPath + ")"}`,
+        location: { file: ctx.relPath, line: 0, column: 0 },
+        hint: ctx.hasIpaDump ? "check that --symbols is the running kernel's" : "produce the TU's dump with -fdump-ipa-clones and pass --ipa-clones",
+      });
+    }
+  }
+  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Clone and inline records whose original is `fn` or one of its clones. */
+function recordsAbout(records: IpaRecord[], fn: string): Array<Extract<IpaRecord, { kind: "clone" }>> {
+  const out: Array<Extract<IpaRecord, { kind: "clone" }>> = [];
+  const seen = new Set<string>();
+  for (const r of records) {
+    if (r.kind !== "clone" || baseName(r.original.name) !== fn) continue;
+    const key = `${r.original.name}|${r.clone.name}|${r.reason}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(r);
+  }
+  return out;
+}
+
+function isStaticInTu(ctx: TuContext, fn: string): boolean {
+  return (ctx.tu.decls.get(fn) ?? []).some((d) => d.kind === "function" && d.storage === "static");
+}
+
+const callerCache = new WeakMap<TuContext, Map<string, Set<string>>>();
+
+/** Functions of the TU's own files whose bodies use `fn`. */
+function callersInTu(ctx: TuContext, fn: string): string[] {
+  let graph = callerCache.get(ctx);
+  if (!graph) {
+    graph = new Map();
+    for (const decls of ctx.tu.decls.values()) {
+      for (const d of decls) {
+        if (d.kind !== "function" || homeOf(ctx, d) === "header") continue;
+        for (const ref of freeReferences(d.node)) {
+          const set = graph.get(ref.name) ?? new Set<string>();
+          set.add(d.name);
+          graph.set(ref.name, set);
+        }
+      }
+    }
+    callerCache.set(ctx, graph);
+  }
+  return [...(graph.get(fn) ?? [])].filter((c) => c !== fn).sort();
+}

@@ -1,0 +1,225 @@
+import { dirname, join, normalize } from "node:path";
+import type { OutputPiece, PatchedFunction, SymbolUse } from "../model/plan.js";
+import type { PpDecl, SourceFile, SourceItem } from "../model/syntax.js";
+import { homeOf, type TuContext } from "../model/tu.js";
+import type { Closure } from "../closure/closure.js";
+import { freeReferences } from "../resolve/free-references.js";
+import { applyRenames, identifierTokens, type Rename } from "../resolve/rename.js";
+import { declaredIdentifier } from "../parse/declarators.js";
+import { redeclare } from "./declarator.js";
+import { stripComments } from "../resolve/touched.js";
+
+export interface AssembleOptions {
+  ctx: TuContext;
+  closure: Closure;
+  patched: PatchedFunction[];
+  uses: SymbolUse[];
+  mode: "kallsyms" | "klp-reloc";
+}
+
+export interface Assembled {
+  preamble: OutputPiece[];
+  includes: OutputPiece[];
+  body: OutputPiece[];
+  /** Externalized symbols whose uses could not be renamed (reached only through header code). */
+  unrenamable: string[];
+}
+
+/** Macros that must not be carried into a module (they would define kernel state). */
+const NEVER_COPY_MACROS = new Set(["CREATE_TRACE_POINTS"]);
+
+/**
+ * Lays out the livepatch source: the .c file's live includes, then the
+ * pieces the closure needs in their original order, copied from the original
+ * text with the klpp_/klpe_ renames applied, and for each externalized
+ * symbol a declaration where the original declared it.
+ */
+export function assemble(opts: AssembleOptions): Assembled {
+  const { ctx, closure, uses, mode } = opts;
+  const externalized = new Map(uses.filter((u) => u.decision.kind === "externalize").map((u) => [u.name, u]));
+  const renameTo = (name: string): string | undefined => {
+    if (closure.patched.has(name)) return `klpp_${name}`;
+    if (externalized.has(name)) return mode === "kallsyms" ? `(*klpe_${name})` : `klpe_${name}`;
+    return undefined;
+  };
+  const renamedNames = new Set<string>();
+  const out: Assembled = { preamble: [], includes: [], body: [], unrenamable: [] };
+  const macroNames = new Set<string>();
+  const pending: Array<{ file: SourceFile; item: SourceItem; piece: OutputPiece }> = [];
+
+  const declsAt = indexDeclsByLine(ctx);
+  const externalizedPlaced = new Set<string>();
+
+  const emitExternalized = (u: SymbolUse, origin: string, line: number): OutputPiece | undefined => {
+    if (externalizedPlaced.has(u.name)) return undefined;
+    externalizedPlaced.add(u.name);
+    return { origin, line, kind: "externalized", text: externalizedDecl(ctx, u, mode) };
+  };
+
+  const visitFile = (file: SourceFile, into: OutputPiece[]) => {
+    let seenInclude = false;
+    for (const item of file.items) {
+      const decls = declsAt.get(file.path)?.filter((d) => d.line >= item.startLine && d.line <= item.endLine) ?? [];
+      if (item.kind === "include") {
+        seenInclude = true;
+        if (!isLiveInclude(ctx, file, item)) continue;
+        const local = item.includeQuoted ? localHeaderOf(ctx, file, item.includePath!) : undefined;
+        if (local) visitFile(local, into);
+        else out.includes.push({ origin: file.path, line: item.startLine, kind: "include", text: file.text.slice(item.start, item.end) });
+        continue;
+      }
+      if (item.kind === "macro") {
+        if (!isLiveMacro(ctx, file, item) || NEVER_COPY_MACROS.has(item.name!)) continue;
+        const piece: OutputPiece = { origin: file.path, line: item.startLine, kind: "macro", text: file.text.slice(item.start, item.end) };
+        if (!seenInclude && file === ctx.main) out.preamble.push(piece);
+        else pending.push({ file, item, piece });
+        continue;
+      }
+      for (const d of decls) {
+        const u = externalized.get(d.name);
+        if (u && u.placement !== "after-includes") {
+          const p = emitExternalized(u, file.path, d.line);
+          if (p) into.push(p);
+        }
+      }
+      const fnDecl = decls.find((d) => d.kind === "function");
+      if (item.kind === "function" && fnDecl && (closure.patched.has(fnDecl.name) || closure.copiedFunctions.has(fnDecl.name))) {
+        const isPatched = closure.patched.has(fnDecl.name);
+        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: renamed(file, item, isPatched ? fnDecl.name : undefined) });
+        continue;
+      }
+      const needed = decls.some((d) => closure.typeDecls.has(`${d.file}:${d.line}`) || (d.kind === "prototype" && closure.copiedFunctions.has(d.name)));
+      if (needed) into.push({ origin: file.path, line: item.startLine, kind: "type", text: renamed(file, item, undefined) });
+    }
+  };
+
+  /** Item text with references to patched and externalized names renamed. */
+  const renamed = (file: SourceFile, item: SourceItem, definedName: string | undefined): string => {
+    const renames: Rename[] = [];
+    const node = item.node;
+    const text = file.text.slice(item.start, item.end);
+    for (const t of identifierTokens(text)) macroNames.add(t.name);
+    if (node) {
+      for (const ref of freeReferences(node)) {
+        const to = renameTo(ref.name);
+        if (to && ref.namespace === "ordinary") {
+          renames.push({ start: ref.start, end: ref.end, text: to });
+          renamedNames.add(ref.name);
+        }
+      }
+      if (definedName) {
+        const id = declaredIdentifier(node.childForFieldName("declarator"));
+        if (id) renames.push({ start: id.startIndex, end: id.endIndex, text: `klpp_${definedName}` });
+      }
+    }
+    let result = applyRenames(text, renames, item.start);
+    if (definedName && !/\bstatic\b/.test(stripComments(result.slice(0, result.indexOf(`klpp_${definedName}`))))) {
+      result = makeStatic(result, `klpp_${definedName}`);
+    }
+    return result;
+  };
+
+  visitFile(ctx.main, out.body);
+
+  // Macros: those the copied text names, and the macros those name, transitively.
+  const macroPieces = selectMacros(pending, macroNames, renameTo, renamedNames);
+  out.body.push(...macroPieces);
+  out.body.sort(pieceOrder(ctx));
+
+  // Externalized symbols declared only in headers go right after the includes.
+  const headerDecls: OutputPiece[] = [];
+  for (const u of [...externalized.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    if (externalizedPlaced.has(u.name)) continue;
+    const p = emitExternalized(u, "klp-ccp", 0);
+    if (p) headerDecls.push(p);
+  }
+  out.body.unshift(...headerDecls);
+  out.unrenamable = [...externalized.keys()].filter((n) => !renamedNames.has(n)).sort();
+  return out;
+}
+
+function indexDeclsByLine(ctx: TuContext): Map<string, PpDecl[]> {
+  const m = new Map<string, PpDecl[]>();
+  for (const list of ctx.tu.decls.values()) {
+    for (const d of list) {
+      if (homeOf(ctx, d) === "header") continue;
+      const rel = ctx.markerToRel.get(d.file)!;
+      const arr = m.get(rel) ?? [];
+      arr.push(d);
+      m.set(rel, arr);
+    }
+  }
+  return m;
+}
+
+function isLiveInclude(ctx: TuContext, file: SourceFile, item: SourceItem): boolean {
+  if (file === ctx.main) return ctx.tu.liveIncludeLines.has(item.startLine);
+  return true; // a local header's includes: keep all (its #if structure is rare and harmless here)
+}
+
+function isLiveMacro(ctx: TuContext, file: SourceFile, item: SourceItem): boolean {
+  return (ctx.tu.macros.get(item.name ?? "") ?? []).some((m) => ctx.markerToRel.get(m.file) === file.path && m.line === item.startLine);
+}
+
+function localHeaderOf(ctx: TuContext, from: SourceFile, include: string): SourceFile | undefined {
+  return ctx.localHeaders.get(normalize(join(dirname(from.path), include)));
+}
+
+function selectMacros(
+  pending: Array<{ file: SourceFile; item: SourceItem; piece: OutputPiece }>,
+  names: Set<string>,
+  renameTo: (n: string) => string | undefined,
+  renamedNames: Set<string>,
+): OutputPiece[] {
+  const chosen: OutputPiece[] = [];
+  const done = new Set<SourceItem>();
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const p of pending) {
+      if (done.has(p.item) || !names.has(p.item.name!)) continue;
+      done.add(p.item);
+      changed = true;
+      const renames: Rename[] = [];
+      for (const t of identifierTokens(p.piece.text)) {
+        names.add(t.name);
+        const to = t.name !== p.item.name ? renameTo(t.name) : undefined;
+        if (to) {
+          renames.push({ start: t.start, end: t.end, text: to });
+          renamedNames.add(t.name);
+        }
+      }
+      chosen.push({ ...p.piece, text: applyRenames(p.piece.text, renames) });
+    }
+  }
+  return chosen;
+}
+
+/** Local-header pieces first (they were included before any code), then main-file order. */
+function pieceOrder(ctx: TuContext) {
+  return (a: OutputPiece, b: OutputPiece) => {
+    const ra = a.origin === ctx.relPath ? 1 : 0;
+    const rb = b.origin === ctx.relPath ? 1 : 0;
+    return ra - rb || a.origin.localeCompare(b.origin) || a.line - b.line;
+  };
+}
+
+function makeStatic(text: string, name: string): string {
+  const at = text.indexOf(name);
+  // Insert `static` at the start of the declaration (after any leading comment).
+  const head = text.slice(0, at);
+  const m = /^((?:\s*\/\*[\s\S]*?\*\/)*\s*)/.exec(head)!;
+  return `${text.slice(0, m[1]!.length)}static ${text.slice(m[1]!.length)}`;
+}
+
+function externalizedDecl(ctx: TuContext, u: SymbolUse, mode: "kallsyms" | "klp-reloc"): string {
+  const decl = (ctx.tu.decls.get(u.name) ?? []).find((d) => d.kind !== "enumerator" && d.kind !== "typedef" && d.kind !== "tag")!;
+  const sympos = u.decision.kind === "externalize" ? u.decision.sympos : 0;
+  if (mode === "kallsyms") {
+    const r = redeclare(ctx.tu.text, decl, `(*klpe_${u.name})`);
+    return r ? `static ${r.specifiers} ${r.declarator};` : `static typeof(${u.name}) *klpe_${u.name};`;
+  }
+  const r = redeclare(ctx.tu.text, decl, `klpe_${u.name}`);
+  const label = `__asm__("\\".klp.sym.${u.object}.${u.name},${sympos}\\"")`;
+  return r ? `extern ${r.specifiers} ${r.declarator} ${label};` : `extern typeof(${u.name}) klpe_${u.name} ${label};`;
+}

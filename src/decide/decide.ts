@@ -1,0 +1,90 @@
+import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import type { ExportTable, SymbolTable } from "../model/input.js";
+import type { SymbolUse } from "../model/plan.js";
+import { homeOf, type TuContext } from "../model/tu.js";
+import type { Closure } from "../closure/closure.js";
+import { locateByName, locateTuSymbol } from "./locate.js";
+
+export interface DecideOptions {
+  ctx: TuContext;
+  closure: Closure;
+  exports: ExportTable;
+  symbols: SymbolTable;
+  mode: "kallsyms" | "klp-reloc";
+  sink: DiagnosticSink;
+}
+
+/**
+ * The policy: exported → referenced by name; otherwise, if the running
+ * kernel has it → externalized (a variable is never copied: copying would
+ * fork kernel state); a missing variable or function is an error.
+ */
+export function decideSymbols(opts: DecideOptions): SymbolUse[] {
+  const { ctx, closure, exports, symbols, sink } = opts;
+  const uses: SymbolUse[] = [];
+  for (const need of [...closure.symbols.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    const home = homeOf(ctx, need.decl);
+    const definedHere = home !== "header" && (need.decl.kind === "function" || need.decl.kind === "variable");
+    const placement = home === "header" ? ("after-includes" as const) : { file: ctx.markerToRel.get(need.decl.file) ?? ctx.relPath, line: need.decl.line };
+    const exp = need.isStatic ? undefined : exports.get(need.name);
+    if (exp) {
+      uses.push({ name: need.name, what: need.what, object: "vmlinux", isStatic: false, decision: { kind: "reference", exportedBy: exp.module }, reason: `${exp.exportType} by ${exp.module}`, placement });
+      continue;
+    }
+    if (need.via.startsWith("header inline")) {
+      // Only header code the module compiles itself uses it: often a compile-time trap
+      // (__bad_size_call_parameter) or a branch gcc drops. modpost has the last word.
+      sink.report({
+        code: "KLP-W004",
+        severity: "warning",
+        message: `${need.what} ${need.name} is used only inside ${need.via.replace("header inline ", "header inline ")} and is not exported; if gcc keeps that use, modpost will reject the module`,
+        location: { file: ctx.markerToRel.get(need.decl.file) ?? need.decl.file, line: need.decl.line, column: 0 },
+        hint: "if the module build fails on it, copy that header inline into the patch and externalize the symbol",
+      });
+      continue;
+    }
+    const object = definedHere ? ctx.object : objectOf(symbols, need.name);
+    const loc = definedHere
+      ? locateTuSymbol(symbols, ctx, need.name, need.isStatic)
+      : locateByName(symbols, object, need.name, need.isStatic);
+    if (!loc.found) {
+      const isVar = need.what === "variable";
+      sink.report({
+        code: loc.ambiguous ? "KLP-E014" : isVar ? "KLP-E012" : "KLP-E013",
+        severity: "error",
+        message: `${need.what} ${need.name} (used by ${closure.neededBy.get(need.name) ?? need.via}) is not exported and cannot be located: ${loc.why}`,
+        location: { file: ctx.markerToRel.get(need.decl.file) ?? need.decl.file, line: need.decl.line, column: 0 },
+        hint: isVar ? "a variable is never copied; check that --symbols is the running kernel's symbol table" : "check --symbols; a function without a symbol cannot be called from a module",
+      });
+      continue;
+    }
+    if (object !== "vmlinux" && opts.mode === "kallsyms") {
+      sink.report({
+        code: "KLP-E018",
+        severity: "error",
+        message: `${need.name} belongs to module ${object}, which may load after the livepatch: a kallsyms lookup at init time cannot reach it`,
+        location: { file: ctx.relPath, line: need.decl.line, column: 0 },
+        hint: "use --externalize klp-reloc",
+      });
+      continue;
+    }
+    const kind = need.isStatic ? `static ${need.what}` : `non-exported ${need.what}`;
+    uses.push({
+      name: need.name,
+      what: need.what,
+      object,
+      isStatic: need.isStatic,
+      decision: { kind: "externalize", sympos: loc.sympos },
+      reason: `${kind} '${loc.symbol.address} ${loc.symbol.type} ${need.name}' (${loc.how})`,
+      placement,
+    });
+  }
+  return uses;
+}
+
+/** vmlinux unless only a module has the name. */
+function objectOf(symbols: SymbolTable, name: string): string {
+  const all = symbols.byName.get(name) ?? [];
+  if (all.length === 0 || all.some((s) => s.module === undefined)) return "vmlinux";
+  return all[0]!.module!;
+}

@@ -1,0 +1,87 @@
+import type { KernelSymbol, SymbolTable } from "../model/input.js";
+import type { TuContext } from "../model/tu.js";
+import { homeOf } from "../model/tu.js";
+
+/** Where a symbol of the TU is in the running kernel. */
+export type Location =
+  | { found: true; symbol: KernelSymbol; sympos: number; how: string }
+  | { found: false; why: string; ambiguous: boolean };
+
+const isText = (s: KernelSymbol) => /^[tTwW]$/.test(s.type);
+
+/**
+ * Finds a TU's symbol in the symbol table and its livepatch sympos (1-based
+ * position among same-named symbols of the object, 0 when unique). A static
+ * name may exist in several TUs: the candidate must sit inside the address
+ * range spanned by this TU's uniquely named functions (gcc emits a TU's
+ * .text contiguously), so a namesake in another file is never taken.
+ */
+export function locateTuSymbol(table: SymbolTable, ctx: TuContext, name: string, isStatic: boolean): Location {
+  const all = candidatesIn(table, ctx.object, name);
+  if (all.length === 0) return { found: false, why: `no symbol ${name} in ${table.file}`, ambiguous: false };
+  let pool = all;
+  if (!isStatic) {
+    const globals = all.filter((s) => s.type === s.type.toUpperCase());
+    if (globals.length) pool = globals;
+  }
+  if (pool.length === 1 && (!isStatic || all.length === 1 && !rangeExcludes(table, ctx, pool[0]!))) {
+    return { found: true, symbol: pool[0]!, sympos: all.length === 1 ? 0 : all.indexOf(pool[0]!) + 1, how: "unique name" };
+  }
+  const range = tuTextRange(table, ctx);
+  if (!range) return { found: false, why: `${all.length} symbols named ${name} and no unique function of ${ctx.relPath} to tell them apart`, ambiguous: all.length > 1 };
+  const inside = pool.filter((s) => isText(s) && BigInt(`0x${s.address}`) >= range.lo && BigInt(`0x${s.address}`) <= range.hi);
+  if (inside.length === 1) {
+    const sym = inside[0]!;
+    return { found: true, symbol: sym, sympos: all.length === 1 ? 0 : all.indexOf(sym) + 1, how: `the one inside ${ctx.relPath}'s text range` };
+  }
+  if (inside.length === 0) return { found: false, why: `no symbol ${name} inside ${ctx.relPath}'s text range (the ${all.length} found belong to other files)`, ambiguous: false };
+  return { found: false, why: `${inside.length} symbols named ${name} inside ${ctx.relPath}'s text range`, ambiguous: true };
+}
+
+/** A data symbol (or any symbol not defined by this TU) found by name alone. */
+export function locateByName(table: SymbolTable, object: string, name: string, isStatic: boolean): Location {
+  const all = candidatesIn(table, object, name);
+  if (all.length === 0) return { found: false, why: `no symbol ${name} in ${table.file}`, ambiguous: false };
+  if (all.length === 1) return { found: true, symbol: all[0]!, sympos: 0, how: "unique name" };
+  const globals = all.filter((s) => s.type === s.type.toUpperCase());
+  if (!isStatic && globals.length === 1) {
+    return { found: true, symbol: globals[0]!, sympos: all.indexOf(globals[0]!) + 1, how: "the only global of that name" };
+  }
+  return { found: false, why: `${all.length} symbols named ${name}`, ambiguous: true };
+}
+
+function candidatesIn(table: SymbolTable, object: string, name: string): KernelSymbol[] {
+  const all = table.byName.get(name) ?? [];
+  return all.filter((s) => (object === "vmlinux" ? s.module === undefined : s.module === object));
+}
+
+function rangeExcludes(table: SymbolTable, ctx: TuContext, s: KernelSymbol): boolean {
+  if (!isText(s)) return false;
+  const r = tuTextRange(table, ctx);
+  if (!r) return false;
+  const a = BigInt(`0x${s.address}`);
+  return a < r.lo || a > r.hi;
+}
+
+const rangeCache = new WeakMap<TuContext, { lo: bigint; hi: bigint } | null>();
+
+/** Address range of the TU's functions whose names are unique in the object. */
+export function tuTextRange(table: SymbolTable, ctx: TuContext): { lo: bigint; hi: bigint } | undefined {
+  if (rangeCache.has(ctx)) return rangeCache.get(ctx) ?? undefined;
+  let lo: bigint | undefined;
+  let hi: bigint | undefined;
+  for (const [name, decls] of ctx.tu.decls) {
+    // Functions placed in other sections (__init, __sched, noinstr ...) lie outside the TU's .text run.
+    const inText = decls.some((d) => d.kind === "function" && homeOf(ctx, d) === "main" && !/__section__|section\s*\(/.test(ctx.tu.text.slice(d.start, d.nameStart)));
+    if (!inText) continue;
+    const c = candidatesIn(table, ctx.object, name).filter(isText);
+    if (c.length !== 1 || (table.byName.get(name)?.length ?? 0) !== 1) continue;
+    const a = BigInt(`0x${c[0]!.address}`);
+    if (a === 0n) continue;
+    if (lo === undefined || a < lo) lo = a;
+    if (hi === undefined || a > hi) hi = a;
+  }
+  const r = lo !== undefined && hi !== undefined ? { lo, hi } : null;
+  rangeCache.set(ctx, r);
+  return r ?? undefined;
+}

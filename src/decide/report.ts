@@ -1,0 +1,29 @@
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { LivepatchPlan } from "../model/plan.js";
+
+/** report.json: every decision, machine-readable. */
+export interface Report {
+  name: string;
+  externalize: "kallsyms" | "klp-reloc";
+  /** klp_funcs: what is replaced, where, and the chain that made it necessary. */
+  patched: Array<{ object: string; function: string; sympos: number; reason: string }>;
+  /** Non-exported symbols reached through kallsyms or KLP relocations. */
+  externalized: Array<{ object: string; symbol: string; sympos: number; kind: string; reason: string }>;
+  /** Exported symbols the module links against by name. */
+  referenced: Array<{ symbol: string; kind: string; exportedBy: string }>;
+  /** Static functions with no symbol of their own, copied into the module. */
+  copied: string[];
+  diagnostics: Diagnostic[];
+}
+
+export function buildReport(plan: LivepatchPlan): Report {
+  return {
+    name: plan.name,
+    externalize: plan.mode,
+    patched: plan.patched.map((p) => ({ object: p.object, function: p.name, sympos: p.sympos, reason: p.reason })),
+    externalized: plan.externalized.map((u) => ({ object: u.object, symbol: u.name, sympos: u.decision.sympos, kind: u.what, reason: u.reason })),
+    referenced: plan.referenced.map((u) => ({ symbol: u.name, kind: u.what, exportedBy: u.decision.kind === "reference" ? u.decision.exportedBy : "" })),
+    copied: plan.copied,
+    diagnostics: plan.diagnostics,
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * The catalogue of diagnostic codes. Codes are stable: tests and users key on
+ * them. `exit` is what the CLI returns when such an error ends a run:
+ * 2 = bad input or usage, 1 = the patch is unsafe or unsupported.
+ */
+export interface CodeInfo {
+  exit: 1 | 2;
+  /** One line for the README: what to do. */
+  advice: string;
+}
+
+export const CODES = {
+  "KLP-E001": { exit: 2, advice: "The patch is not a unified diff: pass a file made by `git diff`, `git format-patch` or `diff -u`." },
+  "KLP-E002": { exit: 2, advice: "The patch does not apply to --src: check that the tree is the kernel version the fix was made for." },
+  "KLP-E003": { exit: 2, advice: "A file named by the patch is missing from --src: check --src and the patch's a/ b/ paths." },
+  "KLP-E004": { exit: 2, advice: "A path given on the command line does not exist: check the option's value." },
+  "KLP-E005": { exit: 2, advice: "The build tree is not configured or lacks the TU's compile command: run `make O=BUILD olddefconfig prepare` and compile the file once (see README, test bed)." },
+  "KLP-E006": { exit: 2, advice: "Preprocessing the TU failed: the compiler's message follows; check the build tree matches the source." },
+  "KLP-E007": { exit: 2, advice: "A line of the symbol table (kallsyms/System.map) is malformed: regenerate it from /proc/kallsyms or System.map." },
+  "KLP-E008": { exit: 2, advice: "A line of Module.symvers is malformed: use the kernel's own Module.symvers." },
+  "KLP-E009": { exit: 2, advice: "A line of an IPA clone dump is malformed: regenerate it with -fdump-ipa-clones." },
+  "KLP-E010": { exit: 1, advice: "The patch changes no function: data, macros or declarations cannot be live-patched by replacing functions; rework the fix into function changes." },
+  "KLP-E011": { exit: 2, advice: "The patch changes nothing but comments or whitespace: there is nothing to patch." },
+  "KLP-E012": { exit: 1, advice: "A variable the new code needs is not in the symbol table, so it cannot be reached: check --symbols is the running kernel's." },
+  "KLP-E013": { exit: 1, advice: "A function to replace has no symbol in the running kernel and no patchable caller: check --symbols and the IPA clone dump." },
+  "KLP-E014": { exit: 1, advice: "A symbol name occurs several times in the symbol table and its position could not be decided: give the kernel's real System.map or kallsyms." },
+  "KLP-E015": { exit: 2, advice: "tree-sitter could not parse the C around a changed function: report the region; the tool will not guess." },
+  "KLP-E016": { exit: 2, advice: "The output directory exists and is not empty: choose another --out or pass --force-overwrite." },
+  "KLP-E017": { exit: 1, advice: "A header static inline the new code uses reaches a non-exported symbol: copy the inline into the patch by hand or use --externalize klp-reloc." },
+  "KLP-E018": { exit: 1, advice: "A symbol of a module object cannot be looked up at init time in kallsyms mode: use --externalize klp-reloc." },
+  "KLP-E019": { exit: 2, advice: "Bad command-line usage: see `klp-ccp extract --help`." },
+  "KLP-E020": { exit: 1, advice: "The changed function is inlined or cloned by gcc: its callers must be replaced (IPA caller analysis); check the report's reason chain." },
+  "KLP-W001": { exit: 1, advice: "A hunk changes no function (a comment, declaration or macro outside any function): check it needs no live change." },
+  "KLP-W002": { exit: 1, advice: "No IPA clone dump was found for a TU: inlining and clones of the changed functions are unknown; produce one with -fdump-ipa-clones." },
+  "KLP-W004": { exit: 1, advice: "A header inline the new code uses names a non-exported symbol: usually dead code gcc drops; if modpost rejects the module, copy the inline and externalize the symbol." },
+  "KLP-W003": { exit: 1, advice: "The new code compares or stores a patched function's address: the old and new functions differ; check such comparisons." },
+} as const satisfies Record<string, CodeInfo>;
+
+export type DiagnosticCode = keyof typeof CODES;

@@ -1,0 +1,71 @@
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { parse as shellParse } from "shell-quote";
+import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import type { CompileCommand } from "../model/input.js";
+
+/**
+ * Finds the command kbuild used to compile `relPath` (e.g. fs/proc/meminfo.c)
+ * in the build tree: `BUILD/fs/proc/.meminfo.o.cmd`, whose first line is
+ * `cmd_fs/proc/meminfo.o := gcc ... ; objtool ...` (`savedcmd_` since 6.2).
+ */
+export function readCompileCommand(build: string, relPath: string, sink: DiagnosticSink): CompileCommand | undefined {
+  const obj = relPath.replace(/\.c$/, ".o");
+  const cmdFile = join(build, dirname(obj), `.${basename(obj)}.cmd`);
+  if (!existsSync(cmdFile)) {
+    sink.report({
+      code: "KLP-E005",
+      severity: "error",
+      message: `no compile command for ${relPath}: ${cmdFile} does not exist`,
+      location: { file: relPath, line: 0, column: 0 },
+      hint: `compile it once in the build tree: make O=${build} ${obj} (see README, test bed)`,
+    });
+    return undefined;
+  }
+  const first = readFileSync(cmdFile, "utf8").split("\n")[0] ?? "";
+  const m = /^(?:saved)?cmd_\S+ := (.*)$/.exec(first);
+  if (!m) {
+    sink.report({ code: "KLP-E005", severity: "error", message: `${cmdFile} has no cmd_ line`, location: { file: cmdFile, line: 1, column: 1 } });
+    return undefined;
+  }
+  // kbuild writes the command Make-escaped: `$$` for `$`, `$(pound)` for `#`.
+  const text = m[1]!.replace(/\$\(pound\)/g, "#").replace(/\$\$/g, "$");
+  const argv: string[] = [];
+  for (const tok of shellParse(text)) {
+    if (typeof tok !== "string") break; // `;` starts the objtool step
+    argv.push(tok);
+  }
+  const modDefine = argv.find((a) => a.startsWith("-DKBUILD_MODNAME="));
+  const modName = modDefine ? modDefine.replace(/^-DKBUILD_MODNAME=/, "").replace(/"/g, "") : undefined;
+  return { cwd: build, argv, source: cmdFile, isModule: argv.includes("-DMODULE"), ...(modName ? { modName } : {}) };
+}
+
+/**
+ * Turns a compile command into one that preprocesses `input` instead of the
+ * original file: drop -c/-o/dependency output and dump flags, add -E -dD (so
+ * live macro definitions stay visible), and search the original file's
+ * directory for quoted includes since `input` lives elsewhere.
+ */
+export function preprocessArgv(cmd: CompileCommand, originalFile: string, input: string): string[] {
+  const out: string[] = [];
+  const args = cmd.argv;
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "-c") continue;
+    if (a === "-o") {
+      i++;
+      continue;
+    }
+    if (a.startsWith("-Wp,-MMD") || a.startsWith("-Wp,-MD") || a.startsWith("-fdump-")) continue;
+    if (a === originalFile || a.endsWith(`/${basename(originalFile)}`) && sameFile(a, originalFile, cmd.cwd)) {
+      continue;
+    }
+    out.push(a);
+  }
+  return [args[0]!, ...out, "-E", "-dD", "-iquote", dirname(originalFile), input];
+}
+
+function sameFile(a: string, b: string, cwd: string): boolean {
+  const abs = a.startsWith("/") ? a : join(cwd, a);
+  return abs === b;
+}

@@ -1,0 +1,97 @@
+import type { SourceLocation } from "../diagnostics/diagnostic.js";
+
+/** One hunk of a unified diff, in the numbering of the patched ("new") file. */
+export interface Hunk {
+  /** First line of the hunk in the new file (1-based). */
+  newStart: number;
+  /** Number of new-file lines the hunk spans (context included). */
+  newLines: number;
+  /** New-file lines that the hunk adds. */
+  addedLines: number[];
+  /**
+   * New-file lines next to which old lines were deleted (the line that now
+   * follows the deletion), so a pure deletion still maps to a function.
+   */
+  deletionPoints: number[];
+  /** Where the hunk header is in the patch file. */
+  location: SourceLocation;
+  /** True when every added and deleted line is blank or a comment only. */
+  cosmetic: boolean;
+}
+
+/** The changes a patch makes to one file. */
+export interface FilePatch {
+  /** Path relative to the kernel source tree (a/ b/ prefixes removed). */
+  path: string;
+  /** True for a file the patch creates or deletes (not supported for livepatching). */
+  createdOrDeleted: boolean;
+  hunks: Hunk[];
+}
+
+/** A parsed patch file. */
+export interface PatchSet {
+  /** The patch file as given on the command line. */
+  file: string;
+  /** Subject line of a `git format-patch` mail, if any. */
+  subject?: string;
+  files: FilePatch[];
+}
+
+/** One line of /proc/kallsyms or System.map. */
+export interface KernelSymbol {
+  name: string;
+  /** Address as hex text (kallsyms may print zeros when kptr_restrict hides them). */
+  address: string;
+  /** nm-style type letter: t/T text, d/D data, b/B bss, r/R rodata, w/W weak ... */
+  type: string;
+  /** Module name for `[mod]` entries; undefined for vmlinux. */
+  module?: string;
+  /** Position in the file; the file's order is kallsyms order, which is what sympos counts. */
+  index: number;
+}
+
+/** The running kernel's symbols, by name, each list in kallsyms order. */
+export interface SymbolTable {
+  /** The file it was read from. */
+  file: string;
+  byName: Map<string, KernelSymbol[]>;
+}
+
+/** One exported symbol from Module.symvers. */
+export interface ExportedSymbol {
+  name: string;
+  /** "vmlinux" or the module path that exports it. */
+  module: string;
+  /** EXPORT_SYMBOL or EXPORT_SYMBOL_GPL (…_NS variants included). */
+  exportType: string;
+}
+
+/** Module.symvers, by symbol name. */
+export type ExportTable = Map<string, ExportedSymbol>;
+
+/** A call-graph node of gcc's IPA dump: a function identified by (name, order). */
+export interface IpaNode {
+  name: string;
+  order: number;
+  file: string;
+  line: number;
+}
+
+/** One record of a `-fdump-ipa-clones` dump. */
+export type IpaRecord =
+  | { kind: "clone"; original: IpaNode; clone: IpaNode; reason: string; location: SourceLocation }
+  | { kind: "removal"; node: IpaNode; location: SourceLocation };
+
+/** A TU's compile command as kbuild ran it. */
+export interface CompileCommand {
+  /** Directory the command runs in (the build tree). */
+  cwd: string;
+  /** argv, argv[0] the compiler. */
+  argv: string[];
+  /** The .cmd file it came from. */
+  source: string;
+  /** Module name the TU belongs to (KBUILD_MODNAME), when known. */
+  modName?: string;
+  /** True when compiled for a loadable module (-DMODULE). */
+  isModule: boolean;
+}

@@ -1,0 +1,72 @@
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+
+/** How the livepatch reaches a symbol the new code uses. */
+export type SymbolDecision =
+  /** Exported (Module.symvers): referenced by name, resolved by the module loader. */
+  | { kind: "reference"; exportedBy: string }
+  /** Not exported but in the symbol table: reached through a klpe_ pointer or a KLP relocation. */
+  | { kind: "externalize"; sympos: number }
+  /** A static function with no symbol (inlined everywhere): its source is copied in. */
+  | { kind: "copy" };
+
+/** A symbol (function or variable) the new code uses, with what was decided for it. */
+export interface SymbolUse {
+  name: string;
+  /** "function" or "variable". */
+  what: "function" | "variable";
+  /** Object that holds it: "vmlinux" or a module name. */
+  object: string;
+  /** True when declared `static` in the TU. */
+  isStatic: boolean;
+  decision: SymbolDecision;
+  /** Why, in words, for the report. */
+  reason: string;
+  /** C declaration of the klpe_ pointer (kallsyms mode) or of the asm-labelled symbol (klp-reloc). */
+  declarator?: { specifiers: string; declarator: string; nameOffset: number; nameLength: number };
+  /** Where the externalized declaration goes: after the includes, or at a main-file/local-header line. */
+  placement: { file: string; line: number } | "after-includes";
+}
+
+/** A function the livepatch replaces (a klp_func). */
+export interface PatchedFunction {
+  /** Kernel symbol name of the old function. */
+  name: string;
+  /** Source function whose new text replaces it (differs from name for clones). */
+  sourceName: string;
+  object: string;
+  /** livepatch old_sympos: 0 when the name is unique in its object. */
+  sympos: number;
+  /** Chain from the changed line to this function. */
+  reason: string;
+}
+
+/** One piece of the generated C file, in output order. */
+export interface OutputPiece {
+  /** Original file it came from (relative to the source tree), or "klp-ccp" for generated text. */
+  origin: string;
+  /** First original line, 0 for generated text. */
+  line: number;
+  kind: "include" | "macro" | "type" | "declaration" | "function" | "patched-function" | "externalized" | "prototype";
+  /** Final C text (renames applied). */
+  text: string;
+}
+
+/** Everything render/ needs: finished data, no decisions left. */
+export interface LivepatchPlan {
+  /** Module name (valid C identifier). */
+  name: string;
+  mode: "kallsyms" | "klp-reloc";
+  /** Patch subject or file name, for the header comment. */
+  title: string;
+  /** Kernel release the patch was made for, when known. */
+  kernel: string;
+  /** Pieces before the includes (pr_fmt and similar), includes, then code. */
+  preamble: OutputPiece[];
+  includes: OutputPiece[];
+  body: OutputPiece[];
+  patched: PatchedFunction[];
+  externalized: Array<SymbolUse & { decision: { kind: "externalize"; sympos: number } }>;
+  referenced: SymbolUse[];
+  copied: string[];
+  diagnostics: Diagnostic[];
+}

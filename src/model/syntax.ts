@@ -1,0 +1,116 @@
+/**
+ * The slice of a syntax tree that stages above parse/ may use. tree-sitter's
+ * nodes satisfy it structurally, so resolve/ and closure/ walk trees without
+ * importing tree-sitter (only src/parse does).
+ */
+export interface SyntaxNode {
+  /** Grammar node type, e.g. "function_definition", "identifier". */
+  readonly type: string;
+  /** Source text the node covers. */
+  readonly text: string;
+  /** Byte offset of the first character (UTF-16 index for JS strings of ASCII C). */
+  readonly startIndex: number;
+  /** Offset one past the last character. */
+  readonly endIndex: number;
+  /** 0-based row and column of the start. */
+  readonly startPosition: { row: number; column: number };
+  /** 0-based row and column of the end. */
+  readonly endPosition: { row: number; column: number };
+  readonly children: SyntaxNode[];
+  readonly namedChildren: SyntaxNode[];
+  readonly parent: SyntaxNode | null;
+  /** True when this node or a descendant is an ERROR or MISSING node. */
+  readonly hasError: boolean;
+  childForFieldName(field: string): SyntaxNode | null;
+  childrenForFieldName(field: string): SyntaxNode[];
+}
+
+/** Kinds of top-level pieces of an original source file. */
+export type SourceItemKind = "include" | "macro" | "function" | "declaration" | "other";
+
+/** One top-level piece of an original (not preprocessed) source file. */
+export interface SourceItem {
+  kind: SourceItemKind;
+  /** Offsets into SourceFile.text; the item's text is text.slice(start, end). */
+  start: number;
+  end: number;
+  /** 1-based first and last line. */
+  startLine: number;
+  endLine: number;
+  /** Function or macro name, when the item is one. */
+  name?: string;
+  /** For includes: the path between the quotes or angle brackets. */
+  includePath?: string;
+  /** For includes: true for `#include "..."`. */
+  includeQuoted?: boolean;
+  /** The item's syntax node (functions and declarations), for scope analysis. */
+  node?: SyntaxNode;
+  /** True when tree-sitter could not parse part of it. */
+  hasError: boolean;
+}
+
+/** An original source file split into top-level items. */
+export interface SourceFile {
+  /** Path relative to the kernel source tree. */
+  path: string;
+  text: string;
+  /** Items in file order; items nested in #if blocks are flattened in. */
+  items: SourceItem[];
+}
+
+/** Namespaces of C names that matter here: ordinary identifiers and struct/union/enum tags. */
+export type NameSpace = "ordinary" | "tag";
+
+/** What a top-level declaration of the preprocessed TU declares. */
+export type PpDeclKind =
+  | "function" /* a function definition */
+  | "prototype" /* a function declaration without body */
+  | "variable" /* an object definition (or tentative definition) */
+  | "extern-variable" /* an `extern` object declaration */
+  | "typedef"
+  | "tag" /* a struct/union/enum with a body */
+  | "enumerator";
+
+/** One name declared at file scope in the preprocessed TU. */
+export interface PpDecl {
+  name: string;
+  namespace: NameSpace;
+  kind: PpDeclKind;
+  /** Storage class written on the declaration. */
+  storage: "static" | "extern" | "none";
+  /** True for `inline` functions. */
+  inline: boolean;
+  /** Original file (as the line marker names it) and line where the declaration starts. */
+  file: string;
+  line: number;
+  /** Offsets of the whole top-level declaration in the .i text. */
+  start: number;
+  end: number;
+  /** Offsets of the declared identifier in the .i text. */
+  nameStart: number;
+  /** The top-level syntax node (for function bodies and declarator surgery). */
+  node: SyntaxNode;
+}
+
+/** A macro definition that was live in the TU (from `gcc -E -dD`). */
+export interface PpMacro {
+  name: string;
+  file: string;
+  line: number;
+}
+
+/** The preprocessed TU, indexed. */
+export interface PreprocessedTu {
+  /** The .i text as the preprocessor wrote it. */
+  text: string;
+  /** Names declared at file scope, each in TU order. */
+  decls: Map<string, PpDecl[]>;
+  /** Live macro definitions by name, in TU order. */
+  macros: Map<string, PpMacro[]>;
+  /** Every file the TU read, as line markers name them. */
+  files: Set<string>;
+  /** Lines of the main file that hold an #include that was processed. */
+  liveIncludeLines: Set<number>;
+  /** Count of top-level nodes tree-sitter could not parse (after normalisation). */
+  errorCount: number;
+}

@@ -1,0 +1,35 @@
+import type { IpaRecord } from "./input.js";
+import type { PpDecl, PreprocessedTu, SourceFile } from "./syntax.js";
+
+/** A translation unit the patch touches, with everything read and parsed about it. */
+export interface TuContext {
+  /** Path of the .c file relative to the source tree, e.g. fs/proc/meminfo.c. */
+  relPath: string;
+  /** Patched source of the .c file. */
+  main: SourceFile;
+  /** Unpatched source of the .c file (to tell real changes from cosmetic ones). */
+  original: SourceFile;
+  /** Headers the TU includes that a module build cannot include (not under include/): parsed. */
+  localHeaders: Map<string, SourceFile>;
+  /** The preprocessed patched TU. */
+  tu: PreprocessedTu;
+  /** Maps a file name as line markers spell it to a source-relative path (undefined: not in the tree). */
+  markerToRel: Map<string, string>;
+  /** klp object: "vmlinux" or the module name. */
+  object: string;
+  /** IPA clone records of the TU (empty when no dump was found). */
+  ipa: IpaRecord[];
+  /** True when a dump was found. */
+  hasIpaDump: boolean;
+}
+
+/** Where a declaration lives, seen from the livepatch. */
+export type DeclHome = "main" | "local-header" | "header";
+
+/** Classifies a declaration of the .i by the file it came from. */
+export function homeOf(ctx: TuContext, d: PpDecl): DeclHome {
+  const rel = ctx.markerToRel.get(d.file);
+  if (rel === ctx.relPath) return "main";
+  if (rel !== undefined && ctx.localHeaders.has(rel)) return "local-header";
+  return "header";
+}

@@ -1,0 +1,41 @@
+import { blankRange, skipParens } from "./blank.js";
+
+/**
+ * Kernel annotation macros that tree-sitter cannot know are attributes. In raw
+ * kernel C they cause most parse errors (FACTS.md: 13.8% of functions → 4.6%
+ * once blanked). Blanking keeps every offset, and the text we copy is always
+ * taken from the original, so nothing of the source is lost.
+ */
+const WORDS = [
+  "__init", "__exit", "__ref", "__refdata", "__initdata", "__initconst", "__exitdata",
+  "__read_mostly", "__ro_after_init", "__cold", "__hot", "__weak", "__user", "__kernel",
+  "__iomem", "__rcu", "__percpu", "__force", "__nocast", "__bitwise", "__must_check",
+  "__maybe_unused", "__always_unused", "__used", "__visible", "__noreturn", "notrace",
+  "noinline", "noinstr", "asmlinkage", "__packed", "__randomize_layout", "__latent_entropy",
+  "__cacheline_aligned", "__cacheline_aligned_in_smp", "____cacheline_aligned",
+  "____cacheline_aligned_in_smp", "__page_aligned_bss", "__page_aligned_data",
+  "__always_inline", "__flatten", "__nocfi", "__noclone", "__meminit", "__meminitdata",
+  "__cpuinit", "__net_init", "__net_exit", "__net_initdata", "__sched", "__lockfunc",
+  "__kprobes", "__irq_entry", "__softirq_entry", "__private", "__cpuidle", "__init_memblock",
+  "__initdata_memblock", "__ro_after_init_data", "__safe", "__nostackprotector",
+  "__no_sanitize_address", "__no_kcsan", "__designated_init", "__counted_by",
+];
+const CALL_LIKE = [
+  "__attribute__", "__attribute", "__printf", "__scanf", "__aligned", "__section",
+  "__acquires", "__releases", "__must_hold", "__cond_lock", "__alloc_size", "__malloc",
+  "__assume_aligned", "__diagnose_as", "__nonstring", "__compiletime_error",
+];
+
+const wordRe = new RegExp(`\\b(?:${WORDS.join("|")})\\b`, "g");
+const callRe = new RegExp(`\\b(?:${CALL_LIKE.join("|")})(?=\\s*\\()`, "g");
+
+/** Returns `text` with kernel annotations replaced by spaces (same length, same lines). */
+export function normalizeSource(text: string): string {
+  const chars = text.split("");
+  for (const m of text.matchAll(callRe)) {
+    const end = skipParens(text, m.index + m[0].length);
+    if (end > 0) blankRange(chars, m.index, end);
+  }
+  for (const m of text.matchAll(wordRe)) blankRange(chars, m.index, m.index + m[0].length);
+  return chars.join("");
+}

@@ -1,0 +1,111 @@
+import type { SourceFile, SourceItem, SyntaxNode } from "../model/syntax.js";
+import { declaredIdentifier } from "./declarators.js";
+import { normalizeSource } from "./normalize-source.js";
+import { parseC } from "./parser.js";
+
+const CONDITIONAL = new Set(["preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif", "preproc_elifdef"]);
+
+/**
+ * Splits an original source file into top-level items (includes, macros,
+ * functions, declarations), descending into #if blocks so that every branch's
+ * items are listed; which branch was live is decided later from the .i.
+ */
+export function parseSourceFile(path: string, text: string): SourceFile {
+  const root = parseC(normalizeSource(text));
+  const items: SourceItem[] = [];
+  const visit = (parent: SyntaxNode) => {
+    const cond = CONDITIONAL.has(parent.type) ? conditionNode(parent) : null;
+    for (const n of parent.namedChildren) {
+      if (cond && n.startIndex === cond.startIndex && n.endIndex === cond.endIndex) continue;
+      if (CONDITIONAL.has(n.type)) {
+        visit(n);
+        continue;
+      }
+      const item = toItem(n, text);
+      if (item) items.push(item);
+    }
+  };
+  visit(root);
+  attachLeadingComments(items, root, text);
+  return { path, text, items };
+}
+
+function conditionNode(n: SyntaxNode): SyntaxNode | null {
+  return n.childForFieldName("name") ?? n.childForFieldName("condition");
+}
+
+function toItem(n: SyntaxNode, text: string): SourceItem | undefined {
+  const base = {
+    start: n.startIndex,
+    end: trimEnd(text, n.endIndex),
+    startLine: n.startPosition.row + 1,
+    endLine: n.endPosition.row + 1 - (n.endPosition.column === 0 ? 1 : 0),
+    hasError: n.hasError || n.type === "ERROR",
+  };
+  switch (n.type) {
+    case "comment":
+      return undefined;
+    case "preproc_include": {
+      const p = n.childForFieldName("path");
+      const raw = p?.text ?? "";
+      return { ...base, kind: "include", includePath: raw.replace(/^[<"]|[>"]$/g, ""), includeQuoted: raw.startsWith('"') };
+    }
+    case "preproc_def":
+    case "preproc_function_def":
+      return { ...base, kind: "macro", name: n.childForFieldName("name")?.text ?? "" };
+    case "function_definition": {
+      const name = declaredIdentifier(n.childForFieldName("declarator"))?.text;
+      return { ...base, kind: "function", node: n, ...(name ? { name } : {}) };
+    }
+    case "declaration":
+    case "type_definition":
+    case "struct_specifier":
+    case "union_specifier":
+    case "enum_specifier":
+      return { ...base, kind: "declaration", node: n };
+    default:
+      return { ...base, kind: "other", node: n };
+  }
+}
+
+/** Drops a trailing newline tree-sitter includes in preprocessor nodes. */
+function trimEnd(text: string, end: number): number {
+  let e = end;
+  while (e > 0 && (text[e - 1] === "\n" || text[e - 1] === "\r")) e--;
+  return e;
+}
+
+/**
+ * A comment block directly above an item (no blank line between) belongs to
+ * it: the kernel's kernel-doc comments should travel with the function.
+ */
+function attachLeadingComments(items: SourceItem[], root: SyntaxNode, text: string): void {
+  const comments = collectComments(root);
+  for (const item of items) {
+    if (item.kind === "include") continue;
+    let start = item.start;
+    for (let i = comments.length - 1; i >= 0; i--) {
+      const c = comments[i]!;
+      if (c.endIndex > start) continue;
+      const gap = text.slice(c.endIndex, start);
+      if (!/^[ \t]*\n?[ \t]*$/.test(gap)) break;
+      start = c.startIndex;
+    }
+    if (start !== item.start) {
+      item.startLine -= (text.slice(start, item.start).match(/\n/g) ?? []).length;
+      item.start = start;
+    }
+  }
+}
+
+function collectComments(root: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const visit = (n: SyntaxNode) => {
+    for (const c of n.namedChildren) {
+      if (c.type === "comment") out.push(c);
+      else if (CONDITIONAL.has(c.type)) visit(c);
+    }
+  };
+  visit(root);
+  return out.sort((a, b) => a.startIndex - b.startIndex);
+}

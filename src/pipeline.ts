@@ -1,0 +1,73 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
+import type { LivepatchPlan } from "./model/plan.js";
+import { readPatch } from "./input/diff.js";
+import { readSymbolTable } from "./input/kallsyms.js";
+import { readSymvers } from "./input/symvers.js";
+import { applyPatch } from "./kbuild/apply-patch.js";
+import { analyseTu } from "./analyse-tu.js";
+import { buildReport, type Report } from "./decide/report.js";
+import { renderLivepatch } from "./render/render.js";
+
+export interface ExtractOptions {
+  patch: string;
+  src: string;
+  build: string;
+  symbols: string;
+  symvers: string;
+  /** Directory with `<path>.c.000i.ipa-clones` dumps; defaults to the build tree. */
+  ipaClones?: string;
+  externalize: "kallsyms" | "klp-reloc";
+  /** Module name; defaults to livepatch_<patch stem>. */
+  name?: string;
+}
+
+export interface ExtractResult {
+  plan: LivepatchPlan;
+  report: Report;
+  /** Files to write, by name relative to the output directory. */
+  files: Map<string, string>;
+}
+
+/**
+ * The orchestrator: read inputs → apply the patch to a scratch copy →
+ * per touched TU (preprocess, parse, resolve, closure, IPA targets, decide)
+ * → render. Bad input ends in StageFailed with diagnostics in the sink.
+ */
+export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResult {
+  const src = resolve(opts.src);
+  const build = resolve(opts.build);
+  for (const [flag, path, dir] of [["--patch", opts.patch, false], ["--src", src, true], ["--build", build, true], ["--symbols", opts.symbols, false], ["--symvers", opts.symvers, false], ["--ipa-clones", opts.ipaClones ?? build, true]] as const) {
+    if (!existsSync(path) || statSync(path).isDirectory() !== dir) {
+      sink.report({ code: "KLP-E004", severity: "error", message: `${flag} ${path}: ${existsSync(path) ? (dir ? "not a directory" : "is a directory") : "no such " + (dir ? "directory" : "file")}`, hint: `check the value of ${flag}` });
+    }
+  }
+  if (sink.hasErrors) throw new StageFailed("input");
+
+  const patchText = readFileSync(opts.patch, "utf8");
+  const patch = readPatch(opts.patch, patchText, sink);
+  const symbols = readSymbolTable(opts.symbols, readFileSync(opts.symbols, "utf8"), sink);
+  const exports = readSymvers(opts.symvers, readFileSync(opts.symvers, "utf8"), sink);
+  if (!patch || sink.hasErrors) throw new StageFailed("input");
+
+  const work = mkdtempSync(join(tmpdir(), "klp-ccp-"));
+  try {
+    const patched = applyPatch(patch, patchText, src, join(work, "tree"), sink);
+    if (!patched) throw new StageFailed("apply");
+    const name = opts.name ?? moduleName(opts.patch);
+    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink });
+    const report = buildReport(plan);
+    const files = renderLivepatch(plan, report);
+    return { plan, report, files };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** livepatch_<patch file stem>, made a valid module (and C identifier) name. */
+export function moduleName(patchFile: string): string {
+  const stem = basename(patchFile).replace(/\.(?:patch|diff)$/, "");
+  return `livepatch_${stem}`.replace(/[^A-Za-z0-9_]/g, "_").replace(/_+/g, "_").slice(0, 55);
+}

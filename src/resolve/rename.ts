@@ -1,0 +1,36 @@
+/** A replacement of one identifier occurrence. */
+export interface Rename {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** Applies renames (offsets into `text`) from last to first so offsets stay valid. */
+export function applyRenames(text: string, renames: Rename[], base = 0): string {
+  let out = text;
+  const sorted = [...renames].sort((a, b) => b.start - a.start);
+  let last = Infinity;
+  for (const r of sorted) {
+    if (r.end > last) continue; // overlapping: keep the later one
+    out = out.slice(0, r.start - base) + r.text + out.slice(r.end - base);
+    last = r.start;
+  }
+  return out;
+}
+
+/**
+ * Identifier tokens of C text outside comments and string literals that are
+ * not member names (after `.` or `->`): for macro bodies, which have no tree.
+ */
+export function identifierTokens(text: string): Array<{ name: string; start: number; end: number }> {
+  const out: Array<{ name: string; start: number; end: number }> = [];
+  const re = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[A-Za-z_]\w*/g;
+  for (const m of text.matchAll(re)) {
+    const t = m[0];
+    if (!/^[A-Za-z_]/.test(t)) continue;
+    const before = text.slice(Math.max(0, m.index - 3), m.index).replace(/\s+$/, "");
+    if (before.endsWith(".") || before.endsWith("->")) continue;
+    out.push({ name: t, start: m.index, end: m.index + t.length });
+  }
+  return out;
+}
