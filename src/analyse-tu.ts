@@ -52,7 +52,7 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
     sink.report({ code: "KLP-E006", severity: "error", message: `preprocessing the patched ${fp.path} failed: ${first.replace(patchedPath, fp.path)}`, location: { file: fp.path, line: 0, column: 0 }, hint: "check that --build was configured for this --src" });
     throw new StageFailed("preprocess");
   }
-  const tu = parsePreprocessed(pp.stdout, patchedPath);
+  const tu = parsePreprocessed(pp.stdout);
   const markerToRel = new Map<string, string>();
   const localHeaders = new Map<string, SourceFile>();
   for (const f of tu.files) {

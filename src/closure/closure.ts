@@ -26,6 +26,8 @@ export interface Closure {
   symbols: Map<string, SymbolNeed>;
   /** Why each name is in the closure: name → the function that first needed it. */
   neededBy: Map<string, string>;
+  /** Header files (as line markers name them) that declare something the copied code uses. */
+  headerFiles: Set<string>;
 }
 
 export interface ClosureOptions {
@@ -52,6 +54,7 @@ export function computeClosure(opts: ClosureOptions): Closure {
     typeDecls: new Map(),
     symbols: new Map(),
     neededBy: new Map(),
+    headerFiles: new Set(),
   };
   const queue: Array<{ decl: PpDecl; from: string }> = [];
   const seenNodes = new Set<number>();
@@ -72,6 +75,7 @@ export function computeClosure(opts: ClosureOptions): Closure {
       if (decls.length === 0 || out.patched.has(ref.name)) continue;
       const best = pickDecl(ctx, decls);
       const home = homeOf(ctx, best);
+      if (!inHeaderInline) for (const d of decls) if (homeOf(ctx, d) === "header") out.headerFiles.add(d.file);
       const note = (n: string) => {
         if (!out.neededBy.has(n)) out.neededBy.set(n, decl === undefined ? from : nameOfDecl(decl));
       };

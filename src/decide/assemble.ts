@@ -48,6 +48,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   const pending: Array<{ file: SourceFile; item: SourceItem; piece: OutputPiece }> = [];
 
   const declsAt = indexDeclsByLine(ctx);
+  const includeCandidates: Array<{ key: string; piece: OutputPiece }> = [];
   const externalizedPlaced = new Set<string>();
 
   const emitExternalized = (u: SymbolUse, origin: string, line: number): OutputPiece | undefined => {
@@ -62,10 +63,11 @@ export function assemble(opts: AssembleOptions): Assembled {
       const decls = declsAt.get(file.path)?.filter((d) => d.line >= item.startLine && d.line <= item.endLine) ?? [];
       if (item.kind === "include") {
         seenInclude = true;
-        if (!isLiveInclude(ctx, file, item)) continue;
+        const key = liveIncludeKey(ctx, file, item);
+        if (!key) continue;
         const local = item.includeQuoted ? localHeaderOf(ctx, file, item.includePath!) : undefined;
         if (local) visitFile(local, into);
-        else out.includes.push({ origin: file.path, line: item.startLine, kind: "include", text: file.text.slice(item.start, item.end) });
+        else includeCandidates.push({ key, piece: { origin: file.path, line: item.startLine, kind: "include", text: file.text.slice(item.start, item.end) } });
         continue;
       }
       if (item.kind === "macro") {
@@ -133,7 +135,8 @@ export function assemble(opts: AssembleOptions): Assembled {
     const p = emitExternalized(u, "klp-ccp", 0);
     if (p) headerDecls.push(p);
   }
-  out.body.unshift(...headerDecls);
+  out.body.unshift(...headerDecls, ...redefineHeaderMacros(ctx, macroNames, externalized, renameTo, renamedNames));
+  out.includes = keepNeededIncludes(ctx, includeCandidates, neededHeaderFiles(ctx, closure, macroNames));
   out.unrenamable = [...externalized.keys()].filter((n) => !renamedNames.has(n)).sort();
   return out;
 }
@@ -152,9 +155,49 @@ function indexDeclsByLine(ctx: TuContext): Map<string, PpDecl[]> {
   return m;
 }
 
-function isLiveInclude(ctx: TuContext, file: SourceFile, item: SourceItem): boolean {
-  if (file === ctx.main) return ctx.tu.liveIncludeLines.has(item.startLine);
-  return true; // a local header's includes: keep all (its #if structure is rare and harmless here)
+/** The `file:line` key of an #include the preprocessor processed (undefined: in a dead #if branch). */
+function liveIncludeKey(ctx: TuContext, file: SourceFile, item: SourceItem): string | undefined {
+  for (const [marker, rel] of ctx.markerToRel) {
+    const key = `${marker}:${item.startLine}`;
+    if (rel === file.path && ctx.tu.liveIncludes.has(key)) return key;
+  }
+  return undefined;
+}
+
+/** Header files the copied code needs: declarations it uses and macros it names, transitively. */
+function neededHeaderFiles(ctx: TuContext, closure: Closure, tokens: Set<string>): Set<string> {
+  const files = new Set(closure.headerFiles);
+  const queue = [...tokens];
+  const seen = new Set(queue);
+  while (queue.length) {
+    const defs = ctx.tu.macros.get(queue.shift()!) ?? [];
+    const def = defs[defs.length - 1];
+    if (!def) continue;
+    files.add(def.file);
+    for (const t of identifierTokens(def.definition)) {
+      if (!seen.has(t.name)) {
+        seen.add(t.name);
+        queue.push(t.name);
+      }
+    }
+  }
+  return files;
+}
+
+/**
+ * Keeps an #include when something the copied code uses comes from the
+ * files it brings in. The others go: some kernel headers hide their content
+ * from modules (asm/tlbflush.h is `#ifndef MODULE`), so including what the
+ * .c file needed for code we do not copy can break the module build.
+ */
+function keepNeededIncludes(ctx: TuContext, candidates: Array<{ key: string; piece: OutputPiece }>, needed: Set<string>): OutputPiece[] {
+  const out: OutputPiece[] = [];
+  for (const c of candidates) {
+    const files = ctx.tu.includeTree.get(c.key) ?? new Set<string>();
+    const used = [...files].some((f) => needed.has(f));
+    out.push(used ? c.piece : { ...c.piece, text: `/* klp-ccp: not needed by the patched code: ${c.piece.text.replace(/\/\*.*?\*\//g, "").trim()} */` });
+  }
+  return out;
 }
 
 function isLiveMacro(ctx: TuContext, file: SourceFile, item: SourceItem): boolean {
@@ -222,4 +265,45 @@ function externalizedDecl(ctx: TuContext, u: SymbolUse, mode: "kallsyms" | "klp-
   const r = redeclare(ctx.tu.text, decl, `klpe_${u.name}`);
   const label = `__asm__("\\".klp.sym.${u.object}.${u.name},${sympos}\\"")`;
   return r ? `extern ${r.specifiers} ${r.declarator} ${label};` : `extern typeof(${u.name}) klpe_${u.name} ${label};`;
+}
+
+/**
+ * A kernel-header macro the copied code uses may expand to a non-exported
+ * symbol (pte_alloc → __pte_alloc). Such a macro is redefined after the
+ * includes with the symbol renamed, so the expansion in the copied code
+ * reaches the externalized symbol while the headers themselves stay intact.
+ */
+function redefineHeaderMacros(
+  ctx: TuContext,
+  used: Set<string>,
+  externalized: Map<string, SymbolUse>,
+  renameTo: (n: string) => string | undefined,
+  renamedNames: Set<string>,
+): OutputPiece[] {
+  const pieces: OutputPiece[] = [];
+  const queue = [...used];
+  const seen = new Set(queue);
+  while (queue.length) {
+    const name = queue.shift()!;
+    const defs = (ctx.tu.macros.get(name) ?? []).filter((m) => {
+      const rel = ctx.markerToRel.get(m.file);
+      return rel !== ctx.relPath && !(rel && ctx.localHeaders.has(rel));
+    });
+    const def = defs[defs.length - 1];
+    if (!def) continue;
+    const renames: Rename[] = [];
+    for (const t of identifierTokens(def.definition)) {
+      if (!seen.has(t.name)) {
+        seen.add(t.name);
+        queue.push(t.name);
+      }
+      const to = t.name !== name && externalized.has(t.name) ? renameTo(t.name) : undefined;
+      if (to) renames.push({ start: t.start, end: t.end, text: to });
+    }
+    if (renames.length === 0) continue;
+    for (const t of identifierTokens(def.definition)) if (externalized.has(t.name)) renamedNames.add(t.name);
+    const rel = ctx.markerToRel.get(def.file) ?? def.file;
+    pieces.push({ origin: "klp-ccp", line: 0, kind: "macro", text: `/* ${rel}:${def.line}, redefined to reach externalized symbols */\n#undef ${name}\n${applyRenames(def.definition, renames)}` });
+  }
+  return pieces.sort((a, b) => a.text.localeCompare(b.text));
 }

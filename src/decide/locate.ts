@@ -17,6 +17,7 @@ const isText = (s: KernelSymbol) => /^[tTwW]$/.test(s.type);
  * .text contiguously), so a namesake in another file is never taken.
  */
 export function locateTuSymbol(table: SymbolTable, ctx: TuContext, name: string, isStatic: boolean): Location {
+  if (ctx.object !== "vmlinux" && !table.modules.has(ctx.object)) return locateInUnloadedModule(ctx, name);
   const all = candidatesIn(table, ctx.object, name);
   if (all.length === 0) return { found: false, why: `no symbol ${name} in ${table.file}`, ambiguous: false };
   let pool = all;
@@ -84,4 +85,18 @@ export function tuTextRange(table: SymbolTable, ctx: TuContext): { lo: bigint; h
   const r = lo !== undefined && hi !== undefined ? { lo, hi } : null;
   rangeCache.set(ctx, r);
   return r ?? undefined;
+}
+
+/**
+ * A symbol table dumped without the target module loaded has none of its
+ * symbols. Then the TU itself tells: a function it defines exists in the
+ * module unless gcc's dump shows it was removed (inlined everywhere). Names
+ * are unique within one module object, so sympos is 0.
+ */
+function locateInUnloadedModule(ctx: TuContext, name: string): Location {
+  const defined = (ctx.tu.decls.get(name) ?? []).some((d) => (d.kind === "function" || d.kind === "variable") && homeOf(ctx, d) !== "header");
+  const removed = ctx.ipa.some((r) => r.kind === "removal" && r.node.name === name);
+  if (!defined || removed) return { found: false, why: `${name} is not a symbol of module ${ctx.object} (${removed ? "removed by gcc: inlined" : "not defined in the TU"})`, ambiguous: false };
+  const symbol = { name, address: "0", type: "t", module: ctx.object, index: -1 };
+  return { found: true, symbol, sympos: 0, how: `module ${ctx.object} is not in the symbol table; the TU defines it and gcc did not remove it` };
 }

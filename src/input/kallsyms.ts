@@ -9,6 +9,7 @@ const LINE = /^([0-9a-fA-F]+)\s+([A-Za-z?])\s+(\S+)(?:\s+\[(\S+)\])?\s*$/;
  */
 export function readSymbolTable(file: string, text: string, sink: DiagnosticSink): SymbolTable {
   const byName = new Map<string, KernelSymbol[]>();
+  const modules = new Set<string>();
   const lines = text.split("\n");
   let index = 0;
   let bad = 0;
@@ -29,7 +30,10 @@ export function readSymbolTable(file: string, text: string, sink: DiagnosticSink
       continue;
     }
     const sym: KernelSymbol = { name: m[3]!, address: m[1]!.toLowerCase(), type: m[2]!, index: index++ };
-    if (m[4]) sym.module = m[4];
+    if (m[4]) {
+      sym.module = m[4];
+      modules.add(m[4]);
+    }
     const list = byName.get(sym.name);
     if (list) list.push(sym);
     else byName.set(sym.name, [sym]);
@@ -37,7 +41,7 @@ export function readSymbolTable(file: string, text: string, sink: DiagnosticSink
   if (index === 0 && bad === 0) {
     sink.report({ code: "KLP-E007", severity: "error", message: "the symbol table is empty", location: { file, line: 0, column: 0 } });
   }
-  return { file, byName };
+  return { file, byName, modules };
 }
 
 /** Symbols of that name in vmlinux (module === undefined) or in the named module. */

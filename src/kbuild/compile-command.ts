@@ -42,8 +42,8 @@ export function readCompileCommand(build: string, relPath: string, sink: Diagnos
 
 /**
  * Turns a compile command into one that preprocesses `input` instead of the
- * original file: drop -c/-o/dependency output and dump flags, add -E -dD (so
- * live macro definitions stay visible), and search the original file's
+ * original file: drop -c/-o/dependency output and dump flags, add -E -dD -dI (so
+ * live macro definitions and processed includes stay visible), and search the original file's
  * directory for quoted includes since `input` lives elsewhere.
  */
 export function preprocessArgv(cmd: CompileCommand, originalFile: string, input: string): string[] {
@@ -62,7 +62,7 @@ export function preprocessArgv(cmd: CompileCommand, originalFile: string, input:
     }
     out.push(a);
   }
-  return [args[0]!, ...out, "-E", "-dD", "-iquote", dirname(originalFile), input];
+  return [args[0]!, ...out, "-E", "-dD", "-dI", "-iquote", dirname(originalFile), input];
 }
 
 function sameFile(a: string, b: string, cwd: string): boolean {

@@ -55,6 +55,8 @@ export interface SymbolTable {
   /** The file it was read from. */
   file: string;
   byName: Map<string, KernelSymbol[]>;
+  /** Modules that have at least one symbol in the table (it was dumped with them loaded). */
+  modules: Set<string>;
 }
 
 /** One exported symbol from Module.symvers. */

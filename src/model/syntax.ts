@@ -97,6 +97,8 @@ export interface PpMacro {
   name: string;
   file: string;
   line: number;
+  /** The `#define` line as the preprocessor printed it (continuations joined). */
+  definition: string;
 }
 
 /** The preprocessed TU, indexed. */
@@ -109,8 +111,10 @@ export interface PreprocessedTu {
   macros: Map<string, PpMacro[]>;
   /** Every file the TU read, as line markers name them. */
   files: Set<string>;
-  /** Lines of the main file that hold an #include that was processed. */
-  liveIncludeLines: Set<number>;
+  /** `file:line` (file as line markers spell it) of every #include the preprocessor processed (gcc -dI). */
+  liveIncludes: Set<string>;
+  /** For each processed #include (`file:line`), every file it brought in, nested ones included. */
+  includeTree: Map<string, Set<string>>;
   /** Count of top-level nodes tree-sitter could not parse (after normalisation). */
   errorCount: number;
 }

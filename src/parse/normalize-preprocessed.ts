@@ -4,6 +4,8 @@ import { blankRange, skipParens } from "./blank.js";
 export interface DefineLine {
   name: string;
   offset: number;
+  /** The whole `#define NAME...` line. */
+  text: string;
 }
 
 /**
@@ -13,16 +15,19 @@ export interface DefineLine {
  * the same syntactic role (FACTS.md: this takes kernel TUs to ~0 errors).
  * The original text is kept for everything that is copied or shown.
  */
-export function normalizePreprocessed(text: string): { text: string; defines: DefineLine[] } {
+export function normalizePreprocessed(text: string): { text: string; defines: DefineLine[]; includes: number[] } {
   const chars = text.split("");
   const defines: DefineLine[] = [];
+  /** Offsets of `#include` lines (gcc -dI prints each include it processed). */
+  const includes: number[] = [];
   let pos = 0;
   while (pos < text.length) {
     const nl = text.indexOf("\n", pos);
     const end = nl < 0 ? text.length : nl;
     if (text.charCodeAt(pos) === 35 /* # */) {
       const m = /^#define ([A-Za-z_]\w*)/.exec(text.slice(pos, Math.min(end, pos + 200)));
-      if (m) defines.push({ name: m[1]!, offset: pos });
+      if (m) defines.push({ name: m[1]!, offset: pos, text: text.slice(pos, end) });
+      else if (text.startsWith("#include", pos)) includes.push(pos);
       blankRange(chars, pos, end);
     }
     pos = end + 1;
@@ -49,7 +54,7 @@ export function normalizePreprocessed(text: string): { text: string; defines: De
       if (e && chars[e[0]] === text[e[0]]) blankRange(chars, e[0], e[1], e[2]);
     }
   }
-  return { text: chars.join(""), defines };
+  return { text: chars.join(""), defines, includes };
 }
 
 function paren(text: string, m: RegExpMatchArray, stand: string): [number, number, string] | undefined {

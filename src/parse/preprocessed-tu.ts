@@ -7,10 +7,9 @@ import { parseC } from "./parser.js";
 /**
  * Parses the output of `gcc -E -dD` for a TU and indexes every file-scope
  * name it declares, with the original file and line each came from.
- * `mainFile` is the main file's name as the line markers spell it.
  */
-export function parsePreprocessed(text: string, mainFile: string): PreprocessedTu {
-  const { text: normalized, defines } = normalizePreprocessed(text);
+export function parsePreprocessed(text: string): PreprocessedTu {
+  const { text: normalized, defines, includes } = normalizePreprocessed(text);
   const lines = new LineMap(text);
   const root = parseC(normalized);
   const decls = new Map<string, PpDecl[]>();
@@ -29,16 +28,13 @@ export function parsePreprocessed(text: string, mainFile: string): PreprocessedT
   for (const d of defines) {
     const o = lines.origin(d.offset);
     const list = macros.get(d.name) ?? [];
-    list.push({ name: d.name, file: o.file, line: o.line + 1 });
+    list.push({ name: d.name, file: o.file, line: o.line, definition: d.text });
     macros.set(d.name, list);
   }
   const files = new Set<string>();
-  const liveIncludeLines = new Set<number>();
-  for (const m of lines.markers) {
-    files.add(m.file);
-    if (m.file === mainFile && m.flags.includes(2)) liveIncludeLines.add(m.line - 1);
-  }
-  return { text, decls, macros, files, liveIncludeLines, errorCount };
+  for (const m of lines.markers) files.add(m.file);
+  const includeTree = buildIncludeTree(lines, includes);
+  return { text, decls, macros, files, liveIncludes: new Set(includeTree.keys()), includeTree, errorCount };
 }
 
 type DeclFacts = Omit<PpDecl, "file" | "line" | "start" | "end" | "node">;
@@ -101,4 +97,41 @@ function tagsIn(node: SyntaxNode): DeclFacts[] {
   };
   visit(node);
   return out;
+}
+
+/**
+ * For each processed `#include` (by `file:line`), the files it brought in,
+ * directly or nested: from gcc -dI directive lines interleaved with the line
+ * markers' enter (flag 1) and return (flag 2) events.
+ */
+function buildIncludeTree(lines: LineMap, includeOffsets: number[]): Map<string, Set<string>> {
+  type Event = { iLine: number; kind: "include"; key: string } | { iLine: number; kind: "enter" | "return"; file: string };
+  const events: Event[] = [];
+  for (const offset of includeOffsets) {
+    const o = lines.origin(offset);
+    events.push({ iLine: lines.lineOfOffset(offset), kind: "include", key: `${o.file}:${o.line}` });
+  }
+  for (const m of lines.markers) {
+    if (m.flags.includes(1)) events.push({ iLine: m.iLine, kind: "enter", file: m.file });
+    else if (m.flags.includes(2)) events.push({ iLine: m.iLine, kind: "return", file: m.file });
+  }
+  events.sort((a, b) => a.iLine - b.iLine);
+  const tree = new Map<string, Set<string>>();
+  const stack: Array<{ file: string; owner: string | null }> = [];
+  let pending: string | null = null;
+  for (const e of events) {
+    if (e.kind === "include") {
+      pending = e.key;
+      tree.set(e.key, tree.get(e.key) ?? new Set());
+    } else if (e.kind === "enter") {
+      for (const s of stack) if (s.owner) tree.get(s.owner)!.add(e.file);
+      if (pending) tree.get(pending)!.add(e.file);
+      stack.push({ file: e.file, owner: pending });
+      pending = null;
+    } else {
+      while (stack.length && stack[stack.length - 1]!.file !== e.file) stack.pop();
+      pending = null;
+    }
+  }
+  return tree;
 }
