@@ -29,6 +29,8 @@ export interface AnalyseOptions {
   mode: "kallsyms" | "klp-reloc";
   name: string;
   sink: DiagnosticSink;
+  /** A ready .i of the patched TU (skips the compiler). */
+  preprocessed?: string;
 }
 
 /** The per-TU half of the pipeline: preprocess → parse → touched → IPA targets → closure → decide → assemble. */
@@ -43,24 +45,17 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
     throw new StageFailed("analyse");
   }
   const fp = cFiles[0]!;
-  const cmd = readCompileCommand(o.build, fp.path, sink);
-  if (!cmd) throw new StageFailed("kbuild");
   const patchedPath = join(o.work, "tree", fp.path);
-  const pp = run(preprocessArgv(cmd, join(o.src, fp.path), patchedPath), cmd.cwd);
-  if (pp.status !== 0) {
-    const first = pp.stderr.split("\n").find((l) => /error/.test(l)) ?? pp.stderr.trim().split("\n")[0] ?? "";
-    sink.report({ code: "KLP-E006", severity: "error", message: `preprocessing the patched ${fp.path} failed: ${first.replace(patchedPath, fp.path)}`, location: { file: fp.path, line: 0, column: 0 }, hint: "check that --build was configured for this --src" });
-    throw new StageFailed("preprocess");
-  }
-  const tu = parsePreprocessed(pp.stdout);
+  const pre = preprocess(o, fp.path, patchedPath);
+  const tu = parsePreprocessed(pre.text);
   const markerToRel = new Map<string, string>();
   const localHeaders = new Map<string, SourceFile>();
   for (const f of tu.files) {
-    if (f === patchedPath) markerToRel.set(f, fp.path);
-    else if (f.startsWith(`${o.src}/`)) {
-      const rel = relative(o.src, f);
+    if (f === patchedPath || f === fp.path) markerToRel.set(f, fp.path);
+    else if (f.startsWith(`${o.src}/`) || (!f.startsWith("/") && !f.startsWith("<") && !f.startsWith("./") && existsSync(join(o.src, f)))) {
+      const rel = f.startsWith("/") ? relative(o.src, f) : f;
       markerToRel.set(f, rel);
-      if (!isIncludableHeader(rel) && rel.endsWith(".h") && existsSync(f)) localHeaders.set(rel, parseSourceFile(rel, readFileSync(f, "utf8")));
+      if (!isIncludableHeader(rel) && rel.endsWith(".h") && existsSync(join(o.src, rel))) localHeaders.set(rel, parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8")));
     }
   }
   const main = parseSourceFile(fp.path, o.patched.get(fp.path)!);
@@ -68,7 +63,7 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
   const ipa = readTuIpaClones(o.ipaDir, fp.path, o.src, sink);
   const ctx: TuContext = {
     relPath: fp.path, main, original, localHeaders, tu, markerToRel,
-    object: cmd.isModule && cmd.modName ? cmd.modName : "vmlinux",
+    object: pre.object,
     ipa: ipa.records, hasIpaDump: ipa.found,
   };
   if (!ipa.found) {
@@ -106,4 +101,24 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
     copied: [...closure.copiedFunctions].sort(),
     diagnostics: sink.items,
   };
+}
+
+/** The patched TU's preprocessed text and its klp object, from --preprocessed or the kbuild command. */
+function preprocess(o: AnalyseOptions, relPath: string, patchedPath: string): { text: string; object: string } {
+  const { sink } = o;
+  if (o.preprocessed) {
+    const text = readFileSync(o.preprocessed, "utf8");
+    const mod = /^#define KBUILD_MODNAME "([^"]+)"/m.exec(text);
+    const isModule = /^#define MODULE 1/m.test(text);
+    return { text, object: isModule && mod ? mod[1]! : "vmlinux" };
+  }
+  const cmd = readCompileCommand(o.build, relPath, sink);
+  if (!cmd) throw new StageFailed("kbuild");
+  const pp = run(preprocessArgv(cmd, join(o.src, relPath), patchedPath), cmd.cwd);
+  if (pp.status !== 0) {
+    const first = pp.stderr.split("\n").find((l) => /error/.test(l)) ?? pp.stderr.trim().split("\n")[0] ?? "";
+    sink.report({ code: "KLP-E006", severity: "error", message: `preprocessing the patched ${relPath} failed: ${first.replace(patchedPath, relPath)}`, location: { file: relPath, line: 0, column: 0 }, hint: "check that --build was configured for this --src" });
+    throw new StageFailed("preprocess");
+  }
+  return { text: pp.stdout, object: cmd.isModule && cmd.modName ? cmd.modName : "vmlinux" };
 }

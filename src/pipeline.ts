@@ -22,6 +22,12 @@ export interface ExtractOptions {
   externalize: "kallsyms" | "klp-reloc";
   /** Module name; defaults to livepatch_<patch stem>. */
   name?: string;
+  /**
+   * The patched TU already preprocessed (gcc -E -dD -dI), instead of running
+   * the build tree's compile command: for the bundled example and for users
+   * without a configured tree. Relative line-marker paths are taken relative to --src.
+   */
+  preprocessed?: string;
 }
 
 export interface ExtractResult {
@@ -39,7 +45,7 @@ export interface ExtractResult {
 export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResult {
   const src = resolve(opts.src);
   const build = resolve(opts.build);
-  for (const [flag, path, dir] of [["--patch", opts.patch, false], ["--src", src, true], ["--build", build, true], ["--symbols", opts.symbols, false], ["--symvers", opts.symvers, false], ["--ipa-clones", opts.ipaClones ?? build, true]] as const) {
+  for (const [flag, path, dir] of [["--patch", opts.patch, false], ["--src", src, true], ...(opts.preprocessed ? ([["--preprocessed", opts.preprocessed, false]] as const) : ([["--build", build, true]] as const)), ["--symbols", opts.symbols, false], ["--symvers", opts.symvers, false], ["--ipa-clones", opts.ipaClones ?? build, true]] as const) {
     if (!existsSync(path) || statSync(path).isDirectory() !== dir) {
       sink.report({ code: "KLP-E004", severity: "error", message: `${flag} ${path}: ${existsSync(path) ? (dir ? "not a directory" : "is a directory") : "no such " + (dir ? "directory" : "file")}`, hint: `check the value of ${flag}` });
     }
@@ -57,7 +63,7 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
     const patched = applyPatch(patch, patchText, src, join(work, "tree"), sink);
     if (!patched) throw new StageFailed("apply");
     const name = opts.name ?? moduleName(opts.patch);
-    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink });
+    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) });
     const report = buildReport(plan);
     const files = renderLivepatch(plan, report);
     return { plan, report, files };

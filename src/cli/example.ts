@@ -7,8 +7,10 @@ export function exampleOptions() {
     patch: `${dir}fix.patch`,
     src: `${dir}src`,
     build: `${dir}build`,
+    preprocessed: `${dir}build/fs/proc/meminfo.i`,
     symbols: `${dir}kallsyms`,
     symvers: `${dir}Module.symvers`,
     ipaClones: `${dir}build`,
+    name: "livepatch_meminfo",
   };
 }

@@ -14,6 +14,7 @@ interface ExtractFlags {
   ipaClones?: string;
   externalize: "kallsyms" | "klp-reloc";
   name?: string;
+  preprocessed?: string;
   out?: string;
   forceOverwrite?: boolean;
   example?: boolean;
@@ -30,6 +31,7 @@ export function extractCommand(setExit: (code: number) => void): Command {
     .option("--symvers <file>", "the kernel's Module.symvers")
     .option("--ipa-clones <dir>", "where <path>.c.000i.ipa-clones dumps are (default: --build)")
     .addOption(new Option("--externalize <mode>", "how non-exported symbols are reached").choices(["kallsyms", "klp-reloc"]).default("kallsyms"))
+    .option("--preprocessed <file.i>", "use this preprocessed patched TU (gcc -E -dD -dI) instead of compiling in --build")
     .option("--name <name>", "module name (default: livepatch_<patch file stem>)")
     .option("--out <dir>", "output directory (must not exist or be empty)")
     .option("--force-overwrite", "replace a non-empty output directory")
@@ -40,16 +42,17 @@ export function extractCommand(setExit: (code: number) => void): Command {
 
 function runExtract(flags: ExtractFlags): number {
   const sink = new DiagnosticSink();
-  const opts = flags.example ? { ...exampleOptions(), externalize: flags.externalize, ...(flags.name ? { name: flags.name } : {}) } : flags;
+  const opts: ExtractFlags = flags.example ? { ...exampleOptions(), externalize: flags.externalize, ...(flags.name ? { name: flags.name } : {}) } : flags;
   const out = flags.out ?? (flags.example ? "out/example" : undefined);
-  const missing = (["patch", "src", "build", "symbols", "symvers"] as const).filter((k) => !opts[k]);
+  const required = opts.preprocessed ? (["patch", "src", "symbols", "symvers"] as const) : (["patch", "src", "build", "symbols", "symvers"] as const);
+  const missing = required.filter((k) => !opts[k]);
   if (missing.length || !out) {
     const names = [...missing.map((m) => `--${m}`), ...(out ? [] : ["--out"])];
     sink.report({ code: "KLP-E019", severity: "error", message: `missing required option(s): ${names.join(", ")}`, hint: "see `klp-ccp extract --help`, or try `klp-ccp extract --example`" });
     return finish(sink, flags);
   }
   try {
-    const result = extract({ patch: opts.patch!, src: opts.src!, build: opts.build!, symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.name ? { name: opts.name } : {}) }, sink);
+    const result = extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.name ? { name: opts.name } : {}) }, sink);
     if (!writeOutput(out, result.files, Boolean(flags.forceOverwrite), sink)) return finish(sink, flags);
     if (!flags.quiet) {
       const r = result.report;

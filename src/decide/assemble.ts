@@ -194,7 +194,9 @@ function keepNeededIncludes(ctx: TuContext, candidates: Array<{ key: string; pie
   const out: OutputPiece[] = [];
   for (const c of candidates) {
     const files = ctx.tu.includeTree.get(c.key) ?? new Set<string>();
-    const used = [...files].some((f) => needed.has(f));
+    const target = /#\s*include\s*[<"]([^>"]+)[>"]/.exec(c.piece.text)?.[1];
+    // The target itself counts even when an earlier include already brought it in (no markers then).
+    const used = [...files].some((f) => needed.has(f)) || (target !== undefined && [...needed].some((f) => f.endsWith(`/${target}`)));
     out.push(used ? c.piece : { ...c.piece, text: `/* klp-ccp: not needed by the patched code: ${c.piece.text.replace(/\/\*.*?\*\//g, "").trim()} */` });
   }
   return out;

@@ -7,7 +7,9 @@ import { run } from "./run.js";
 /**
  * Applies the patch to copies of the files it touches under `workDir` (never
  * to the kernel tree) with GNU patch, the reference implementation of
- * unified-diff application (fuzz, offsets and its messages included).
+ * unified-diff application. Offsets are fine; fuzz is not (--fuzz=0): a
+ * hunk whose context differs was written for other code, and a livepatch
+ * must not guess.
  * Returns the patched texts by relative path, or undefined after reporting.
  */
 export function applyPatch(patch: PatchSet, patchText: string, src: string, workDir: string, sink: DiagnosticSink): Map<string, string> | undefined {
@@ -26,7 +28,7 @@ export function applyPatch(patch: PatchSet, patchText: string, src: string, work
     mkdirSync(dirname(join(workDir, f.path)), { recursive: true });
     copyFileSync(from, join(workDir, f.path));
   }
-  const r = run(["patch", "-p1", "--batch", "--forward", "--no-backup-if-mismatch", "-r", "-", "-d", workDir], workDir, patchText);
+  const r = run(["patch", "-p1", "--batch", "--forward", "--no-backup-if-mismatch", "--fuzz=0", "-r", "-", "-d", workDir], workDir, patchText);
   if (r.status !== 0) {
     sink.report({
       code: "KLP-E002",

@@ -1,0 +1,58 @@
+// Driver for the whole extract command (every stage, through the CLI entry):
+// each test/fixtures/extract/<case>/args.json gives the argv ($EXAMPLE =
+// examples/meminfo, $FIXTURE = the case folder, $OUT = a scratch output),
+// the exit code and the diagnostic codes; a case with expected/ also has its
+// output files compared byte for byte.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { main } from "../src/cli/main.js";
+import { FIXTURES, cases, expectGolden } from "./golden.js";
+
+const EXAMPLE = resolve(import.meta.dirname, "../examples/meminfo");
+
+describe("extract", () => {
+  let scratch: string;
+  let stderr: string;
+  beforeEach(() => {
+    scratch = mkdtempSync(join(tmpdir(), "klp-ccp-test-"));
+    stderr = "";
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+      stderr += String(s);
+      return true;
+    });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  for (const name of cases("extract")) {
+    it(name, async () => {
+      const dir = join(FIXTURES, "extract", name);
+      const spec = JSON.parse(readFileSync(join(dir, "args.json"), "utf8")) as { args: string[]; exit: number; codes: string[]; outExists?: boolean };
+      const out = join(scratch, "out");
+      if (spec.outExists) {
+        mkdirSync(out);
+        writeFileSync(join(out, "keep.txt"), "user data\n");
+      }
+      const argv = spec.args.map((a) => a.replace("$EXAMPLE", EXAMPLE).replace("$FIXTURE", dir).replace("$OUT", out));
+      const code = await main(argv);
+      const codes = [...new Set([...stderr.matchAll(/\b(KLP-[EW]\d{3})\b/g)].map((m) => m[1]))].sort();
+      expect({ code, codes }).toEqual({ code: spec.exit, codes: [...spec.codes].sort() });
+      expect(stderr).not.toMatch(/internal error|\n\s+at /);
+      if (spec.exit !== 0) {
+        // Nothing written on failure (a pre-existing directory is left as it was).
+        const files = existsSync(out) ? readdirSync(out) : [];
+        expect(files).toEqual(spec.outExists ? ["keep.txt"] : []);
+        expect(readdirSync(scratch).filter((f) => f.includes("klp-ccp-tmp"))).toEqual([]);
+      }
+      if (existsSync(join(dir, "expected"))) {
+        for (const f of readdirSync(out).sort()) expectGolden(join(dir, "expected", f), readFileSync(join(out, f), "utf8"));
+        expect(readdirSync(out).sort()).toEqual(readdirSync(join(dir, "expected")).sort());
+      }
+    });
+  }
+});
