@@ -65,6 +65,7 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
     relPath: fp.path, main, original, localHeaders, tu, markerToRel,
     object: pre.object,
     ipa: ipa.records, hasIpaDump: ipa.found,
+    loadSource: sourceLoader(o.src, localHeaders),
   };
   if (!ipa.found) {
     sink.report({ code: "KLP-W002", severity: "warning", message: `no IPA clone dump ${fp.path}.000i.ipa-clones under ${o.ipaDir}: inlining and clones of the changed functions are unknown`, location: { file: fp.path, line: 0, column: 0 }, hint: "compile the TU with KCFLAGS=-fdump-ipa-clones" });
@@ -121,4 +122,17 @@ function preprocess(o: AnalyseOptions, relPath: string, patchedPath: string): { 
     throw new StageFailed("preprocess");
   }
   return { text: pp.stdout, object: cmd.isModule && cmd.modName ? cmd.modName : "vmlinux" };
+}
+
+function sourceLoader(src: string, cache: Map<string, SourceFile>): (rel: string) => SourceFile | undefined {
+  const more = new Map<string, SourceFile>();
+  return (rel) => {
+    const hit = cache.get(rel) ?? more.get(rel);
+    if (hit) return hit;
+    const path = join(src, rel);
+    if (!existsSync(path)) return undefined;
+    const sf = parseSourceFile(rel, readFileSync(path, "utf8"));
+    more.set(rel, sf);
+    return sf;
+  };
 }

@@ -10,8 +10,17 @@ export interface SymbolNeed {
   isStatic: boolean;
   /** The declaration the TU saw (definition preferred). */
   decl: PpDecl;
-  /** True when the name is written in copied source (so it can be renamed there). */
+  /** The function whose body uses it first. */
   via: string;
+  /** Set when only kernel-header inline code uses it (the name of that inline). */
+  viaHeaderInline?: string;
+}
+
+/** A static inline function of a kernel header that the copied code calls. */
+export interface HeaderInline {
+  decl: PpDecl;
+  /** Functions, variables and other header inlines its body uses. */
+  uses: Set<string>;
 }
 
 /** What the patched functions need from their TU. */
@@ -28,6 +37,8 @@ export interface Closure {
   neededBy: Map<string, string>;
   /** Header files (as line markers name them) that declare something the copied code uses. */
   headerFiles: Set<string>;
+  /** Header static inlines reached from the copied code, by name. */
+  headerInlines: Map<string, HeaderInline>;
 }
 
 export interface ClosureOptions {
@@ -55,6 +66,7 @@ export function computeClosure(opts: ClosureOptions): Closure {
     symbols: new Map(),
     neededBy: new Map(),
     headerFiles: new Set(),
+    headerInlines: new Map(),
   };
   const queue: Array<{ decl: PpDecl; from: string }> = [];
   const seenNodes = new Set<number>();
@@ -70,14 +82,17 @@ export function computeClosure(opts: ClosureOptions): Closure {
   while (queue.length) {
     const { decl, from } = queue.shift()!;
     const inHeaderInline = homeOf(ctx, decl) === "header";
+    const inlineUses = new Set<string>();
+    if (inHeaderInline && decl.kind === "function") out.headerInlines.set(decl.name, { decl, uses: inlineUses });
     for (const ref of freeReferences(decl.node)) {
       const decls = (ctx.tu.decls.get(ref.name) ?? []).filter((d) => (ref.namespace === "tag") === (d.namespace === "tag"));
       if (decls.length === 0 || out.patched.has(ref.name)) continue;
       const best = pickDecl(ctx, decls);
       const home = homeOf(ctx, best);
+      if (inHeaderInline && (best.kind === "function" || best.kind === "prototype" || best.kind === "variable" || best.kind === "extern-variable")) inlineUses.add(ref.name);
       if (!inHeaderInline) for (const d of decls) if (homeOf(ctx, d) === "header") out.headerFiles.add(d.file);
       const note = (n: string) => {
-        if (!out.neededBy.has(n)) out.neededBy.set(n, decl === undefined ? from : nameOfDecl(decl));
+        if (!out.neededBy.has(n)) out.neededBy.set(n, decl.name || from);
       };
       switch (best.kind) {
         case "tag":
@@ -104,14 +119,14 @@ export function computeClosure(opts: ClosureOptions): Closure {
               note(ref.name);
               enqueue(best, from);
             }
-          } else addSymbol(out, ref.name, "function", best, inHeaderInline ? `header inline ${nameOfDecl(decl)}` : nameOfDecl(decl));
+          } else addSymbol(out, ref.name, "function", best, decl.name, inHeaderInline);
           break;
         case "prototype":
-          addSymbol(out, ref.name, "function", best, inHeaderInline ? `header inline ${nameOfDecl(decl)}` : nameOfDecl(decl));
+          addSymbol(out, ref.name, "function", best, decl.name, inHeaderInline);
           break;
         case "variable":
         case "extern-variable":
-          addSymbol(out, ref.name, "variable", best, inHeaderInline ? `header inline ${nameOfDecl(decl)}` : nameOfDecl(decl));
+          addSymbol(out, ref.name, "variable", best, decl.name, inHeaderInline);
           break;
       }
     }
@@ -119,12 +134,11 @@ export function computeClosure(opts: ClosureOptions): Closure {
   return out;
 }
 
-function addSymbol(out: Closure, name: string, what: "function" | "variable", decl: PpDecl, via: string) {
+function addSymbol(out: Closure, name: string, what: "function" | "variable", decl: PpDecl, via: string, inHeaderInline: boolean) {
   const prev = out.symbols.get(name);
-  // A use written in the TU's own code wins over one inside a header inline (it can be renamed).
-  if (prev && !prev.via.startsWith("header inline")) return;
-  if (prev && via.startsWith("header inline")) return;
-  out.symbols.set(name, { name, what, isStatic: decl.storage === "static", decl, via });
+  // A use in the TU's own code wins over one inside a header inline.
+  if (prev && (!prev.viaHeaderInline || inHeaderInline)) return;
+  out.symbols.set(name, { name, what, isStatic: decl.storage === "static", decl, via, ...(inHeaderInline ? { viaHeaderInline: via } : {}) });
 }
 
 /** The function definition the TU has for `name` in its main file or local headers. */
@@ -139,6 +153,3 @@ function pickDecl(ctx: TuContext, decls: PpDecl[]): PpDecl {
   return [...decls].sort((a, b) => rank(a) - rank(b))[0]!;
 }
 
-function nameOfDecl(d: PpDecl): string {
-  return d.name;
-}

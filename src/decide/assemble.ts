@@ -37,8 +37,10 @@ const NEVER_COPY_MACROS = new Set(["CREATE_TRACE_POINTS"]);
 export function assemble(opts: AssembleOptions): Assembled {
   const { ctx, closure, uses, mode } = opts;
   const externalized = new Map(uses.filter((u) => u.decision.kind === "externalize").map((u) => [u.name, u]));
+  const inlineCopies = headerInlinesToCopy(closure, externalized);
   const renameTo = (name: string): string | undefined => {
     if (closure.patched.has(name)) return `klpp_${name}`;
+    if (inlineCopies.includes(name)) return `klpr_${name}`;
     if (externalized.has(name)) return mode === "kallsyms" ? `(*klpe_${name})` : `klpe_${name}`;
     return undefined;
   };
@@ -87,7 +89,7 @@ export function assemble(opts: AssembleOptions): Assembled {
       const fnDecl = decls.find((d) => d.kind === "function");
       if (item.kind === "function" && fnDecl && (closure.patched.has(fnDecl.name) || closure.copiedFunctions.has(fnDecl.name))) {
         const isPatched = closure.patched.has(fnDecl.name);
-        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: renamed(file, item, isPatched ? fnDecl.name : undefined) });
+        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: renamed(file, item, isPatched ? `klpp_${fnDecl.name}` : undefined) });
         continue;
       }
       const needed = decls.some((d) => closure.typeDecls.has(`${d.file}:${d.line}`) || (d.kind === "prototype" && closure.copiedFunctions.has(d.name)));
@@ -95,8 +97,8 @@ export function assemble(opts: AssembleOptions): Assembled {
     }
   };
 
-  /** Item text with references to patched and externalized names renamed. */
-  const renamed = (file: SourceFile, item: SourceItem, definedName: string | undefined): string => {
+  /** Item text with references to patched and externalized names renamed; `newName` renames the definition. */
+  const renamed = (file: SourceFile, item: SourceItem, newName: string | undefined): string => {
     const renames: Rename[] = [];
     const node = item.node;
     const text = file.text.slice(item.start, item.end);
@@ -109,17 +111,31 @@ export function assemble(opts: AssembleOptions): Assembled {
           renamedNames.add(ref.name);
         }
       }
-      if (definedName) {
+      if (newName) {
         const id = declaredIdentifier(node.childForFieldName("declarator"));
-        if (id) renames.push({ start: id.startIndex, end: id.endIndex, text: `klpp_${definedName}` });
+        if (id) renames.push({ start: id.startIndex, end: id.endIndex, text: newName });
       }
     }
     let result = applyRenames(text, renames, item.start);
-    if (definedName && !/\bstatic\b/.test(stripComments(result.slice(0, result.indexOf(`klpp_${definedName}`))))) {
-      result = makeStatic(result, `klpp_${definedName}`);
+    if (newName && !/\bstatic\b/.test(stripComments(result.slice(0, result.indexOf(newName))))) {
+      result = makeStatic(result, newName);
     }
     return result;
   };
+
+  // Header inlines that reach externalized symbols: copied from the header's source as klpr_ functions.
+  const inlinePieces: OutputPiece[] = [];
+  for (const name of inlineCopies) {
+    const decl = closure.headerInlines.get(name)!.decl;
+    const rel = ctx.markerToRel.get(decl.file);
+    const file = rel ? ctx.loadSource(rel) : undefined;
+    const item = file?.items.find((i) => i.kind === "function" && i.name === name && decl.line >= i.startLine && decl.line <= i.endLine);
+    if (!file || !item) {
+      out.unrenamable.push(name);
+      continue;
+    }
+    inlinePieces.push({ origin: file.path, line: item.startLine, kind: "function", text: renamed(file, item, `klpr_${name}`) });
+  }
 
   visitFile(ctx.main, out.body);
 
@@ -135,9 +151,11 @@ export function assemble(opts: AssembleOptions): Assembled {
     const p = emitExternalized(u, "klp-ccp", 0);
     if (p) headerDecls.push(p);
   }
-  out.body.unshift(...headerDecls, ...redefineHeaderMacros(ctx, macroNames, externalized, renameTo, renamedNames));
+  const redirected = new Set([...externalized.keys(), ...inlineCopies]);
+  out.body.unshift(...headerDecls, ...redefineHeaderMacros(ctx, macroNames, redirected, renameTo, renamedNames), ...inlinePieces);
   out.includes = keepNeededIncludes(ctx, includeCandidates, neededHeaderFiles(ctx, closure, macroNames));
-  out.unrenamable = [...externalized.keys()].filter((n) => !renamedNames.has(n)).sort();
+  out.unrenamable.push(...[...externalized.keys()].filter((n) => !renamedNames.has(n)));
+  out.unrenamable.sort();
   return out;
 }
 
@@ -278,7 +296,7 @@ function externalizedDecl(ctx: TuContext, u: SymbolUse, mode: "kallsyms" | "klp-
 function redefineHeaderMacros(
   ctx: TuContext,
   used: Set<string>,
-  externalized: Map<string, SymbolUse>,
+  externalized: Set<string>,
   renameTo: (n: string) => string | undefined,
   renamedNames: Set<string>,
 ): OutputPiece[] {
@@ -308,4 +326,26 @@ function redefineHeaderMacros(
     pieces.push({ origin: "klp-ccp", line: 0, kind: "macro", text: `/* ${rel}:${def.line}, redefined to reach externalized symbols */\n#undef ${name}\n${applyRenames(def.definition, renames)}` });
   }
   return pieces.sort((a, b) => a.text.localeCompare(b.text));
+}
+
+/**
+ * Header inlines to copy: those whose bodies use an externalized symbol, and
+ * those that call such an inline, in callee-first order.
+ */
+function headerInlinesToCopy(closure: Closure, externalized: Map<string, SymbolUse>): string[] {
+  const order: string[] = [];
+  const chosen = new Set<string>();
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const [name, hi] of [...closure.headerInlines].sort(([a], [b]) => a.localeCompare(b))) {
+      if (chosen.has(name)) continue;
+      if ([...hi.uses].some((u) => externalized.has(u) || chosen.has(u))) {
+        chosen.add(name);
+        order.push(name);
+        changed = true;
+      }
+    }
+  }
+  return order;
 }

@@ -25,28 +25,30 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
   for (const need of [...closure.symbols.values()].sort((a, b) => a.name.localeCompare(b.name))) {
     const home = homeOf(ctx, need.decl);
     const definedHere = home !== "header" && (need.decl.kind === "function" || need.decl.kind === "variable");
-    const placement = home === "header" ? ("after-includes" as const) : { file: ctx.markerToRel.get(need.decl.file) ?? ctx.relPath, line: need.decl.line };
+    // Declared in a header: its type needs only header types, so it can go right after the
+    // includes, before any redefined header macro or copied header inline that uses it.
+    const inHeader = (ctx.tu.decls.get(need.name) ?? []).some((d) => homeOf(ctx, d) === "header");
+    const placement = inHeader ? ("after-includes" as const) : { file: ctx.markerToRel.get(need.decl.file) ?? ctx.relPath, line: need.decl.line };
     const exp = need.isStatic ? undefined : exports.get(need.name);
     if (exp) {
       uses.push({ name: need.name, what: need.what, object: "vmlinux", isStatic: false, decision: { kind: "reference", exportedBy: exp.module }, reason: `${exp.exportType} by ${exp.module}`, placement });
-      continue;
-    }
-    if (need.via.startsWith("header inline")) {
-      // Only header code the module compiles itself uses it: often a compile-time trap
-      // (__bad_size_call_parameter) or a branch gcc drops. modpost has the last word.
-      sink.report({
-        code: "KLP-W004",
-        severity: "warning",
-        message: `${need.what} ${need.name} is used only inside ${need.via.replace("header inline ", "header inline ")} and is not exported; if gcc keeps that use, modpost will reject the module`,
-        location: { file: ctx.markerToRel.get(need.decl.file) ?? need.decl.file, line: need.decl.line, column: 0 },
-        hint: "if the module build fails on it, copy that header inline into the patch and externalize the symbol",
-      });
       continue;
     }
     const object = definedHere ? ctx.object : objectOf(symbols, need.name);
     const loc = definedHere
       ? locateTuSymbol(symbols, ctx, need.name, need.isStatic)
       : locateByName(symbols, object, need.name, need.isStatic);
+    if (!loc.found && need.viaHeaderInline) {
+      // Only header code uses it and the kernel has no such symbol: a compile-time
+      // trap (__bad_size_call_parameter) or a branch gcc drops. modpost has the last word.
+      sink.report({
+        code: "KLP-W004",
+        severity: "warning",
+        message: `${need.what} ${need.name}, used inside header inline ${need.viaHeaderInline}, is neither exported nor in the symbol table; if gcc keeps that use, modpost will reject the module`,
+        location: { file: ctx.markerToRel.get(need.decl.file) ?? need.decl.file, line: need.decl.line, column: 0 },
+      });
+      continue;
+    }
     if (!loc.found) {
       const isVar = need.what === "variable";
       sink.report({
@@ -75,7 +77,7 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
       object,
       isStatic: need.isStatic,
       decision: { kind: "externalize", sympos: loc.sympos },
-      reason: `${kind} '${loc.symbol.address} ${loc.symbol.type} ${need.name}' (${loc.how})`,
+      reason: `${kind} '${loc.symbol.address} ${loc.symbol.type} ${need.name}' (${loc.how})${need.viaHeaderInline ? `, used by header inline ${need.viaHeaderInline}` : ""}`,
       placement,
     });
   }

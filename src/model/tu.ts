@@ -21,6 +21,8 @@ export interface TuContext {
   ipa: IpaRecord[];
   /** True when a dump was found. */
   hasIpaDump: boolean;
+  /** Parses (once) a file of the source tree by relative path; undefined when it is not there. */
+  loadSource: (relPath: string) => SourceFile | undefined;
 }
 
 /** Where a declaration lives, seen from the livepatch. */

@@ -22,7 +22,7 @@ const WORDS = [
 ];
 const CALL_LIKE = [
   "__attribute__", "__attribute", "__printf", "__scanf", "__aligned", "__section",
-  "__acquires", "__releases", "__must_hold", "__cond_lock", "__alloc_size", "__malloc",
+  "__acquires", "__releases", "__must_hold", "__alloc_size", "__malloc",
   "__assume_aligned", "__diagnose_as", "__nonstring", "__compiletime_error",
 ];
 
