@@ -56,7 +56,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   const emitExternalized = (u: SymbolUse, origin: string, line: number): OutputPiece | undefined => {
     if (externalizedPlaced.has(u.name)) return undefined;
     externalizedPlaced.add(u.name);
-    return { origin, line, kind: "externalized", text: externalizedDecl(ctx, u, mode) };
+    return { origin, line, kind: "externalized", text: externalizedDecl(ctx, u, mode), note: `externalized ${u.name}: ${u.reason}` };
   };
 
   const visitFile = (file: SourceFile, into: OutputPiece[]) => {
@@ -134,7 +134,7 @@ export function assemble(opts: AssembleOptions): Assembled {
       out.unrenamable.push(name);
       continue;
     }
-    inlinePieces.push({ origin: file.path, line: item.startLine, kind: "function", text: renamed(file, item, `klpr_${name}`) });
+    inlinePieces.push({ origin: file.path, line: item.startLine, kind: "function", text: renamed(file, item, `klpr_${name}`), note: `header inline copied as klpr_${name}: it uses externalized symbols` });
   }
 
   visitFile(ctx.main, out.body);

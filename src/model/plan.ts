@@ -49,6 +49,8 @@ export interface OutputPiece {
   kind: "include" | "macro" | "type" | "declaration" | "function" | "patched-function" | "externalized" | "prototype";
   /** Final C text (renames applied). */
   text: string;
+  /** Why the piece is here, for its banner comment. */
+  note?: string;
 }
 
 /** Everything render/ needs: finished data, no decisions left. */

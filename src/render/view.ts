@@ -8,6 +8,7 @@ export interface LivepatchView {
   titleString: string;
   kernel: string;
   mode: string;
+  /** Kallsyms mode with something to resolve: emit the kprobe-based resolver. */
   kallsyms: boolean;
   patchedList: string[];
   preamble: PieceView[];
@@ -35,7 +36,7 @@ const KIND_NOTE: Record<OutputPiece["kind"], string> = {
 
 export function toView(plan: LivepatchPlan): LivepatchView {
   const piece = (p: OutputPiece): PieceView => ({
-    banner: p.origin === "klp-ccp" ? `klp-ccp: ${KIND_NOTE[p.kind]}` : `from ${p.origin}:${p.line} (${KIND_NOTE[p.kind]})`,
+    banner: p.origin === "klp-ccp" ? `klp-ccp: ${p.note ?? KIND_NOTE[p.kind]}` : `from ${p.origin}:${p.line} (${p.note ?? KIND_NOTE[p.kind]})`,
     text: p.text,
   });
   const byObject = new Map<string, LivepatchView["objects"][number]["funcs"]>();
