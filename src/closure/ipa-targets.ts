@@ -2,7 +2,7 @@ import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { IpaRecord, SymbolTable } from "../model/input.js";
 import type { PatchedFunction } from "../model/plan.js";
 import { homeOf, type TuContext } from "../model/tu.js";
-import { locateTuSymbol } from "../decide/locate.js";
+import { locateTuSymbol, type Location } from "../decide/locate.js";
 import { freeReferences } from "../resolve/free-references.js";
 
 const CLONE_SUFFIX = /\.(?:constprop|isra|part|cold|localalias)\.\d+$|\.cold$/;
@@ -21,55 +21,82 @@ export interface IpaTargetOptions {
   sink: DiagnosticSink;
 }
 
+/** What the IPA analysis needs to know about a TU, as plain functions (testable without a TU). */
+export interface IpaView {
+  /** The TU's clone/inline records. */
+  records: IpaRecord[];
+  /** Where a function of the TU is in the running kernel. */
+  locate: (name: string) => Location;
+  /** Functions of the TU whose bodies call or use `name`. */
+  callers: (name: string) => string[];
+}
+
+/** The replacement targets found for the changed functions, and the ones that found none. */
+export interface IpaTargets {
+  targets: Array<{ name: string; sympos: number; reason: string }>;
+  /** Changed functions with no symbol and no caller that has one. */
+  unreachable: string[];
+}
+
 /**
  * Which kernel functions must be replaced so that no old copy of a changed
  * function's code keeps running. A changed function F is replaced itself when
  * it has a symbol; where gcc inlined F into G (`inlining to` records, G maybe
  * a clone), G's source function is replaced, recursively; where F has an
  * out-of-line .constprop/.isra clone (a private ABI), every caller of F in the
- * TU is replaced instead. Stops at functions that have a symbol.
+ * TU is replaced instead. `.part` splits are reached through F itself and the
+ * callers that inlined F's head; `.cold` parts belong to their parent. Stops at
+ * functions that have a symbol.
  */
-export function ipaTargets(opts: IpaTargetOptions): PatchedFunction[] {
-  const { ctx, symbols, sink } = opts;
-  const found = new Map<string, PatchedFunction>();
+export function findIpaTargets(view: IpaView, changed: string[]): IpaTargets {
+  const found = new Map<string, { name: string; sympos: number; reason: string }>();
   const visiting = new Set<string>();
-
   const visit = (fn: string, chain: string): number => {
     if (visiting.has(fn)) return 0;
     visiting.add(fn);
     let count = 0;
-    const loc = locateTuSymbol(symbols, ctx, fn, isStaticInTu(ctx, fn));
+    const loc = view.locate(fn);
     if (loc.found) {
-      if (!found.has(fn)) found.set(fn, { name: fn, sourceName: fn, object: ctx.object, sympos: loc.sympos, reason: chain });
+      if (!found.has(fn)) found.set(fn, { name: fn, sympos: loc.sympos, reason: chain });
       count++;
     }
-    for (const rec of recordsAbout(ctx.ipa, fn)) {
+    for (const rec of recordsAbout(view.records, fn)) {
       if (rec.reason === "inlining to") {
         const into = rec.clone.name;
-        count += visit(baseName(into), `${chain}; inlined into ${into}`);
-      } else if ((rec.reason === "constprop" || rec.reason === "isra") && survives(rec.clone.name)) {
-        for (const caller of callersInTu(ctx, fn)) {
+        const base = baseName(into);
+        const origin = into === base ? "" : `, ${/\.part\.\d+/.test(into) ? "split" : "cloned"} from ${base}`;
+        count += visit(base, `${chain}; inlined into ${into}${origin}`);
+      } else if ((rec.reason === "constprop" || rec.reason === "isra") && view.locate(rec.clone.name).found) {
+        for (const caller of view.callers(fn)) {
           count += visit(caller, `${chain}; ${fn} has the ${rec.reason} clone ${rec.clone.name} (own ABI), so its caller ${caller} is replaced`);
         }
       }
     }
     return count;
   };
-  const survives = (clone: string) => locateTuSymbol(symbols, ctx, clone, true).found;
+  const unreachable = changed.filter((fn) => visit(fn, `${fn} changed by the patch`) === 0);
+  return { targets: [...found.values()].sort((a, b) => a.name.localeCompare(b.name)), unreachable };
+}
 
-  for (const fn of opts.changed) {
-    const n = visit(fn, `${fn} changed by the patch`);
-    if (n === 0) {
-      sink.report({
-        code: "KLP-E013",
-        severity: "error",
-        message: `${fn} has no symbol in ${symbols.file} and no caller that has one${ctx.hasIpaDump ? "" : " (no IPA clone dump was found for " + ctx.relPath + ")"}`,
-        location: { file: ctx.relPath, line: 0, column: 0 },
-        hint: ctx.hasIpaDump ? "check that --symbols is the running kernel's" : "produce the TU's dump with -fdump-ipa-clones and pass --ipa-clones",
-      });
-    }
+/** findIpaTargets on a real TU, with errors for changed functions that cannot be replaced. */
+export function ipaTargets(opts: IpaTargetOptions): PatchedFunction[] {
+  const { ctx, symbols, sink } = opts;
+  const view: IpaView = {
+    records: ctx.ipa,
+    locate: (name) => locateTuSymbol(symbols, ctx, name, isStaticInTu(ctx, name) || name.includes(".")),
+    callers: (name) => callersInTu(ctx, name),
+  };
+  const result = findIpaTargets(view, opts.changed);
+  for (const fn of result.unreachable) {
+    sink.report({
+      code: "KLP-E013",
+      severity: "error",
+      message: `${fn} has no symbol in ${symbols.file} and no caller that has one${ctx.hasIpaDump ? "" : " (no IPA clone dump was found for " + ctx.relPath + ")"}`,
+      location: { file: ctx.relPath, line: 0, column: 0 },
+      hint: ctx.hasIpaDump ? "check that --symbols is the running kernel's" : "produce the TU's dump with -fdump-ipa-clones and pass --ipa-clones",
+    });
   }
-  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return result.targets.map((t) => ({ name: t.name, sourceName: t.name, object: ctx.object, sympos: t.sympos, reason: t.reason }));
 }
 
 /** Clone and inline records whose original is `fn` or one of its clones. */

@@ -1,0 +1,35 @@
+// Driver for the closure stage's IPA analysis: each test/fixtures/ipa/<case>
+// holds real excerpts (gcc's dump of the TU, the kallsyms lines of the names
+// involved, the TU's call graph) and the changed functions; expected.json is
+// the replacement targets with their reason chains.
+import { describe, it } from "vitest";
+import { join } from "node:path";
+import { DiagnosticSink } from "../src/diagnostics/diagnostic.js";
+import { readIpaClones } from "../src/input/ipa-clones.js";
+import { readSymbolTable } from "../src/input/kallsyms.js";
+import { findIpaTargets, baseName } from "../src/closure/ipa-targets.js";
+import type { Location } from "../src/decide/locate.js";
+import { FIXTURES, cases, expectGolden, json, read } from "./golden.js";
+
+describe("closure: IPA targets", () => {
+  for (const name of cases("ipa")) {
+    it(name, () => {
+      const sink = new DiagnosticSink();
+      const records = readIpaClones("dump.txt", read("ipa", name, "dump.txt"), sink);
+      const table = readSymbolTable("kallsyms.txt", read("ipa", name, "kallsyms.txt"), new DiagnosticSink());
+      const callers = JSON.parse(read("ipa", name, "callers.json")) as Record<string, string[]>;
+      const locate = (n: string): Location => {
+        const all = table.byName.get(n) ?? [];
+        if (all.length === 0) return { found: false, why: "absent", ambiguous: false };
+        return { found: true, symbol: all[0]!, sympos: all.length > 1 ? 1 : 0, how: "fixture" };
+      };
+      const changed = JSON.parse(read("ipa", name, "changed.json")) as string[];
+      const result = findIpaTargets({ records, locate, callers: (n) => callers[n] ?? [] }, changed);
+      expectGolden(join(FIXTURES, "ipa", name, "expected.json"), json({ ...result, diagnostics: sink.items }));
+    });
+  }
+  it("baseName strips stacked clone suffixes", () => {
+    const names = ["link_path_walk.part.0.constprop.0", "tcp_fin.cold", "a.isra.0", "plain"].map(baseName);
+    expectGolden(join(FIXTURES, "ipa", "basenames.json"), json(names));
+  });
+});
