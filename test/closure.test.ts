@@ -8,6 +8,7 @@ import { DiagnosticSink } from "../src/diagnostics/diagnostic.js";
 import { readIpaClones } from "../src/input/ipa-clones.js";
 import { readSymbolTable } from "../src/input/kallsyms.js";
 import { findIpaTargets, baseName } from "../src/closure/ipa-targets.js";
+import { ipaTree } from "../src/closure/ipa-tree.js";
 import type { Location } from "../src/decide/locate.js";
 import { FIXTURES, cases, expectGolden, json, read } from "./golden.js";
 
@@ -26,6 +27,8 @@ describe("closure: IPA targets", () => {
       const changed = JSON.parse(read("ipa", name, "changed.json")) as string[];
       const result = findIpaTargets({ records, locate, callers: (n) => callers[n] ?? [] }, changed);
       expectGolden(join(FIXTURES, "ipa", name, "expected.json"), json({ ...result, diagnostics: sink.items }));
+      // `klp-ccp ipa-clones` view of the same dump: nodes by (name, order), removals marked.
+      expectGolden(join(FIXTURES, "ipa", name, "tree.json"), json(ipaTree(records, changed[0]!)));
     });
   }
   it("baseName strips stacked clone suffixes", () => {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT_BAD_INPUT } from "./exit-codes.js";
 import { extractCommand } from "./extract.js";
+import { ipaClonesCommand } from "./ipa-clones.js";
 
 /** The klp-ccp program. Returns the exit code (see exit-codes.ts). */
 export async function main(argv: string[]): Promise<number> {
@@ -13,7 +14,8 @@ export async function main(argv: string[]): Promise<number> {
     .version("0.1.0")
     .exitOverride()
     .showHelpAfterError("(see --help)")
-    .addCommand(extractCommand(setExit).exitOverride());
+    .addCommand(extractCommand(setExit).exitOverride())
+    .addCommand(ipaClonesCommand(setExit).exitOverride());
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
