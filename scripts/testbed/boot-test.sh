@@ -1,0 +1,150 @@
+#!/bin/bash
+# scripts/testbed/boot-test.sh MODULE.ko|none [CMD...]
+#
+# Boot $VMLINUZ in qemu-system-x86_64 (TCG, no KVM, nokaslr) with a busybox
+# initramfs whose /init insmods MODULE.ko's dependencies and MODULE.ko, and,
+# for a livepatch, waits until /sys/kernel/livepatch/NAME/transition is 0 and
+# checks enabled=1; then runs each CMD with sh in /out. Files the CMDs write
+# to /out come back to $OUTDIR through a virtio disk. Exit 0 only if all of
+# that passed and the console shows no kernel splat (WARNING/BUG/Oops).
+# 6-10 s per boot. qemu runs under `timeout $TIMEOUT` and is killed if this
+# script dies.
+# Env: EXTRA_MODULES="dummy ..." — copied to /modules/extra/ in the initramfs
+#   and NOT loaded (their dependencies are loaded before MODULE.ko);
+#   WORK (default $TESTBED/boot-test), OUTDIR (default $WORK/out),
+#   TIMEOUT (s, default 300), LP_TIMEOUT (s, default 60), MEM (default 1G),
+#   APPEND (extra kernel command line).
+source "$(dirname "$0")/common.sh"
+(($#)) || die "usage: $0 MODULE.ko|none [command...]"
+MODULE=$1; shift
+TIMEOUT=${TIMEOUT:-300} LP_TIMEOUT=${LP_TIMEOUT:-60} MEM=${MEM:-1G}
+WORK=${WORK:-$TESTBED/boot-test}
+OUTDIR=${OUTDIR:-$WORK/out}
+
+ensure_pkgs "${PKGS_BOOT[@]}"
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+ldd "$BUSYBOX" >/dev/null 2>&1 && die "$BUSYBOX is dynamically linked (apt-get install busybox-static)"
+[[ -f $VMLINUZ && -f $MODDIR/modules.dep ]] || "$TB_DIR/setup-kernel.sh"
+
+IR=$WORK/initramfs
+rm -rf "$IR" "$OUTDIR"
+mkdir -p "$IR"/{bin,proc,sys,dev,tmp,out,cmds} "$IR/modules/extra" "$IR/modules/out" "$OUTDIR"
+cp "$BUSYBOX" "$IR/bin/busybox"
+
+# resolve NAME: append to RESOLVED the modules.dep paths for module NAME,
+# dependencies first, each once. Built-in modules need nothing.
+declare -A SEEN=()
+RESOLVED=()
+resolve() {
+  local name=${1//-/_} path dep
+  [[ -n ${SEEN[$name]:-} ]] && return 0
+  SEEN[$name]=1
+  path=$(awk -F: -v n="$name" '{b=$1; sub(/.*\//,"",b); sub(/\.ko(\.[a-z]+)?$/,"",b);
+         gsub(/-/,"_",b); if (b==n) {print $1; exit}}' "$MODDIR/modules.dep")
+  if [[ -z $path ]]; then
+    grep -qE "/${name//_/[-_]}\.ko" "$MODDIR/modules.builtin" && return 0
+    die "module $name is neither in modules.dep nor in modules.builtin"
+  fi
+  for dep in $(awk -F: -v p="$path" '$1==p {print $2}' "$MODDIR/modules.dep"); do
+    resolve "$(basename "${dep%%.ko*}")"
+  done
+  RESOLVED+=("$path")
+}
+
+# Modules loaded at boot: EXTRA_MODULES' dependencies, then MODULE's, then MODULE.
+LP_NAME= modname=
+extra=()
+for m in ${EXTRA_MODULES:-}; do
+  n=${#RESOLVED[@]}; resolve "$m"
+  ((${#RESOLVED[@]} > n)) && unset 'RESOLVED[-1]'   # keep the deps, not the module itself
+  SEEN[${m//-/_}]=; extra+=("$m")
+done
+if [[ $MODULE != none ]]; then
+  [[ -f $MODULE ]] || die "$MODULE: no such file"
+  modname=$(modinfo -F name "$MODULE"); [[ -n $modname ]] || modname=$(basename "$MODULE" .ko)
+  for d in $(modinfo -F depends "$MODULE" | tr ',' ' '); do resolve "$d"; done
+  [[ $(modinfo -F livepatch "$MODULE") == Y ]] && LP_NAME=$modname
+fi
+: > "$IR/modules/load.list"
+for p in "${RESOLVED[@]}"; do cp "$MODDIR/$p" "$IR/modules/"; basename "$p" >> "$IR/modules/load.list"; done
+if [[ $MODULE != none ]]; then cp "$MODULE" "$IR/modules/$modname.ko"; echo "$modname.ko" >> "$IR/modules/load.list"; fi
+for m in "${extra[@]}"; do    # the target modules themselves: copied, not loaded
+  p=$(awk -F: -v n="${m//-/_}" '{b=$1; sub(/.*\//,"",b); sub(/\.ko(\.[a-z]+)?$/,"",b);
+      gsub(/-/,"_",b); if (b==n) {print $1; exit}}' "$MODDIR/modules.dep")
+  [[ -n $p ]] || die "EXTRA_MODULES: $m is not a loadable module"
+  cp "$MODDIR/$p" "$IR/modules/extra/"
+done
+# virtio disk for copying /out back, loaded only after the commands ran.
+SEEN=() RESOLVED=()
+resolve virtio_pci; resolve virtio_blk
+: > "$IR/modules/out.list"
+for p in "${RESOLVED[@]}"; do cp "$MODDIR/$p" "$IR/modules/out/"; basename "$p" >> "$IR/modules/out.list"; done
+
+i=0
+for c in "$@"; do printf '%s\n' "$c" > "$IR/cmds/$(printf %03d $i).sh"; i=$((i+1)); done
+
+{ echo '#!/bin/busybox sh'; echo "LP_NAME='$LP_NAME' LP_TIMEOUT=$LP_TIMEOUT"; cat <<'INIT'; } > "$IR/init"
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
+ok=1
+say() { echo "TESTBED: $*"; }
+say "init started at $(cut -d' ' -f1 /proc/uptime) s, kernel $(uname -r)"
+for m in $(cat /modules/load.list); do
+  if insmod /modules/$m; then say "insmod $m: ok"; else say "insmod $m: FAILED"; ok=0; fi
+done
+if [ -n "$LP_NAME" ] && [ $ok = 1 ]; then
+  d=/sys/kernel/livepatch/$LP_NAME t=0
+  while [ "$(cat $d/transition 2>/dev/null)" != 0 ] && [ $t -lt $((LP_TIMEOUT*10)) ]; do
+    usleep 100000; t=$((t+1))
+  done
+  say "livepatch $LP_NAME: transition=$(cat $d/transition 2>/dev/null) after $((t*100)) ms"
+  say "livepatch $LP_NAME: enabled=$(cat $d/enabled 2>/dev/null)"
+  [ "$(cat $d/transition 2>/dev/null)" = 0 ] && [ "$(cat $d/enabled 2>/dev/null)" = 1 ] || ok=0
+fi
+for c in /cmds/*.sh; do
+  [ -f "$c" ] || continue
+  say "command: $(cat $c)"
+  (cd /out && sh $c); rc=$?
+  say "command exit status $rc"
+  [ $rc = 0 ] || ok=0
+done
+[ -n "$LP_NAME" ] && for f in /sys/kernel/livepatch/$LP_NAME/*/patched; do
+  [ -f "$f" ] && say "$f=$(cat $f)"; done
+if [ -n "$(ls /out)" ]; then
+  for m in $(cat /modules/out.list); do insmod /modules/out/$m; done
+  t=0; while [ ! -b /dev/vda ] && [ $t -lt 100 ]; do usleep 100000; t=$((t+1)); done
+  tar -cf /dev/vda -C /out . && sync || { say "copy-out FAILED"; ok=0; }
+fi
+if [ $ok = 1 ]; then say "RESULT: PASS"; else say "RESULT: FAIL"; fi
+sync; poweroff -f
+INIT
+chmod +x "$IR/init"
+(cd "$IR" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) > "$WORK/initramfs.cpio.gz"
+OUTIMG=$WORK/out.img
+rm -f "$OUTIMG"; truncate -s 64M "$OUTIMG"
+
+LOG=$WORK/console.log
+QEMU=(qemu-system-x86_64 -accel tcg -cpu max -m "$MEM" -smp 1 -nographic -nodefaults
+      -no-reboot -serial stdio -monitor none -kernel "$VMLINUZ" -initrd "$WORK/initramfs.cpio.gz"
+      -append "console=ttyS0,115200 panic=-1 oops=panic rdinit=/init nokaslr ${APPEND:-}"
+      -drive "file=$OUTIMG,format=raw,if=virtio")
+log "booting $VMLINUZ (module: $MODULE), console: $LOG"
+start=$SECONDS
+: > "$LOG"
+timeout -k 5 "$TIMEOUT" "${QEMU[@]}" < /dev/null > "$LOG" 2>&1 &
+qpid=$!
+trap 'kill $qpid 2>/dev/null || true' EXIT
+trap 'kill $qpid 2>/dev/null; exit 130' INT TERM
+tail -n +1 --pid=$qpid -f "$LOG" &
+set +e; wait $qpid; qrc=$?; wait; set -e
+trap - EXIT INT TERM
+log "qemu exited with status $qrc after $((SECONDS - start)) s"
+((qrc == 124 || qrc == 137)) && die "qemu timed out after $TIMEOUT s (see $LOG)"
+tar -tf "$OUTIMG" >/dev/null 2>&1 && tar -xf "$OUTIMG" -C "$OUTDIR"
+rm -f "$OUTIMG"
+if grep -nE 'WARNING: CPU:|BUG:|Oops|Call Trace:|Kernel panic' "$LOG" >&2; then
+  die "kernel splat on the console (see $LOG)"
+fi
+grep -q 'TESTBED: RESULT: PASS' "$LOG" || die "boot test FAILED (see $LOG)"
+log "boot test passed"

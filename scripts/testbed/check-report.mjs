@@ -1,0 +1,51 @@
+// scripts/testbed/check-report.mjs REPORT.json CASE.json
+//
+// Check klp-ccp's report.json against a kernel case's expectations (<0.1 s):
+//  - the set of patched[].function equals expect_patched's names, plus at most
+//    those of expect_patched_optional (and, where the case names an object or
+//    sympos for a function, the report agrees);
+//  - every expect_externalized_min name is in externalized[].symbol;
+//  - no expect_not_externalized name is there.
+// Prints one problem per line; exit 0 = all good, 1 = problems, 2 = unreadable.
+import { readFileSync } from "node:fs";
+
+const [reportPath, casePath] = process.argv.slice(2);
+let report, kcase;
+try {
+  report = JSON.parse(readFileSync(reportPath, "utf8"));
+  kcase = JSON.parse(readFileSync(casePath, "utf8"));
+} catch (e) {
+  console.log(`cannot read report/case: ${e.message}`);
+  process.exit(2);
+}
+const entries = (v) => (v ?? []).map((x) => (typeof x === "string" ? { name: x } : x));
+const names = (v) => entries(v).map((x) => x.name);
+const problems = [];
+
+const patched = Array.isArray(report.patched) ? report.patched : [];
+if (!Array.isArray(report.patched)) problems.push("report.json has no patched[] array");
+const got = patched.map((p) => p.function);
+const dup = got.filter((n, i) => got.indexOf(n) !== i);
+if (dup.length) problems.push(`patched more than once: ${[...new Set(dup)].join(", ")}`);
+const want = entries(kcase.expect_patched);
+const allowed = new Set([...want.map((w) => w.name), ...names(kcase.expect_patched_optional)]);
+const missing = want.filter((w) => !got.includes(w.name)).map((w) => w.name);
+const extra = [...new Set(got.filter((n) => !allowed.has(n)))];
+if (missing.length) problems.push(`not patched: ${missing.join(", ")}`);
+if (extra.length) problems.push(`patched but not expected: ${extra.join(", ")}`);
+for (const w of [...want, ...entries(kcase.expect_patched_optional)]) {
+  const p = patched.find((x) => x.function === w.name);
+  if (!p) continue;
+  if (w.object && p.object !== w.object) problems.push(`${w.name}: object ${p.object}, expected ${w.object}`);
+  if (w.sympos !== undefined && (p.sympos ?? 0) !== w.sympos)
+    problems.push(`${w.name}: sympos ${p.sympos ?? 0}, expected ${w.sympos}`);
+}
+
+const ext = new Set((Array.isArray(report.externalized) ? report.externalized : []).map((e) => e.symbol));
+const notExt = names(kcase.expect_externalized_min).filter((n) => !ext.has(n));
+if (notExt.length) problems.push(`not externalized: ${notExt.join(", ")}`);
+const badExt = names(kcase.expect_not_externalized).filter((n) => ext.has(n));
+if (badExt.length) problems.push(`externalized but exported (call directly): ${badExt.join(", ")}`);
+
+for (const p of problems) console.log(p);
+process.exit(problems.length ? 1 : 0);

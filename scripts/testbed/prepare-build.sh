@@ -1,0 +1,56 @@
+#!/bin/bash
+# scripts/testbed/prepare-build.sh FILE.c...
+#
+# Configure the out-of-tree kbuild dir $BUILD once (make O=: the headers
+# package's .config + olddefconfig + make prepare, ~30 s on 2 cores) and
+# compile each FILE.c (path relative to $SRC, e.g. fs/proc/cmdline.c) as
+# Debian did, with KCFLAGS=-fdump-ipa-clones. That leaves
+#   $BUILD/<dir>/.<file>.o.cmd  and  $BUILD/<dir>/<file>.c.000i.ipa-clones
+# A TU is recompiled only if its .o is older than the source, or the dump is
+# missing (3-10 s per TU); otherwise this takes well under a second.
+source "$(dirname "$0")/common.sh"
+(($#)) || die "usage: $0 path/to/file.c..."
+
+ensure_pkgs "${PKGS_BUILD[@]}"
+[[ -f $SRC/Makefile && -f $HDRS/.config ]] || "$TB_DIR/setup-kernel.sh"
+KMAKE=(make -C "$SRC" O="$BUILD" CC="$KCC" HOSTCC="$KCC" KERNELRELEASE="$KREL"
+       KBUILD_BUILD_USER=debian-kernel KBUILD_BUILD_HOST=klp-testbed)
+mkdir -p "$BUILD"
+
+# --- configure once --------------------------------------------------------
+if [[ ! -f $BUILD/.config ]] || ! cmp -s "$HDRS/.config" "$BUILD/.config.debian"; then
+  log "configuring $BUILD from $HDRS/.config"
+  rm -f "$BUILD/.prepared"
+  cp "$HDRS/.config" "$BUILD/.config"
+  "${KMAKE[@]}" -s olddefconfig
+  cp "$HDRS/.config" "$BUILD/.config.debian"
+  # Anything but comments that changed means a toolchain mismatch: say so.
+  if ! diff <(grep -v '^#' "$HDRS/.config") <(grep -v '^#' "$BUILD/.config") >&2; then
+    log "WARNING: olddefconfig changed Debian's .config (gcc-12 / pahole / binutils differ?)"
+  fi
+fi
+if [[ ! -f $BUILD/.prepared ]]; then
+  log "make prepare (~20-40 s)"
+  "${KMAKE[@]}" -j"$(nproc)" prepare > "$BUILD/prepare.log" 2>&1 \
+    || { tail -30 "$BUILD/prepare.log" >&2; die "make prepare failed (log: $BUILD/prepare.log)"; }
+  touch "$BUILD/.prepared"
+fi
+
+# --- compile the TUs ---------------------------------------------------------
+for f in "$@"; do
+  f=${f#./}
+  [[ $f == *.c ]] || die "$f: not a .c file"
+  [[ -f $SRC/$f ]] || die "$SRC/$f does not exist"
+  obj=$BUILD/${f%.c}.o
+  dump=$BUILD/$f.000i.ipa-clones
+  cmdf=$(dirname "$obj")/.$(basename "$obj").cmd
+  if [[ -f $dump && -f $cmdf && $obj -nt $SRC/$f ]] && grep -q -- -fdump-ipa-clones "$cmdf"; then
+    continue
+  fi
+  rm -f "$obj" "$dump"
+  log "compiling $f with -fdump-ipa-clones"
+  "${KMAKE[@]}" KCFLAGS=-fdump-ipa-clones "${f%.c}.o" > "$BUILD/make-tu.log" 2>&1 \
+    || { tail -30 "$BUILD/make-tu.log" >&2; die "compiling $f failed (enabled in this .config?)"; }
+  [[ -f $dump ]] || die "no dump $dump after compiling $f"
+  grep -q -- -fdump-ipa-clones "$cmdf" || die "$cmdf lacks -fdump-ipa-clones"
+done
