@@ -32,13 +32,25 @@ describe("extract", () => {
   for (const name of cases("extract")) {
     it(name, async () => {
       const dir = join(FIXTURES, "extract", name);
-      const spec = JSON.parse(readFileSync(join(dir, "args.json"), "utf8")) as { args: string[]; exit: number; codes: string[]; outExists?: boolean };
+      const spec = JSON.parse(readFileSync(join(dir, "args.json"), "utf8")) as {
+        args: string[];
+        exit: number;
+        codes: string[];
+        outExists?: boolean;
+        /** Variants of the example's kallsyms, made in the scratch dir: lines dropped or added. */
+        kallsymsWithout?: string[];
+        kallsymsAppend?: string[];
+      };
+      const kallsyms = join(scratch, "kallsyms");
+      const drop = new Set(spec.kallsymsWithout ?? []);
+      const lines = readFileSync(join(EXAMPLE, "kallsyms"), "utf8").split("\n").filter((l) => l && !drop.has(l.split(" ")[2]!));
+      writeFileSync(kallsyms, [...lines, ...(spec.kallsymsAppend ?? [])].join("\n") + "\n");
       const out = join(scratch, "out");
       if (spec.outExists) {
         mkdirSync(out);
         writeFileSync(join(out, "keep.txt"), "user data\n");
       }
-      const argv = spec.args.map((a) => a.replace("$EXAMPLE", EXAMPLE).replace("$FIXTURE", dir).replace("$OUT", out));
+      const argv = spec.args.map((a) => a.replace("$EXAMPLE", EXAMPLE).replace("$FIXTURE", dir).replace("$OUT", out).replace("$KALLSYMS", kallsyms));
       const code = await main(argv);
       const codes = [...new Set([...stderr.matchAll(/\b(KLP-[EW]\d{3})\b/g)].map((m) => m[1]))].sort();
       expect({ code, codes }).toEqual({ code: spec.exit, codes: [...spec.codes].sort() });
