@@ -12,6 +12,7 @@ import { parsePreprocessed } from "./parse/preprocessed-tu.js";
 import { parseSourceFile } from "./parse/source-file.js";
 import { touchedFunctions } from "./resolve/touched.js";
 import { ipaTargets } from "./closure/ipa-targets.js";
+import { checkSafety } from "./decide/safety.js";
 import { computeClosure } from "./closure/closure.js";
 import { locateTuSymbol } from "./decide/locate.js";
 import { decideSymbols } from "./decide/decide.js";
@@ -72,6 +73,7 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
   }
 
   const changed = touchedFunctions(fp, main, original, sink);
+  if (sink.hasErrors) throw new StageFailed("touched");
   if (changed.length === 0) {
     const cosmetic = fp.hunks.every((h) => h.cosmetic) || !sink.items.some((d) => d.code === "KLP-W001");
     sink.report(cosmetic
@@ -80,6 +82,10 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
     throw new StageFailed("touched");
   }
   const patchedFns = ipaTargets({ ctx, changed: changed.map((c) => c.name), symbols: o.symbols, sink });
+  checkSafety({ original, patched: main, changed: changed.map((c) => c.name), replaced: patchedFns.map((p) => p.sourceName), sink });
+  if (pre.flags && !pre.flags.includes("-flive-patching=inline-clone") && !pre.flags.includes("-flive-patching=inline-only-static")) {
+    sink.report({ code: "KLP-W007", severity: "warning", message: `${fp.path} was compiled without -flive-patching: IPA effects the clone dump does not record (ipa-ra, ipa-icf, ipa-pure-const ...) may make callers depend on the old code`, location: { file: fp.path, line: 0, column: 0 } });
+  }
   if (sink.hasErrors) throw new StageFailed("ipa");
 
   const closure = computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol: (n) => locateTuSymbol(o.symbols, ctx, n, true).found, sink });
@@ -105,7 +111,7 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
 }
 
 /** The patched TU's preprocessed text and its klp object, from --preprocessed or the kbuild command. */
-function preprocess(o: AnalyseOptions, relPath: string, patchedPath: string): { text: string; object: string } {
+function preprocess(o: AnalyseOptions, relPath: string, patchedPath: string): { text: string; object: string; flags?: string[] } {
   const { sink } = o;
   if (o.preprocessed) {
     const text = readFileSync(o.preprocessed, "utf8");
@@ -121,7 +127,7 @@ function preprocess(o: AnalyseOptions, relPath: string, patchedPath: string): { 
     sink.report({ code: "KLP-E006", severity: "error", message: `preprocessing the patched ${relPath} failed: ${first.replace(patchedPath, relPath)}`, location: { file: relPath, line: 0, column: 0 }, hint: "check that --build was configured for this --src" });
     throw new StageFailed("preprocess");
   }
-  return { text: pp.stdout, object: cmd.isModule && cmd.modName ? cmd.modName : "vmlinux" };
+  return { text: pp.stdout, object: cmd.isModule && cmd.modName ? cmd.modName : "vmlinux", flags: cmd.argv };
 }
 
 function sourceLoader(src: string, cache: Map<string, SourceFile>): (rel: string) => SourceFile | undefined {

@@ -17,6 +17,7 @@ interface ExtractFlags {
   preprocessed?: string;
   out?: string;
   forceOverwrite?: boolean;
+  force?: string[];
   example?: boolean;
   quiet?: boolean;
 }
@@ -35,13 +36,14 @@ export function extractCommand(setExit: (code: number) => void): Command {
     .option("--name <name>", "module name (default: livepatch_<patch file stem>)")
     .option("--out <dir>", "output directory (must not exist or be empty)")
     .option("--force-overwrite", "replace a non-empty output directory")
+    .option("--force <code...>", "accept the named safety errors (e.g. KLP-E023) as warnings")
     .option("--example", "run on the bundled example in examples/ (writes to --out or out/example)")
     .option("-q, --quiet", "print only errors")
     .action((flags: ExtractFlags) => setExit(runExtract(flags)));
 }
 
 function runExtract(flags: ExtractFlags): number {
-  const sink = new DiagnosticSink();
+  const sink = new DiagnosticSink(new Set(flags.force ?? []));
   const opts: ExtractFlags = flags.example ? { ...exampleOptions(), externalize: flags.externalize, ...(flags.name ? { name: flags.name } : {}) } : flags;
   const out = flags.out ?? (flags.example ? "out/example" : undefined);
   const required = opts.preprocessed ? (["patch", "src", "symbols", "symvers"] as const) : (["patch", "src", "build", "symbols", "symvers"] as const);

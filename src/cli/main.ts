@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT_BAD_INPUT } from "./exit-codes.js";
 import { extractCommand } from "./extract.js";
+import { fixupCommand } from "./fixup.js";
 import { ipaClonesCommand } from "./ipa-clones.js";
 
 /** The klp-ccp program. Returns the exit code (see exit-codes.ts). */
@@ -15,7 +16,8 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError("(see --help)")
     .addCommand(extractCommand(setExit).exitOverride())
-    .addCommand(ipaClonesCommand(setExit).exitOverride());
+    .addCommand(ipaClonesCommand(setExit).exitOverride())
+    .addCommand(fixupCommand(setExit).exitOverride());
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

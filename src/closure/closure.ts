@@ -126,6 +126,8 @@ export function computeClosure(opts: ClosureOptions): Closure {
           break;
         case "variable":
         case "extern-variable":
+          // `register ... asm("rsp")` variables are registers, not symbols.
+          if (/\bregister\b/.test(ctx.tu.text.slice(best.start, best.nameStart))) break;
           addSymbol(out, ref.name, "variable", best, decl.name, inHeaderInline);
           break;
       }

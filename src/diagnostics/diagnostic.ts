@@ -27,7 +27,14 @@ export interface Diagnostic {
 export class DiagnosticSink {
   readonly items: Diagnostic[] = [];
 
+  /** @param forced codes the user accepted with --force: their errors become warnings. */
+  constructor(private readonly forced: ReadonlySet<string> = new Set()) {}
+
   report(d: Diagnostic): void {
+    if (d.severity === "error" && this.forced.has(d.code)) {
+      this.items.push({ ...d, severity: "warning", message: `${d.message} (accepted with --force ${d.code})` });
+      return;
+    }
     this.items.push(d);
   }
 

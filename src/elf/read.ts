@@ -111,7 +111,7 @@ export function readElf(buf: Buffer, file: string, sink: DiagnosticSink): ElfFil
       link: buf.readUInt32LE(o + 40), info: buf.readUInt32LE(o + 44),
       addralign: u64(buf, o + 48, "sh_addralign", bad), entsize: u64(buf, o + 56, "sh_entsize", bad),
     };
-    if (i > 0 && s.type !== SHT_NOBITS && s.offset + s.size > buf.length) {
+    if (s.type !== SHT_NOBITS && s.offset + s.size > buf.length) {
       bad(`truncated: section ${i} ends at byte ${s.offset + s.size}, the file has ${buf.length}`);
     }
     sections.push(s);

@@ -20,18 +20,14 @@ export function readPatch(file: string, text: string, sink: DiagnosticSink): Pat
       const hunk: Hunk = {
         newStart: chunk.newStart,
         newLines: chunk.newLines,
-        addedLines: [],
-        deletionPoints: [],
+        added: [],
+        deleted: [],
         location: { file, line: at >= 0 ? lineOf(at) : 0, column: 0 },
         cosmetic: true,
       };
-      let nextNew = chunk.newStart;
       for (const c of chunk.changes) {
-        if (c.type === "normal") nextNew = c.ln2 + 1;
-        else if (c.type === "add") {
-          hunk.addedLines.push(c.ln);
-          nextNew = c.ln + 1;
-        } else hunk.deletionPoints.push(nextNew);
+        if (c.type === "add") hunk.added.push({ line: c.ln, text: c.content.slice(1) });
+        else if (c.type === "del") hunk.deleted.push({ line: c.ln, text: c.content.slice(1) });
         if (c.type !== "normal" && !isCosmeticLine(c.content.slice(1))) hunk.cosmetic = false;
       }
       hunks.push(hunk);
@@ -58,7 +54,7 @@ function stripPrefix(p: string): string {
 }
 
 /** A blank line or one that is only (part of) a comment. */
-function isCosmeticLine(line: string): boolean {
+export function isCosmeticLine(line: string): boolean {
   const t = line.trim();
   return t === "" || t.startsWith("//") || t.startsWith("/*") || t.startsWith("*/") || /^\*(\s|$)/.test(t) && !/[;{}=]/.test(t);
 }

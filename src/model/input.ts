@@ -6,13 +6,10 @@ export interface Hunk {
   newStart: number;
   /** Number of new-file lines the hunk spans (context included). */
   newLines: number;
-  /** New-file lines that the hunk adds. */
-  addedLines: number[];
-  /**
-   * New-file lines next to which old lines were deleted (the line that now
-   * follows the deletion), so a pure deletion still maps to a function.
-   */
-  deletionPoints: number[];
+  /** New-file lines that the hunk adds, with their text. */
+  added: Array<{ line: number; text: string }>;
+  /** Old-file lines that the hunk deletes, with their text. */
+  deleted: Array<{ line: number; text: string }>;
   /** Where the hunk header is in the patch file. */
   location: SourceLocation;
   /** True when every added and deleted line is blank or a comment only. */

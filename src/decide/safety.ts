@@ -1,0 +1,135 @@
+import type { DiagnosticSink, SourceLocation } from "../diagnostics/diagnostic.js";
+import type { SourceFile, SourceItem, SyntaxNode } from "../model/syntax.js";
+import { freeReferences } from "../resolve/free-references.js";
+import { identifierTokens } from "../resolve/rename.js";
+import { stripComments } from "../resolve/touched.js";
+
+export interface SafetyOptions {
+  /** Unpatched and patched source of the .c file. */
+  original: SourceFile;
+  patched: SourceFile;
+  /** Functions the patch changes (source names). */
+  changed: string[];
+  /** Functions the livepatch replaces (source names), changed or not. */
+  replaced: string[];
+  sink: DiagnosticSink;
+}
+
+const SECTION_WORDS = /\b(__init|__exit|__ref|__meminit|__cpuinit|__net_init|__net_exit|__devinit|__head)\b/;
+const NOT_TRACEABLE = /\b(notrace|noinstr|__noinstr|__no_instrument_function)\b|no_instrument_function/;
+const ONCE_STATE = /^(?:pr_\w+_once|printk_once|printk_deferred_once|WARN_ONCE|WARN_ON_ONCE|DO_ONCE\w*|dev_\w+_once|net_\w+_ratelimited|pr_\w+_ratelimited|printk_ratelimited)$/;
+
+/**
+ * Checks on the patch itself, from the original and patched source alone:
+ * what kpatch-build and klp-build refuse, each as a located diagnostic with a
+ * stable code. Errors: an __init/__exit function (already ran or discarded),
+ * a function ftrace cannot redirect, a changed static local, a changed
+ * signature that unpatched code still depends on. Warnings: static locals and
+ * once-state that restart in the copy, address uses of replaced functions.
+ */
+export function checkSafety(o: SafetyOptions): void {
+  const { sink } = o;
+  for (const name of o.changed) {
+    const after = fn(o.patched, name);
+    const before = fn(o.original, name);
+    if (!after) continue;
+    const at = loc(o.patched, after);
+    const head = headerText(o.patched, after);
+    const section = SECTION_WORDS.exec(head);
+    if (section) {
+      sink.report({ code: "KLP-E024", severity: "error", message: `${name} is ${section[1]}: init/exit code has already run or been discarded, so replacing it changes nothing`, location: at, hint: "patch the code that runs after boot, or use a livepatch callback" });
+    }
+    if (NOT_TRACEABLE.test(head)) {
+      sink.report({ code: "KLP-E025", severity: "error", message: `${name} is notrace/noinstr: ftrace cannot redirect it, so a livepatch cannot replace it`, location: at, hint: "patch its callers instead" });
+    }
+    if (before) {
+      const oldLocals = staticLocals(o.original, before);
+      const newLocals = staticLocals(o.patched, after);
+      const changedLocals = [...new Set([...oldLocals.keys(), ...newLocals.keys()])].filter((k) => oldLocals.get(k) !== newLocals.get(k));
+      if (changedLocals.length) {
+        sink.report({ code: "KLP-E023", severity: "error", message: `the patch adds, removes or changes static local variable(s) ${changedLocals.join(", ")} of ${name}: the running kernel's copy keeps the old state`, location: at, hint: "keep static locals as they are; put new state in a shadow variable" });
+      }
+      const sigBefore = stripComments(headerText(o.original, before));
+      const sigAfter = stripComments(head);
+      if (sigBefore !== sigAfter) checkSignature(o, name, after, at);
+    }
+  }
+  for (const name of o.replaced) {
+    const item = fn(o.patched, name);
+    if (!item) continue;
+    const at = loc(o.patched, item);
+    const locals = [...staticLocals(o.patched, item).keys()];
+    if (locals.length) {
+      sink.report({ code: "KLP-W005", severity: "warning", message: `${name} has static local variable(s) ${locals.join(", ")}: the livepatch's copy starts with fresh state`, location: at, hint: "if the state matters, externalize it by hand" });
+    }
+    const once = identifierTokens(o.patched.text.slice(item.start, item.end)).map((t) => t.name).filter((t) => ONCE_STATE.test(t));
+    if (once.length) {
+      sink.report({ code: "KLP-W006", severity: "warning", message: `${name} uses ${[...new Set(once)].join(", ")}: its once/ratelimit state restarts in the livepatch`, location: at });
+    }
+  }
+  const replaced = new Set(o.replaced);
+  for (const item of o.patched.items) {
+    if (item.kind !== "function" || !item.node || !replaced.has(item.name ?? "")) continue;
+    for (const ref of freeReferences(item.node)) {
+      if (replaced.has(ref.name) && !ref.isCall && ref.name !== item.name) {
+        sink.report({ code: "KLP-W003", severity: "warning", message: `${item.name} uses the address of ${ref.name}, which the livepatch replaces: the old and new functions have different addresses`, location: { file: o.patched.path, line: lineOf(o.patched.text, ref.start), column: 1 } });
+      }
+    }
+  }
+}
+
+/** A changed signature is safe only when nothing unpatched calls the function or takes its address. */
+function checkSignature(o: SafetyOptions, name: string, item: SourceItem, at: SourceLocation): void {
+  const replaced = new Set(o.replaced);
+  const users = new Set<string>();
+  for (const other of o.patched.items) {
+    if (other.kind !== "function" || !other.node || other.name === name) continue;
+    if (freeReferences(other.node).some((r) => r.name === name) && !replaced.has(other.name ?? "")) users.add(other.name ?? "?");
+  }
+  const exported = !/\bstatic\b/.test(headerText(o.patched, item));
+  if (users.size || exported) {
+    const who = users.size ? `unpatched ${[...users].sort().join(", ")} still call or take the address of it` : "it is not static, so code in other files may call it";
+    o.sink.report({ code: "KLP-E026", severity: "error", message: `the patch changes the signature of ${name}, and ${who}`, location: at, hint: "keep the signature, or patch every user too (introduce a new function for the new signature)" });
+  }
+}
+
+function fn(file: SourceFile, name: string): SourceItem | undefined {
+  return file.items.find((i) => i.kind === "function" && i.name === name);
+}
+
+/** Text of a function definition before its body: storage, attributes, name and parameters. */
+function headerText(file: SourceFile, item: SourceItem): string {
+  const body = item.node?.childForFieldName("body");
+  const start = item.node?.startIndex ?? item.start;
+  return file.text.slice(start, body ? body.startIndex : item.end);
+}
+
+/** `static` declarations inside a function body: name → normalised declaration text. */
+function staticLocals(file: SourceFile, item: SourceItem): Map<string, string> {
+  const out = new Map<string, string>();
+  const body = item.node?.childForFieldName("body");
+  const visit = (n: SyntaxNode) => {
+    if (n.type === "declaration" && n.namedChildren.some((c) => c.type === "storage_class_specifier" && c.text === "static")) {
+      const declared = n.childrenForFieldName("declarator").map((d) => firstIdentifier(d)).filter((x): x is string => Boolean(x));
+      for (const d of declared) out.set(d, stripComments(n.text));
+      return;
+    }
+    for (const c of n.namedChildren) visit(c);
+  };
+  if (body) visit(body);
+  return out;
+}
+
+function firstIdentifier(n: SyntaxNode): string | undefined {
+  if (n.type === "identifier") return n.text;
+  const inner = n.childForFieldName("declarator");
+  return inner ? firstIdentifier(inner) : n.namedChildren.map(firstIdentifier).find(Boolean);
+}
+
+function loc(file: SourceFile, item: SourceItem): SourceLocation {
+  return { file: file.path, line: (item.node?.startPosition.row ?? item.startLine - 1) + 1, column: 1 };
+}
+
+function lineOf(text: string, offset: number): number {
+  return text.slice(0, offset).split("\n").length;
+}
