@@ -16,8 +16,8 @@
 # Cases: CASE_DIR arguments, else $KLP_KERNEL_CASES (dirs separated by spaces
 # or colons), else every folder of test/kernel-cases/ and ../shared/cases/
 # (if it exists; same id: the shared one wins).
-# Env: KLP_EXTERNALIZE=kallsyms|klp-reloc (passed as --externalize; default
-# kallsyms), KLP_TESTBED (default ~/.cache/klp-testbed; outputs go to
+# Env: KLP_EXTERNALIZE="kallsyms klp-reloc" (the modes to run, each passed as
+# --externalize; default both), KLP_TESTBED (default ~/.cache/klp-testbed; outputs go to
 # $KLP_TESTBED/work/<id> and logs to .../<id>.logs), KLP_SKIP_NPM_BUILD=1,
 # KLP_EXTRACT_TIMEOUT (s, default 300); see scripts/testbed/common.sh.
 set -euo pipefail
@@ -25,7 +25,8 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 source scripts/testbed/common.sh
 TB=$REPO/scripts/testbed
-export KLP_TESTBED=$TESTBED KLP_EXTERNALIZE=${KLP_EXTERNALIZE:-kallsyms}
+export KLP_TESTBED=$TESTBED
+read -ra MODES <<<"${KLP_EXTERNALIZE:-kallsyms klp-reloc}"
 WORKDIR=$TESTBED/work
 mkdir -p "$WORKDIR"
 
@@ -60,7 +61,28 @@ report_case() {  # report_case PASS|FAIL ID SECONDS [REASON [DETAILS]]
 }
 fail_all() {  # the test bed itself is broken: every case fails with REASON
   local id; for id in "${IDS[@]}"; do report_case FAIL "$id" 0 "$1" "${2:-}"; done
-  echo "$PASS passed, $FAIL failed"; exit 1
+  # A livepatch whose symbol lookup fails must refuse to load, cleanly (no oops):
+# the cmdline case's kallsyms-mode module, asking for a symbol that does not exist.
+missing_symbol_check() {
+  local src=$WORKDIR/kallsyms/cmdline out=$WORKDIR/missing-symbol logs=$WORKDIR/missing-symbol.logs
+  [[ -f $src/livepatch_cmdline.c ]] || { REASON="needs the cmdline case in kallsyms mode first"; return 1; }
+  rm -rf "$out" "$logs" && mkdir -p "$out" "$logs"
+  sed 's/{ "saved_command_line",/{ "klp_ccp_no_such_symbol",/' "$src/livepatch_cmdline.c" > "$out/livepatch_cmdline.c"
+  cp "$src/Kbuild" "$out/"
+  grep -q klp_ccp_no_such_symbol "$out/livepatch_cmdline.c" || { REASON="could not plant the missing symbol"; return 1; }
+  "$TB/build-module.sh" "$out" > "$logs/build.log" 2>&1 || { REASON="module build failed"; return 1; }
+  WORK="$logs/boot" "$TB/boot-test.sh" "$out/livepatch_cmdline.ko" > "$logs/boot.log" 2>&1 || true
+  local console=$logs/boot/console.log
+  grep -q 'TESTBED: insmod livepatch_cmdline.ko: FAILED' "$console" || { REASON="the module loaded although a symbol is missing"; return 1; }
+  grep -q 'cannot resolve symbol klp_ccp_no_such_symbol' "$console" || { REASON="no pr_err naming the missing symbol"; return 1; }
+  if grep -qE 'BUG:|Oops|Call Trace|WARNING: CPU' "$console"; then REASON="kernel splat (see $console)"; return 1; fi
+}
+if [[ " ${MODES[*]} " == *" kallsyms "* && -n ${BYID[cmdline]:-} ]]; then
+  start=$SECONDS REASON= DETAILS=
+  if missing_symbol_check; then report_case PASS "missing-symbol init failure [kallsyms]" $((SECONDS - start))
+  else report_case FAIL "missing-symbol init failure [kallsyms]" $((SECONDS - start)) "$REASON" ""; fi
+fi
+echo "$PASS passed, $FAIL failed"; exit 1
 }
 
 # --- once: dist/, kernel, symbols --------------------------------------------
@@ -78,7 +100,7 @@ SYMBOLS=$("$TB/kallsyms.sh" 2>>"$SETUPLOG") \
 
 # --- per case ----------------------------------------------------------------
 run_case() {  # run_case ID DIR; sets REASON and DETAILS on failure, returns 1
-  local id=$1 dir=$2 name=livepatch_${1//-/_} out=$WORKDIR/$1 logs=$WORKDIR/$1.logs
+  local id=$1 dir=$2 name=livepatch_${1//-/_} out=$WORKDIR/$KLP_EXTERNALIZE/$1 logs=$WORKDIR/$KLP_EXTERNALIZE/$1.logs
   local files=() effect=() needs=() rc problems
   rm -rf "$out" "$logs"; mkdir -p "$logs"
   mapfile -d '' files < <(jlist "$dir/case.json" files)
@@ -121,10 +143,35 @@ run_case() {  # run_case ID DIR; sets REASON and DETAILS on failure, returns 1
   [[ -z $problems ]] || { REASON="report.json: ${problems//$'\n'/; }"; return 1; }
 }
 
-for id in "${IDS[@]}"; do
-  start=$SECONDS REASON= DETAILS=
-  if run_case "$id" "${BYID[$id]}"; then report_case PASS "$id" $((SECONDS - start))
-  else report_case FAIL "$id" $((SECONDS - start)) "$REASON" "$DETAILS"; fi
+for KLP_EXTERNALIZE in "${MODES[@]}"; do
+  export KLP_EXTERNALIZE
+  mkdir -p "$WORKDIR/$KLP_EXTERNALIZE"
+  for id in "${IDS[@]}"; do
+    start=$SECONDS REASON= DETAILS=
+    if run_case "$id" "${BYID[$id]}"; then report_case PASS "$id [$KLP_EXTERNALIZE]" $((SECONDS - start))
+    else report_case FAIL "$id [$KLP_EXTERNALIZE]" $((SECONDS - start)) "$REASON" "$DETAILS"; fi
+  done
 done
+# A livepatch whose symbol lookup fails must refuse to load, cleanly (no oops):
+# the cmdline case's kallsyms-mode module, asking for a symbol that does not exist.
+missing_symbol_check() {
+  local src=$WORKDIR/kallsyms/cmdline out=$WORKDIR/missing-symbol logs=$WORKDIR/missing-symbol.logs
+  [[ -f $src/livepatch_cmdline.c ]] || { REASON="needs the cmdline case in kallsyms mode first"; return 1; }
+  rm -rf "$out" "$logs" && mkdir -p "$out" "$logs"
+  sed 's/{ "saved_command_line",/{ "klp_ccp_no_such_symbol",/' "$src/livepatch_cmdline.c" > "$out/livepatch_cmdline.c"
+  cp "$src/Kbuild" "$out/"
+  grep -q klp_ccp_no_such_symbol "$out/livepatch_cmdline.c" || { REASON="could not plant the missing symbol"; return 1; }
+  "$TB/build-module.sh" "$out" > "$logs/build.log" 2>&1 || { REASON="module build failed"; return 1; }
+  WORK="$logs/boot" "$TB/boot-test.sh" "$out/livepatch_cmdline.ko" > "$logs/boot.log" 2>&1 || true
+  local console=$logs/boot/console.log
+  grep -q 'TESTBED: insmod livepatch_cmdline.ko: FAILED' "$console" || { REASON="the module loaded although a symbol is missing"; return 1; }
+  grep -q 'cannot resolve symbol klp_ccp_no_such_symbol' "$console" || { REASON="no pr_err naming the missing symbol"; return 1; }
+  if grep -qE 'BUG:|Oops|Call Trace|WARNING: CPU' "$console"; then REASON="kernel splat (see $console)"; return 1; fi
+}
+if [[ " ${MODES[*]} " == *" kallsyms "* && -n ${BYID[cmdline]:-} ]]; then
+  start=$SECONDS REASON= DETAILS=
+  if missing_symbol_check; then report_case PASS "missing-symbol init failure [kallsyms]" $((SECONDS - start))
+  else report_case FAIL "missing-symbol init failure [kallsyms]" $((SECONDS - start)) "$REASON" ""; fi
+fi
 echo "$PASS passed, $FAIL failed"
 ((FAIL == 0))
