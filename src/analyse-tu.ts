@@ -17,6 +17,7 @@ import { computeClosure } from "./closure/closure.js";
 import { locateTuSymbol } from "./decide/locate.js";
 import { decideSymbols } from "./decide/decide.js";
 import { assemble } from "./decide/assemble.js";
+import { timed, type StageTimer } from "./timings.js";
 
 export interface AnalyseOptions {
   patch: PatchSet;
@@ -32,6 +33,8 @@ export interface AnalyseOptions {
   sink: DiagnosticSink;
   /** A ready .i of the patched TU (skips the compiler). */
   preprocessed?: string;
+  /** Receives each stage's wall time (`--timings`). */
+  timer?: StageTimer;
 }
 
 /** The per-TU half of the pipeline: preprocess → parse → touched → IPA targets → closure → decide → assemble. */
@@ -47,8 +50,9 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
   }
   const fp = cFiles[0]!;
   const patchedPath = join(o.work, "tree", fp.path);
-  const pre = preprocess(o, fp.path, patchedPath);
-  const tu = parsePreprocessed(pre.text);
+  const { timer } = o;
+  const pre = timed(timer, "preprocess", () => preprocess(o, fp.path, patchedPath));
+  const tu = timed(timer, "parse", () => parsePreprocessed(pre.text));
   const markerToRel = new Map<string, string>();
   const localHeaders = new Map<string, SourceFile>();
   for (const f of tu.files) {
@@ -56,12 +60,12 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
     else if (f.startsWith(`${o.src}/`) || (!f.startsWith("/") && !f.startsWith("<") && !f.startsWith("./") && existsSync(join(o.src, f)))) {
       const rel = f.startsWith("/") ? relative(o.src, f) : f;
       markerToRel.set(f, rel);
-      if (!isIncludableHeader(rel) && rel.endsWith(".h") && existsSync(join(o.src, rel))) localHeaders.set(rel, parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8")));
+      if (!isIncludableHeader(rel) && rel.endsWith(".h") && existsSync(join(o.src, rel))) localHeaders.set(rel, timed(timer, "parse", () => parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8"))));
     }
   }
-  const main = parseSourceFile(fp.path, o.patched.get(fp.path)!);
-  const original = parseSourceFile(fp.path, readFileSync(join(o.src, fp.path), "utf8"));
-  const ipa = readTuIpaClones(o.ipaDir, fp.path, o.src, sink);
+  const main = timed(timer, "parse", () => parseSourceFile(fp.path, o.patched.get(fp.path)!));
+  const original = timed(timer, "parse", () => parseSourceFile(fp.path, readFileSync(join(o.src, fp.path), "utf8")));
+  const ipa = timed(timer, "read inputs", () => readTuIpaClones(o.ipaDir, fp.path, o.src, sink));
   const ctx: TuContext = {
     relPath: fp.path, main, original, localHeaders, tu, markerToRel,
     object: pre.object,
@@ -72,7 +76,7 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
     sink.report({ code: "KLP-W002", severity: "warning", message: `no IPA clone dump ${fp.path}.000i.ipa-clones under ${o.ipaDir}: inlining and clones of the changed functions are unknown`, location: { file: fp.path, line: 0, column: 0 }, hint: "compile the TU with KCFLAGS=-fdump-ipa-clones" });
   }
 
-  const changed = touchedFunctions(fp, main, original, sink);
+  const changed = timed(timer, "resolve", () => touchedFunctions(fp, main, original, sink));
   if (sink.hasErrors) throw new StageFailed("touched");
   if (changed.length === 0) {
     const cosmetic = fp.hunks.every((h) => h.cosmetic) || !sink.items.some((d) => d.code === "KLP-W001");
@@ -81,17 +85,17 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
       : { code: "KLP-E010", severity: "error", message: "the patch changes no function", location: fp.hunks[0]!.location, hint: "data, macro and declaration changes cannot be live-patched by replacing functions" });
     throw new StageFailed("touched");
   }
-  const patchedFns = ipaTargets({ ctx, changed: changed.map((c) => c.name), symbols: o.symbols, sink });
-  checkSafety({ original, patched: main, changed: changed.map((c) => c.name), replaced: patchedFns.map((p) => p.sourceName), sink });
+  const patchedFns = timed(timer, "ipa targets", () => ipaTargets({ ctx, changed: changed.map((c) => c.name), symbols: o.symbols, sink }));
+  timed(timer, "resolve", () => checkSafety({ original, patched: main, changed: changed.map((c) => c.name), replaced: patchedFns.map((p) => p.sourceName), sink }));
   if (pre.flags && !pre.flags.includes("-flive-patching=inline-clone") && !pre.flags.includes("-flive-patching=inline-only-static")) {
     sink.report({ code: "KLP-W007", severity: "warning", message: `${fp.path} was compiled without -flive-patching: IPA effects the clone dump does not record (ipa-ra, ipa-icf, ipa-pure-const ...) may make callers depend on the old code`, location: { file: fp.path, line: 0, column: 0 } });
   }
   if (sink.hasErrors) throw new StageFailed("ipa");
 
-  const closure = computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol: (n) => locateTuSymbol(o.symbols, ctx, n, true).found, sink });
-  const uses = decideSymbols({ ctx, closure, exports: o.exports, symbols: o.symbols, mode: o.mode, sink });
+  const closure = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol: (n) => locateTuSymbol(o.symbols, ctx, n, true).found, sink }));
+  const uses = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, symbols: o.symbols, mode: o.mode, sink }));
   if (sink.hasErrors) throw new StageFailed("decide");
-  const pieces = assemble({ ctx, closure, patched: patchedFns, uses, mode: o.mode });
+  const pieces = timed(timer, "decide", () => assemble({ ctx, closure, patched: patchedFns, uses, mode: o.mode }));
   for (const name of pieces.unrenamable) {
     const u = uses.find((x) => x.name === name)!;
     sink.report({ code: "KLP-E017", severity: "error", message: `${name} (${u.reason}) is reached only through header code the module compiles itself, so the reference cannot be redirected`, location: { file: fp.path, line: 0, column: 0 }, hint: "copy the header inline or macro into the patch by hand, or use --externalize klp-reloc" });

@@ -10,6 +10,7 @@ import { applyPatch } from "./kbuild/apply-patch.js";
 import { analyseTu } from "./analyse-tu.js";
 import { buildReport, type Report } from "./decide/report.js";
 import { renderLivepatch } from "./render/render.js";
+import { timed, type StageTimer } from "./timings.js";
 
 export interface ExtractOptions {
   patch: string;
@@ -28,6 +29,8 @@ export interface ExtractOptions {
    * without a configured tree. Relative line-marker paths are taken relative to --src.
    */
   preprocessed?: string;
+  /** Receives each stage's wall time (`--timings`); stages do not print. */
+  timer?: StageTimer;
 }
 
 export interface ExtractResult {
@@ -52,20 +55,21 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
   }
   if (sink.hasErrors) throw new StageFailed("input");
 
+  const { timer } = opts;
   const patchText = readFileSync(opts.patch, "utf8");
-  const patch = readPatch(opts.patch, patchText, sink);
-  const symbols = readSymbolTable(opts.symbols, readFileSync(opts.symbols, "utf8"), sink);
-  const exports = readSymvers(opts.symvers, readFileSync(opts.symvers, "utf8"), sink);
+  const patch = timed(timer, "read inputs", () => readPatch(opts.patch, patchText, sink));
+  const symbols = timed(timer, "read inputs", () => readSymbolTable(opts.symbols, readFileSync(opts.symbols, "utf8"), sink));
+  const exports = timed(timer, "read inputs", () => readSymvers(opts.symvers, readFileSync(opts.symvers, "utf8"), sink));
   if (!patch || sink.hasErrors) throw new StageFailed("input");
 
   const work = mkdtempSync(join(tmpdir(), "klp-ccp-"));
   try {
-    const patched = applyPatch(patch, patchText, src, join(work, "tree"), sink);
+    const patched = timed(timer, "apply patch", () => applyPatch(patch, patchText, src, join(work, "tree"), sink));
     if (!patched) throw new StageFailed("apply");
     const name = opts.name ?? moduleName(opts.patch);
-    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) });
-    const report = buildReport(plan);
-    const files = renderLivepatch(plan, report);
+    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, ...(timer ? { timer } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) });
+    const report = timed(timer, "render", () => buildReport(plan));
+    const files = timed(timer, "render", () => renderLivepatch(plan, report));
     return { plan, report, files };
   } finally {
     rmSync(work, { recursive: true, force: true });

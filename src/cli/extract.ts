@@ -4,6 +4,7 @@ import { extract } from "../pipeline.js";
 import { EXIT_OK, exitCodeFor } from "./exit-codes.js";
 import { writeOutput } from "./write-output.js";
 import { exampleOptions } from "./example.js";
+import { timed, type StageTimer } from "../timings.js";
 
 interface ExtractFlags {
   patch?: string;
@@ -20,6 +21,7 @@ interface ExtractFlags {
   force?: string[];
   example?: boolean;
   quiet?: boolean;
+  timings?: boolean;
 }
 
 export function extractCommand(setExit: (code: number) => void): Command {
@@ -39,10 +41,20 @@ export function extractCommand(setExit: (code: number) => void): Command {
     .option("--force <code...>", "accept the named safety errors (e.g. KLP-E023) as warnings")
     .option("--example", "run on the bundled example in examples/ (writes to --out or out/example)")
     .option("-q, --quiet", "print only errors")
+    .option("--timings", "print the wall time of each stage to stderr")
     .action((flags: ExtractFlags) => setExit(runExtract(flags)));
 }
 
 function runExtract(flags: ExtractFlags): number {
+  const timings = flags.timings ? new StageTimings() : undefined;
+  try {
+    return runExtractTimed(flags, timings);
+  } finally {
+    timings?.print();
+  }
+}
+
+function runExtractTimed(flags: ExtractFlags, timings: StageTimings | undefined): number {
   const sink = new DiagnosticSink(new Set(flags.force ?? []));
   const opts: ExtractFlags = flags.example ? { ...exampleOptions(), externalize: flags.externalize, ...(flags.name ? { name: flags.name } : {}) } : flags;
   const out = flags.out ?? (flags.example ? "out/example" : undefined);
@@ -54,8 +66,8 @@ function runExtract(flags: ExtractFlags): number {
     return finish(sink, flags);
   }
   try {
-    const result = extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.name ? { name: opts.name } : {}) }, sink);
-    if (!writeOutput(out, result.files, Boolean(flags.forceOverwrite), sink)) return finish(sink, flags);
+    const result = extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}) }, sink);
+    if (!timed(timings?.timer, "write output", () => writeOutput(out, result.files, Boolean(flags.forceOverwrite), sink))) return finish(sink, flags);
     if (!flags.quiet) {
       const r = result.report;
       process.stdout.write(
@@ -77,4 +89,20 @@ function finish(sink: DiagnosticSink, flags: ExtractFlags): number {
     process.stderr.write(`${formatDiagnostic(d)}\n`);
   }
   return sink.hasErrors ? exitCodeFor(sink.items) : EXIT_OK;
+}
+
+/** Adds up stage times (in the order stages first end) and prints them to stderr. */
+class StageTimings {
+  /** Milliseconds from process start to the extract command (node, module loading). */
+  private readonly startup = performance.now();
+  private readonly stages = new Map<string, number>();
+  readonly timer: StageTimer = (stage, ms) => {
+    this.stages.set(stage, (this.stages.get(stage) ?? 0) + ms);
+  };
+
+  print(): void {
+    const rows: Array<[string, number]> = [["startup", this.startup], ...this.stages, ["total", performance.now()]];
+    const width = Math.max(...rows.map(([s]) => s.length));
+    process.stderr.write(`timings (wall ms):\n${rows.map(([s, ms]) => `  ${s.padEnd(width)} ${ms.toFixed(1).padStart(8)}\n`).join("")}`);
+  }
 }

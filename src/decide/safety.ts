@@ -97,10 +97,21 @@ function fn(file: SourceFile, name: string): SourceItem | undefined {
   return file.items.find((i) => i.kind === "function" && i.name === name);
 }
 
-/** Text of a function definition before its body: storage, attributes, name and parameters. */
+/**
+ * Text of a function definition before its body: storage, attributes, name
+ * and parameters. Annotations such as `noinstr` were blanked for the parser,
+ * so the node may start after them: take whole lines, reaching back over
+ * lines that do not end a previous declaration.
+ */
 function headerText(file: SourceFile, item: SourceItem): string {
   const body = item.node?.childForFieldName("body");
-  const start = item.node?.startIndex ?? item.start;
+  let start = file.text.lastIndexOf("\n", (item.node?.startIndex ?? item.start) - 1) + 1;
+  while (start > 0) {
+    const prevStart = file.text.lastIndexOf("\n", start - 2) + 1;
+    const prev = file.text.slice(prevStart, start - 1).trim();
+    if (prev === "" || /[;{}]$|\*\/$|^#/.test(prev)) break;
+    start = prevStart;
+  }
   return file.text.slice(start, body ? body.startIndex : item.end);
 }
 

@@ -25,6 +25,7 @@ export interface ChangedFunction {
 export function touchedFunctions(fp: FilePatch, patched: SourceFile, original: SourceFile, sink: DiagnosticSink): ChangedFunction[] {
   const byName = new Map<string, ChangedFunction>();
   const macros = new Set<string>();
+  const reportedData = new Set<number>();
   const mark = (name: string, why: string, hunk: SourceLocation) => {
     if (!byName.has(name)) byName.set(name, { name, why, hunk });
   };
@@ -43,7 +44,10 @@ export function touchedFunctions(fp: FilePatch, patched: SourceFile, original: S
       if (isCosmeticLine(l.text)) continue;
       const where = { file: fp.path, line: l.line, column: 1 };
       if (item?.kind === "macro" && item.name) macros.add(item.name);
-      else if (item?.kind === "declaration" && item.node) reportData(item, l.file, where, sink);
+      else if (item?.kind === "declaration" && item.node) {
+        if (!reportedData.has(item.start)) reportData(item, l.file, where, sink);
+        reportedData.add(item.start);
+      }
       else if (item?.kind === "other" && item.hasError) {
         sink.report({ code: "KLP-E015", severity: "error", message: `tree-sitter could not parse ${fp.path} lines ${item.startLine}-${item.endLine} around the change`, location: where, hint: "the tool will not guess what this region defines; report it with the file" });
       } else outside.add(l.line);
