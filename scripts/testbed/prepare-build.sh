@@ -37,20 +37,10 @@ if [[ ! -f $BUILD/.prepared ]]; then
 fi
 
 # --- compile the TUs ---------------------------------------------------------
-for f in "$@"; do
-  f=${f#./}
-  [[ $f == *.c ]] || die "$f: not a .c file"
-  [[ -f $SRC/$f ]] || die "$SRC/$f does not exist"
-  obj=$BUILD/${f%.c}.o
-  dump=$BUILD/$f.000i.ipa-clones
-  cmdf=$(dirname "$obj")/.$(basename "$obj").cmd
-  if [[ -f $dump && -f $cmdf && $obj -nt $SRC/$f ]] && grep -q -- -fdump-ipa-clones "$cmdf"; then
-    continue
-  fi
-  rm -f "$obj" "$dump"
-  log "compiling $f with -fdump-ipa-clones"
-  "${KMAKE[@]}" KCFLAGS=-fdump-ipa-clones "${f%.c}.o" > "$BUILD/make-tu.log" 2>&1 \
-    || { tail -30 "$BUILD/make-tu.log" >&2; die "compiling $f failed (enabled in this .config?)"; }
-  [[ -f $dump ]] || die "no dump $dump after compiling $f"
-  grep -q -- -fdump-ipa-clones "$cmdf" || die "$cmdf lacks -fdump-ipa-clones"
-done
+# The TUs themselves: klp-ccp's own `prepare` (compile command + IPA dump per TU;
+# idempotent). dist/ must be built (npm run build; the runner does it).
+touch "$BUILD/.klp-ccp-prepared"   # `make prepare` ran above
+node "$TB_DIR/../../bin/klp-ccp" prepare -q --src "$SRC" --build "$BUILD" --cc "$KCC" \
+  --make-arg KERNELRELEASE="$KREL" --make-arg KBUILD_BUILD_USER=debian-kernel \
+  --make-arg KBUILD_BUILD_HOST=klp-testbed "$@" > "$BUILD/make-tu.log" 2>&1 \
+  || { tail -30 "$BUILD/make-tu.log" >&2; die "klp-ccp prepare $* failed"; }

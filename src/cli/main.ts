@@ -3,6 +3,7 @@ import { EXIT_BAD_INPUT } from "./exit-codes.js";
 import { extractCommand } from "./extract.js";
 import { fixupCommand } from "./fixup.js";
 import { ipaClonesCommand } from "./ipa-clones.js";
+import { prepareCommand } from "./prepare.js";
 
 /** The klp-ccp program. Returns the exit code (see exit-codes.ts). */
 export async function main(argv: string[]): Promise<number> {
@@ -16,6 +17,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError("(see --help)")
     .addCommand(extractCommand(setExit).exitOverride())
+    .addCommand(prepareCommand(setExit).exitOverride())
     .addCommand(ipaClonesCommand(setExit).exitOverride())
     .addCommand(fixupCommand(setExit).exitOverride());
   try {
