@@ -4,6 +4,7 @@ import { extractCommand } from "./extract.js";
 import { fixupCommand } from "./fixup.js";
 import { ipaClonesCommand } from "./ipa-clones.js";
 import { prepareCommand } from "./prepare.js";
+import { explainCommand } from "./explain.js";
 
 /** The klp-ccp program. Returns the exit code (see exit-codes.ts). */
 export async function main(argv: string[]): Promise<number> {
@@ -18,6 +19,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError("(see --help)")
     .addCommand(extractCommand(setExit).exitOverride())
     .addCommand(prepareCommand(setExit).exitOverride())
+    .addCommand(explainCommand(setExit).exitOverride())
     .addCommand(ipaClonesCommand(setExit).exitOverride())
     .addCommand(fixupCommand(setExit).exitOverride());
   try {

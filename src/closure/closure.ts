@@ -112,6 +112,7 @@ export function computeClosure(opts: ClosureOptions): Closure {
         case "function":
           if (best.storage === "static" && home === "header") {
             // A header inline: the module compiles it itself; follow it only to find symbols.
+            note(ref.name);
             enqueue(best, from);
           } else if (best.storage === "static" && !opts.hasOwnSymbol(ref.name)) {
             if (!out.copiedFunctions.has(ref.name)) {

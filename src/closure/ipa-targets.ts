@@ -17,6 +17,8 @@ export function baseName(symbol: string): string {
 export interface IpaTargetOptions {
   ctx: TuContext;
   changed: string[];
+  /** Why each changed function counts as changed ("changed at fs/proc/meminfo.c:161"). */
+  why?: (fn: string) => string;
   symbols: SymbolTable;
   sink: DiagnosticSink;
 }
@@ -48,7 +50,7 @@ export interface IpaTargets {
  * callers that inlined F's head; `.cold` parts belong to their parent. Stops at
  * functions that have a symbol.
  */
-export function findIpaTargets(view: IpaView, changed: string[]): IpaTargets {
+export function findIpaTargets(view: IpaView, changed: string[], why: (fn: string) => string = () => "changed by the patch"): IpaTargets {
   const found = new Map<string, { name: string; sympos: number; reason: string }>();
   const visiting = new Set<string>();
   const visit = (fn: string, chain: string): number => {
@@ -74,7 +76,7 @@ export function findIpaTargets(view: IpaView, changed: string[]): IpaTargets {
     }
     return count;
   };
-  const unreachable = changed.filter((fn) => visit(fn, `${fn} changed by the patch`) === 0);
+  const unreachable = changed.filter((fn) => visit(fn, `${fn} ${why(fn)}`) === 0);
   return { targets: [...found.values()].sort((a, b) => a.name.localeCompare(b.name)), unreachable };
 }
 
@@ -86,7 +88,7 @@ export function ipaTargets(opts: IpaTargetOptions): PatchedFunction[] {
     locate: (name) => locateTuSymbol(symbols, ctx, name, isStaticInTu(ctx, name) || name.includes(".")),
     callers: (name) => callersInTu(ctx, name),
   };
-  const result = findIpaTargets(view, opts.changed);
+  const result = findIpaTargets(view, opts.changed, opts.why);
   for (const fn of result.unreachable) {
     sink.report({
       code: "KLP-E013",

@@ -70,5 +70,7 @@ export interface LivepatchPlan {
   externalized: Array<SymbolUse & { decision: { kind: "externalize"; sympos: number } }>;
   referenced: SymbolUse[];
   copied: string[];
+  /** For each copied function, type or symbol: the function whose code needed it first. */
+  usedBy: Record<string, string>;
   diagnostics: Diagnostic[];
 }

@@ -18,5 +18,6 @@ export function renderLivepatch(plan: LivepatchPlan, report: Report): Map<string
   files.set(`${plan.name}.c`, compile("livepatch.c.hbs")(view));
   files.set("Kbuild", compile("Kbuild.hbs")(view));
   files.set("report.json", `${JSON.stringify(report, null, 2)}\n`);
+  files.set("patched_funcs.csv", compile("patched_funcs.csv.hbs")(view));
   return files;
 }
