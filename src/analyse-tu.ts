@@ -85,7 +85,8 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
       : { code: "KLP-E010", severity: "error", message: "the patch changes no function", location: fp.hunks[0]!.location, hint: "data, macro and declaration changes cannot be live-patched by replacing functions" });
     throw new StageFailed("touched");
   }
-  const patchedFns = timed(timer, "ipa targets", () => ipaTargets({ ctx, changed: changed.map((c) => c.name), symbols: o.symbols, sink }));
+  const why = new Map(changed.map((c) => [c.name, c.why]));
+  const patchedFns = timed(timer, "ipa targets", () => ipaTargets({ ctx, changed: changed.map((c) => c.name), why: (fn) => why.get(fn) ?? "changed by the patch", symbols: o.symbols, sink }));
   timed(timer, "resolve", () => checkSafety({ original, patched: main, changed: changed.map((c) => c.name), replaced: patchedFns.map((p) => p.sourceName), sink }));
   if (pre.flags && !pre.flags.includes("-flive-patching=inline-clone") && !pre.flags.includes("-flive-patching=inline-only-static")) {
     sink.report({ code: "KLP-W007", severity: "warning", message: `${fp.path} was compiled without -flive-patching: IPA effects the clone dump does not record (ipa-ra, ipa-icf, ipa-pure-const ...) may make callers depend on the old code`, location: { file: fp.path, line: 0, column: 0 } });
@@ -110,6 +111,7 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
     externalized: uses.filter((u): u is LivepatchPlan["externalized"][number] => u.decision.kind === "externalize"),
     referenced: uses.filter((u) => u.decision.kind === "reference"),
     copied: [...closure.copiedFunctions].sort(),
+    usedBy: usedByOf(closure),
     diagnostics: sink.items,
   };
 }
@@ -145,4 +147,12 @@ function sourceLoader(src: string, cache: Map<string, SourceFile>): (rel: string
     more.set(rel, sf);
     return sf;
   };
+}
+
+/** For explain: the function whose code first needed each copied function, type or symbol. */
+function usedByOf(closure: ReturnType<typeof computeClosure>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, by] of closure.neededBy) out[name] = by;
+  for (const [name, need] of closure.symbols) out[name] ??= need.via;
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
