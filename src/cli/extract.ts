@@ -4,6 +4,7 @@ import { extract } from "../pipeline.js";
 import { EXIT_OK, exitCodeFor } from "./exit-codes.js";
 import { writeOutput } from "./write-output.js";
 import { exampleOptions } from "./example.js";
+import { runKernels } from "./kernels.js";
 import { timed, type StageTimer } from "../timings.js";
 
 interface ExtractFlags {
@@ -22,6 +23,8 @@ interface ExtractFlags {
   example?: boolean;
   quiet?: boolean;
   timings?: boolean;
+  json?: boolean;
+  kernels?: string;
 }
 
 export function extractCommand(setExit: (code: number) => void): Command {
@@ -42,7 +45,19 @@ export function extractCommand(setExit: (code: number) => void): Command {
     .option("--example", "run on the bundled example in examples/ (writes to --out or out/example)")
     .option("-q, --quiet", "print only errors")
     .option("--timings", "print the wall time of each stage to stderr")
-    .action((flags: ExtractFlags) => setExit(runExtract(flags)));
+    .option("--json", "print report.json (or the diagnostics) on stdout instead of a summary")
+    .option("--kernels <kernels.json>", "one livepatch per kernel build listed in the file, in --out/<id>/, in parallel")
+    .action(async (flags: ExtractFlags) => {
+      if (flags.kernels) {
+        if (!flags.patch || !flags.out) {
+          process.stderr.write("error KLP-E019: --kernels needs --patch and --out\n");
+          return setExit(2);
+        }
+        const extra = ["--externalize", flags.externalize, ...(flags.force ?? []).flatMap((c) => ["--force", c])];
+        return setExit(await runKernels(flags.kernels, flags.patch, flags.out, extra, Boolean(flags.json)));
+      }
+      setExit(runExtract(flags));
+    });
 }
 
 function runExtract(flags: ExtractFlags): number {
@@ -68,7 +83,8 @@ function runExtractTimed(flags: ExtractFlags, timings: StageTimings | undefined)
   try {
     const result = extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}) }, sink);
     if (!timed(timings?.timer, "write output", () => writeOutput(out, result.files, Boolean(flags.forceOverwrite), sink))) return finish(sink, flags);
-    if (!flags.quiet) {
+    if (flags.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
+    else if (!flags.quiet) {
       const r = result.report;
       process.stdout.write(
         `wrote ${out}/${result.plan.name}.c, ${out}/Kbuild, ${out}/report.json\n` +

@@ -1,0 +1,37 @@
+// extract --kernels: the bundled example's kernel twice plus a broken entry.
+// Runs the built CLI (dist/, made by `npm ci`), one child process per kernel.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { main } from "../src/cli/main.js";
+import { FIXTURES } from "./golden.js";
+
+describe("extract --kernels", () => {
+  afterEach(() => vi.restoreAllMocks());
+  it("makes one livepatch per kernel and reports the broken one", async () => {
+    expect(existsSync(resolve(import.meta.dirname, "../dist/cli/main.js")), "run npm run build first").toBe(true);
+    const out = mkdtempSync(join(tmpdir(), "klp-ccp-kernels-"));
+    let stdout = "";
+    vi.spyOn(process.stdout, "write").mockImplementation((s) => {
+      stdout += String(s);
+      return true;
+    });
+    try {
+      const code = await main(["extract", "--patch", resolve(import.meta.dirname, "../examples/meminfo/fix.patch"), "--kernels", join(FIXTURES, "kernels", "kernels.json"), "--out", join(out, "lp"), "--json"]);
+      const results = JSON.parse(stdout) as Array<{ id: string; status: string; patched: string[]; reason: string }>;
+      expect(code).toBe(2);
+      expect(results.map((r) => [r.id, r.status, r.patched.join(",")])).toEqual([
+        ["debian-6.1.0-56", "ok", "meminfo_proc_show"],
+        ["same-kernel-again", "ok", "meminfo_proc_show"],
+        ["broken", "failed", ""],
+      ]);
+      expect(results[2]!.reason).toMatch(/KLP-E004.*no-such-build-tree/);
+      const a = readFileSync(join(out, "lp", "debian-6.1.0-56", "livepatch_fix.c"), "utf8");
+      expect(readFileSync(join(out, "lp", "same-kernel-again", "livepatch_fix.c"), "utf8")).toBe(a);
+      expect(existsSync(join(out, "lp", "broken"))).toBe(false);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
