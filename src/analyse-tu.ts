@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import { type DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
-import type { ExportTable, PatchSet, SymbolTable } from "./model/input.js";
+import type { CompileCommand, ExportTable, PatchSet, SymbolTable } from "./model/input.js";
 import type { LivepatchPlan } from "./model/plan.js";
 import type { SourceFile } from "./model/syntax.js";
 import type { TuContext } from "./model/tu.js";
@@ -19,25 +19,34 @@ import { decideSymbols } from "./decide/decide.js";
 import { assemble } from "./decide/assemble.js";
 import { timed, type StageTimer } from "./timings.js";
 
-export interface AnalyseOptions {
-  patch: PatchSet;
-  patched: Map<string, string>;
+/** What every TU analysis needs, whatever says which functions to take. */
+export interface TuInputs {
   src: string;
   build: string;
-  work: string;
-  symbols: SymbolTable;
+  /** The running kernel's symbols; absent in --functions mode without --symbols. */
+  symbols?: SymbolTable;
   exports: ExportTable;
   ipaDir: string;
   mode: "kallsyms" | "klp-reloc";
   name: string;
   sink: DiagnosticSink;
-  /** A ready .i of the patched TU (skips the compiler). */
+  /** A ready .i of the (patched) TU (skips the compiler). */
   preprocessed?: string;
+  /** An explicit compile command (--functions mode) instead of the build tree's .cmd. */
+  command?: CompileCommand;
+  /** Keep the functions' own names (closure-only output) instead of klpp_ renames. */
+  keepNames?: boolean;
   /** Receives each stage's wall time (`--timings`). */
   timer?: StageTimer;
 }
 
-/** The per-TU half of the pipeline: preprocess → parse → touched → IPA targets → closure → decide → assemble. */
+export interface AnalyseOptions extends TuInputs {
+  patch: PatchSet;
+  patched: Map<string, string>;
+  work: string;
+}
+
+/** Patch mode, per TU: preprocess → parse → touched functions → plan. */
 export function analyseTu(o: AnalyseOptions): LivepatchPlan {
   const { sink } = o;
   const cFiles = o.patch.files.filter((f) => f.path.endsWith(".c"));
@@ -49,34 +58,8 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
     throw new StageFailed("analyse");
   }
   const fp = cFiles[0]!;
-  const patchedPath = join(o.work, "tree", fp.path);
-  const { timer } = o;
-  const pre = timed(timer, "preprocess", () => preprocess(o, fp.path, patchedPath));
-  const tu = timed(timer, "parse", () => parsePreprocessed(pre.text));
-  const markerToRel = new Map<string, string>();
-  const localHeaders = new Map<string, SourceFile>();
-  for (const f of tu.files) {
-    if (f === patchedPath || f === fp.path) markerToRel.set(f, fp.path);
-    else if (f.startsWith(`${o.src}/`) || (!f.startsWith("/") && !f.startsWith("<") && !f.startsWith("./") && existsSync(join(o.src, f)))) {
-      const rel = f.startsWith("/") ? relative(o.src, f) : f;
-      markerToRel.set(f, rel);
-      if (!isIncludableHeader(rel) && rel.endsWith(".h") && existsSync(join(o.src, rel))) localHeaders.set(rel, timed(timer, "parse", () => parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8"))));
-    }
-  }
-  const main = timed(timer, "parse", () => parseSourceFile(fp.path, o.patched.get(fp.path)!));
-  const original = timed(timer, "parse", () => parseSourceFile(fp.path, readFileSync(join(o.src, fp.path), "utf8")));
-  const ipa = timed(timer, "read inputs", () => readTuIpaClones(o.ipaDir, fp.path, o.src, sink));
-  const ctx: TuContext = {
-    relPath: fp.path, main, original, localHeaders, tu, markerToRel,
-    object: pre.object,
-    ipa: ipa.records, hasIpaDump: ipa.found,
-    loadSource: sourceLoader(o.src, localHeaders),
-  };
-  if (!ipa.found) {
-    sink.report({ code: "KLP-W002", severity: "warning", message: `no IPA clone dump ${fp.path}.000i.ipa-clones under ${o.ipaDir}: inlining and clones of the changed functions are unknown`, location: { file: fp.path, line: 0, column: 0 }, hint: "compile the TU with KCFLAGS=-fdump-ipa-clones" });
-  }
-
-  const changed = timed(timer, "resolve", () => touchedFunctions(fp, main, original, sink));
+  const ctx = loadTu(o, fp.path, join(o.work, "tree", fp.path), o.patched.get(fp.path)!);
+  const changed = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, sink));
   if (sink.hasErrors) throw new StageFailed("touched");
   if (changed.length === 0) {
     const cosmetic = fp.hunks.every((h) => h.cosmetic) || !sink.items.some((d) => d.code === "KLP-W001");
@@ -85,27 +68,61 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
       : { code: "KLP-E010", severity: "error", message: "the patch changes no function", location: fp.hunks[0]!.location, hint: "data, macro and declaration changes cannot be live-patched by replacing functions" });
     throw new StageFailed("touched");
   }
+  const title = o.patch.subject ?? o.patch.file.replace(/^.*\//, "");
+  return planTu(o, ctx, changed, title, true);
+}
+
+/**
+ * --functions mode: the named functions of one TU, as they are (no patch).
+ * Every name must be a function defined in the file.
+ */
+export function analyseFunctions(o: TuInputs, relPath: string, functions: string[]): LivepatchPlan {
+  const file = o.command ? sourceFileOf(o.command, o.src) : join(o.src, relPath);
+  const ctx = loadTu(o, relPath, file, readFileSync(file, "utf8"));
+  const defined = new Set(ctx.main.items.filter((i) => i.kind === "function").map((i) => i.name));
+  for (const fn of functions) {
+    if (!defined.has(fn)) {
+      o.sink.report({ code: "KLP-E027", severity: "error", message: `${relPath} defines no function ${fn}`, location: { file: relPath, line: 0, column: 0 }, hint: `functions of the file: ${[...defined].slice(0, 12).join(", ")}${defined.size > 12 ? ", ..." : ""}` });
+    }
+  }
+  if (o.sink.hasErrors) throw new StageFailed("functions");
+  const changed = functions.map((name) => ({ name, why: "named with --functions", hunk: { file: relPath, line: 0, column: 0 } }));
+  return planTu(o, ctx, changed, `${functions.join(", ")} of ${relPath}`, false);
+}
+
+/** The shared half: IPA targets → (safety) → closure → decide → assemble. */
+function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why: string }>, title: string, isPatch: boolean): LivepatchPlan {
+  const { sink, timer } = o;
   const why = new Map(changed.map((c) => [c.name, c.why]));
-  const patchedFns = timed(timer, "ipa targets", () => ipaTargets({ ctx, changed: changed.map((c) => c.name), why: (fn) => why.get(fn) ?? "changed by the patch", symbols: o.symbols, sink }));
-  timed(timer, "resolve", () => checkSafety({ original, patched: main, changed: changed.map((c) => c.name), replaced: patchedFns.map((p) => p.sourceName), sink }));
-  if (pre.flags && !pre.flags.includes("-flive-patching=inline-clone") && !pre.flags.includes("-flive-patching=inline-only-static")) {
-    sink.report({ code: "KLP-W007", severity: "warning", message: `${fp.path} was compiled without -flive-patching: IPA effects the clone dump does not record (ipa-ra, ipa-icf, ipa-pure-const ...) may make callers depend on the old code`, location: { file: fp.path, line: 0, column: 0 } });
+  const names = changed.map((c) => c.name);
+  const patchedFns = timed(timer, "ipa targets", () =>
+    o.symbols
+      ? ipaTargets({ ctx, changed: names, why: (fn) => why.get(fn) ?? "changed by the patch", symbols: o.symbols, sink })
+      : names.map((n) => ({ name: n, sourceName: n, object: ctx.object, sympos: 0, reason: `${n} ${why.get(n)} (no --symbols: assumed to exist, unique)` })),
+  );
+  if (isPatch) {
+    timed(timer, "resolve", () => checkSafety({ original: ctx.original, patched: ctx.main, changed: names, replaced: patchedFns.map((p) => p.sourceName), sink }));
+    if (ctx.compileFlags && !ctx.compileFlags.some((f) => f.startsWith("-flive-patching="))) {
+      sink.report({ code: "KLP-W007", severity: "warning", message: `${ctx.relPath} was compiled without -flive-patching: IPA effects the clone dump does not record (ipa-ra, ipa-icf, ipa-pure-const ...) may make callers depend on the old code`, location: { file: ctx.relPath, line: 0, column: 0 } });
+    }
   }
   if (sink.hasErrors) throw new StageFailed("ipa");
 
-  const closure = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol: (n) => locateTuSymbol(o.symbols, ctx, n, true).found, sink }));
-  const uses = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, symbols: o.symbols, mode: o.mode, sink }));
+  const hasOwnSymbol = (n: string) => (o.symbols ? locateTuSymbol(o.symbols, ctx, n, true).found : false);
+  const closure = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol, sink }));
+  const uses = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, ...(o.symbols ? { symbols: o.symbols } : {}), mode: o.mode, sink }));
   if (sink.hasErrors) throw new StageFailed("decide");
-  const pieces = timed(timer, "decide", () => assemble({ ctx, closure, patched: patchedFns, uses, mode: o.mode }));
+  const pieces = timed(timer, "decide", () => assemble({ ctx, closure, patched: patchedFns, uses, mode: o.mode, keepNames: Boolean(o.keepNames) }));
   for (const name of pieces.unrenamable) {
-    const u = uses.find((x) => x.name === name)!;
-    sink.report({ code: "KLP-E017", severity: "error", message: `${name} (${u.reason}) is reached only through header code the module compiles itself, so the reference cannot be redirected`, location: { file: fp.path, line: 0, column: 0 }, hint: "copy the header inline or macro into the patch by hand, or use --externalize klp-reloc" });
+    const u = uses.find((x) => x.name === name);
+    sink.report({ code: "KLP-E017", severity: "error", message: `${name}${u ? ` (${u.reason})` : ""} is reached only through header code the module compiles itself, so the reference cannot be redirected`, location: { file: ctx.relPath, line: 0, column: 0 }, hint: "copy the header inline or macro into the patch by hand, or use --externalize klp-reloc" });
   }
   if (sink.hasErrors) throw new StageFailed("assemble");
 
-  const kernel = existsSync(join(o.build, "include/config/kernel.release")) ? readFileSync(join(o.build, "include/config/kernel.release"), "utf8").trim() : "unknown";
+  const release = join(o.build, "include/config/kernel.release");
+  const kernel = existsSync(release) ? readFileSync(release, "utf8").trim() : "unknown";
   return {
-    name: o.name, mode: o.mode, title: o.patch.subject ?? o.patch.file.replace(/^.*\//, ""), kernel,
+    name: o.name, mode: o.mode, title, kernel,
     preamble: pieces.preamble, includes: pieces.includes, body: pieces.body,
     patched: patchedFns,
     externalized: uses.filter((u): u is LivepatchPlan["externalized"][number] => u.decision.kind === "externalize"),
@@ -116,8 +133,39 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
   };
 }
 
-/** The patched TU's preprocessed text and its klp object, from --preprocessed or the kbuild command. */
-function preprocess(o: AnalyseOptions, relPath: string, patchedPath: string): { text: string; object: string; flags?: string[] } {
+/** Preprocesses and parses the TU whose main file is `mainPath` (holding `mainText`). */
+function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string): TuContext {
+  const { sink, timer } = o;
+  const pre = timed(timer, "preprocess", () => preprocess(o, relPath, mainPath));
+  const tu = timed(timer, "parse", () => parsePreprocessed(pre.text));
+  const markerToRel = new Map<string, string>();
+  const localHeaders = new Map<string, SourceFile>();
+  for (const f of tu.files) {
+    if (f === mainPath || f === relPath) markerToRel.set(f, relPath);
+    else if (f.startsWith(`${o.src}/`) || (!f.startsWith("/") && !f.startsWith("<") && !f.startsWith("./") && existsSync(join(o.src, f)))) {
+      const rel = f.startsWith("/") ? relative(o.src, f) : f;
+      markerToRel.set(f, rel);
+      if (!isIncludableHeader(rel) && rel.endsWith(".h") && existsSync(join(o.src, rel))) localHeaders.set(rel, timed(timer, "parse", () => parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8"))));
+    }
+  }
+  const main = timed(timer, "parse", () => parseSourceFile(relPath, mainText));
+  const originalPath = join(o.src, relPath);
+  const original = existsSync(originalPath) && originalPath !== mainPath ? timed(timer, "parse", () => parseSourceFile(relPath, readFileSync(originalPath, "utf8"))) : main;
+  const ipa = timed(timer, "read inputs", () => readTuIpaClones(o.ipaDir, relPath, o.src, sink));
+  if (!ipa.found && o.symbols) {
+    sink.report({ code: "KLP-W002", severity: "warning", message: `no IPA clone dump ${relPath}.000i.ipa-clones under ${o.ipaDir}: inlining and clones of the changed functions are unknown`, location: { file: relPath, line: 0, column: 0 }, hint: "compile the TU with KCFLAGS=-fdump-ipa-clones" });
+  }
+  return {
+    relPath, main, original, localHeaders, tu, markerToRel,
+    object: pre.object,
+    ipa: ipa.records, hasIpaDump: ipa.found,
+    loadSource: sourceLoader(o.src, localHeaders),
+    ...(pre.flags ? { compileFlags: pre.flags } : {}),
+  };
+}
+
+/** The TU's preprocessed text and its klp object, from --preprocessed, an explicit command or the kbuild .cmd. */
+function preprocess(o: TuInputs, relPath: string, mainPath: string): { text: string; object: string; flags?: string[] } {
   const { sink } = o;
   if (o.preprocessed) {
     const text = readFileSync(o.preprocessed, "utf8");
@@ -125,15 +173,23 @@ function preprocess(o: AnalyseOptions, relPath: string, patchedPath: string): { 
     const isModule = /^#define MODULE 1/m.test(text);
     return { text, object: isModule && mod ? mod[1]! : "vmlinux" };
   }
-  const cmd = readCompileCommand(o.build, relPath, sink);
+  const cmd = o.command ?? readCompileCommand(o.build, relPath, sink);
   if (!cmd) throw new StageFailed("kbuild");
-  const pp = run(preprocessArgv(cmd, join(o.src, relPath), patchedPath), cmd.cwd);
+  const original = o.command ? sourceFileOf(o.command, o.src) : join(o.src, relPath);
+  const pp = run(preprocessArgv(cmd, original, mainPath), cmd.cwd);
   if (pp.status !== 0) {
     const first = pp.stderr.split("\n").find((l) => /error/.test(l)) ?? pp.stderr.trim().split("\n")[0] ?? "";
-    sink.report({ code: "KLP-E006", severity: "error", message: `preprocessing the patched ${relPath} failed: ${first.replace(patchedPath, relPath)}`, location: { file: relPath, line: 0, column: 0 }, hint: "check that --build was configured for this --src" });
+    sink.report({ code: "KLP-E006", severity: "error", message: `preprocessing ${relPath} failed: ${first.replace(mainPath, relPath)}`, location: { file: relPath, line: 0, column: 0 }, hint: o.command ? "check the compile command" : "check that --build was configured for this --src" });
     throw new StageFailed("preprocess");
   }
   return { text: pp.stdout, object: cmd.isModule && cmd.modName ? cmd.modName : "vmlinux", flags: cmd.argv };
+}
+
+/** The .c file an explicit compile command compiles (absolute). */
+export function sourceFileOf(cmd: CompileCommand, src: string): string {
+  const c = [...cmd.argv].reverse().find((a) => /\.c$/.test(a) && !a.startsWith("-"));
+  if (!c) return src;
+  return isAbsolute(c) ? c : join(cmd.cwd, c);
 }
 
 function sourceLoader(src: string, cache: Map<string, SourceFile>): (rel: string) => SourceFile | undefined {
@@ -156,3 +212,4 @@ function usedByOf(closure: ReturnType<typeof computeClosure>): Record<string, st
   for (const [name, need] of closure.symbols) out[name] ??= need.via;
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
+

@@ -1,15 +1,17 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { LivepatchPlan } from "./model/plan.js";
 import { readPatch } from "./input/diff.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
 import { applyPatch } from "./kbuild/apply-patch.js";
-import { analyseTu } from "./analyse-tu.js";
+import { analyseFunctions, analyseTu, sourceFileOf } from "./analyse-tu.js";
+import type { CompileCommand } from "./model/input.js";
+import { commandFromArgv, findInCompileCommands } from "./kbuild/compile-command.js";
 import { buildReport, type Report } from "./decide/report.js";
-import { renderLivepatch } from "./render/render.js";
+import { renderClosure, renderLivepatch } from "./render/render.js";
 import { timed, type StageTimer } from "./timings.js";
 
 export interface ExtractOptions {
@@ -80,4 +82,72 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
 export function moduleName(patchFile: string): string {
   const stem = basename(patchFile).replace(/\.(?:patch|diff)$/, "");
   return `livepatch_${stem}`.replace(/[^A-Za-z0-9_]/g, "_").replace(/_+/g, "_").slice(0, 55);
+}
+
+export interface FunctionsOptions {
+  /** Functions to carve out, by name. */
+  functions: string[];
+  /** The TU's compile command (argv), as given after `--`. */
+  command?: string[];
+  /** compile_commands.json to find the command of `file` in. */
+  compileCommands?: string;
+  /** The .c file (with --compile-commands, or with --build for its kbuild .cmd). */
+  file?: string;
+  /** Tree the file belongs to (default: the file's directory). */
+  src?: string;
+  build?: string;
+  symbols?: string;
+  symvers?: string;
+  ipaClones?: string;
+  externalize: "kallsyms" | "klp-reloc";
+  name?: string;
+  /** Only the carved-out C, no livepatch boilerplate; names kept. */
+  closureOnly: boolean;
+  timer?: StageTimer;
+}
+
+/**
+ * --functions mode: carve named functions out of any C TU, given its exact
+ * compile command (argv, compile_commands.json or a kbuild tree). Symbol
+ * tables are optional: without them non-static names are reached by name.
+ */
+export function extractFunctions(opts: FunctionsOptions, sink: DiagnosticSink): ExtractResult & { closure?: string } {
+  const command = resolveCommand(opts, sink);
+  if (!command) throw new StageFailed("input");
+  const file = command.kind === "explicit" ? sourceFileOf(command.cmd, process.cwd()) : resolve(opts.file!);
+  if (!existsSync(file)) {
+    sink.report({ code: "KLP-E004", severity: "error", message: `the compiled file ${file} does not exist`, hint: "the compile command must name the .c file" });
+    throw new StageFailed("input");
+  }
+  const src = resolve(opts.src ?? dirname(file));
+  const build = resolve(opts.build ?? src);
+  for (const [flag, path] of [["--symbols", opts.symbols], ["--symvers", opts.symvers]] as const) {
+    if (path && !existsSync(path)) sink.report({ code: "KLP-E004", severity: "error", message: `${flag} ${path}: no such file`, hint: `check the value of ${flag}` });
+  }
+  if (sink.hasErrors) throw new StageFailed("input");
+  const { timer } = opts;
+  const symbols = opts.symbols ? timed(timer, "read inputs", () => readSymbolTable(opts.symbols!, readFileSync(opts.symbols!, "utf8"), sink)) : undefined;
+  const exports = opts.symvers ? timed(timer, "read inputs", () => readSymvers(opts.symvers!, readFileSync(opts.symvers!, "utf8"), sink)) : new Map();
+  if (sink.hasErrors) throw new StageFailed("input");
+  const relPath = relative(src, file);
+  const name = opts.name ?? moduleName(basename(file, ".c"));
+  const plan = analyseFunctions(
+    { src, build, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, keepNames: opts.closureOnly, ...(symbols ? { symbols } : {}), ...(command.kind === "explicit" ? { command: command.cmd } : {}), ...(timer ? { timer } : {}) },
+    relPath,
+    opts.functions,
+  );
+  const report = buildReport(plan);
+  if (opts.closureOnly) return { plan, report, files: new Map(), closure: renderClosure(plan) };
+  return { plan, report, files: renderLivepatch(plan, report) };
+}
+
+function resolveCommand(opts: FunctionsOptions, sink: DiagnosticSink): { kind: "explicit"; cmd: CompileCommand } | { kind: "kbuild" } | undefined {
+  if (opts.command?.length) return { kind: "explicit", cmd: commandFromArgv(opts.command, process.cwd()) };
+  if (opts.compileCommands) {
+    const cmd = findInCompileCommands(opts.compileCommands, opts.file, sink);
+    return cmd ? { kind: "explicit", cmd } : undefined;
+  }
+  if (opts.build && opts.file) return { kind: "kbuild" };
+  sink.report({ code: "KLP-E019", severity: "error", message: "--functions needs the TU's compile command: after `--`, with --compile-commands FILE --file FILE.c, or with --build BUILD --file FILE.c", hint: "e.g. klp-ccp extract --functions f --output-closure-only -- gcc -O2 -c f.c" });
+  return undefined;
 }

@@ -1,6 +1,7 @@
+import { writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { DiagnosticSink, StageFailed, formatDiagnostic } from "../diagnostics/diagnostic.js";
-import { extract } from "../pipeline.js";
+import { extract, extractFunctions } from "../pipeline.js";
 import { EXIT_OK, exitCodeFor } from "./exit-codes.js";
 import { writeOutput } from "./write-output.js";
 import { exampleOptions } from "./example.js";
@@ -25,6 +26,10 @@ interface ExtractFlags {
   timings?: boolean;
   json?: boolean;
   kernels?: string;
+  functions?: string;
+  compileCommands?: string;
+  file?: string;
+  outputClosureOnly?: boolean;
 }
 
 export function extractCommand(setExit: (code: number) => void): Command {
@@ -47,7 +52,13 @@ export function extractCommand(setExit: (code: number) => void): Command {
     .option("--timings", "print the wall time of each stage to stderr")
     .option("--json", "print report.json (or the diagnostics) on stdout instead of a summary")
     .option("--kernels <kernels.json>", "one livepatch per kernel build listed in the file, in --out/<id>/, in parallel")
-    .action(async (flags: ExtractFlags) => {
+    .option("--functions <names>", "instead of --patch: carve out these functions (comma-separated) of one TU")
+    .option("--compile-commands <file>", "with --functions: find the TU's command in this compile_commands.json (needs --file)")
+    .option("--file <file.c>", "with --functions: the .c file (for --compile-commands or --build)")
+    .option("--output-closure-only", "with --functions: write only the carved-out C (to --out FILE, or stdout)")
+    .argument("[command...]", "with --functions: the TU's exact compile command, after --")
+    .action(async (command: string[], flags: ExtractFlags) => {
+      if (flags.functions) return setExit(runFunctions(flags, command));
       if (flags.kernels) {
         if (!flags.patch || !flags.out) {
           process.stderr.write("error KLP-E019: --kernels needs --patch and --out\n");
@@ -97,6 +108,42 @@ function runExtractTimed(flags: ExtractFlags, timings: StageTimings | undefined)
     if (!(e instanceof StageFailed)) throw e;
   }
   return finish(sink, flags);
+}
+
+function runFunctions(flags: ExtractFlags, command: string[]): number {
+  const sink = new DiagnosticSink(new Set(flags.force ?? []));
+  if (flags.patch) {
+    sink.report({ code: "KLP-E019", severity: "error", message: "--functions and --patch exclude each other" });
+    return finish(sink, flags);
+  }
+  if (!flags.out && !flags.outputClosureOnly) {
+    sink.report({ code: "KLP-E019", severity: "error", message: "missing --out (a directory; or --output-closure-only to print the C)" });
+    return finish(sink, flags);
+  }
+  try {
+    const functions = flags.functions!.split(",").map((f) => f.trim()).filter(Boolean);
+    const result = extractFunctions({
+      functions, command, externalize: flags.externalize, closureOnly: Boolean(flags.outputClosureOnly),
+      ...pick(flags, ["compileCommands", "file", "src", "build", "symbols", "symvers", "ipaClones", "name"]),
+    }, sink);
+    if (result.closure !== undefined) {
+      if (flags.out) writeFileSync(flags.out, result.closure);
+      else process.stdout.write(result.closure);
+    } else {
+      if (!writeOutput(flags.out!, result.files, Boolean(flags.forceOverwrite), sink)) return finish(sink, flags);
+      if (flags.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
+      else if (!flags.quiet) process.stdout.write(`wrote ${flags.out}/${result.plan.name}.c, ${flags.out}/Kbuild, ${flags.out}/report.json\n`);
+    }
+  } catch (e) {
+    if (!(e instanceof StageFailed)) throw e;
+  }
+  return finish(sink, flags);
+}
+
+function pick<K extends keyof ExtractFlags>(flags: ExtractFlags, keys: K[]): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {};
+  for (const k of keys) if (typeof flags[k] === "string") out[k] = flags[k] as string;
+  return out;
 }
 
 function finish(sink: DiagnosticSink, flags: ExtractFlags): number {

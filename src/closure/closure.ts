@@ -68,23 +68,24 @@ export function computeClosure(opts: ClosureOptions): Closure {
     headerFiles: new Set(),
     headerInlines: new Map(),
   };
-  const queue: Array<{ decl: PpDecl; from: string }> = [];
-  const seenNodes = new Set<number>();
-  const enqueue = (decl: PpDecl, from: string) => {
-    if (seenNodes.has(decl.start)) return;
-    seenNodes.add(decl.start);
-    queue.push({ decl, from });
+  const queue: Array<{ decl: PpDecl; from: string; typesOnly: boolean }> = [];
+  const seenNodes = new Set<string>();
+  const enqueue = (decl: PpDecl, from: string, typesOnly = false) => {
+    const key = `${decl.start}:${typesOnly}`;
+    if (seenNodes.has(key)) return;
+    seenNodes.add(key);
+    queue.push({ decl, from, typesOnly });
   };
   for (const name of opts.patched) {
     const def = definitionOf(ctx, name);
     if (def) enqueue(def, name);
   }
   while (queue.length) {
-    const { decl, from } = queue.shift()!;
+    const { decl, from, typesOnly } = queue.shift()!;
     const inHeaderInline = homeOf(ctx, decl) === "header";
     const inlineUses = new Set<string>();
     if (inHeaderInline && decl.kind === "function") out.headerInlines.set(decl.name, { decl, uses: inlineUses });
-    for (const ref of freeReferences(decl.node)) {
+    for (const ref of typesOnly ? signatureReferences(decl) : freeReferences(decl.node)) {
       const decls = (ctx.tu.decls.get(ref.name) ?? []).filter((d) => (ref.namespace === "tag") === (d.namespace === "tag"));
       if (decls.length === 0 || out.patched.has(ref.name)) continue;
       const best = pickDecl(ctx, decls);
@@ -93,6 +94,11 @@ export function computeClosure(opts: ClosureOptions): Closure {
       if (!inHeaderInline) for (const d of decls) if (homeOf(ctx, d) === "header") out.headerFiles.add(d.file);
       const note = (n: string) => {
         if (!out.neededBy.has(n)) out.neededBy.set(n, decl.name || from);
+      };
+      if (typesOnly && best.kind !== "tag" && best.kind !== "typedef" && best.kind !== "enumerator") continue;
+      // The declaration the livepatch writes for a symbol of this file needs the file's types too.
+      const needTypes = (d: PpDecl) => {
+        if (homeOf(ctx, d) !== "header") enqueue(d, from, true);
       };
       switch (best.kind) {
         case "tag":
@@ -120,16 +126,21 @@ export function computeClosure(opts: ClosureOptions): Closure {
               note(ref.name);
               enqueue(best, from);
             }
-          } else addSymbol(out, ref.name, "function", best, decl.name, inHeaderInline);
+          } else {
+            addSymbol(out, ref.name, "function", best, decl.name, inHeaderInline);
+            needTypes(best);
+          }
           break;
         case "prototype":
           addSymbol(out, ref.name, "function", best, decl.name, inHeaderInline);
+          needTypes(best);
           break;
         case "variable":
         case "extern-variable":
           // `register ... asm("rsp")` variables are registers, not symbols.
           if (/\bregister\b/.test(ctx.tu.text.slice(best.start, best.nameStart))) break;
           addSymbol(out, ref.name, "variable", best, decl.name, inHeaderInline);
+          needTypes(best);
           break;
       }
     }
@@ -156,3 +167,15 @@ function pickDecl(ctx: TuContext, decls: PpDecl[]): PpDecl {
   return [...decls].sort((a, b) => rank(a) - rank(b))[0]!;
 }
 
+
+/** References of a declaration's type and declarator only: not a function body, not an initializer. */
+function signatureReferences(decl: PpDecl): ReturnType<typeof freeReferences> {
+  const skip: Array<[number, number]> = [];
+  const body = decl.node.childForFieldName("body");
+  if (body) skip.push([body.startIndex, body.endIndex]);
+  for (const d of decl.node.childrenForFieldName("declarator")) {
+    const value = d.type === "init_declarator" ? d.childForFieldName("value") : null;
+    if (value) skip.push([value.startIndex, value.endIndex]);
+  }
+  return freeReferences(decl.node).filter((r) => !skip.some(([a, b]) => r.start >= a && r.start < b));
+}

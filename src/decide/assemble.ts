@@ -15,6 +15,8 @@ export interface AssembleOptions {
   patched: PatchedFunction[];
   uses: SymbolUse[];
   mode: "kallsyms" | "klp-reloc";
+  /** Closure-only output: replaced functions keep their names (no klpp_, no forced static). */
+  keepNames?: boolean;
 }
 
 export interface Assembled {
@@ -39,7 +41,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   const externalized = new Map(uses.filter((u) => u.decision.kind === "externalize").map((u) => [u.name, u]));
   const inlineCopies = headerInlinesToCopy(closure, externalized);
   const renameTo = (name: string): string | undefined => {
-    if (closure.patched.has(name)) return `klpp_${name}`;
+    if (closure.patched.has(name)) return opts.keepNames ? undefined : `klpp_${name}`;
     if (inlineCopies.includes(name)) return `klpr_${name}`;
     if (externalized.has(name)) return mode === "kallsyms" ? `(*klpe_${name})` : `klpe_${name}`;
     return undefined;
@@ -50,6 +52,10 @@ export function assemble(opts: AssembleOptions): Assembled {
   const pending: Array<{ file: SourceFile; item: SourceItem; piece: OutputPiece }> = [];
 
   const declsAt = indexDeclsByLine(ctx);
+  const needsDeclaration = new Set(
+    uses.filter((u) => u.decision.kind === "reference" && !(ctx.tu.decls.get(u.name) ?? []).some((d) => homeOf(ctx, d) === "header")).map((u) => u.name),
+  );
+  const declared = new Set<string>();
   const includeCandidates: Array<{ key: string; piece: OutputPiece }> = [];
   const externalizedPlaced = new Set<string>();
 
@@ -80,16 +86,23 @@ export function assemble(opts: AssembleOptions): Assembled {
         continue;
       }
       for (const d of decls) {
+        if (d.namespace !== "ordinary") continue;
         const u = externalized.get(d.name);
         if (u && u.placement !== "after-includes") {
           const p = emitExternalized(u, file.path, d.line);
           if (p) into.push(p);
         }
+        // A name referenced by name but declared only by this file needs a declaration of its own.
+        if (needsDeclaration.has(d.name) && !declared.has(d.name)) {
+          declared.add(d.name);
+          const r = redeclare(ctx.tu.text, d, d.name);
+          if (r) into.push({ origin: file.path, line: d.line, kind: "declaration", text: `extern ${r.specifiers} ${r.declarator};`, note: `declaration of ${d.name}, reached by name` });
+        }
       }
       const fnDecl = decls.find((d) => d.kind === "function");
       if (item.kind === "function" && fnDecl && (closure.patched.has(fnDecl.name) || closure.copiedFunctions.has(fnDecl.name))) {
         const isPatched = closure.patched.has(fnDecl.name);
-        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: renamed(file, item, isPatched ? `klpp_${fnDecl.name}` : undefined) });
+        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: renamed(file, item, isPatched && !opts.keepNames ? `klpp_${fnDecl.name}` : undefined) });
         continue;
       }
       const needed = decls.some((d) => closure.typeDecls.has(`${d.file}:${d.line}`) || (d.kind === "prototype" && closure.copiedFunctions.has(d.name)));

@@ -9,7 +9,8 @@ export interface DecideOptions {
   ctx: TuContext;
   closure: Closure;
   exports: ExportTable;
-  symbols: SymbolTable;
+  /** The running kernel's symbols; without them (--functions mode) non-static names are assumed reachable. */
+  symbols?: SymbolTable;
   mode: "kallsyms" | "klp-reloc";
   sink: DiagnosticSink;
 }
@@ -32,6 +33,10 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
     const exp = need.isStatic ? undefined : exports.get(need.name);
     if (exp) {
       uses.push({ name: need.name, what: need.what, object: "vmlinux", isStatic: false, decision: { kind: "reference", exportedBy: exp.module }, reason: `${exp.exportType} by ${exp.module}`, placement });
+      continue;
+    }
+    if (!symbols) {
+      uses.push(withoutSymbolTable(need, ctx.object, placement));
       continue;
     }
     const object = definedHere ? ctx.object : objectOf(symbols, need.name);
@@ -89,4 +94,15 @@ function objectOf(symbols: SymbolTable, name: string): string {
   const all = symbols.byName.get(name) ?? [];
   if (all.length === 0 || all.some((s) => s.module === undefined)) return "vmlinux";
   return all[0]!.module!;
+}
+
+/**
+ * No symbol table (--functions mode): a non-static name is taken as reachable
+ * by name; static state is still never copied, it needs externalization.
+ */
+function withoutSymbolTable(need: Closure["symbols"] extends Map<string, infer N> ? N : never, object: string, placement: SymbolUse["placement"]): SymbolUse {
+  if (!need.isStatic) {
+    return { name: need.name, what: need.what, object, isStatic: false, decision: { kind: "reference", exportedBy: "(assumed: no --symbols)" }, reason: "non-static: reachable by name (no --symbols given)", placement };
+  }
+  return { name: need.name, what: need.what, object, isStatic: true, decision: { kind: "externalize", sympos: 0 }, reason: `static ${need.what}: never copied, needs externalization (sympos unknown without --symbols)`, placement };
 }

@@ -36,6 +36,7 @@ export const CODES = {
   "KLP-E024": { exit: 1, advice: "The patch changes an __init/__exit/__ref function: it already ran or was discarded; patch the code that runs later, or use a callback." },
   "KLP-E025": { exit: 1, advice: "The patch changes a notrace/noinstr function, which ftrace cannot redirect: patch its callers instead." },
   "KLP-E026": { exit: 1, advice: "The patch changes a function's signature while unpatched code still calls it or takes its address: keep the signature or patch every user." },
+  "KLP-E027": { exit: 2, advice: "--functions names a function the file does not define: check the name (a static inline from a header is not in the file)." },
   "KLP-E030": { exit: 2, advice: "The file is not a kernel module object: fixup takes an ELF64 little-endian x86-64 relocatable file (a .ko)." },
   "KLP-E031": { exit: 2, advice: "The ELF file is truncated or inconsistent (a table or section lies outside the file): rebuild the module." },
   "KLP-E032": { exit: 2, advice: "The module has no symbol table: do not run `strip --strip-all` on a livepatch module; rebuild it." },

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
 import { basename, dirname, join } from "node:path";
 import { parse as shellParse } from "shell-quote";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
@@ -35,9 +36,44 @@ export function readCompileCommand(build: string, relPath: string, sink: Diagnos
     if (typeof tok !== "string") break; // `;` starts the objtool step
     argv.push(tok);
   }
+  return { ...commandFromArgv(argv, build), source: cmdFile };
+}
+
+/** A compile command given as argv (after `--`, or from compile_commands.json). */
+export function commandFromArgv(argv: string[], cwd: string, source = "command line"): CompileCommand {
   const modDefine = argv.find((a) => a.startsWith("-DKBUILD_MODNAME="));
   const modName = modDefine ? modDefine.replace(/^-DKBUILD_MODNAME=/, "").replace(/"/g, "") : undefined;
-  return { cwd: build, argv, source: cmdFile, isModule: argv.includes("-DMODULE"), ...(modName ? { modName } : {}) };
+  return { cwd, argv, source, isModule: argv.includes("-DMODULE"), ...(modName ? { modName } : {}) };
+}
+
+/**
+ * The entry of a compile_commands.json (clang tooling's format, also what
+ * kbuild's gen_compile_commands.py writes) for `file`: `arguments` or a
+ * shell-quoted `command`, run in `directory`.
+ */
+export function findInCompileCommands(jsonFile: string, file: string | undefined, sink: DiagnosticSink): CompileCommand | undefined {
+  const fail = (message: string) => {
+    sink.report({ code: "KLP-E005", severity: "error", message, location: { file: jsonFile, line: 0, column: 0 }, hint: "give --file with a .c file listed in the compile_commands.json" });
+    return undefined;
+  };
+  if (!existsSync(jsonFile)) return fail(`${jsonFile}: no such file`);
+  if (!file) return fail("--compile-commands needs --file FILE.c");
+  let entries: Array<{ directory?: string; file?: string; command?: string; arguments?: string[] }>;
+  try {
+    entries = JSON.parse(readFileSync(jsonFile, "utf8"));
+  } catch (e) {
+    return fail(`not JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(entries)) return fail("expected a list of {directory, file, command|arguments}");
+  const want = resolve(file);
+  for (const e of entries) {
+    const dir = e.directory ?? ".";
+    if (!e.file || resolve(dir, e.file) !== want) continue;
+    const argv = e.arguments ?? shellParse(e.command ?? "").filter((t): t is string => typeof t === "string");
+    if (argv.length === 0) return fail(`the entry for ${file} has no command`);
+    return commandFromArgv(argv, isAbsolute(dir) ? dir : resolve(dir), jsonFile);
+  }
+  return fail(`${file} is not listed in ${jsonFile}`);
 }
 
 /**

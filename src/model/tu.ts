@@ -21,6 +21,8 @@ export interface TuContext {
   ipa: IpaRecord[];
   /** True when a dump was found. */
   hasIpaDump: boolean;
+  /** The compile command's argv, when the TU was preprocessed with one (for -flive-patching checks). */
+  compileFlags?: string[];
   /** Parses (once) a file of the source tree by relative path; undefined when it is not there. */
   loadSource: (relPath: string) => SourceFile | undefined;
 }

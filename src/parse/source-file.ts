@@ -59,10 +59,14 @@ function toItem(n: SyntaxNode, text: string): SourceItem | undefined {
     }
     case "declaration":
     case "type_definition":
+      return { ...base, kind: "declaration", node: n };
     case "struct_specifier":
     case "union_specifier":
-    case "enum_specifier":
-      return { ...base, kind: "declaration", node: n };
+    case "enum_specifier": {
+      // `struct x {...};` at file scope: the grammar leaves the `;` outside the node.
+      const semi = /^\s*;/.exec(text.slice(base.end));
+      return { ...base, end: semi ? base.end + semi[0].length : base.end, kind: "declaration", node: n };
+    }
     default:
       return { ...base, kind: "other", node: n };
   }

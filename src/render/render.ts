@@ -21,3 +21,8 @@ export function renderLivepatch(plan: LivepatchPlan, report: Report): Map<string
   files.set("patched_funcs.csv", compile("patched_funcs.csv.hbs")(view));
   return files;
 }
+
+/** Only the carved-out C (closure-only output): includes and pieces, no livepatch boilerplate. */
+export function renderClosure(plan: LivepatchPlan): string {
+  return compile("closure.c.hbs")(toView(plan));
+}

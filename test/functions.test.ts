@@ -1,0 +1,87 @@
+// Driver for --functions mode on a small userspace C project (GNU C: typeof,
+// statement expressions, attributes; static helpers and state, a function
+// pointer table, typedef/struct/enum/macro dependencies across headers):
+// for every function of every file, the carved-out C must compile with the
+// file's own command. One output is also kept as a golden file.
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../src/cli/main.js";
+import { parseSourceFile } from "../src/parse/source-file.js";
+import { FIXTURES, expectGolden } from "./golden.js";
+
+const PROJECT = join(FIXTURES, "closure-project", "src");
+const CFLAGS = ["-std=gnu11", "-Wall"];
+const FILES = ["calc.c", "util.c"];
+
+async function closureOf(fn: string, file: string, out: string, extra: string[] = []): Promise<{ code: number; stderr: string }> {
+  let stderr = "";
+  const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+    stderr += String(s);
+    return true;
+  });
+  try {
+    const code = await main(["extract", "--functions", fn, "--output-closure-only", "--out", out, ...extra, "--", "gcc", ...CFLAGS, "-c", join(PROJECT, file)]);
+    return { code, stderr };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe("--functions on a userspace C project", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "klp-ccp-functions-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const file of FILES) {
+    const functions = parseSourceFile(file, readFileSync(join(PROJECT, file), "utf8")).items.filter((i) => i.kind === "function").map((i) => i.name!);
+    it(`${file} has functions`, () => expect(functions.length).toBeGreaterThan(2));
+    for (const fn of functions) {
+      it(`${file}: ${fn} compiles on its own`, async () => {
+        const out = join(dir, `${fn}.c`);
+        const r = await closureOf(fn, file, out);
+        expect(r.code, r.stderr).toBe(0);
+        const cc = spawnSync("gcc", [...CFLAGS, "-Wno-unused-function", "-c", out, "-o", join(dir, `${fn}.o`)], { encoding: "utf8" });
+        expect(cc.stderr).toBe("");
+        expect(cc.status).toBe(0);
+      });
+    }
+  }
+
+  it("golden: calc_eval's closure", async () => {
+    const out = join(dir, "golden.c");
+    expect((await closureOf("calc_eval", "calc.c", out)).code).toBe(0);
+    expectGolden(join(FIXTURES, "closure-project", "expected-calc_eval.c"), readFileSync(out, "utf8"));
+  });
+
+  it("finds the command in compile_commands.json", async () => {
+    const db = join(dir, "compile_commands.json");
+    writeFileSync(db, JSON.stringify([{ directory: PROJECT, file: "calc.c", arguments: ["gcc", ...CFLAGS, "-c", "calc.c"] }]));
+    let stderr = "";
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
+    const out = join(dir, "db.c");
+    const code = await main(["extract", "--functions", "calc_eval", "--output-closure-only", "--out", out, "--compile-commands", db, "--file", join(PROJECT, "calc.c")]);
+    spy.mockRestore();
+    expect(code, stderr).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe(readFileSync(join(dir, "golden.c"), "utf8"));
+  });
+
+  it("an unknown function is a located error", async () => {
+    const r = await closureOf("no_such_function", "calc.c", join(dir, "x.c"));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/calc\.c: error KLP-E027: calc\.c defines no function no_such_function/);
+  });
+
+  it("no compile command is a usage error", async () => {
+    let stderr = "";
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
+    const code = await main(["extract", "--functions", "calc_eval", "--output-closure-only"]);
+    spy.mockRestore();
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/KLP-E019/);
+  });
+});
