@@ -90,6 +90,27 @@ export function analyseFunctions(o: TuInputs, relPath: string, functions: string
   return planTu(o, ctx, changed, `${functions.join(", ")} of ${relPath}`, false);
 }
 
+/**
+ * --functions with one closure per function (the compile checks of whole
+ * TUs): the TU is preprocessed and parsed once; each function gets its own
+ * sink, and one that fails does not stop the others.
+ */
+export function analyseEachFunction(o: TuInputs, relPath: string, functions: string[], newSink: () => DiagnosticSink): Array<{ name: string; plan?: LivepatchPlan; sink: DiagnosticSink }> {
+  const file = o.command ? sourceFileOf(o.command, o.src) : join(o.src, relPath);
+  const ctx = loadTu(o, relPath, file, readFileSync(file, "utf8"));
+  const names = functions.length === 1 && functions[0] === "*" ? nonInlineFunctions(ctx) : functions;
+  return names.map((name) => {
+    const sink = newSink();
+    try {
+      const plan = planTu({ ...o, sink }, ctx, [{ name, why: "named with --functions" }], `${name} of ${relPath}`, false);
+      return { name, plan, sink };
+    } catch (e) {
+      if (!(e instanceof StageFailed)) throw e;
+      return { name, sink };
+    }
+  });
+}
+
 /** The shared half: IPA targets → (safety) → closure → decide → assemble. */
 function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why: string }>, title: string, isPatch: boolean): LivepatchPlan {
   const { sink, timer } = o;
@@ -130,6 +151,7 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
     copied: [...closure.copiedFunctions].sort(),
     usedBy: usedByOf(closure),
     diagnostics: sink.items,
+    ...(ctx.compileFlags && ctx.compileCwd ? { compile: { argv: ctx.compileFlags, cwd: ctx.compileCwd } } : {}),
   };
 }
 
@@ -161,11 +183,12 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
     ipa: ipa.records, hasIpaDump: ipa.found,
     loadSource: sourceLoader(o.src, localHeaders),
     ...(pre.flags ? { compileFlags: pre.flags } : {}),
+    ...(pre.cwd ? { compileCwd: pre.cwd } : {}),
   };
 }
 
 /** The TU's preprocessed text and its klp object, from --preprocessed, an explicit command or the kbuild .cmd. */
-function preprocess(o: TuInputs, relPath: string, mainPath: string): { text: string; object: string; flags?: string[] } {
+function preprocess(o: TuInputs, relPath: string, mainPath: string): { text: string; object: string; flags?: string[]; cwd?: string } {
   const { sink } = o;
   if (o.preprocessed) {
     const text = readFileSync(o.preprocessed, "utf8");
@@ -182,7 +205,7 @@ function preprocess(o: TuInputs, relPath: string, mainPath: string): { text: str
     sink.report({ code: "KLP-E006", severity: "error", message: `preprocessing ${relPath} failed: ${first.replace(mainPath, relPath)}`, location: { file: relPath, line: 0, column: 0 }, hint: o.command ? "check the compile command" : "check that --build was configured for this --src" });
     throw new StageFailed("preprocess");
   }
-  return { text: pp.stdout, object: cmd.isModule && cmd.modName ? cmd.modName : "vmlinux", flags: cmd.argv };
+  return { text: pp.stdout, object: cmd.isModule && cmd.modName ? cmd.modName : "vmlinux", flags: cmd.argv, cwd: cmd.cwd };
 }
 
 /** The .c file an explicit compile command compiles (absolute). */
@@ -213,3 +236,14 @@ function usedByOf(closure: ReturnType<typeof computeClosure>): Record<string, st
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+
+/** Functions the .c file defines that are live in this configuration and not `inline`. */
+function nonInlineFunctions(ctx: TuContext): string[] {
+  const names = new Set<string>();
+  for (const decls of ctx.tu.decls.values()) {
+    for (const d of decls) {
+      if (d.kind === "function" && !d.inline && ctx.markerToRel.get(d.file) === ctx.relPath) names.add(d.name);
+    }
+  }
+  return [...names].sort();
+}

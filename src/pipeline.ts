@@ -7,11 +7,12 @@ import { readPatch } from "./input/diff.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
 import { applyPatch } from "./kbuild/apply-patch.js";
-import { analyseFunctions, analyseTu, sourceFileOf } from "./analyse-tu.js";
+import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf } from "./analyse-tu.js";
 import type { CompileCommand } from "./model/input.js";
 import { commandFromArgv, findInCompileCommands } from "./kbuild/compile-command.js";
 import { buildReport, type Report } from "./decide/report.js";
 import { renderClosure, renderLivepatch } from "./render/render.js";
+import { trialCompile } from "./kbuild/trial-compile.js";
 import { timed, type StageTimer } from "./timings.js";
 
 export interface ExtractOptions {
@@ -70,11 +71,34 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
     if (!patched) throw new StageFailed("apply");
     const name = opts.name ?? moduleName(opts.patch);
     const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, ...(timer ? { timer } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) });
+    timed(timer, "trial compile", () => dropBreakingIncludes(plan, sink));
     const report = timed(timer, "render", () => buildReport(plan));
     const files = timed(timer, "render", () => renderLivepatch(plan, report));
     return { plan, report, files };
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Compiles the result as a module would be (-DMODULE, syntax only) with the
+ * TU's command. When it fails inside headers that only an include nothing
+ * patched needs brings in, that include is left out and the check repeats.
+ * Any other failure is a warning: the module build will show it in full.
+ */
+function dropBreakingIncludes(plan: LivepatchPlan, sink: DiagnosticSink): void {
+  if (!plan.compile) return;
+  const compile = plan.compile;
+  for (let round = 0; round < 8; round++) {
+    const text = renderLivepatch(plan, buildReport(plan)).get(`${plan.name}.c`)!;
+    const r = trialCompile(compile, text);
+    if (r.ok) return;
+    const culprit = plan.includes.find((p) => p.include && !p.include.needed && !p.include.dropped && p.include.files.some((f) => r.errorFiles.includes(resolve(compile.cwd, f))));
+    if (!culprit) {
+      sink.report({ code: "KLP-W008", severity: "warning", message: `a trial compile of the livepatch as a module fails: ${r.firstError}`, location: { file: `${plan.name}.c`, line: 0, column: 0 }, hint: "the module build will show the full error; please report it with the patch" });
+      return;
+    }
+    culprit.include!.dropped = true;
   }
 }
 
@@ -103,6 +127,8 @@ export interface FunctionsOptions {
   name?: string;
   /** Only the carved-out C, no livepatch boilerplate; names kept. */
   closureOnly: boolean;
+  /** With closureOnly: one closure per function ("*" = every non-inline function of the file). */
+  each?: boolean;
   timer?: StageTimer;
 }
 
@@ -111,7 +137,15 @@ export interface FunctionsOptions {
  * compile command (argv, compile_commands.json or a kbuild tree). Symbol
  * tables are optional: without them non-static names are reached by name.
  */
-export function extractFunctions(opts: FunctionsOptions, sink: DiagnosticSink): ExtractResult & { closure?: string } {
+export type FunctionsResult =
+  /** A livepatch module for the named functions. */
+  | ({ kind: "module" } & ExtractResult)
+  /** The carved-out C of the named functions, together. */
+  | { kind: "closure"; closure: string; report: Report }
+  /** One carved-out C per function (--each-function); a failed one has diagnostics instead. */
+  | { kind: "each"; each: Array<{ name: string; closure?: string; sink: DiagnosticSink }> };
+
+export function extractFunctions(opts: FunctionsOptions, sink: DiagnosticSink): FunctionsResult {
   const command = resolveCommand(opts, sink);
   if (!command) throw new StageFailed("input");
   const file = command.kind === "explicit" ? sourceFileOf(command.cmd, process.cwd()) : resolve(opts.file!);
@@ -131,14 +165,19 @@ export function extractFunctions(opts: FunctionsOptions, sink: DiagnosticSink): 
   if (sink.hasErrors) throw new StageFailed("input");
   const relPath = relative(src, file);
   const name = opts.name ?? moduleName(basename(file, ".c"));
+  const inputs = { src, build, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, keepNames: opts.closureOnly, ...(symbols ? { symbols } : {}), ...(command.kind === "explicit" ? { command: command.cmd } : {}), ...(timer ? { timer } : {}) };
+  if (opts.each) {
+    const each = analyseEachFunction(inputs, relPath, opts.functions, () => new DiagnosticSink(sink.forcedCodes)).map((r) => ({ name: r.name, sink: r.sink, ...(r.plan ? { closure: renderClosure(r.plan) } : {}) }));
+    return { kind: "each", each };
+  }
   const plan = analyseFunctions(
     { src, build, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, keepNames: opts.closureOnly, ...(symbols ? { symbols } : {}), ...(command.kind === "explicit" ? { command: command.cmd } : {}), ...(timer ? { timer } : {}) },
     relPath,
     opts.functions,
   );
   const report = buildReport(plan);
-  if (opts.closureOnly) return { plan, report, files: new Map(), closure: renderClosure(plan) };
-  return { plan, report, files: renderLivepatch(plan, report) };
+  if (opts.closureOnly) return { kind: "closure", closure: renderClosure(plan), report };
+  return { kind: "module", plan, report, files: renderLivepatch(plan, report) };
 }
 
 function resolveCommand(opts: FunctionsOptions, sink: DiagnosticSink): { kind: "explicit"; cmd: CompileCommand } | { kind: "kbuild" } | undefined {

@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command, Option } from "commander";
 import { DiagnosticSink, StageFailed, formatDiagnostic } from "../diagnostics/diagnostic.js";
 import { extract, extractFunctions } from "../pipeline.js";
@@ -30,6 +31,7 @@ interface ExtractFlags {
   compileCommands?: string;
   file?: string;
   outputClosureOnly?: boolean;
+  eachFunction?: boolean;
 }
 
 export function extractCommand(setExit: (code: number) => void): Command {
@@ -56,6 +58,7 @@ export function extractCommand(setExit: (code: number) => void): Command {
     .option("--compile-commands <file>", "with --functions: find the TU's command in this compile_commands.json (needs --file)")
     .option("--file <file.c>", "with --functions: the .c file (for --compile-commands or --build)")
     .option("--output-closure-only", "with --functions: write only the carved-out C (to --out FILE, or stdout)")
+    .option("--each-function", "with --functions: one closure per function, as --out DIR/<function>.c (--functions '*' = every non-inline function)")
     .argument("[command...]", "with --functions: the TU's exact compile command, after --")
     .action(async (command: string[], flags: ExtractFlags) => {
       if (flags.functions) return setExit(runFunctions(flags, command));
@@ -116,17 +119,18 @@ function runFunctions(flags: ExtractFlags, command: string[]): number {
     sink.report({ code: "KLP-E019", severity: "error", message: "--functions and --patch exclude each other" });
     return finish(sink, flags);
   }
-  if (!flags.out && !flags.outputClosureOnly) {
+  if (!flags.out && (!flags.outputClosureOnly || flags.eachFunction)) {
     sink.report({ code: "KLP-E019", severity: "error", message: "missing --out (a directory; or --output-closure-only to print the C)" });
     return finish(sink, flags);
   }
   try {
     const functions = flags.functions!.split(",").map((f) => f.trim()).filter(Boolean);
     const result = extractFunctions({
-      functions, command, externalize: flags.externalize, closureOnly: Boolean(flags.outputClosureOnly),
+      functions, command, externalize: flags.externalize, closureOnly: Boolean(flags.outputClosureOnly || flags.eachFunction), each: Boolean(flags.eachFunction),
       ...pick(flags, ["compileCommands", "file", "src", "build", "symbols", "symvers", "ipaClones", "name"]),
     }, sink);
-    if (result.closure !== undefined) {
+    if (result.kind === "each") return writeEach(result.each, flags.out!, flags);
+    if (result.kind === "closure") {
       if (flags.out) writeFileSync(flags.out, result.closure);
       else process.stdout.write(result.closure);
     } else {
@@ -138,6 +142,22 @@ function runFunctions(flags: ExtractFlags, command: string[]): number {
     if (!(e instanceof StageFailed)) throw e;
   }
   return finish(sink, flags);
+}
+
+/** --each-function: OUT/<function>.c per function, and one line per failure. */
+function writeEach(each: Array<{ name: string; closure?: string; sink: DiagnosticSink }>, out: string, flags: ExtractFlags): number {
+  mkdirSync(out, { recursive: true });
+  let worst = EXIT_OK;
+  for (const r of each) {
+    if (r.closure !== undefined) writeFileSync(join(out, `${r.name}.c`), r.closure);
+    else {
+      const first = r.sink.errors()[0];
+      process.stderr.write(`${r.name}: ${first ? formatDiagnostic(first) : "failed"}\n`);
+      worst = Math.max(worst, exitCodeFor(r.sink.items));
+    }
+  }
+  if (!flags.quiet) process.stdout.write(`wrote ${each.filter((r) => r.closure !== undefined).length} of ${each.length} closures to ${out}/\n`);
+  return worst;
 }
 
 function pick<K extends keyof ExtractFlags>(flags: ExtractFlags, keys: K[]): Partial<Record<K, string>> {

@@ -166,7 +166,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   }
   const redirected = new Set([...externalized.keys(), ...inlineCopies]);
   out.body.unshift(...headerDecls, ...redefineHeaderMacros(ctx, macroNames, redirected, renameTo, renamedNames), ...inlinePieces);
-  out.includes = keepNeededIncludes(ctx, includeCandidates, neededHeaderFiles(ctx, closure, macroNames));
+  out.includes = annotateIncludes(ctx, includeCandidates, neededHeaderFiles(ctx, closure, macroNames));
   out.unrenamable.push(...[...externalized.keys()].filter((n) => !renamedNames.has(n)));
   out.unrenamable.sort();
   return out;
@@ -216,21 +216,20 @@ function neededHeaderFiles(ctx: TuContext, closure: Closure, tokens: Set<string>
 }
 
 /**
- * Keeps an #include when something the copied code uses comes from the
- * files it brings in. The others go: some kernel headers hide their content
- * from modules (asm/tlbflush.h is `#ifndef MODULE`), so including what the
- * .c file needed for code we do not copy can break the module build.
+ * Marks which #includes bring in something the copied code uses. All stay:
+ * dropping headers breaks others that rely on include order. The unneeded
+ * ones may be dropped later, one at a time, when a trial compile as a module
+ * fails inside them (some kernel headers hide content from modules:
+ * asm/tlbflush.h is `#ifndef MODULE`, which breaks asm/tlb.h).
  */
-function keepNeededIncludes(ctx: TuContext, candidates: Array<{ key: string; piece: OutputPiece }>, needed: Set<string>): OutputPiece[] {
-  const out: OutputPiece[] = [];
-  for (const c of candidates) {
+function annotateIncludes(ctx: TuContext, candidates: Array<{ key: string; piece: OutputPiece }>, needed: Set<string>): OutputPiece[] {
+  return candidates.map((c) => {
     const files = ctx.tu.includeTree.get(c.key) ?? new Set<string>();
     const target = /#\s*include\s*[<"]([^>"]+)[>"]/.exec(c.piece.text)?.[1];
     // The target itself counts even when an earlier include already brought it in (no markers then).
-    const used = [...files].some((f) => needed.has(f)) || (target !== undefined && [...needed].some((f) => f.endsWith(`/${target}`)));
-    out.push(used ? c.piece : { ...c.piece, text: `/* klp-ccp: not needed by the patched code: ${c.piece.text.replace(/\/\*.*?\*\//g, "").trim()} */` });
-  }
-  return out;
+    const isNeeded = [...files].some((f) => needed.has(f)) || (target !== undefined && [...needed].some((f) => f.endsWith(`/${target}`)));
+    return { ...c.piece, include: { files: [...files].sort(), needed: isNeeded, dropped: false } };
+  });
 }
 
 function isLiveMacro(ctx: TuContext, file: SourceFile, item: SourceItem): boolean {

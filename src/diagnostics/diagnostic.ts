@@ -30,6 +30,11 @@ export class DiagnosticSink {
   /** @param forced codes the user accepted with --force: their errors become warnings. */
   constructor(private readonly forced: ReadonlySet<string> = new Set()) {}
 
+  /** The codes accepted with --force (for sinks made alongside this one). */
+  get forcedCodes(): ReadonlySet<string> {
+    return this.forced;
+  }
+
   report(d: Diagnostic): void {
     if (d.severity === "error" && this.forced.has(d.code)) {
       this.items.push({ ...d, severity: "warning", message: `${d.message} (accepted with --force ${d.code})` });

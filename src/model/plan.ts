@@ -51,6 +51,15 @@ export interface OutputPiece {
   text: string;
   /** Why the piece is here, for its banner comment. */
   note?: string;
+  /** For includes: what the include brings in, and whether the copied code needs it. */
+  include?: {
+    /** Files (as line markers name them) first read through this include. */
+    files: string[];
+    /** Something the copied code uses comes from these files. */
+    needed: boolean;
+    /** Left out (commented) because a trial compile as a module failed inside it. */
+    dropped: boolean;
+  };
 }
 
 /** Everything render/ needs: finished data, no decisions left. */
@@ -72,5 +81,7 @@ export interface LivepatchPlan {
   copied: string[];
   /** For each copied function, type or symbol: the function whose code needed it first. */
   usedBy: Record<string, string>;
+  /** The TU's compile command, for the trial compile of the result (not for templates). */
+  compile?: { argv: string[]; cwd: string };
   diagnostics: Diagnostic[];
 }

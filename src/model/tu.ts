@@ -23,6 +23,8 @@ export interface TuContext {
   hasIpaDump: boolean;
   /** The compile command's argv, when the TU was preprocessed with one (for -flive-patching checks). */
   compileFlags?: string[];
+  /** Where that command runs. */
+  compileCwd?: string;
   /** Parses (once) a file of the source tree by relative path; undefined when it is not there. */
   loadSource: (relPath: string) => SourceFile | undefined;
 }

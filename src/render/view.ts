@@ -54,7 +54,7 @@ export function toView(plan: LivepatchPlan): LivepatchView {
     kallsyms: plan.mode === "kallsyms" && plan.externalized.length > 0,
     patchedList: plan.patched.map((p) => (p.sympos ? `${p.object}:${p.name},${p.sympos}` : `${p.object}:${p.name}`)),
     preamble: plan.preamble.map(piece),
-    includes: plan.includes.map((p) => p.text),
+    includes: plan.includes.map((p) => (p.include?.dropped ? `/* klp-ccp: left out, breaks a module build and nothing patched needs it: ${p.text.replace(/\/\*.*?\*\//g, "").trim()} */` : p.text)),
     body: plan.body.map(piece),
     objects: [...byObject.entries()].sort(([a], [b]) => (a === "vmlinux" ? -1 : b === "vmlinux" ? 1 : a.localeCompare(b))).map(([obj, funcs]) => ({
       label: obj,
