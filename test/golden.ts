@@ -31,3 +31,21 @@ export function read(...parts: string[]): string {
 export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
+
+/**
+ * A fixture's C input: its own input.c, or the shared real kernel file that
+ * its source.txt names (test/fixtures/kernel-src/<path>, or examples/...).
+ */
+export function readInputC(stage: string, name: string): string {
+  const own = join(FIXTURES, stage, name, "input.c");
+  if (existsSync(own)) return readFileSync(own, "utf8");
+  const source = read(stage, name, "source.txt").trim();
+  // The bundled example's kernel slice is shared too.
+  if (source.startsWith("examples/")) return readFileSync(join(FIXTURES, "../..", source), "utf8");
+  return readKernelSource(source);
+}
+
+/** A real kernel file shared by the fixtures. */
+export function readKernelSource(path: string): string {
+  return readFileSync(join(FIXTURES, "kernel-src", path), "utf8");
+}

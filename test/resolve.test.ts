@@ -4,12 +4,12 @@ import { describe, it } from "vitest";
 import { join } from "node:path";
 import { parseSourceFile } from "../src/parse/source-file.js";
 import { freeReferences } from "../src/resolve/free-references.js";
-import { FIXTURES, cases, expectGolden, json, read } from "./golden.js";
+import { FIXTURES, cases, expectGolden, json, readInputC } from "./golden.js";
 
 describe("resolve: free references", () => {
   for (const name of cases("resolve")) {
     it(name, () => {
-      const sf = parseSourceFile("input.c", read("resolve", name, "input.c"));
+      const sf = parseSourceFile("input.c", readInputC("resolve", name));
       const out: Record<string, string[]> = {};
       for (const item of sf.items) {
         if (item.kind !== "function" || !item.node) continue;

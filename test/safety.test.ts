@@ -1,10 +1,10 @@
-// Driver for the safety checks: each test/fixtures/safety/<case> holds a real
-// Debian 6.1 kernel file (original.c, its tree path in path.txt) and a fix;
+// Driver for the safety checks: each test/fixtures/safety/<case> names a real
+// Debian 6.1 kernel file (path.txt, kept once in fixtures/kernel-src) and a fix;
 // the fix is applied as extract applies it, and expected.json lists the
 // changed functions and the diagnostics. Near-miss cases sit next to the
 // cases that must trigger, and must stay quiet.
 import { describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DiagnosticSink } from "../src/diagnostics/diagnostic.js";
@@ -13,7 +13,7 @@ import { applyPatch } from "../src/kbuild/apply-patch.js";
 import { parseSourceFile } from "../src/parse/source-file.js";
 import { touchedFunctions } from "../src/resolve/touched.js";
 import { checkSafety } from "../src/decide/safety.js";
-import { FIXTURES, cases, expectGolden, json, read } from "./golden.js";
+import { FIXTURES, cases, expectGolden, json, read, readKernelSource } from "./golden.js";
 
 describe("safety checks", () => {
   for (const name of cases("safety")) {
@@ -22,7 +22,7 @@ describe("safety checks", () => {
       const src = mkdtempSync(join(tmpdir(), "klp-ccp-safety-"));
       try {
         mkdirSync(dirname(join(src, rel)), { recursive: true });
-        const original = read("safety", name, "original.c");
+        const original = readKernelSource(rel);
         writeFileSync(join(src, rel), original);
         const sink = new DiagnosticSink();
         const patchText = read("safety", name, "fix.patch");
@@ -41,7 +41,7 @@ describe("safety checks", () => {
   }
   it("fixtures are real, GPL-licensed kernel files", () => {
     for (const name of cases("safety")) {
-      expect(readFileSync(join(FIXTURES, "safety", name, "original.c"), "utf8")).toMatch(/SPDX-License-Identifier: GPL-2\.0|GNU General Public License/);
+      expect(readKernelSource(read("safety", name, "path.txt").trim())).toMatch(/SPDX-License-Identifier: GPL-2\.0|GNU General Public License/);
     }
   });
 });
