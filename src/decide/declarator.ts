@@ -1,6 +1,7 @@
 import { skipParens } from "../parse/blank.js";
 import type { PpDecl, SyntaxNode } from "../model/syntax.js";
 import { declaratorsOf, declaredIdentifier } from "../parse/declarators.js";
+import { numberOf } from "./enum-values.js";
 
 /**
  * Rewrites the TU's own declaration of a symbol into one that declares a
@@ -10,7 +11,7 @@ import { declaratorsOf, declaredIdentifier } from "../parse/declarators.js";
  * preprocessed TU, minus storage classes, attributes, asm labels and
  * initialisers. Returns undefined when the declaration cannot be taken apart.
  */
-export function redeclare(iText: string, decl: PpDecl, newDeclarator: string): { specifiers: string; declarator: string } | undefined {
+export function redeclare(iText: string, decl: PpDecl, newDeclarator: string, enumValue: (name: string) => number | undefined = () => undefined): { specifiers: string; declarator: string } | undefined {
   const top = decl.node;
   let declarator: SyntaxNode | null = null;
   if (top.type === "function_definition") declarator = top.childForFieldName("declarator");
@@ -20,11 +21,19 @@ export function redeclare(iText: string, decl: PpDecl, newDeclarator: string): {
     }
   }
   if (!declarator) return undefined;
+  const init = declarator.type === "init_declarator" ? declarator.childForFieldName("value") : null;
   if (declarator.type === "init_declarator") declarator = declarator.childForFieldName("declarator");
   if (!declarator) return undefined;
   const firstDeclarator = top.type === "function_definition" ? declarator : declaratorsOf(top)[0]!;
   const specifiers = clean(iText.slice(top.startIndex, firstDeclarator.startIndex));
-  const d = iText.slice(declarator.startIndex, decl.nameStart) + newDeclarator + iText.slice(decl.nameStart + decl.name.length, declarator.endIndex);
+  let d = iText.slice(declarator.startIndex, decl.nameStart) + newDeclarator + iText.slice(decl.nameStart + decl.name.length, declarator.endIndex);
+  // `x[] = { a, b, c }` takes its size from the initializer; a pointer to it must not be incomplete
+  // (ARRAY_SIZE(x) is common).
+  const around = declaredIdentifier(declarator)?.parent;
+  if (around?.type === "array_declarator" && !around.childForFieldName("size") && init?.type === "initializer_list") {
+    const size = initializerLength(init, enumValue);
+    if (size !== undefined) d = d.replace(/\[\s*\]\s*$/, `[${size}]`);
+  }
   return { specifiers, declarator: clean(d) };
 }
 
@@ -47,4 +56,30 @@ function removeCalls(text: string, re: RegExp): string {
     pos = end;
   }
   return out + text.slice(pos);
+}
+
+/**
+ * Elements of an array initializer: positional ones count up, `[N] =` ones
+ * jump to N (a number or a plainly numbered enumerator); the size is the
+ * highest index + 1. Undefined when an index cannot be worked out.
+ */
+function initializerLength(init: SyntaxNode, enumValue: (name: string) => number | undefined): number | undefined {
+  let next = 0;
+  let size = 0;
+  for (const e of init.namedChildren) {
+    if (e.type === "comment") continue;
+    let index = next;
+    if (e.type === "initializer_pair") {
+      const designator = e.childForFieldName("designator") ?? e.namedChildren[0];
+      if (designator?.type !== "subscript_designator") return undefined;
+      const expr = designator.namedChildren[0];
+      if (!expr) return undefined;
+      const v = numberOf(expr) ?? (expr.type === "identifier" ? enumValue(expr.text) : undefined);
+      if (v === undefined) return undefined;
+      index = v;
+    }
+    next = index + 1;
+    size = Math.max(size, next);
+  }
+  return size || undefined;
 }
