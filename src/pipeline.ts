@@ -7,7 +7,7 @@ import { readPatch } from "./input/diff.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
 import { applyPatch } from "./kbuild/apply-patch.js";
-import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf } from "./analyse-tu.js";
+import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf, startPreprocess, type StartedPreprocess } from "./analyse-tu.js";
 import type { CompileCommand } from "./model/input.js";
 import { commandFromArgv, findInCompileCommands } from "./kbuild/compile-command.js";
 import { buildReport, type Report } from "./decide/report.js";
@@ -61,21 +61,27 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
   const { timer } = opts;
   const patchText = readFileSync(opts.patch, "utf8");
   const patch = timed(timer, "read inputs", () => readPatch(opts.patch, patchText, sink));
-  const symbols = timed(timer, "read inputs", () => readSymbolTable(opts.symbols, readFileSync(opts.symbols, "utf8"), sink));
-  const exports = timed(timer, "read inputs", () => readSymvers(opts.symvers, readFileSync(opts.symvers, "utf8"), sink));
-  if (!patch || sink.hasErrors) throw new StageFailed("input");
-
   const work = mkdtempSync(join(tmpdir(), "klp-ccp-"));
+  let started: StartedPreprocess | undefined;
   try {
-    const patched = timed(timer, "apply patch", () => applyPatch(patch, patchText, src, join(work, "tree"), sink));
+    // The patch is applied and the TU's preprocessing started before the symbol tables are
+    // read, so that the compiler runs meanwhile; what they report waits for its turn.
+    const early = new DiagnosticSink();
+    const patched = patch && !sink.hasErrors ? timed(timer, "apply patch", () => applyPatch(patch, patchText, src, join(work, "tree"), early)) : undefined;
+    if (patch && patched) started = startPreprocess({ patch, src, build, work, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) });
+    const symbols = timed(timer, "read inputs", () => readSymbolTable(opts.symbols, readFileSync(opts.symbols, "utf8"), sink));
+    const exports = timed(timer, "read inputs", () => readSymvers(opts.symvers, readFileSync(opts.symvers, "utf8"), sink));
+    if (!patch || sink.hasErrors) throw new StageFailed("input");
+    for (const d of early.items) sink.report(d);
     if (!patched) throw new StageFailed("apply");
     const name = opts.name ?? moduleName(opts.patch);
-    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, ...(timer ? { timer } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) });
+    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, ...(timer ? { timer } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
     timed(timer, "trial compile", () => dropBreakingIncludes(plan, sink));
     const report = timed(timer, "render", () => buildReport(plan));
     const files = timed(timer, "render", () => renderLivepatch(plan, report));
     return { plan, report, files };
   } finally {
+    started?.cancel();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -1,32 +1,93 @@
 // Driver for the parse stage: a real kernel source file is split into
 // top-level items (golden items.json), and a preprocessed excerpt is indexed
-// (golden decls.json).
-import { describe, it } from "vitest";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+// (golden decls.json). The .i index reads declarations with skim.ts and only
+// falls back to tree-sitter: both readings must agree on every chunk.
+import { describe, expect, it } from "vitest";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { PpDecl, PreprocessedTu } from "../src/model/syntax.js";
 import { parseSourceFile } from "../src/parse/source-file.js";
-import { parsePreprocessed } from "../src/parse/preprocessed-tu.js";
-import { FIXTURES, cases, expectGolden, json, read } from "./golden.js";
+import { parsePreprocessed, PreprocessedTuBuilder } from "../src/parse/preprocessed-tu.js";
+import { FIXTURES, cases, expectGolden, json, read, readInputC } from "./golden.js";
+
+/** The bundled example's real preprocessed TU (3.7 MB, 11000 top-level pieces). */
+const MEMINFO_I = resolve(import.meta.dirname, "../examples/meminfo/build/fs/proc/meminfo.i");
+/**
+ * Its first third (cut before a line marker) unless KLP_PARSE_FULL=1: the
+ * tree-sitter reference reading of the whole file takes ~5 s.
+ */
+function meminfoText(): string {
+  const text = readFileSync(MEMINFO_I, "utf8");
+  return process.env.KLP_PARSE_FULL === "1" ? text : text.slice(0, text.indexOf('\n# ', text.length / 3) + 1);
+}
+
+const facts = (d: PpDecl) => [d.name, d.namespace, d.kind, d.storage, d.inline, d.file, d.line, d.start, d.end, d.nameStart].join(" ");
+const everything = (tu: PreprocessedTu) => [...tu.decls.all()].map(([n, ds]) => `${n}: ${ds.map(facts).join(" | ")}`);
 
 describe("parse", () => {
   for (const name of cases("parse")) {
     it(name, () => {
       const dir = join(FIXTURES, "parse", name);
-      if (existsSync(join(dir, "input.c"))) {
-        const sf = parseSourceFile("input.c", read("parse", name, "input.c"));
+      if (existsSync(join(dir, "input.c")) || existsSync(join(dir, "source.txt"))) {
+        const sf = parseSourceFile("input.c", readInputC("parse", name));
         const items = sf.items.map((i) => ({ kind: i.kind, name: i.name ?? i.includePath ?? null, lines: `${i.startLine}-${i.endLine}`, hasError: i.hasError }));
         expectGolden(join(dir, "items.json"), json(items));
       }
       if (existsSync(join(dir, "input.i"))) {
         const tu = parsePreprocessed(read("parse", name, "input.i"));
-        const decls = [...tu.decls.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([n, ds]) => ({
+        const decls = [...tu.decls.all().entries()].sort(([a], [b]) => a.localeCompare(b)).map(([n, ds]) => ({
           name: n,
           decls: ds.map((d) => `${d.kind}/${d.storage}${d.inline ? "/inline" : ""}@${d.file}:${d.line}`),
         }));
-        const macros = [...tu.macros.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([n, ms]) => `${n}@${ms.map((m) => `${m.file}:${m.line}`).join(",")}`);
+        const macros = [...tu.macros.all().entries()].sort(([a], [b]) => a.localeCompare(b)).map(([n, ms]) => `${n}@${ms.map((m) => `${m.file}:${m.line}`).join(",")}`);
         const includes = [...tu.includeTree.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} -> ${[...v].sort().join(" ")}`);
-        expectGolden(join(dir, "decls.json"), json({ errorCount: tu.errorCount, decls, macros, includes }));
+        expectGolden(join(dir, "decls.json"), json({ errorCount: tu.countErrors(), decls, macros, includes }));
       }
     });
   }
+});
+
+describe("parse: the lazy .i index", () => {
+  const inputs = [...cases("parse").filter((c) => existsSync(join(FIXTURES, "parse", c, "input.i"))).map((c) => join(FIXTURES, "parse", c, "input.i")), MEMINFO_I];
+  for (const file of inputs) {
+    const label = file.replace(/^.*\/(?:parse\/)?/, "");
+    it(`skim.ts reads every chunk as tree-sitter does: ${label}`, () => {
+      const text = file === MEMINFO_I ? meminfoText() : readFileSync(file, "utf8");
+      const skimmed = parsePreprocessed(text);
+      const parsed = parsePreprocessed(text, { skim: false });
+      expect(everything(skimmed)).toEqual(everything(parsed));
+      // Lookups go through the candidate index of the scan: it must not miss a chunk.
+      const looked = parsePreprocessed(text);
+      for (const [name, ds] of parsed.decls.all()) expect(looked.decls.get(name)?.map(facts), name).toEqual(ds.map(facts));
+      expect(looked.decls.get("no_such_name_anywhere")).toBeUndefined();
+      // A declaration's node is the chunk's tree-sitter node, with offsets of the whole .i.
+      for (const ds of [...looked.decls.all().values()].slice(0, 200)) for (const d of ds) expect([d.node.startIndex, d.node.endIndex]).toEqual([d.start, d.end]);
+      expect(skimmed.stats.parsed).toBeLessThan(skimmed.stats.chunks / 100 + 2);
+    });
+  }
+
+  it("inFiles() lists a file's declarations in the order of the whole index", () => {
+    const tu = parsePreprocessed(readFileSync(MEMINFO_I, "utf8"));
+    const main = (f: string) => f.endsWith("fs/proc/meminfo.c") || f.endsWith("fs/proc/internal.h");
+    const expected = [...parsePreprocessed(readFileSync(MEMINFO_I, "utf8")).decls.all()].map(([n, ds]) => [n, ds.filter((d) => main(d.file)).map(facts)] as const).filter(([, ds]) => ds.length);
+    expect([...tu.decls.inFiles(main)].map(([n, ds]) => [n, ds.map(facts)])).toEqual(expected);
+  });
+
+  it("gives the same index when the text comes in pieces", () => {
+    const text = meminfoText();
+    const whole = parsePreprocessed(text);
+    for (const size of [1, 997, 65537]) {
+      const b = new PreprocessedTuBuilder();
+      const cut = size === 1 ? [0, 1, 2, 7, 500, 501, 1000, 65536] : undefined;
+      if (cut) {
+        for (let i = 0; i < cut.length; i++) b.push(text.slice(cut[i], cut[i + 1] ?? text.length));
+      } else for (let i = 0; i < text.length; i += size) b.push(text.slice(i, i + size));
+      const pieces = b.finish();
+      expect(pieces.text).toBe(text);
+      expect(everything(pieces)).toEqual(everything(whole));
+      expect([...pieces.macros.all()]).toEqual([...whole.macros.all()]);
+      expect([...pieces.includeTree].map(([k, v]) => [k, [...v]])).toEqual([...whole.includeTree].map(([k, v]) => [k, [...v]]));
+      expect(pieces.files).toEqual(whole.files);
+    }
+  });
 });

@@ -4,7 +4,7 @@
 // changed functions and the diagnostics. Near-miss cases sit next to the
 // cases that must trigger, and must stay quiet.
 import { describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DiagnosticSink } from "../src/diagnostics/diagnostic.js";
@@ -32,7 +32,8 @@ describe("safety checks", () => {
         const after = parseSourceFile(rel, patched.get(rel)!);
         const changed = touchedFunctions(patch.files[0]!, after, before, sink);
         const names = changed.map((c) => c.name);
-        checkSafety({ original: before, patched: after, changed: names, replaced: names, sink });
+        const object = existsSync(join(FIXTURES, "safety", name, "object.txt")) ? read("safety", name, "object.txt").trim() : "vmlinux";
+        checkSafety({ original: before, patched: after, changed: names, replaced: names, object, sink });
         expectGolden(join(FIXTURES, "safety", name, "expected.json"), json({ changed, diagnostics: sink.items }));
       } finally {
         rmSync(src, { recursive: true, force: true });

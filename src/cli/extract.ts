@@ -186,6 +186,6 @@ class StageTimings {
   print(): void {
     const rows: Array<[string, number]> = [["startup", this.startup], ...this.stages, ["total", performance.now()]];
     const width = Math.max(...rows.map(([s]) => s.length));
-    process.stderr.write(`timings (wall ms):\n${rows.map(([s, ms]) => `  ${s.padEnd(width)} ${ms.toFixed(1).padStart(8)}\n`).join("")}`);
+    process.stderr.write(`timings (wall ms; the preprocessor runs in the background from "apply patch" to "preprocess", which is the wait for it):\n${rows.map(([s, ms]) => `  ${s.padEnd(width)} ${ms.toFixed(1).padStart(8)}\n`).join("")}`);
   }
 }

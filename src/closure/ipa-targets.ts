@@ -119,24 +119,24 @@ function isStaticInTu(ctx: TuContext, fn: string): boolean {
   return (ctx.tu.decls.get(fn) ?? []).some((d) => d.kind === "function" && d.storage === "static");
 }
 
-const callerCache = new WeakMap<TuContext, Map<string, Set<string>>>();
+const callerCache = new WeakMap<TuContext, Map<string, string[]>>();
 
-/** Functions of the TU's own files whose bodies use `fn`. */
+/** Functions of the TU's own files whose bodies use `fn` (only those whose text names it are parsed). */
 function callersInTu(ctx: TuContext, fn: string): string[] {
-  let graph = callerCache.get(ctx);
-  if (!graph) {
-    graph = new Map();
-    for (const decls of ctx.tu.decls.values()) {
-      for (const d of decls) {
-        if (d.kind !== "function" || homeOf(ctx, d) === "header") continue;
-        for (const ref of freeReferences(d.node)) {
-          const set = graph.get(ref.name) ?? new Set<string>();
-          set.add(d.name);
-          graph.set(ref.name, set);
-        }
-      }
+  let cache = callerCache.get(ctx);
+  if (!cache) callerCache.set(ctx, (cache = new Map()));
+  const hit = cache.get(fn);
+  if (hit) return hit;
+  const word = new RegExp(`(?<![\\w$])${fn.replace(/\$/g, "\\$")}(?![\\w$])`);
+  const callers = new Set<string>();
+  for (const decls of ctx.tu.decls.inFiles((file) => homeOf(ctx, { file }) !== "header").values()) {
+    for (const d of decls) {
+      if (d.kind !== "function" || homeOf(ctx, d) === "header" || d.name === fn) continue;
+      if (!word.test(ctx.tu.text.slice(d.start, d.end))) continue;
+      if (freeReferences(d.node).some((r) => r.name === fn)) callers.add(d.name);
     }
-    callerCache.set(ctx, graph);
   }
-  return [...(graph.get(fn) ?? [])].filter((c) => c !== fn).sort();
+  const out = [...callers].sort();
+  cache.set(fn, out);
+  return out;
 }

@@ -7,6 +7,7 @@ import { freeReferences } from "../resolve/free-references.js";
 import { applyRenames, identifierTokens, type Rename } from "../resolve/rename.js";
 import { declaredIdentifier } from "../parse/declarators.js";
 import { redeclare } from "./declarator.js";
+import { enumValueOf } from "./enum-values.js";
 import { stripComments } from "../resolve/touched.js";
 
 export interface AssembleOptions {
@@ -25,6 +26,8 @@ export interface Assembled {
   body: OutputPiece[];
   /** Externalized symbols whose uses could not be renamed (reached only through header code). */
   unrenamable: string[];
+  /** Functions to replace or copy whose source text was not found (e.g. made by a macro). */
+  missing: Array<{ name: string; file: string; line: number }>;
 }
 
 /** Macros that must not be carried into a module (they would define kernel state). */
@@ -47,7 +50,8 @@ export function assemble(opts: AssembleOptions): Assembled {
     return undefined;
   };
   const renamedNames = new Set<string>();
-  const out: Assembled = { preamble: [], includes: [], body: [], unrenamable: [] };
+  const out: Assembled = { preamble: [], includes: [], body: [], unrenamable: [], missing: [] };
+  const emittedFunctions = new Set<string>();
   const macroNames = new Set<string>();
   const pending: Array<{ file: SourceFile; item: SourceItem; piece: OutputPiece }> = [];
 
@@ -102,6 +106,7 @@ export function assemble(opts: AssembleOptions): Assembled {
       const fnDecl = decls.find((d) => d.kind === "function");
       if (item.kind === "function" && fnDecl && (closure.patched.has(fnDecl.name) || closure.copiedFunctions.has(fnDecl.name))) {
         const isPatched = closure.patched.has(fnDecl.name);
+        emittedFunctions.add(fnDecl.name);
         into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: renamed(file, item, isPatched && !opts.keepNames ? `klpp_${fnDecl.name}` : undefined) });
         continue;
       }
@@ -151,6 +156,12 @@ export function assemble(opts: AssembleOptions): Assembled {
   }
 
   visitFile(ctx.main, out.body);
+  // Never drop a function silently: one whose text was not found is reported.
+  for (const name of [...closure.patched, ...closure.copiedFunctions].sort()) {
+    if (emittedFunctions.has(name)) continue;
+    const d = (ctx.tu.decls.get(name) ?? []).find((x) => x.kind === "function" && homeOf(ctx, x) !== "header");
+    out.missing.push({ name, file: d ? ctx.markerToRel.get(d.file) ?? d.file : ctx.relPath, line: d?.line ?? 0 });
+  }
 
   // Macros: those the copied text names, and the macros those name, transitively.
   const macroPieces = selectMacros(pending, macroNames, renameTo, renamedNames);
@@ -174,7 +185,7 @@ export function assemble(opts: AssembleOptions): Assembled {
 
 function indexDeclsByLine(ctx: TuContext): Map<string, PpDecl[]> {
   const m = new Map<string, PpDecl[]>();
-  for (const list of ctx.tu.decls.values()) {
+  for (const list of ctx.tu.decls.inFiles((file) => homeOf(ctx, { file }) !== "header").values()) {
     for (const d of list) {
       if (homeOf(ctx, d) === "header") continue;
       const rel = ctx.markerToRel.get(d.file)!;
@@ -233,7 +244,8 @@ function annotateIncludes(ctx: TuContext, candidates: Array<{ key: string; piece
 }
 
 function isLiveMacro(ctx: TuContext, file: SourceFile, item: SourceItem): boolean {
-  return (ctx.tu.macros.get(item.name ?? "") ?? []).some((m) => ctx.markerToRel.get(m.file) === file.path && m.line === item.startLine);
+  // The item may start with its leading comment; the #define is inside its range.
+  return (ctx.tu.macros.get(item.name ?? "") ?? []).some((m) => ctx.markerToRel.get(m.file) === file.path && m.line >= item.startLine && m.line <= item.endLine);
 }
 
 function localHeaderOf(ctx: TuContext, from: SourceFile, include: string): SourceFile | undefined {
@@ -291,10 +303,10 @@ function externalizedDecl(ctx: TuContext, u: SymbolUse, mode: "kallsyms" | "klp-
   const decl = (ctx.tu.decls.get(u.name) ?? []).find((d) => d.kind !== "enumerator" && d.kind !== "typedef" && d.kind !== "tag")!;
   const sympos = u.decision.kind === "externalize" ? u.decision.sympos : 0;
   if (mode === "kallsyms") {
-    const r = redeclare(ctx.tu.text, decl, `(*klpe_${u.name})`);
+    const r = redeclare(ctx.tu.text, decl, `(*klpe_${u.name})`, enumValueOf(ctx.tu));
     return r ? `static ${r.specifiers} ${r.declarator};` : `static typeof(${u.name}) *klpe_${u.name};`;
   }
-  const r = redeclare(ctx.tu.text, decl, `klpe_${u.name}`);
+  const r = redeclare(ctx.tu.text, decl, `klpe_${u.name}`, enumValueOf(ctx.tu));
   const label = `__asm__("\\".klp.sym.${u.object}.${u.name},${sympos}\\"")`;
   return r ? `extern ${r.specifiers} ${r.declarator} ${label};` : `extern typeof(${u.name}) klpe_${u.name} ${label};`;
 }

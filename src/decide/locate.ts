@@ -71,7 +71,7 @@ export function tuTextRange(table: SymbolTable, ctx: TuContext): { lo: bigint; h
   if (rangeCache.has(ctx)) return rangeCache.get(ctx) ?? undefined;
   let lo: bigint | undefined;
   let hi: bigint | undefined;
-  for (const [name, decls] of ctx.tu.decls) {
+  for (const [name, decls] of ctx.tu.decls.inFiles((file) => homeOf(ctx, { file }) === "main")) {
     // Functions placed in other sections (__init, __sched, noinstr ...) lie outside the TU's .text run.
     const inText = decls.some((d) => d.kind === "function" && homeOf(ctx, d) === "main" && !/__section__|section\s*\(/.test(ctx.tu.text.slice(d.start, d.nameStart)));
     if (!inText) continue;

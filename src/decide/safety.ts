@@ -12,11 +12,14 @@ export interface SafetyOptions {
   changed: string[];
   /** Functions the livepatch replaces (source names), changed or not. */
   replaced: string[];
+  /** klp object of the TU: "vmlinux" or a module name. */
+  object: string;
   sink: DiagnosticSink;
 }
 
 const SECTION_WORDS = /\b(__init|__exit|__ref|__meminit|__cpuinit|__net_init|__net_exit|__devinit|__head)\b/;
 const NOT_TRACEABLE = /\b(notrace|noinstr|__noinstr|__no_instrument_function)\b|no_instrument_function/;
+const MODULE_KEYS = /^(?:trace_\w+|static_branch_\w+|static_key_\w+|static_call\w*|DEFINE_STATIC_KEY\w*)$/;
 const ONCE_STATE = /^(?:pr_\w+_once|printk_once|printk_deferred_once|WARN_ONCE|WARN_ON_ONCE|DO_ONCE\w*|dev_\w+_once|net_\w+_ratelimited|pr_\w+_ratelimited|printk_ratelimited)$/;
 
 /**
@@ -25,7 +28,8 @@ const ONCE_STATE = /^(?:pr_\w+_once|printk_once|printk_deferred_once|WARN_ONCE|W
  * stable code. Errors: an __init/__exit function (already ran or discarded),
  * a function ftrace cannot redirect, a changed static local, a changed
  * signature that unpatched code still depends on. Warnings: static locals and
- * once-state that restart in the copy, address uses of replaced functions.
+ * once-state that restart in the copy, address uses of replaced functions,
+ * tracepoints/static keys/static calls used inside a module object.
  */
 export function checkSafety(o: SafetyOptions): void {
   const { sink } = o;
@@ -62,7 +66,12 @@ export function checkSafety(o: SafetyOptions): void {
     if (locals.length) {
       sink.report({ code: "KLP-W005", severity: "warning", message: `${name} has static local variable(s) ${locals.join(", ")}: the livepatch's copy starts with fresh state`, location: at, hint: "if the state matters, externalize it by hand" });
     }
-    const once = identifierTokens(o.patched.text.slice(item.start, item.end)).map((t) => t.name).filter((t) => ONCE_STATE.test(t));
+    const tokens = identifierTokens(o.patched.text.slice(item.start, item.end)).map((t) => t.name);
+    const keys = o.object === "vmlinux" ? [] : [...new Set(tokens.filter((t) => MODULE_KEYS.test(t)))];
+    if (keys.length) {
+      sink.report({ code: "KLP-W009", severity: "warning", message: `${name} in module ${o.object} uses ${keys.join(", ")}: tracepoints, static keys and static calls defined in a module are bound when the module loads; check that the livepatch's copies reach the module's own`, location: at, hint: "test the livepatch with the module loaded after it, and with it loaded before" });
+    }
+    const once = tokens.filter((t) => ONCE_STATE.test(t));
     if (once.length) {
       sink.report({ code: "KLP-W006", severity: "warning", message: `${name} uses ${[...new Set(once)].join(", ")}: its once/ratelimit state restarts in the livepatch`, location: at });
     }

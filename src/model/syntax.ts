@@ -88,8 +88,38 @@ export interface PpDecl {
   end: number;
   /** Offsets of the declared identifier in the .i text. */
   nameStart: number;
-  /** The top-level syntax node (for function bodies and declarator surgery). */
-  node: SyntaxNode;
+  /**
+   * The top-level syntax node (for function bodies and declarator surgery),
+   * offsets and rows those of the .i text. Parsed on first access: reading it
+   * costs a tree-sitter parse of this declaration.
+   */
+  readonly node: SyntaxNode;
+}
+
+/**
+ * The TU's file-scope declarations by name. Built lazily: a lookup reads only
+ * the top-level pieces of the .i that may declare the name.
+ */
+export interface DeclIndex {
+  /** Declarations of `name` (both namespaces), in TU order; undefined when there is none. */
+  get(name: string): PpDecl[] | undefined;
+  /**
+   * Declarations made in the files `accept` says yes to (file names as line
+   * markers spell them), grouped by name; names in the order of their first
+   * declaration anywhere in the TU, each list in TU order. Reads every piece of
+   * those files (cheap: without tree-sitter), and nothing else.
+   */
+  inFiles(accept: (file: string) => boolean): Map<string, PpDecl[]>;
+  /** Every declaration of the TU by name, in TU order (reads the whole TU: for tests). */
+  all(): Map<string, PpDecl[]>;
+}
+
+/** The TU's live macro definitions by name. */
+export interface MacroIndex {
+  /** Definitions of `name`, in TU order; undefined when there is none. */
+  get(name: string): PpMacro[] | undefined;
+  /** Every definition by name, in TU order (for tests). */
+  all(): Map<string, PpMacro[]>;
 }
 
 /** A macro definition that was live in the TU (from `gcc -E -dD`). */
@@ -106,15 +136,21 @@ export interface PreprocessedTu {
   /** The .i text as the preprocessor wrote it. */
   text: string;
   /** Names declared at file scope, each in TU order. */
-  decls: Map<string, PpDecl[]>;
+  decls: DeclIndex;
   /** Live macro definitions by name, in TU order. */
-  macros: Map<string, PpMacro[]>;
+  macros: MacroIndex;
   /** Every file the TU read, as line markers name them. */
   files: Set<string>;
   /** `file:line` (file as line markers spell it) of every #include the preprocessor processed (gcc -dI). */
   liveIncludes: Set<string>;
   /** For each processed #include (`file:line`), every file it brought in, nested ones included. */
   includeTree: Map<string, Set<string>>;
-  /** Count of top-level nodes tree-sitter could not parse (after normalisation). */
-  errorCount: number;
+  /** Count of top-level nodes tree-sitter cannot parse (after normalisation); parses the whole TU (for tests). */
+  countErrors(): number;
+  /**
+   * How much of the TU was read so far: top-level chunks, chunks whose
+   * declarations were read without tree-sitter, chunks tree-sitter parsed
+   * and the wall time those parses took (ms).
+   */
+  readonly stats: { chunks: number; skimmed: number; parsed: number; parseMs: number };
 }

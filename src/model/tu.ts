@@ -33,7 +33,7 @@ export interface TuContext {
 export type DeclHome = "main" | "local-header" | "header";
 
 /** Classifies a declaration of the .i by the file it came from. */
-export function homeOf(ctx: TuContext, d: PpDecl): DeclHome {
+export function homeOf(ctx: TuContext, d: Pick<PpDecl, "file">): DeclHome {
   const rel = ctx.markerToRel.get(d.file);
   if (rel === ctx.relPath) return "main";
   if (rel !== undefined && ctx.localHeaders.has(rel)) return "local-header";

@@ -14,33 +14,16 @@ export interface LineMarker {
   flags: number[];
 }
 
-const MARKER = /^# (\d+) "((?:[^"\\]|\\.)*)"((?: \d)*)\s*$/;
-
 /** Maps .i offsets back to original files through gcc's line markers. */
 export class LineMap {
-  /** Offset where each .i line starts. */
-  private readonly lineStarts: number[] = [];
-  readonly markers: LineMarker[] = [];
-
-  constructor(text: string) {
-    let pos = 0;
-    let iLine = 0;
-    while (pos <= text.length) {
-      this.lineStarts.push(pos);
-      const nl = text.indexOf("\n", pos);
-      const end = nl < 0 ? text.length : nl;
-      if (text.charCodeAt(pos) === 35 /* # */) {
-        const m = MARKER.exec(text.slice(pos, end));
-        if (m) {
-          const flags = m[3]!.trim() ? m[3]!.trim().split(" ").map(Number) : [];
-          this.markers.push({ iLine, line: Number(m[1]), file: unescape(m[2]!), flags });
-        }
-      }
-      if (nl < 0) break;
-      pos = nl + 1;
-      iLine++;
-    }
-  }
+  /**
+   * @param lineStarts offset where each .i line starts
+   * @param markers the line markers, in .i order
+   */
+  constructor(
+    private readonly lineStarts: number[],
+    readonly markers: LineMarker[],
+  ) {}
 
   /** 0-based .i line of an offset. */
   lineOfOffset(offset: number): number {
@@ -56,7 +39,11 @@ export class LineMap {
 
   /** Original file and line of a .i offset. */
   origin(offset: number): LineOrigin {
-    const iLine = this.lineOfOffset(offset);
+    return this.originOfLine(this.lineOfOffset(offset));
+  }
+
+  /** Original file and line of a (0-based) .i line. */
+  originOfLine(iLine: number): LineOrigin {
     let lo = 0;
     let hi = this.markers.length - 1;
     if (hi < 0 || this.markers[0]!.iLine > iLine) return { file: "<unknown>", line: 0 };
@@ -68,8 +55,4 @@ export class LineMap {
     const m = this.markers[lo]!;
     return { file: m.file, line: m.line + (iLine - m.iLine - 1) };
   }
-}
-
-function unescape(s: string): string {
-  return s.replace(/\\(.)/g, "$1");
 }

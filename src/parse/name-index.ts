@@ -83,9 +83,12 @@ export class NameIndex {
   }
 }
 
-/** FNV-1a over the UTF-16 code units of s[a, b). */
+export const FNV_BASIS = 0x811c9dc5;
+export const FNV_PRIME = 16777619;
+
+/** FNV-1a over the UTF-16 code units of s[a, b) (the scan computes the same hash as it reads identifiers). */
 export function hashName(s: string, a = 0, b = s.length): number {
-  let h = 0x811c9dc5;
-  for (let i = a; i < b; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  let h = FNV_BASIS;
+  for (let i = a; i < b; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
   return h | 0;
 }

@@ -1,35 +1,20 @@
 import { blankRange, skipParens } from "./blank.js";
 
-/** A `#define` line of `gcc -E -dD` output. */
-export interface DefineLine {
-  name: string;
-  offset: number;
-  /** The whole `#define NAME...` line. */
-  text: string;
-}
-
 /**
- * Makes gcc's preprocessed output parseable by tree-sitter-c without moving
- * any offset: directives (line markers, -dD defines, pragmas) become blank
- * lines, and GNU constructs the grammar lacks become spaces or a stand-in of
- * the same syntactic role (FACTS.md: this takes kernel TUs to ~0 errors).
- * The original text is kept for everything that is copied or shown.
+ * Makes (a piece of) gcc's preprocessed output parseable by tree-sitter-c
+ * without moving any offset: directive lines (line markers, -dD defines,
+ * pragmas) become blank lines, and GNU constructs the grammar lacks become
+ * spaces or a stand-in of the same syntactic role (FACTS.md: this takes
+ * kernel TUs to ~0 errors). The original text is kept for everything that
+ * is copied or shown. skim.ts applies the same edits to tokens: keep them in step.
  */
-export function normalizePreprocessed(text: string): { text: string; defines: DefineLine[]; includes: number[] } {
+export function normalizePreprocessed(text: string): string {
   const chars = text.split("");
-  const defines: DefineLine[] = [];
-  /** Offsets of `#include` lines (gcc -dI prints each include it processed). */
-  const includes: number[] = [];
   let pos = 0;
   while (pos < text.length) {
     const nl = text.indexOf("\n", pos);
     const end = nl < 0 ? text.length : nl;
-    if (text.charCodeAt(pos) === 35 /* # */) {
-      const m = /^#define ([A-Za-z_]\w*)/.exec(text.slice(pos, Math.min(end, pos + 200)));
-      if (m) defines.push({ name: m[1]!, offset: pos, text: text.slice(pos, end) });
-      else if (text.startsWith("#include", pos)) includes.push(pos);
-      blankRange(chars, pos, end);
-    }
+    if (text.charCodeAt(pos) === 35 /* # */) blankRange(chars, pos, end);
     pos = end + 1;
   }
   const edits: Array<[RegExp, (m: RegExpMatchArray) => [number, number, string] | undefined]> = [
@@ -54,7 +39,7 @@ export function normalizePreprocessed(text: string): { text: string; defines: De
       if (e && chars[e[0]] === text[e[0]]) blankRange(chars, e[0], e[1], e[2]);
     }
   }
-  return { text: chars.join(""), defines, includes };
+  return chars.join("");
 }
 
 function paren(text: string, m: RegExpMatchArray, stand: string): [number, number, string] | undefined {

@@ -1,4 +1,4 @@
-import { blankRange, skipParens } from "./blank.js";
+import { skipParens } from "./blank.js";
 
 /**
  * Kernel annotation macros that tree-sitter cannot know are attributes. In raw
@@ -31,11 +31,23 @@ const callRe = new RegExp(`\\b(?:${CALL_LIKE.join("|")})(?=\\s*\\()`, "g");
 
 /** Returns `text` with kernel annotations replaced by spaces (same length, same lines). */
 export function normalizeSource(text: string): string {
-  const chars = text.split("");
+  const ranges: Array<[number, number]> = [];
   for (const m of text.matchAll(callRe)) {
     const end = skipParens(text, m.index + m[0].length);
-    if (end > 0) blankRange(chars, m.index, end);
+    if (end > 0) ranges.push([m.index, end]);
   }
-  for (const m of text.matchAll(wordRe)) blankRange(chars, m.index, m.index + m[0].length);
-  return chars.join("");
+  for (const m of text.matchAll(wordRe)) ranges.push([m.index, m.index + m[0].length]);
+  // Blanked ranges may overlap (a word inside a blanked call): merge, then copy the text between them.
+  ranges.sort((a, b) => a[0] - b[0]);
+  let out = "";
+  let pos = 0;
+  for (let i = 0; i < ranges.length; ) {
+    const start = ranges[i]![0];
+    let end = ranges[i]![1];
+    for (i++; i < ranges.length && ranges[i]![0] < end; i++) end = Math.max(end, ranges[i]![1]);
+    if (start < pos) continue;
+    out += text.slice(pos, start) + text.slice(start, end).replace(/[^\n]/g, " ");
+    pos = end;
+  }
+  return out + text.slice(pos);
 }

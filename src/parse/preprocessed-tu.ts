@@ -1,46 +1,319 @@
-import type { NameSpace, PpDecl, PpDeclKind, PpMacro, PreprocessedTu, SyntaxNode } from "../model/syntax.js";
+import type { DeclIndex, MacroIndex, NameSpace, PpDecl, PpDeclKind, PpMacro, PreprocessedTu, SyntaxNode } from "../model/syntax.js";
 import { declaratorsOf, declaredIdentifier, declaresFunction, storageWords } from "./declarators.js";
 import { LineMap } from "./line-markers.js";
+import { hashName } from "./name-index.js";
 import { normalizePreprocessed } from "./normalize-preprocessed.js";
-import { parseC } from "./parser.js";
+import { parseRange } from "./parser.js";
+import { PreprocessedScanner, type TuScan } from "./scan-preprocessed.js";
+import { skimChunk, type DeclFact } from "./skim.js";
 
 /**
- * Parses the output of `gcc -E -dD` for a TU and indexes every file-scope
- * name it declares, with the original file and line each came from.
+ * Indexes the output of `gcc -E -dD -dI` for a TU: every file-scope name it
+ * declares, with the original file and line each came from, its live macros
+ * and its include tree.
+ *
+ * One linear scan splits the text into top-level chunks and notes, per chunk,
+ * the names it may declare; a chunk is read exactly (skim.ts, or tree-sitter
+ * when that declines) only when one of its names is looked up, and parsed by
+ * tree-sitter only when a declaration's `node` is used. The closure reaches a
+ * few dozen of the TU's ~20000 chunks.
  */
-export function parsePreprocessed(text: string): PreprocessedTu {
-  const { text: normalized, defines, includes } = normalizePreprocessed(text);
-  const lines = new LineMap(text);
-  const root = parseC(normalized);
-  const decls = new Map<string, PpDecl[]>();
-  let errorCount = 0;
-  const add = (d: Omit<PpDecl, "file" | "line" | "start" | "end" | "node">, top: SyntaxNode) => {
-    const o = lines.origin(top.startIndex);
-    const list = decls.get(d.name) ?? [];
-    list.push({ ...d, file: o.file, line: o.line, start: top.startIndex, end: top.endIndex, node: top });
-    decls.set(d.name, list);
-  };
-  for (const top of root.namedChildren) {
-    if (top.type === "ERROR" || top.hasError) errorCount++;
-    for (const d of declsOfTopLevel(top)) add(d, top);
+export function parsePreprocessed(text: string, options: TuOptions = {}): PreprocessedTu {
+  const b = new PreprocessedTuBuilder(options);
+  b.push(text);
+  return b.finish();
+}
+
+export interface TuOptions {
+  /** false: read every chunk with tree-sitter, never with skim.ts (the reference the tests compare skim.ts with). */
+  skim?: boolean;
+}
+
+/** parsePreprocessed() for text that arrives in pieces (e.g. as the preprocessor writes it): scanned as it comes. */
+export class PreprocessedTuBuilder {
+  private readonly scanner = new PreprocessedScanner();
+
+  /** Wall time spent scanning the pieces so far (ms). */
+  scanMs = 0;
+
+  constructor(private readonly options: TuOptions = {}) {}
+
+  push(piece: string): void {
+    const t0 = performance.now();
+    this.scanner.push(piece);
+    this.scanMs += performance.now() - t0;
   }
-  const macros = new Map<string, PpMacro[]>();
-  for (const d of defines) {
-    const o = lines.origin(d.offset);
-    const list = macros.get(d.name) ?? [];
-    list.push({ name: d.name, file: o.file, line: o.line, definition: d.text });
-    macros.set(d.name, list);
+
+  finish(): PreprocessedTu {
+    return new LazyTu(this.scanner.finish(), this.options.skim ?? true);
   }
-  const files = new Set<string>();
-  for (const m of lines.markers) files.add(m.file);
-  const includeTree = buildIncludeTree(lines, includes);
-  return { text, decls, macros, files, liveIncludes: new Set(includeTree.keys()), includeTree, errorCount };
 }
 
 type DeclFacts = Omit<PpDecl, "file" | "line" | "start" | "end" | "node">;
 
-function declsOfTopLevel(top: SyntaxNode): DeclFacts[] {
-  const out: DeclFacts[] = [];
+/** One top-level syntax node of a chunk and what it declares. */
+interface Top {
+  start: number;
+  end: number;
+  facts: DeclFact[];
+  /** The PpDecl of each fact, made on first use. */
+  decls?: PpDecl[];
+  /** Known when the chunk was parsed to read its facts. */
+  node?: SyntaxNode;
+}
+
+class LazyTu implements PreprocessedTu {
+  readonly text: string;
+  readonly files: Set<string>;
+  readonly liveIncludes: Set<string>;
+  readonly includeTree: Map<string, Set<string>>;
+  readonly decls: DeclIndex;
+  readonly macros: MacroIndex;
+  readonly stats = { chunks: 0, skimmed: 0, parsed: 0, parseMs: 0 };
+  private readonly lines: LineMap;
+  private readonly tops: Array<Top[] | undefined> = [];
+  private readonly roots: Array<SyntaxNode | undefined> = [];
+
+  constructor(
+    private readonly scan: TuScan,
+    private readonly skim: boolean,
+  ) {
+    this.text = scan.text;
+    this.lines = new LineMap(scan.lineStarts, scan.markers);
+    this.files = new Set(scan.markers.map((m) => m.file));
+    this.includeTree = buildIncludeTree(this.lines, scan.includes);
+    this.liveIncludes = new Set(this.includeTree.keys());
+    this.stats.chunks = scan.chunks.starts.length;
+    this.decls = new Decls(this);
+    this.macros = new Macros(scan, this.lines);
+  }
+
+  /** The candidates for `name`: chunks that may declare it. */
+  chunksFor(name: string): number[] {
+    return this.scan.candidates.get(hashName(name));
+  }
+
+  get chunkCount(): number {
+    return this.scan.chunks.starts.length;
+  }
+
+  private byFile: Map<string, number[]> | undefined;
+
+  /**
+   * The chunks of each file (as line markers spell it) they start in; a
+   * chunk that spans other files too is also listed under "" (it may
+   * declare things in any of them).
+   */
+  chunksByFile(): Map<string, number[]> {
+    if (this.byFile) return this.byFile;
+    const out = new Map<string, number[]>([["", []]]);
+    const { lines, mixed } = this.scan.chunks;
+    const markers = this.lines.markers;
+    let m = -1;
+    for (let ci = 0; ci < lines.length; ci++) {
+      // Chunks and markers are both in .i order: walk them together.
+      while (m + 1 < markers.length && markers[m + 1]!.iLine <= lines[ci]!) m++;
+      const file = m < 0 ? "<unknown>" : markers[m]!.file;
+      const list = out.get(file);
+      if (list) list.push(ci);
+      else out.set(file, [ci]);
+      if (mixed[ci]) out.get("")!.push(ci);
+    }
+    this.byFile = out;
+    return out;
+  }
+
+  /** The top-level nodes of chunk ci and what they declare. */
+  topsOf(ci: number): Top[] {
+    let tops = this.tops[ci];
+    if (tops) return tops;
+    const c = this.scan.chunks;
+    const skimmed = this.skim ? skimChunk(this.text, c.starts[ci]!, c.ends[ci]!, c.bodies[ci]!) : undefined;
+    if (skimmed) {
+      this.stats.skimmed++;
+      tops = [{ start: skimmed.start, end: skimmed.end, facts: skimmed.facts }];
+    } else {
+      tops = this.rootOf(ci).namedChildren.map((top) => ({ start: top.startIndex, end: top.endIndex, facts: declsOfTopLevel(top), node: top }));
+    }
+    this.tops[ci] = tops;
+    return tops;
+  }
+
+  /** The PpDecls of one top-level node, in declaration order. */
+  declsOf(ci: number, top: Top): PpDecl[] {
+    if (top.decls) return top.decls;
+    const o = this.lines.origin(top.start);
+    const tu = this.nodeOf.bind(this);
+    top.decls = top.facts.map((f) => makeDecl(f, o.file, o.line, top, ci, tu));
+    return top.decls;
+  }
+
+  /**
+   * The tree-sitter node of a top-level declaration of chunk ci (parsed on
+   * first use). When tree-sitter cannot make that declaration of the chunk
+   * (it falls apart into fragments, as one huge kernel function does), the
+   * node is the chunk's root, an ERROR node: users then see every identifier
+   * in it, which errs on the side of pulling in too much.
+   */
+  nodeOf(ci: number, top: Top): SyntaxNode {
+    if (top.node) return top.node;
+    const root = this.rootOf(ci);
+    top.node = root.namedChildren.find((k) => k.startIndex === top.start && k.endIndex === top.end) ?? root;
+    return top.node;
+  }
+
+  /** Chunk ci parsed by tree-sitter, with offsets (and rows) of the whole .i. */
+  rootOf(ci: number): SyntaxNode {
+    const hit = this.roots[ci];
+    if (hit) return hit;
+    const t0 = performance.now();
+    const c = this.scan.chunks;
+    const start = c.starts[ci]!;
+    const end = c.ends[ci]!;
+    const root = parseRange(normalizePreprocessed(this.text.slice(start, end)), start, this.position(start), this.position(end));
+    this.roots[ci] = root;
+    this.stats.parsed++;
+    this.stats.parseMs += performance.now() - t0;
+    return root;
+  }
+
+  private position(offset: number): { row: number; column: number } {
+    const row = this.lines.lineOfOffset(offset);
+    return { row, column: offset - this.scan.lineStarts[row]! };
+  }
+
+  countErrors(): number {
+    let n = 0;
+    for (let ci = 0; ci < this.chunkCount; ci++) {
+      for (const top of this.rootOf(ci).namedChildren) if (top.type === "ERROR" || top.hasError) n++;
+    }
+    return n;
+  }
+}
+
+function makeDecl(f: DeclFact, file: string, line: number, top: Top, ci: number, nodeOf: (ci: number, top: Top) => SyntaxNode): PpDecl {
+  return {
+    name: f.name, namespace: f.namespace, kind: f.kind, storage: f.storage, inline: f.inline,
+    file, line, start: top.start, end: top.end, nameStart: f.nameStart,
+    get node() {
+      return nodeOf(ci, top);
+    },
+  };
+}
+
+/** The declarations of the TU, read chunk by chunk as names are looked up. */
+class Decls implements DeclIndex {
+  private readonly byName = new Map<string, PpDecl[] | null>();
+  /** TU order of each decl (chunk, then position in it): the order a full index lists names in. */
+  private readonly order = new WeakMap<PpDecl, number>();
+
+  constructor(private readonly tu: LazyTu) {}
+
+  get(name: string): PpDecl[] | undefined {
+    const hit = this.byName.get(name);
+    if (hit !== undefined) return hit ?? undefined;
+    const out: PpDecl[] = [];
+    for (const ci of this.tu.chunksFor(name)) this.collect(ci, (d) => d.name === name, out);
+    this.byName.set(name, out.length ? out : null);
+    return out.length ? out : undefined;
+  }
+
+  inFiles(accept: (file: string) => boolean): Map<string, PpDecl[]> {
+    const found: PpDecl[] = [];
+    const fileOk = new Map<string, boolean>();
+    const ok = (file: string) => {
+      let v = fileOk.get(file);
+      if (v === undefined) fileOk.set(file, (v = accept(file)));
+      return v;
+    };
+    const chunks = new Set<number>();
+    for (const [file, list] of this.tu.chunksByFile()) if (file === "" || ok(file)) for (const ci of list) chunks.add(ci);
+    for (const ci of [...chunks].sort((a, b) => a - b)) this.collect(ci, (d) => ok(d.file), found);
+    // Grouped by name, names in the order of their first declaration anywhere in the TU.
+    const names = new Map<string, PpDecl[]>();
+    for (const d of found) {
+      const list = names.get(d.name);
+      if (list) list.push(d);
+      else names.set(d.name, [d]);
+    }
+    const first = (n: string) => this.order.get(this.get(n)![0]!)!;
+    return new Map([...names].sort(([a], [b]) => first(a) - first(b)));
+  }
+
+  all(): Map<string, PpDecl[]> {
+    const out = new Map<string, PpDecl[]>();
+    for (let ci = 0; ci < this.tu.chunkCount; ci++) {
+      const found: PpDecl[] = [];
+      this.collect(ci, () => true, found);
+      for (const d of found) {
+        const list = out.get(d.name);
+        if (list) list.push(d);
+        else out.set(d.name, [d]);
+      }
+    }
+    return out;
+  }
+
+  private collect(ci: number, want: (d: PpDecl) => boolean, out: PpDecl[]): void {
+    const tops = this.tu.topsOf(ci);
+    let k = 0;
+    for (const top of tops) {
+      const decls = this.tu.declsOf(ci, top);
+      for (const d of decls) {
+        if (!this.order.has(d)) this.order.set(d, ci * 65536 + k);
+        k++;
+        if (want(d)) out.push(d);
+      }
+    }
+  }
+}
+
+/** The live macro definitions (`gcc -dD`), looked up by name. */
+class Macros implements MacroIndex {
+  private readonly byName = new Map<string, PpMacro[] | null>();
+
+  constructor(
+    private readonly scan: TuScan,
+    private readonly lines: LineMap,
+  ) {}
+
+  get(name: string): PpMacro[] | undefined {
+    const hit = this.byName.get(name);
+    if (hit !== undefined) return hit ?? undefined;
+    const d = this.scan.defines;
+    const text = this.scan.text;
+    const out: PpMacro[] = [];
+    for (const i of d.byName.get(hashName(name))) {
+      const nameStart = d.offsets[i]! + 8;
+      if (d.nameEnds[i]! - nameStart !== name.length || !text.startsWith(name, nameStart)) continue;
+      out.push(this.macro(i, name));
+    }
+    this.byName.set(name, out.length ? out : null);
+    return out.length ? out : undefined;
+  }
+
+  all(): Map<string, PpMacro[]> {
+    const d = this.scan.defines;
+    const out = new Map<string, PpMacro[]>();
+    for (let i = 0; i < d.offsets.length; i++) {
+      const name = this.scan.text.slice(d.offsets[i]! + 8, d.nameEnds[i]!);
+      const list = out.get(name) ?? [];
+      list.push(this.macro(i, name));
+      out.set(name, list);
+    }
+    return out;
+  }
+
+  private macro(i: number, name: string): PpMacro {
+    const d = this.scan.defines;
+    const o = this.lines.originOfLine(d.lines[i]!);
+    return { name, file: o.file, line: o.line, definition: this.scan.text.slice(d.offsets[i]!, d.ends[i]!) };
+  }
+}
+
+/** What one top-level node of a tree-sitter tree declares (when skim.ts declines a chunk). */
+function declsOfTopLevel(top: SyntaxNode): DeclFact[] {
+  const out: DeclFact[] = [];
   const storage = storageWords(top);
   const st: DeclFacts["storage"] = storage.has("static") ? "static" : storage.has("extern") ? "extern" : "none";
   const inline = storage.has("inline");
@@ -76,8 +349,8 @@ function declsOfTopLevel(top: SyntaxNode): DeclFacts[] {
 }
 
 /** struct/union/enum definitions (with a body) inside a type, and their enumerators. */
-function tagsIn(node: SyntaxNode): DeclFacts[] {
-  const out: DeclFacts[] = [];
+function tagsIn(node: SyntaxNode): DeclFact[] {
+  const out: DeclFact[] = [];
   const visit = (n: SyntaxNode) => {
     if (n.type === "compound_statement") return;
     const isTag = n.type === "struct_specifier" || n.type === "union_specifier" || n.type === "enum_specifier";
@@ -104,12 +377,12 @@ function tagsIn(node: SyntaxNode): DeclFacts[] {
  * directly or nested: from gcc -dI directive lines interleaved with the line
  * markers' enter (flag 1) and return (flag 2) events.
  */
-function buildIncludeTree(lines: LineMap, includeOffsets: number[]): Map<string, Set<string>> {
+function buildIncludeTree(lines: LineMap, includes: Array<{ offset: number; iLine: number }>): Map<string, Set<string>> {
   type Event = { iLine: number; kind: "include"; key: string } | { iLine: number; kind: "enter" | "return"; file: string };
   const events: Event[] = [];
-  for (const offset of includeOffsets) {
-    const o = lines.origin(offset);
-    events.push({ iLine: lines.lineOfOffset(offset), kind: "include", key: `${o.file}:${o.line}` });
+  for (const inc of includes) {
+    const o = lines.originOfLine(inc.iLine);
+    events.push({ iLine: inc.iLine, kind: "include", key: `${o.file}:${o.line}` });
   }
   for (const m of lines.markers) {
     if (m.flags.includes(1)) events.push({ iLine: m.iLine, kind: "enter", file: m.file });

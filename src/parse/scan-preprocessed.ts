@@ -1,5 +1,5 @@
 import type { LineMarker } from "./line-markers.js";
-import { NameIndex } from "./name-index.js";
+import { FNV_BASIS, FNV_PRIME, hashName, NameIndex } from "./name-index.js";
 
 /** The `#define` lines of `gcc -E -dD` output: define i is text.slice(offsets[i], ends[i]). */
 export interface Defines {
@@ -70,25 +70,49 @@ for (let c = 0; c < 128; c++) {
   const k = CLS[c]!;
   SKIPCLS[c] = k === NL || k === QUOTE || k === OPEN || k === CLOSE || k === SEMI || k === COMMA || k === SLASH ? k : 0;
 }
+/** Where the scan of a struct or union body must look: also the keywords that open nested bodies. */
+const DATA_STOPS = /[{}"'/]|\n#|\b(?:struct|union|enum)\b/g;
+
+/** Index of the first character at or after i that is neither blank nor part of an attribute (or limit; stops at directive lines). */
+function skipSpaceAndAttributes(s: string, i: number, limit: number): number {
+  for (;;) {
+    while (i < limit && (CLS[s.charCodeAt(i)] === SPACE || (s.charCodeAt(i) === 10 && s.charCodeAt(i + 1) !== 35))) i++;
+    if (!(s.startsWith("__attribute", i) && CLS[s.charCodeAt(i)] === IDSTART)) return i;
+    let e = i;
+    while (e < limit && isIdChar(s.charCodeAt(e))) e++;
+    const word = e - i;
+    if (word !== 11 && word !== 13) return i;
+    let k = e;
+    while (k < limit && (CLS[s.charCodeAt(k)] === SPACE || s.charCodeAt(k) === 10)) k++;
+    if (s.charCodeAt(k) !== 40) return i;
+    let depth = 0;
+    for (; k < limit; k++) {
+      const c = s.charCodeAt(k);
+      if (c === 34 || c === 39) k = skipLiteral(s, k, limit);
+      else if (c === 40) depth++;
+      else if (c === 41 && --depth === 0) break;
+    }
+    i = k + 1;
+  }
+}
+
+/** Where the scan of a function body must look: braces, literals, comments, directive lines. */
+const BODY_STOPS = /[{}"'/]|\n#/g;
 const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 const isIdChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
 
 // Kinds of a group the scan skips (only brackets, literals and lines are followed inside).
 const SK_NONE = 0, SK_BODY = 1, SK_INIT = 2, SK_ENUMVAL = 3, SK_ATTR = 4, SK_OTHER = 5;
-// Frames the scan looks into: a declarator or parameter group, a struct/union body, an enum body.
-const FR_PAREN = 1, FR_DATA = 2, FR_ENUM = 3;
+// Frames the scan looks into: a struct/union body, an enum body, and parenthesised groups: one
+// just opened, a declarator group (it starts with `*` or `(`: `(*name)(...)`), a group that
+// holds one identifier so far (`(name)`), any other group (parameters...).
+const FR_DATA = 2, FR_ENUM = 3, FR_PAREN = 1, FR_PAREN_DECL = 4, FR_PAREN_ONE = 5, FR_PAREN_OTHER = 6;
+const isParen = (f: number) => f === FR_PAREN || f >= FR_PAREN_DECL;
 // The last significant thing at the chunk's top level (for telling function bodies from others).
 const LAST_NONE = 0, LAST_RPAREN = 1, LAST_OTHER = 2;
 // Keyword-like identifiers the scan reacts to.
 const KW_NONE = 0, KW_TAG = 1, KW_ENUM = 2, KW_ATTR = 3, KW_ASM = 4, KW_SKIPCALL = 5;
 
-const FNV_BASIS = 0x811c9dc5;
-const FNV_PRIME = 16777619;
-const fnv = (w: string) => {
-  let h = FNV_BASIS;
-  for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), FNV_PRIME);
-  return h | 0;
-};
 /** hash → [word, kind] of the identifiers that change how the scan reads what follows. */
 const KEYWORDS = new Map<number, [string, number]>(
   ([
@@ -96,7 +120,7 @@ const KEYWORDS = new Map<number, [string, number]>(
     ["__attribute__", KW_ATTR], ["__attribute", KW_ATTR],
     ["asm", KW_ASM], ["__asm__", KW_ASM], ["__asm", KW_ASM],
     ["typeof", KW_SKIPCALL], ["__typeof__", KW_SKIPCALL], ["__typeof", KW_SKIPCALL], ["_Static_assert", KW_SKIPCALL],
-  ] as Array<[string, number]>).map(([w, k]) => [fnv(w), [w, k]]),
+  ] as Array<[string, number]>).map(([w, k]) => [hashName(w), [w, k]]),
 );
 
 /** The keyword kind of identifier s[a, b) with hash h. */
@@ -184,6 +208,9 @@ export class PreprocessedScanner {
   private carry = "";
   /** Offset of the first character of `carry` in the whole text. */
   private base = 0;
+  /** While scanning a string s: the offset in the whole text of s[0]. */
+  private sbase = 0;
+  /** lineAt()'s cursor: the .i line of the last offset asked for. */
   private iLine = 0;
   private readonly lineStarts: number[] = [0];
   private readonly markers: LineMarker[] = [];
@@ -219,21 +246,29 @@ export class PreprocessedScanner {
   private enumItem = false;
 
   push(piece: string): void {
-    const s = this.carry ? this.carry + piece : piece;
-    const lastNl = s.lastIndexOf("\n");
-    if (lastNl < 0) {
-      this.carry = s;
+    const firstNl = piece.indexOf("\n");
+    if (firstNl < 0) {
+      this.carry += piece;
       return;
     }
-    this.scan(s, lastNl + 1);
-    this.pieces.push(lastNl + 1 === s.length ? s : s.slice(0, lastNl + 1));
-    this.base += lastNl + 1;
-    this.carry = lastNl + 1 === s.length ? "" : s.slice(lastNl + 1);
+    const lastNl = piece.lastIndexOf("\n");
+    // The carried partial line and the piece's first line form one small string; the rest of
+    // the piece is scanned in place (a concatenation would make a slow cons string of it).
+    const head = this.carry + piece.slice(0, firstNl + 1);
+    this.scan(head, 0, head.length);
+    this.pieces.push(head);
+    this.base += head.length;
+    if (lastNl > firstNl) {
+      this.scan(piece, firstNl + 1, lastNl + 1);
+      this.pieces.push(piece.slice(firstNl + 1, lastNl + 1));
+      this.base += lastNl - firstNl;
+    }
+    this.carry = piece.slice(lastNl + 1);
   }
 
   finish(): TuScan {
     if (this.carry) {
-      this.scan(this.carry, this.carry.length);
+      this.scan(this.carry, 0, this.carry.length);
       this.pieces.push(this.carry);
       this.base += this.carry.length;
       this.carry = "";
@@ -244,21 +279,143 @@ export class PreprocessedScanner {
     return { text, lineStarts: this.lineStarts, markers: this.markers, defines: this.defines, includes: this.includes, chunks: this.chunks, candidates: this.candidates };
   }
 
-  private scan(s: string, limit: number): void {
-    let i = s.charCodeAt(0) === 35 /* # */ ? this.directive(s, 0, limit) : 0;
-    while (i < limit) i = this.skip !== SK_NONE ? this.skipRun(s, i, limit) : this.declRun(s, i, limit);
+  /** Scans s[from, limit) (from: a line start; limit: after a newline or the text's end); this.base is where s[from] is. */
+  private scan(s: string, from: number, limit: number): void {
+    this.sbase = this.base - from;
+    // Line starts first, with the native search: the scan loops then never stop at a newline.
+    const lineStarts = this.lineStarts;
+    for (let nl = s.indexOf("\n", from); nl >= 0 && nl < limit; nl = s.indexOf("\n", nl + 1)) lineStarts.push(this.sbase + nl + 1);
+    let i = s.charCodeAt(from) === 35 /* # */ ? this.directive(s, from, limit) : from;
+    while (i < limit) {
+      if (this.skip === SK_BODY) i = this.skipBody(s, i, limit);
+      else if (this.skip !== SK_NONE) i = this.skipRun(s, i, limit);
+      else if (this.frames.length && this.frames[this.frames.length - 1] === FR_DATA && !this.pending) i = this.dataRun(s, i, limit);
+      else i = this.declRun(s, i, limit);
+    }
   }
 
+  /** 0-based .i line of whole-text offset `abs` (offsets asked for only grow). */
+  private lineAt(abs: number): number {
+    const ls = this.lineStarts;
+    let l = this.iLine;
+    while (l + 1 < ls.length && ls[l + 1]! <= abs) l++;
+    this.iLine = l;
+    return l;
+  }
+
+  /** A newline at s[i]: when a directive line follows, handles it; returns the index before its newline (the caller steps onto it next), else i. */
   private newline(s: string, i: number, limit: number): number {
-    this.iLine++;
-    this.lineStarts.push(this.base + i + 1);
-    // A directive line: continue at its newline (the caller's loop steps onto it next).
     return i + 1 < limit && s.charCodeAt(i + 1) === 35 ? this.directive(s, i + 1, limit) - 1 : i;
   }
 
   /**
-   * Inside a function body, initialiser, attribute...: follows only lines,
-   * literals and brackets until the group ends. Returns where to go on.
+   * Inside a function body: only braces, literals and directive lines matter,
+   * and the native regexp search jumps to them. Returns where to go on.
+   */
+  private skipBody(s: string, i: number, limit: number): number {
+    const re = BODY_STOPS;
+    let depth = this.skipDepth;
+    re.lastIndex = i;
+    for (;;) {
+      const m = re.exec(s);
+      const j = m ? m.index : limit;
+      if (j >= limit) {
+        this.skipDepth = depth;
+        return limit;
+      }
+      const c = s.charCodeAt(j);
+      if (c === 123) depth++;
+      else if (c === 125) {
+        if (--depth === 0) {
+          this.skip = SK_NONE;
+          this.skipDepth = 0;
+          this.endChunk(this.sbase + j + 1);
+          return j + 1;
+        }
+      } else if (c === 10) {
+        re.lastIndex = this.directive(s, j + 1, limit);
+        continue;
+      } else if (c === 47) {
+        re.lastIndex = this.comment(s, j, limit) + 1;
+        continue;
+      } else {
+        re.lastIndex = skipLiteral(s, j, limit) + 1;
+        continue;
+      }
+      re.lastIndex = j + 1;
+    }
+  }
+
+  /**
+   * Inside a struct or union body: only nested struct/union/enum bodies
+   * (their tags and enumerators are file-scope names), braces, literals and
+   * directive lines matter; the native regexp search jumps to them. Returns
+   * where to go on (the body's end, or a group to skip).
+   */
+  private dataRun(s: string, i: number, limit: number): number {
+    const re = DATA_STOPS;
+    re.lastIndex = i;
+    this.tagState = 0;
+    this.pendingKw = KW_NONE;
+    for (;;) {
+      const m = re.exec(s);
+      const j = m ? m.index : limit;
+      if (j >= limit) return limit;
+      const c = s.charCodeAt(j);
+      if (c === 123 /* { */) {
+        if (s.charCodeAt(prevNonSpace(s, j)) === 40) {
+          // A statement expression ({ ... }).
+          this.skip = SK_OTHER;
+          this.skipDepth = 1;
+          return j + 1;
+        }
+        this.pushData(FR_DATA);
+      } else if (c === 125 /* } */) {
+        this.closeFrame(c);
+        if (this.frames[this.frames.length - 1] !== FR_DATA) return j + 1;
+      } else if (c === 10) {
+        re.lastIndex = this.directive(s, j + 1, limit);
+        continue;
+      } else if (c === 47) {
+        re.lastIndex = this.comment(s, j, limit) + 1;
+        continue;
+      } else if (c === 34 || c === 39) {
+        re.lastIndex = skipLiteral(s, j, limit) + 1;
+        continue;
+      } else {
+        // struct, union or enum: [attributes] [name] [attributes] then `{` opens a nested body.
+        const isEnum = c === 101;
+        let k = skipSpaceAndAttributes(s, j + m![0].length, limit);
+        let nameHash = 0;
+        let named = false;
+        if (k < limit && CLS[s.charCodeAt(k)] === IDSTART) {
+          let h = FNV_BASIS;
+          let e = k;
+          for (; e < limit && isIdChar(s.charCodeAt(e)); e++) h = Math.imul(h ^ s.charCodeAt(e), FNV_PRIME);
+          nameHash = h | 0;
+          if (keywordOf(nameHash, s, k, e) === KW_NONE) {
+            named = true;
+            k = skipSpaceAndAttributes(s, e, limit);
+          } else k = e;
+        }
+        if (k < limit && s.charCodeAt(k) === 123) {
+          if (named) this.addCandidate(nameHash);
+          this.pushData(isEnum ? FR_ENUM : FR_DATA);
+          if (isEnum) {
+            this.enumItem = true;
+            return k + 1;
+          }
+          re.lastIndex = k + 1;
+        } else re.lastIndex = k > j ? k : j + 1;
+        continue;
+      }
+      re.lastIndex = j + 1;
+    }
+  }
+
+  /**
+   * Inside an initialiser, attribute...: follows only lines, literals and
+   * brackets until the group ends. Returns where to go on.
    */
   private skipRun(s: string, i: number, limit: number): number {
     const kind = this.skip;
@@ -277,7 +434,6 @@ export class PreprocessedScanner {
         this.skip = SK_NONE;
         this.skipDepth = 0;
         if (toComma) this.closeFrame(c); // the `}` of the enum body (or a stray close)
-        else if (kind === SK_BODY) this.endChunk(this.base + i + 1);
         // An attribute is blank to the grammar: `last` stays what it was.
         else if (kind !== SK_ATTR && this.frames.length === 0) this.last = LAST_OTHER;
         return i + 1;
@@ -285,7 +441,7 @@ export class PreprocessedScanner {
       else if (toComma && depth === 0 && (k === COMMA || (k === SEMI && kind === SK_INIT))) {
         this.skip = SK_NONE;
         if (kind === SK_ENUMVAL) this.enumItem = true;
-        else if (k === SEMI) this.endChunk(this.base + i + 1);
+        else if (k === SEMI) this.endChunk(this.sbase + i + 1);
         else this.last = LAST_OTHER;
         return i + 1;
       }
@@ -304,7 +460,7 @@ export class PreprocessedScanner {
         i = this.newline(s, i, limit);
         continue;
       }
-      if (this.chunkStart < 0) this.startChunk(this.base + i);
+      if (this.chunkStart < 0) this.startChunk(this.sbase + i);
       if (this.pending) this.resolvePending(c, s, i);
       if (k === IDSTART) {
         i = this.identifier(s, i, limit) - 1;
@@ -333,6 +489,7 @@ export class PreprocessedScanner {
       const frame = this.frames.length ? this.frames[this.frames.length - 1]! : 0;
       this.tagState = 0;
       this.pendingKw = KW_NONE;
+      if ((frame === FR_PAREN || frame === FR_PAREN_ONE) && k !== CLOSE) this.frames[this.frames.length - 1] = c === 42 /* * */ && frame === FR_PAREN ? FR_PAREN_DECL : FR_PAREN_OTHER;
       if (k === CLOSE) this.closeFrame(c);
       else if (k === EQ) {
         // `=` at declaration level starts an initialiser or an enumerator's value.
@@ -342,7 +499,7 @@ export class PreprocessedScanner {
           return i + 1;
         }
       } else if (k === SEMI) {
-        if (frame === 0) this.endChunk(this.base + i + 1);
+        if (frame === 0) this.endChunk(this.sbase + i + 1);
       } else if (k === COMMA) {
         if (frame === FR_ENUM) this.enumItem = true;
         else if (frame === 0) this.last = LAST_OTHER;
@@ -355,7 +512,9 @@ export class PreprocessedScanner {
   private other(): void {
     this.tagState = 0;
     this.pendingKw = KW_NONE;
-    if (this.frames.length === 0) this.last = LAST_OTHER;
+    const n = this.frames.length;
+    if (n === 0) this.last = LAST_OTHER;
+    else if (this.frames[n - 1] === FR_PAREN || this.frames[n - 1] === FR_PAREN_ONE) this.frames[n - 1] = FR_PAREN_OTHER;
   }
 
   /** An identifier starting at s[i]; returns the index after it. */
@@ -371,6 +530,8 @@ export class PreprocessedScanner {
     const frame = this.frames.length ? this.frames[this.frames.length - 1]! : 0;
     const kw = KEYWORDS.has(h) ? keywordOf(h, s, i, j) : KW_NONE;
     this.pendingKw = KW_NONE;
+    // In a group: anything but an attribute decides what the group is (see FR_PAREN_*).
+    if ((frame === FR_PAREN && kw !== KW_NONE && kw !== KW_ATTR) || frame === FR_PAREN_ONE) this.frames[this.frames.length - 1] = FR_PAREN_OTHER;
     if (kw === KW_TAG || kw === KW_ENUM) {
       this.tagState = 1;
       this.tagIsEnum = kw === KW_ENUM;
@@ -387,7 +548,8 @@ export class PreprocessedScanner {
       } else if (this.dataFrames === 0 || frame === FR_ENUM) {
         this.pending = true;
         this.pendingHash = h;
-        this.pendingFrame = frame;
+        if (frame === FR_PAREN) this.frames[this.frames.length - 1] = FR_PAREN_ONE;
+        this.pendingFrame = frame === FR_PAREN ? FR_PAREN_ONE : frame === FR_PAREN_ONE ? FR_PAREN_OTHER : frame;
       }
     }
     if (frame === 0) this.last = LAST_OTHER;
@@ -402,6 +564,9 @@ export class PreprocessedScanner {
       this.pendingKw = KW_NONE;
       if (kw !== KW_ATTR) this.tagState = 0;
       if (kw === KW_NONE) {
+        // A group right at the start of a group makes that one a declarator group: ((*name)(...)).
+        if (frame === FR_PAREN) this.frames[this.frames.length - 1] = FR_PAREN_DECL;
+        else if (frame === FR_PAREN_ONE) this.frames[this.frames.length - 1] = FR_PAREN_OTHER;
         this.frames.push(FR_PAREN);
         return false;
       }
@@ -410,6 +575,7 @@ export class PreprocessedScanner {
     this.pendingKw = KW_NONE;
     if (c === 91 /* [ */) {
       this.tagState = 0;
+      if (frame === FR_PAREN || frame === FR_PAREN_ONE) this.frames[this.frames.length - 1] = FR_PAREN_OTHER;
       return this.enterSkip(SK_OTHER);
     }
     // `{`
@@ -421,7 +587,7 @@ export class PreprocessedScanner {
       return false;
     }
     if (frame === 0 && this.last === LAST_RPAREN) {
-      this.chunkBody = this.base + i;
+      this.chunkBody = this.sbase + i;
       return this.enterSkip(SK_BODY);
     }
     if (s.charCodeAt(prevNonSpace(s, i)) === 40) return this.enterSkip(SK_OTHER); // a statement expression ({ ... })
@@ -443,7 +609,7 @@ export class PreprocessedScanner {
   private closeFrame(c: number): void {
     const top = this.frames.pop();
     if (top === FR_DATA || top === FR_ENUM) this.dataFrames--;
-    if (this.frames.length === 0) this.last = top === FR_PAREN && c === 41 ? LAST_RPAREN : LAST_OTHER;
+    if (this.frames.length === 0) this.last = top !== undefined && isParen(top) && c === 41 ? LAST_RPAREN : LAST_OTHER;
     else if (this.frames[this.frames.length - 1] === FR_ENUM) this.enumItem = false;
   }
 
@@ -456,9 +622,11 @@ export class PreprocessedScanner {
     else if (frame === 0) {
       // Declared names are followed by ( [ ; , = : or an attribute / asm label.
       take = c === 40 || c === 91 || c === 59 || c === 44 || c === 61 || c === 58 || (c < 128 && CLS[c] === IDSTART && attrOrAsmAt(s, i));
-    } else if (frame === FR_PAREN) {
-      // Inside a declarator group `(*name)`, `(*name(...))`, `(*name[..])`; parameter names mostly end in `,`.
+    } else if (frame === FR_PAREN_DECL) {
+      // Inside a declarator group: `(*name)`, `(*name(...))`, `(*name[..])`.
       take = c === 41 || c === 40 || c === 91 || (c < 128 && CLS[c] === IDSTART && attrOrAsmAt(s, i));
+    } else if (frame === FR_PAREN_ONE) {
+      take = c === 41; // `(name)`
     }
     if (take) this.addCandidate(this.pendingHash);
   }
@@ -470,7 +638,7 @@ export class PreprocessedScanner {
   private startChunk(abs: number): void {
     this.chunkStart = abs;
     this.chunkFile = this.curFile;
-    this.chunks.lines.push(this.iLine);
+    this.chunks.lines.push(this.lineAt(abs));
   }
 
   private endChunk(end: number): void {
@@ -482,7 +650,7 @@ export class PreprocessedScanner {
     this.chunkStart = -1;
     this.chunkBody = -1;
     this.chunkMixed = false;
-    this.frames.length = 0;
+    if (this.frames.length) this.frames.length = 0;
     this.dataFrames = 0;
     this.last = LAST_NONE;
     this.tagState = 0;
@@ -495,6 +663,7 @@ export class PreprocessedScanner {
   private directive(s: string, i: number, limit: number): number {
     let e = s.indexOf("\n", i);
     if (e < 0 || e > limit) e = limit;
+    const iLine = this.lineAt(this.sbase + i);
     const d1 = s.charCodeAt(i + 1);
     if (d1 === 100 /* d */ && s.startsWith("#define ", i)) {
       let j = i + 8;
@@ -508,17 +677,17 @@ export class PreprocessedScanner {
       if (j > i + 8 && !(first >= 48 && first <= 57)) {
         const d = this.defines;
         d.byName.add(h | 0, d.offsets.length);
-        d.offsets.push(this.base + i);
-        d.ends.push(this.base + e);
-        d.nameEnds.push(this.base + j);
-        d.lines.push(this.iLine);
+        d.offsets.push(this.sbase + i);
+        d.ends.push(this.sbase + e);
+        d.nameEnds.push(this.sbase + j);
+        d.lines.push(iLine);
       }
     } else if (d1 === 105 /* i */ && s.startsWith("#include", i)) {
-      this.includes.push({ offset: this.base + i, iLine: this.iLine });
+      this.includes.push({ offset: this.sbase + i, iLine });
     } else if (d1 === 32) {
       const m = parseMarker(s, i, e);
       if (m) {
-        this.markers.push({ iLine: this.iLine, line: m.line, file: m.file, flags: m.flags });
+        this.markers.push({ iLine, line: m.line, file: m.file, flags: m.flags });
         this.curFile = m.file;
         if (this.chunkStart >= 0 && m.file !== this.chunkFile) this.chunkMixed = true;
       }
@@ -534,14 +703,8 @@ export class PreprocessedScanner {
       return (e < 0 || e > limit ? limit : e) - 1;
     }
     if (n !== 42) return i;
-    for (let j = i + 2; j < limit - 1; j++) {
-      const d = s.charCodeAt(j);
-      if (d === 10) {
-        this.iLine++;
-        this.lineStarts.push(this.base + j + 1);
-      } else if (d === 42 && s.charCodeAt(j + 1) === 47) return j + 1;
-    }
-    return limit - 1;
+    const e = s.indexOf("*/", i + 2);
+    return e < 0 || e + 2 > limit ? limit - 1 : e + 1;
   }
 }
 

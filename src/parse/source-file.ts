@@ -85,15 +85,25 @@ function trimEnd(text: string, end: number): number {
  */
 function attachLeadingComments(items: SourceItem[], root: SyntaxNode, text: string): void {
   const comments = collectComments(root);
+  // Node offsets read once (each read crosses into tree-sitter); comments do not overlap.
+  const starts = comments.map((c) => c.startIndex);
+  const ends = comments.map((c) => c.endIndex);
   for (const item of items) {
     if (item.kind === "include") continue;
     let start = item.start;
-    for (let i = comments.length - 1; i >= 0; i--) {
-      const c = comments[i]!;
-      if (c.endIndex > start) continue;
-      const gap = text.slice(c.endIndex, start);
+    // The last comment that ends before the item, then back over the ones right above each other.
+    let lo = 0;
+    let hi = ends.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ends[mid]! <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0; i--) {
+      if (ends[i]! > start) continue;
+      const gap = text.slice(ends[i], start);
       if (!/^[ \t]*\n?[ \t]*$/.test(gap)) break;
-      start = c.startIndex;
+      start = starts[i]!;
     }
     if (start !== item.start) {
       item.startLine -= (text.slice(start, item.start).match(/\n/g) ?? []).length;

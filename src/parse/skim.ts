@@ -1,0 +1,488 @@
+import type { NameSpace, PpDeclKind } from "../model/syntax.js";
+
+/** What one top-level declaration declares, as preprocessed-tu.ts records it (offsets into the .i). */
+export interface DeclFact {
+  name: string;
+  namespace: NameSpace;
+  kind: PpDeclKind;
+  storage: "static" | "extern" | "none";
+  inline: boolean;
+  nameStart: number;
+}
+
+/** A chunk's top-level syntax node as tree-sitter would see it: where it starts and ends, and what it declares. */
+export interface Skimmed {
+  start: number;
+  end: number;
+  facts: DeclFact[];
+}
+
+/*
+ * A token-level reading of one top-level chunk that gives exactly what
+ * tree-sitter's tree of the normalised chunk gives declsOfTopLevel(), for the
+ * shapes kernel headers are made of: declarations, function definitions,
+ * typedefs, struct/union/enum definitions. Whatever it does not fully
+ * understand it declines (undefined), and the caller parses the chunk with
+ * tree-sitter instead; it must never guess. It reads the raw .i text and
+ * applies normalize-preprocessed's edits itself, token by token.
+ */
+
+const T_ID = 1, T_NUM = 2, T_STR = 3, T_PUNCT = 4;
+
+interface Tokens {
+  kind: number[];
+  start: number[];
+  end: number[];
+  /** The word (identifiers, after normalisation) or the punctuation character. */
+  text: string[];
+}
+
+const STORAGE = new Set(["extern", "static", "auto", "register", "inline", "__forceinline", "thread_local", "__thread"]);
+const QUALIFIER = new Set(["const", "constexpr", "volatile", "restrict", "_Atomic", "_Noreturn", "noreturn", "_Nonnull"]);
+const PRIMITIVE = new Set([
+  "bool", "char", "int", "float", "double", "void", "size_t", "ssize_t", "ptrdiff_t", "intptr_t", "uintptr_t", "charptr_t",
+  "nullptr_t", "max_align_t", "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
+  "char8_t", "char16_t", "char32_t", "char64_t",
+]);
+const SIZED = new Set(["signed", "unsigned", "long", "short"]);
+/** Words tree-sitter-c never takes as a plain identifier (keywords of the grammar). */
+const RESERVED = new Set([
+  ...STORAGE, ...QUALIFIER, ...PRIMITIVE, ...SIZED, "typedef", "struct", "union", "enum", "asm", "sizeof", "_Alignof",
+  "alignof", "__alignof__", "__alignof", "offsetof", "_Generic", "if", "else", "for", "while", "do", "switch", "case",
+  "default", "return", "break", "continue", "goto", "true", "false", "NULL", "nullptr", "alignas", "_Alignas",
+  "__declspec", "__based", "__cdecl", "__clrcall", "__stdcall", "__fastcall", "__thiscall", "__vectorcall", "_unaligned",
+  "__unaligned", "__try", "__except", "__finally", "__leave", "__extension__", "__restrict__", "__attribute__", "__attribute",
+  "__asm__", "__asm", "__inline", "__inline__", "_Static_assert", "static_assert", "__volatile__", "__signed__", "__const",
+  "typeof", "__typeof__", "__typeof", "__auto_type", "_Thread_local", "__forceinline",
+]);
+/** Identifiers normalize-preprocessed replaces by another word. */
+const RENAMED = new Map([["__inline__", "inline"], ["__inline", "inline"], ["__signed__", "signed"], ["__volatile__", "volatile"], ["__const", "const"], ["__asm__", "asm"], ["__asm", "asm"], ["__auto_type", "int"]]);
+/** Identifiers normalize-preprocessed blanks. */
+const BLANKED = new Set(["__extension__", "__restrict__", "__restrict"]);
+/** Identifiers that, followed by a parenthesised group, normalize-preprocessed replaces with the group by a stand-in ("" blanks). */
+const WITH_GROUP = new Map([
+  ["__attribute__", ""], ["__attribute", ""], ["_Static_assert", ""], ["typeof", "int"], ["__typeof__", "int"], ["__typeof", "int"],
+  ["__builtin_offsetof", "0"], ["__builtin_types_compatible_p", "0"], ["__builtin_va_arg", "0"],
+]);
+
+const isIdStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
+const isIdChar = (c: number) => isIdStart(c) || (c >= 48 && c <= 57);
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
+
+/** Tokens of text[start, end), directive lines skipped, normalisation applied; undefined when something is odd. */
+function tokenize(text: string, start: number, end: number): Tokens | undefined {
+  const raw: Tokens = { kind: [], start: [], end: [], text: [] };
+  let i = start;
+  let depth = 0;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === 35 /* # */ && (i === 0 || text.charCodeAt(i - 1) === 10)) {
+      const e = text.indexOf("\n", i);
+      i = e < 0 ? end : e;
+      continue;
+    }
+    if (isSpace(c)) {
+      i++;
+      continue;
+    }
+    if (isIdStart(c)) {
+      let j = i + 1;
+      while (j < end && isIdChar(text.charCodeAt(j))) j++;
+      raw.kind.push(T_ID);
+      raw.start.push(i);
+      raw.end.push(j);
+      raw.text.push(text.slice(i, j));
+      i = j;
+      continue;
+    }
+    if (c >= 48 && c <= 57) {
+      let j = i + 1;
+      while (j < end && (isIdChar(text.charCodeAt(j)) || text.charCodeAt(j) === 46)) j++;
+      raw.kind.push(T_NUM);
+      raw.start.push(i);
+      raw.end.push(j);
+      raw.text.push("0");
+      i = j;
+      continue;
+    }
+    if (c === 34 || c === 39) {
+      let j = i + 1;
+      while (j < end && text.charCodeAt(j) !== c) {
+        if (text.charCodeAt(j) === 10) return undefined;
+        if (text.charCodeAt(j) === 92) j++;
+        j++;
+      }
+      if (j >= end) return undefined;
+      raw.kind.push(T_STR);
+      raw.start.push(i);
+      raw.end.push(j + 1);
+      raw.text.push('""');
+      i = j + 1;
+      continue;
+    }
+    if (c === 47 && (text.charCodeAt(i + 1) === 42 || text.charCodeAt(i + 1) === 47)) return undefined; // comments: not in -E output
+    if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) depth--;
+    else if (c === 61 && depth === 0) {
+      // An initialiser: nothing in it is declared. One stand-in token up to the next `,` or `;`.
+      const e = initializerEnd(text, i + 1, end);
+      if (e < 0) return undefined;
+      push(raw, T_PUNCT, i, i + 1, "=");
+      push(raw, T_NUM, i + 1, e, "0");
+      i = e;
+      continue;
+    }
+    raw.kind.push(T_PUNCT);
+    raw.start.push(i);
+    raw.end.push(i + 1);
+    raw.text.push(text[i]!);
+    i++;
+  }
+  // normalize-preprocessed's edits, on tokens.
+  const out: Tokens = { kind: [], start: [], end: [], text: [] };
+  const n = raw.kind.length;
+  for (let t = 0; t < n; t++) {
+    const w = raw.text[t]!;
+    if (raw.kind[t] === T_ID) {
+      const stand = WITH_GROUP.get(w);
+      if (stand !== undefined && raw.text[t + 1] === "(" && raw.kind[t + 1] === T_PUNCT) {
+        const close = matching(raw, t + 1);
+        if (close < 0) return undefined;
+        if (stand) push(out, stand === "0" ? T_NUM : T_ID, raw.start[t]!, raw.end[close]!, stand);
+        t = close;
+        continue;
+      }
+      if (BLANKED.has(w)) continue;
+      const renamed = RENAMED.get(w);
+      if (renamed) {
+        push(out, T_ID, raw.start[t]!, raw.end[t]!, renamed);
+        continue;
+      }
+      // `asm inline` → `asm`
+      if (w === "inline" && out.text[out.text.length - 1] === "asm" && out.kind[out.kind.length - 1] === T_ID && raw.text[t - 1] === "asm") continue;
+    }
+    push(out, raw.kind[t]!, raw.start[t]!, raw.end[t]!, w);
+  }
+  return out;
+}
+
+/** Index of the `,` or `;` ending the initialiser that starts at text[i] (outside brackets and literals), or -1. */
+function initializerEnd(text: string, i: number, end: number): number {
+  let depth = 0;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      let j = i + 1;
+      while (j < end && text.charCodeAt(j) !== c) {
+        if (text.charCodeAt(j) === 10) return -1;
+        if (text.charCodeAt(j) === 92) j++;
+        j++;
+      }
+      i = j;
+    } else if (c === 35 && text.charCodeAt(i - 1) === 10) {
+      const e = text.indexOf("\n", i);
+      if (e < 0) return -1;
+      i = e;
+    } else if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) {
+      if (--depth < 0) return -1;
+    } else if (depth === 0 && (c === 44 || c === 59)) return i;
+  }
+  return -1;
+}
+
+function push(t: Tokens, kind: number, start: number, end: number, text: string): void {
+  t.kind.push(kind);
+  t.start.push(start);
+  t.end.push(end);
+  t.text.push(text);
+}
+
+/** Index of the token closing the bracket at t (or -1). */
+function matching(toks: Tokens, t: number): number {
+  let depth = 0;
+  for (let u = t; u < toks.kind.length; u++) {
+    if (toks.kind[u] !== T_PUNCT) continue;
+    const p = toks.text[u]!;
+    if (p === "(" || p === "[" || p === "{") depth++;
+    else if (p === ")" || p === "]" || p === "}") {
+      if (--depth === 0) return u;
+      if (depth < 0) return -1;
+    }
+  }
+  return -1;
+}
+
+class Decline extends Error {}
+const decline = (): never => {
+  throw new Decline();
+};
+
+/**
+ * Reads chunk [start, end) of the .i text (`body`: offset of its function
+ * body's `{`, or -1). Undefined: ask tree-sitter.
+ */
+export function skimChunk(text: string, start: number, end: number, body: number): Skimmed | undefined {
+  const toks = tokenize(text, start, body >= 0 ? body : end);
+  if (!toks) return undefined;
+  if (body >= 0) push(toks, T_PUNCT, body, body + 1, "{");
+  try {
+    return new Reader(toks, end, body >= 0).chunk();
+  } catch (e) {
+    if (e instanceof Decline) return undefined;
+    throw e;
+  }
+}
+
+class Reader {
+  private p = 0;
+  constructor(
+    private readonly t: Tokens,
+    private readonly chunkEnd: number,
+    private readonly isFunction: boolean,
+  ) {}
+
+  private word(at = this.p): string | undefined {
+    return this.t.text[at];
+  }
+  private isId(at = this.p): boolean {
+    return this.t.kind[at] === T_ID;
+  }
+  private isPunct(ch: string, at = this.p): boolean {
+    return this.t.kind[at] === T_PUNCT && this.t.text[at] === ch;
+  }
+  private get done(): boolean {
+    return this.p >= this.t.kind.length;
+  }
+
+  chunk(): Skimmed {
+    const t = this.t;
+    if (t.kind.length === 0) decline();
+    const start = t.start[0]!;
+    const last = t.kind.length - 1;
+    if (this.isFunction) {
+      if (!this.isPunct("{", last)) decline();
+    } else if (!this.isPunct(";", last) || t.end[last] !== this.chunkEnd) decline();
+    // A lone `;` (what is left of a _Static_assert) or a file-scope asm statement declares nothing.
+    if (!this.isFunction && (last === 0 || (this.word(0) === "asm" && this.isId(0) && this.isPunct("(", 1)))) return { start, end: this.chunkEnd, facts: [] };
+    if (this.isId() && this.word() === "typedef") return this.typedef(start);
+    return this.declaration(start);
+  }
+
+  private typedef(start: number): Skimmed {
+    this.p++;
+    const facts: DeclFact[] = [];
+    while (this.isId() && QUALIFIER.has(this.word()!)) this.p++;
+    const type = this.typeSpecifier();
+    if (!type) decline();
+    facts.push(...type!.tags);
+    while (this.isId() && QUALIFIER.has(this.word()!)) this.p++;
+    for (;;) {
+      const d = this.declarator(true);
+      if (d.name !== undefined) facts.push({ name: d.name, namespace: "ordinary", kind: "typedef", storage: "none", inline: false, nameStart: d.nameStart });
+      if (this.isPunct(",")) {
+        this.p++;
+        continue;
+      }
+      if (this.isPunct(";") && this.p === this.t.kind.length - 1) break;
+      decline();
+    }
+    return { start, end: this.chunkEnd, facts };
+  }
+
+  private declaration(start: number): Skimmed {
+    const storage = new Set<string>();
+    let modifiers = 0;
+    let type: { tags: DeclFact[]; end: number } | undefined;
+    for (;;) {
+      if (this.done) decline();
+      const w = this.word()!;
+      if (this.isId() && STORAGE.has(w)) {
+        storage.add(w);
+        modifiers++;
+        this.p++;
+      } else if (this.isId() && QUALIFIER.has(w)) {
+        modifiers++;
+        this.p++;
+      } else if (this.isId() && (w === "alignas" || w === "_Alignas")) {
+        decline();
+      } else if (!type) {
+        type = this.typeSpecifier();
+        if (!type) decline();
+      } else break;
+    }
+    const st: DeclFact["storage"] = storage.has("static") ? "static" : storage.has("extern") ? "extern" : "none";
+    const inline = storage.has("inline");
+    const facts: DeclFact[] = [...type!.tags];
+    if (this.isPunct(";")) {
+      // `struct foo {...};`: the specifier itself is the top-level node.
+      if (modifiers || this.isFunction || this.p !== this.t.kind.length - 1) decline();
+      return { start, end: type!.end, facts };
+    }
+    for (let first = true; ; first = false) {
+      const d = this.declarator(false);
+      if (d.name === undefined) decline();
+      if (this.isPunct("{")) {
+        if (!first || !this.isFunction || this.p !== this.t.kind.length - 1) decline();
+        facts.push({ name: d.name!, namespace: "ordinary", kind: "function", storage: st, inline, nameStart: d.nameStart });
+        return { start, end: this.chunkEnd, facts };
+      }
+      if (this.isFunction) decline();
+      const kind: PpDeclKind = d.isFunction ? "prototype" : st === "extern" ? "extern-variable" : "variable";
+      facts.push({ name: d.name!, namespace: "ordinary", kind, storage: st, inline, nameStart: d.nameStart });
+      if (this.isId() && this.word() === "asm" && this.isPunct("(", this.p + 1)) {
+        const close = matching(this.t, this.p + 1);
+        if (close < 0) decline();
+        this.p = close + 1;
+      }
+      if (this.isPunct("=")) {
+        // An initialiser: up to the next `,` or `;` outside brackets.
+        let depth = 0;
+        this.p++;
+        for (; !this.done; this.p++) {
+          if (this.t.kind[this.p] !== T_PUNCT) continue;
+          const ch = this.word()!;
+          if (ch === "(" || ch === "[" || ch === "{") depth++;
+          else if (ch === ")" || ch === "]" || ch === "}") depth--;
+          else if (depth === 0 && (ch === "," || ch === ";")) break;
+        }
+      }
+      if (this.isPunct(",")) {
+        this.p++;
+        continue;
+      }
+      if (this.isPunct(";") && this.p === this.t.kind.length - 1) return { start, end: this.chunkEnd, facts };
+      decline();
+    }
+  }
+
+  /** The type specifier at p (advancing past it), with the tags and enumerators it defines. */
+  private typeSpecifier(): { tags: DeclFact[]; end: number } | undefined {
+    const w = this.word();
+    if (!this.isId() || w === undefined) return undefined;
+    if (w === "struct" || w === "union" || w === "enum") {
+      const from = this.p;
+      this.p++;
+      let named = false;
+      if (this.isId() && !RESERVED.has(this.word()!)) {
+        named = true;
+        this.p++;
+      }
+      if (w === "enum" && this.isPunct(":")) decline();
+      if (this.isPunct("{")) {
+        const close = matching(this.t, this.p);
+        if (close < 0) decline();
+        this.p = close + 1;
+      } else if (!named) decline();
+      return { tags: tagsIn(this.t, from, this.p), end: this.t.end[this.p - 1]! };
+    }
+    if (SIZED.has(w)) {
+      while (this.isId() && (SIZED.has(this.word()!) || QUALIFIER.has(this.word()!))) this.p++;
+      if (this.isId() && PRIMITIVE.has(this.word()!)) this.p++;
+      else if (this.isId() && !RESERVED.has(this.word()!)) {
+        // `unsigned foo_t x`: a type name only when a declarator follows it.
+        if (this.isId(this.p + 1) || this.isPunct("*", this.p + 1)) this.p++;
+      }
+      if (this.isId() && SIZED.has(this.word()!)) decline();
+      return { tags: [], end: this.t.end[this.p - 1]! };
+    }
+    if (PRIMITIVE.has(w)) {
+      this.p++;
+      if (this.isId() && SIZED.has(this.word()!)) decline();
+      return { tags: [], end: this.t.end[this.p - 1]! };
+    }
+    if (RESERVED.has(w)) return undefined;
+    // A type name, unless it is a macro-like `name(...)` or a lone name.
+    if (this.isPunct("(", this.p + 1) || this.isPunct(";", this.p + 1)) decline();
+    this.p++;
+    return { tags: [], end: this.t.end[this.p - 1]! };
+  }
+
+  /**
+   * One declarator: `*`s, a name or a parenthesised declarator, then `(...)`
+   * and `[...]` suffixes. `isFunction` follows declaresFunction(): the name's
+   * parent, parentheses skipped, is a function declarator. `bare`: nothing but
+   * the name (in parentheses perhaps) at this level.
+   */
+  private declarator(inTypedef: boolean): { name: string | undefined; nameStart: number; isFunction: boolean; bare: boolean } {
+    let ptrs = 0;
+    while (this.isPunct("*")) {
+      this.p++;
+      ptrs++;
+      while (this.isId() && QUALIFIER.has(this.word()!)) this.p++;
+    }
+    let inner: { name: string | undefined; nameStart: number; isFunction: boolean; bare: boolean };
+    if (this.isId()) {
+      const w = this.word()!;
+      if (RESERVED.has(w)) {
+        // A typedef may redeclare a primitive type's name (typedef _Bool bool): no identifier then.
+        if (!inTypedef || !(PRIMITIVE.has(w) || SIZED.has(w))) decline();
+        inner = { name: undefined, nameStart: this.t.start[this.p]!, isFunction: false, bare: true };
+      } else inner = { name: w, nameStart: this.t.start[this.p]!, isFunction: false, bare: true };
+      this.p++;
+    } else if (this.isPunct("(")) {
+      this.p++;
+      inner = this.declarator(inTypedef);
+      if (!this.isPunct(")")) decline();
+      this.p++;
+    } else return decline();
+    let first: string | undefined;
+    while (this.isPunct("(") || this.isPunct("[")) {
+      first ??= this.word();
+      const close = matching(this.t, this.p);
+      if (close < 0) decline();
+      this.p = close + 1;
+    }
+    // What may follow a declarator: `,` `;` `=` `)` `{` or an asm label.
+    if (!(this.isPunct(",") || this.isPunct(";") || this.isPunct("=") || this.isPunct(")") || this.isPunct("{") || (this.isId() && this.word() === "asm"))) decline();
+    if (!inner.bare) return inner;
+    if (first !== undefined) return { ...inner, isFunction: first === "(", bare: false };
+    if (ptrs) return { ...inner, isFunction: false, bare: false };
+    return inner;
+  }
+}
+
+/**
+ * tagsIn() of preprocessed-tu.ts on tokens [from, to): every struct/union/enum
+ * with a body, in pre-order (a named one's tag, then an enum's enumerators,
+ * then what nests inside); statement expressions are not looked into.
+ */
+function tagsIn(t: Tokens, from: number, to: number): DeclFact[] {
+  const out: DeclFact[] = [];
+  for (let u = from; u < to; u++) {
+    const w = t.text[u];
+    if (t.kind[u] === T_PUNCT && w === "(" && t.kind[u + 1] === T_PUNCT && t.text[u + 1] === "{") {
+      const close = matching(t, u + 1);
+      if (close < 0) decline();
+      u = close;
+      continue;
+    }
+    if (t.kind[u] !== T_ID || (w !== "struct" && w !== "union" && w !== "enum")) continue;
+    let v = u + 1;
+    let name = -1;
+    if (t.kind[v] === T_ID && !RESERVED.has(t.text[v]!)) name = v++;
+    if (!(t.kind[v] === T_PUNCT && t.text[v] === "{")) continue;
+    if (name >= 0) out.push({ name: t.text[name]!, namespace: "tag", kind: "tag", storage: "none", inline: false, nameStart: t.start[name]! });
+    if (w === "enum") {
+      const close = matching(t, v);
+      if (close < 0) decline();
+      let item = true;
+      let depth = 0;
+      for (let x = v + 1; x < close; x++) {
+        const k = t.kind[x];
+        const p = t.text[x]!;
+        if (k === T_PUNCT && (p === "(" || p === "[" || p === "{")) depth++;
+        else if (k === T_PUNCT && (p === ")" || p === "]" || p === "}")) depth--;
+        else if (depth === 0 && k === T_PUNCT && p === ",") item = true;
+        else if (depth === 0 && item) {
+          if (k !== T_ID || RESERVED.has(p)) decline();
+          out.push({ name: p, namespace: "ordinary", kind: "enumerator", storage: "none", inline: false, nameStart: t.start[x]! });
+          item = false;
+          if (!(t.kind[x + 1] === T_PUNCT && (t.text[x + 1] === "," || t.text[x + 1] === "=" || x + 1 === close))) decline();
+        }
+      }
+    }
+    u = v;
+  }
+  return out;
+}
