@@ -39,6 +39,8 @@ export interface TuInputs {
   keepNames?: boolean;
   /** Receives each stage's wall time (`--timings`). */
   timer?: StageTimer;
+  /** Told before each step that may take more than a second (the CLI prints it). */
+  progress?: (message: string) => void;
 }
 
 export interface AnalyseOptions extends TuInputs {
@@ -170,6 +172,7 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
   const main = timed(timer, "parse sources", () => parseSourceFile(relPath, mainText));
   const originalPath = join(o.src, relPath);
   const original = existsSync(originalPath) && originalPath !== mainPath ? timed(timer, "parse sources", () => parseSourceFile(relPath, readFileSync(originalPath, "utf8"))) : main;
+  o.progress?.(`preprocessing and indexing ${relPath}`);
   const pre = timed(timer, "preprocess", () => (started?.relPath === relPath ? started.wait(o) : preprocess(o, relPath, mainPath)));
   const tu = timed(timer, "parse", () => pre.tu ?? parsePreprocessed(pre.text));
   const markerToRel = new Map<string, string>();

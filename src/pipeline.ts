@@ -34,6 +34,8 @@ export interface ExtractOptions {
   preprocessed?: string;
   /** Receives each stage's wall time (`--timings`); stages do not print. */
   timer?: StageTimer;
+  /** Told before each step that may take more than a second (the CLI prints it). */
+  progress?: (message: string) => void;
 }
 
 export interface ExtractResult {
@@ -75,7 +77,8 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
     for (const d of early.items) sink.report(d);
     if (!patched) throw new StageFailed("apply");
     const name = opts.name ?? moduleName(opts.patch);
-    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, ...(timer ? { timer } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
+    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, ...(timer ? { timer } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
+    if (plan.compile) opts.progress?.("trial compile as a module (-DMODULE -fsyntax-only)");
     timed(timer, "trial compile", () => dropBreakingIncludes(plan, sink));
     const report = timed(timer, "render", () => buildReport(plan));
     const files = timed(timer, "render", () => renderLivepatch(plan, report));

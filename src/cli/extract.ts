@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
-import { DiagnosticSink, StageFailed, formatDiagnostic } from "../diagnostics/diagnostic.js";
+import { DiagnosticSink, StageFailed } from "../diagnostics/diagnostic.js";
+import { printDiagnostic, printProgress } from "./print.js";
 import { extract, extractFunctions } from "../pipeline.js";
 import { EXIT_OK, exitCodeFor } from "./exit-codes.js";
 import { writeOutput } from "./write-output.js";
@@ -95,7 +96,7 @@ function runExtractTimed(flags: ExtractFlags, timings: StageTimings | undefined)
     return finish(sink, flags);
   }
   try {
-    const result = extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}) }, sink);
+    const result = extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
     if (!timed(timings?.timer, "write output", () => writeOutput(out, result.files, Boolean(flags.forceOverwrite), sink))) return finish(sink, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
     else if (!flags.quiet) {
@@ -152,7 +153,8 @@ function writeEach(each: Array<{ name: string; closure?: string; sink: Diagnosti
     if (r.closure !== undefined) writeFileSync(join(out, `${r.name}.c`), r.closure);
     else {
       const first = r.sink.errors()[0];
-      process.stderr.write(`${r.name}: ${first ? formatDiagnostic(first) : "failed"}\n`);
+      if (first) printDiagnostic(first, `${r.name}: `);
+      else process.stderr.write(`${r.name}: failed\n`);
       worst = Math.max(worst, exitCodeFor(r.sink.items));
     }
   }
@@ -169,7 +171,7 @@ function pick<K extends keyof ExtractFlags>(flags: ExtractFlags, keys: K[]): Par
 function finish(sink: DiagnosticSink, flags: ExtractFlags): number {
   for (const d of sink.items) {
     if (flags.quiet && d.severity !== "error") continue;
-    process.stderr.write(`${formatDiagnostic(d)}\n`);
+    printDiagnostic(d);
   }
   return sink.hasErrors ? exitCodeFor(sink.items) : EXIT_OK;
 }

@@ -1,7 +1,8 @@
 import { Command, Option } from "commander";
 import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { DiagnosticSink, StageFailed, formatDiagnostic } from "../diagnostics/diagnostic.js";
+import { DiagnosticSink, StageFailed } from "../diagnostics/diagnostic.js";
+import { printDiagnostic } from "./print.js";
 import { checkExports, undefinedSymbols } from "../elf/exports.js";
 import { analyseModule, fixupModule, isFixedUp, type KlpModule } from "../elf/klp-relocs.js";
 import { readElf } from "../elf/read.js";
@@ -104,7 +105,7 @@ function writeAtomic(out: string, data: Buffer, input: string, sink: DiagnosticS
 function finish(sink: DiagnosticSink, flags: FixupFlags): number {
   for (const d of sink.items) {
     if (flags.quiet && d.severity !== "error") continue;
-    process.stderr.write(`${formatDiagnostic(d)}\n`);
+    printDiagnostic(d);
   }
   return sink.hasErrors ? exitCodeFor(sink.items) : EXIT_OK;
 }

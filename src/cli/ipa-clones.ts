@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Command } from "commander";
-import { DiagnosticSink, formatDiagnostic } from "../diagnostics/diagnostic.js";
+import { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import { printDiagnostic } from "./print.js";
 import { readIpaClones } from "../input/ipa-clones.js";
 import { ipaTree, type IpaTreeNode } from "../closure/ipa-tree.js";
 import { EXIT_BAD_INPUT, EXIT_OK, exitCodeFor } from "./exit-codes.js";
@@ -22,7 +23,7 @@ export function ipaClonesCommand(setExit: (code: number) => void): Command {
         }
         results.push({ dump, ...ipaTree(readIpaClones(dump, readFileSync(dump, "utf8"), sink), flags.symbol) });
       }
-      for (const d of sink.items) process.stderr.write(`${formatDiagnostic(d)}\n`);
+      for (const d of sink.items) printDiagnostic(d);
       if (sink.hasErrors) return setExit(exitCodeFor(sink.items) || EXIT_BAD_INPUT);
       if (flags.json) process.stdout.write(`${JSON.stringify({ symbol: flags.symbol, dumps: results }, null, 2)}\n`);
       else for (const r of results) process.stdout.write(formatTree(r.dump, r.roots, r.affected, flags.symbol));

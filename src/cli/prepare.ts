@@ -1,7 +1,8 @@
 import { cpus } from "node:os";
 import { resolve } from "node:path";
 import { Command } from "commander";
-import { DiagnosticSink, formatDiagnostic } from "../diagnostics/diagnostic.js";
+import { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import { printDiagnostic } from "./print.js";
 import { prepareBuild } from "../kbuild/prepare.js";
 import { EXIT_OK, exitCodeFor } from "./exit-codes.js";
 
@@ -25,7 +26,7 @@ export function prepareCommand(setExit: (code: number) => void): Command {
         src: resolve(flags.src), build: resolve(flags.build), files, jobs: cpus().length, progress, sink, makeArgs: flags.makeArg ?? [],
         ...(flags.config ? { config: resolve(flags.config) } : {}), ...(flags.cc ? { cc: flags.cc } : {}),
       });
-      for (const d of sink.items) process.stderr.write(`${formatDiagnostic(d)}\n`);
+      for (const d of sink.items) printDiagnostic(d);
       if (!result) return setExit(exitCodeFor(sink.items) || 2);
       for (const tu of result) process.stdout.write(`${tu.file}: ${tu.compiled ? "compiled" : "up to date"}; dump ${tu.dump}\n`);
       setExit(EXIT_OK);
