@@ -11,7 +11,7 @@ import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf, startPr
 import type { CompileCommand } from "./model/input.js";
 import { commandFromArgv, findInCompileCommands } from "./kbuild/compile-command.js";
 import { buildReport, type Report } from "./decide/report.js";
-import { renderClosure, renderLivepatch } from "./render/render.js";
+import { renderClosure, renderIncludeCheck, renderLivepatch } from "./render/render.js";
 import { trialCompile } from "./kbuild/trial-compile.js";
 import { timed, type StageTimer } from "./timings.js";
 
@@ -32,6 +32,13 @@ export interface ExtractOptions {
    * without a configured tree. Relative line-marker paths are taken relative to --src.
    */
   preprocessed?: string;
+  /**
+   * Where include-check results are kept between runs (see trialCompile);
+   * undefined: no cache, every run compiles.
+   */
+  cacheDir?: string;
+  /** Also compile the whole generated module (-fsyntax-only) and warn (KLP-W008) when it fails. */
+  verify?: boolean;
   /** Receives each stage's wall time (`--timings`); stages do not print. */
   timer?: StageTimer;
   /** Told before each step that may take more than a second (the CLI prints it). */
@@ -78,8 +85,8 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
     if (!patched) throw new StageFailed("apply");
     const name = opts.name ?? moduleName(opts.patch);
     const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, ...(timer ? { timer } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
-    if (plan.compile) opts.progress?.("trial compile as a module (-DMODULE -fsyntax-only)");
-    timed(timer, "trial compile", () => dropBreakingIncludes(plan, sink));
+    timed(timer, "include check", () => dropBreakingIncludes(plan, sink, opts));
+    if (opts.verify) timed(timer, "verify", () => verifyModule(plan, sink, opts));
     const report = timed(timer, "render", () => buildReport(plan));
     const files = timed(timer, "render", () => renderLivepatch(plan, report));
     return { plan, report, files };
@@ -90,25 +97,35 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
 }
 
 /**
- * Compiles the result as a module would be (-DMODULE, syntax only) with the
- * TU's command. When it fails inside headers that only an include nothing
+ * Compiles the module's preamble and #includes alone as a module would be
+ * (-DMODULE, syntax only) with the TU's command: some kernel headers hide
+ * content from modules (asm/tlbflush.h is `#ifndef MODULE`, which breaks
+ * asm/tlb.h). When it fails inside headers that only an include nothing
  * patched needs brings in, that include is left out and the check repeats.
- * Any other failure is a warning: the module build will show it in full.
+ * The text depends only on the TU's includes, so the cache answers it for
+ * every later fix to the same TU.
  */
-function dropBreakingIncludes(plan: LivepatchPlan, sink: DiagnosticSink): void {
+function dropBreakingIncludes(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cacheDir?: string; progress?: (m: string) => void }): void {
   if (!plan.compile) return;
   const compile = plan.compile;
   for (let round = 0; round < 8; round++) {
-    const text = renderLivepatch(plan, buildReport(plan)).get(`${plan.name}.c`)!;
-    const r = trialCompile(compile, text);
+    const r = trialCompile(compile, renderIncludeCheck(plan), opts.cacheDir, () => opts.progress?.("checking the #includes as a module (-DMODULE -fsyntax-only)"));
     if (r.ok) return;
     const culprit = plan.includes.find((p) => p.include && !p.include.needed && !p.include.dropped && p.include.files.some((f) => r.errorFiles.includes(resolve(compile.cwd, f))));
     if (!culprit) {
-      sink.report({ code: "KLP-W008", severity: "warning", message: `a trial compile of the livepatch as a module fails: ${r.firstError}`, location: { file: `${plan.name}.c`, line: 0, column: 0 }, hint: "the module build will show the full error; please report it with the patch" });
+      sink.report({ code: "KLP-W008", severity: "warning", message: `the livepatch's #includes fail to compile as a module: ${r.firstError}`, location: { file: `${plan.name}.c`, line: 0, column: 0 }, hint: "the module build will show the full error; please report it with the patch" });
       return;
     }
     culprit.include!.dropped = true;
   }
+}
+
+/** --verify: the whole generated module, compiled syntax-only as a module; a failure is KLP-W008. */
+function verifyModule(plan: LivepatchPlan, sink: DiagnosticSink, opts: { progress?: (m: string) => void }): void {
+  if (!plan.compile) return;
+  opts.progress?.("verifying: compiling the livepatch as a module (-DMODULE -fsyntax-only)");
+  const r = trialCompile(plan.compile, renderLivepatch(plan, buildReport(plan)).get(`${plan.name}.c`)!);
+  if (!r.ok) sink.report({ code: "KLP-W008", severity: "warning", message: `a trial compile of the livepatch as a module fails: ${r.firstError}`, location: { file: `${plan.name}.c`, line: 0, column: 0 }, hint: "the module build will show the full error; please report it with the patch" });
 }
 
 /** livepatch_<patch file stem>, made a valid module (and C identifier) name. */

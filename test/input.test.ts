@@ -14,7 +14,7 @@ const readers: Record<string, (file: string, text: string, sink: DiagnosticSink)
   diff: (f, t, s) => readPatch(f, t, s),
   kallsyms: (f, t, s) => {
     const table = readSymbolTable(f, t, s);
-    return { modules: [...table.modules], byName: Object.fromEntries(table.byName) };
+    return { modules: [...table.modules], byName: Object.fromEntries([...table.byName.keys()].map((n) => [n, table.byName.get(n)])) };
   },
   symvers: (f, t, s) => Object.fromEntries(readSymvers(f, t, s)),
   ipa: (f, t, s) => readIpaClones(f, t, s),

@@ -27,6 +27,10 @@ interface ExtractFlags {
   quiet?: boolean;
   timings?: boolean;
   json?: boolean;
+  /** commander's --no-cache makes this false; --cache-dir sets a string. */
+  cache?: boolean;
+  cacheDir?: string;
+  verify?: boolean;
   kernels?: string;
   functions?: string;
   compileCommands?: string;
@@ -53,6 +57,9 @@ export function extractCommand(setExit: (code: number) => void): Command {
     .option("--example", "run on the bundled example in examples/ (writes to --out or out/example)")
     .option("-q, --quiet", "print only errors")
     .option("--timings", "print the wall time of each stage to stderr")
+    .option("--cache-dir <dir>", "where include-check results are kept between runs (default: $XDG_CACHE_HOME/klp-ccp or ~/.cache/klp-ccp)")
+    .option("--no-cache", "check the #includes with the compiler on every run")
+    .option("--verify", "also compile the whole generated module as a check (-fsyntax-only, ~1 s)")
     .option("--json", "print report.json (or the diagnostics) on stdout instead of a summary")
     .option("--kernels <kernels.json>", "one livepatch per kernel build listed in the file, in --out/<id>/, in parallel")
     .option("--functions <names>", "instead of --patch: carve out these functions (comma-separated) of one TU")
@@ -96,7 +103,7 @@ function runExtractTimed(flags: ExtractFlags, timings: StageTimings | undefined)
     return finish(sink, flags);
   }
   try {
-    const result = extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
+    const result = extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...cacheOptions(flags), ...(flags.verify ? { verify: true } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
     if (!timed(timings?.timer, "write output", () => writeOutput(out, result.files, Boolean(flags.forceOverwrite), sink))) return finish(sink, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
     else if (!flags.quiet) {
@@ -112,6 +119,14 @@ function runExtractTimed(flags: ExtractFlags, timings: StageTimings | undefined)
     if (!(e instanceof StageFailed)) throw e;
   }
   return finish(sink, flags);
+}
+
+/** The include-check cache: --cache-dir, else the user's cache directory; none with --no-cache. */
+function cacheOptions(flags: ExtractFlags): { cacheDir?: string } {
+  if (flags.cache === false) return {};
+  if (flags.cacheDir) return { cacheDir: flags.cacheDir };
+  const base = process.env.XDG_CACHE_HOME || (process.env.HOME ? join(process.env.HOME, ".cache") : undefined);
+  return base ? { cacheDir: join(base, "klp-ccp") } : {};
 }
 
 function runFunctions(flags: ExtractFlags, command: string[]): number {

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { run } from "./run.js";
@@ -10,31 +11,40 @@ export interface TrialResult {
   errorFiles: string[];
   /** The first error line, for messages. */
   firstError: string;
+  /** True when the answer came from the cache (nothing was compiled). */
+  cached?: boolean;
+}
+
+/** A cache entry: the result and the files the compile read, with what they were then. */
+interface CacheEntry {
+  result: TrialResult;
+  /** [absolute path, mtimeMs, size] of every file gcc read (its -MD list). */
+  deps: Array<[string, number, number]>;
 }
 
 /**
  * Compiles generated C with the TU's own command as a module would be built
- * (-DMODULE), syntax only: cheap (~1 s), and it tells which header breaks
- * under MODULE before the user's kbuild run does.
+ * (-DMODULE), syntax only (~1 s on a kernel TU), and tells in which files it
+ * failed, before the user's kbuild run does.
+ *
+ * With `cacheDir`, a result is kept under a key made of the command and the
+ * text, together with gcc's own list of the files it read (-MD) and their
+ * mtime and size; it is reused while none of them changed, the way ccache's
+ * direct mode does. Checking the #include section of a TU gives the same
+ * text again for every fix to that TU, so repeated runs skip the compile.
  */
-export function trialCompile(compile: { argv: string[]; cwd: string }, cText: string): TrialResult {
+export function trialCompile(compile: { argv: string[]; cwd: string }, cText: string, cacheDir?: string, beforeCompile?: () => void): TrialResult {
+  const argv = moduleArgv(compile.argv);
+  const key = createHash("sha256").update(JSON.stringify([argv, compile.cwd, cText])).digest("hex");
+  const cached = cacheDir ? lookup(cacheDir, key) : undefined;
+  if (cached) return { ...cached, cached: true };
+  beforeCompile?.();
   const dir = mkdtempSync(join(tmpdir(), "klp-ccp-trial-"));
   try {
     const file = join(dir, "livepatch.c");
+    const depFile = join(dir, "livepatch.d");
     writeFileSync(file, cText);
-    const args: string[] = [];
-    const argv = compile.argv;
-    for (let i = 1; i < argv.length; i++) {
-      const a = argv[i]!;
-      if (a === "-o") {
-        i++;
-        continue;
-      }
-      if (a === "-c" || a.startsWith("-Wp,-MMD") || a.startsWith("-Wp,-MD") || a.startsWith("-fdump-") || /\.c$/.test(a)) continue;
-      if (a.startsWith("-DKBUILD_MODNAME=") || a.startsWith("-DKBUILD_MODFILE=") || a.startsWith("-D__KBUILD_MODNAME=")) continue;
-      args.push(a);
-    }
-    const r = run([argv[0]!, ...args, "-DMODULE", "-DKBUILD_MODNAME=\"klp_ccp_trial\"", "-D__KBUILD_MODNAME=kmod_klp_ccp_trial", "-fsyntax-only", file], compile.cwd);
+    const r = run([...argv, "-MD", "-MF", depFile, file], compile.cwd);
     const errorFiles: string[] = [];
     let firstError = "";
     for (const line of r.stderr.split("\n")) {
@@ -44,8 +54,76 @@ export function trialCompile(compile: { argv: string[]; cwd: string }, cText: st
       const path = isAbsolute(m[1]!) ? m[1]! : resolve(compile.cwd, m[1]!);
       if (!errorFiles.includes(path)) errorFiles.push(path);
     }
-    return { ok: r.status === 0, errorFiles, firstError: firstError || r.stderr.trim().split("\n")[0] || "" };
+    const result = { ok: r.status === 0, errorFiles, firstError: firstError || r.stderr.trim().split("\n")[0] || "" };
+    // A compiler that could not run (status 127) or a missing dependency list is not an answer to keep.
+    if (cacheDir && r.status !== 127) store(cacheDir, key, result, readDeps(depFile, compile.cwd, file));
+    return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The TU's command made a module's syntax-only compile of another file (the file is appended). */
+function moduleArgv(argv: string[]): string[] {
+  const args: string[] = [argv[0]!];
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "-o" || a === "-MF") {
+      i++;
+      continue;
+    }
+    if (a === "-c" || a === "-MD" || a === "-MMD" || a.startsWith("-Wp,-MMD") || a.startsWith("-Wp,-MD") || a.startsWith("-fdump-") || /\.c$/.test(a)) continue;
+    if (a.startsWith("-DKBUILD_MODNAME=") || a.startsWith("-DKBUILD_MODFILE=") || a.startsWith("-D__KBUILD_MODNAME=")) continue;
+    args.push(a);
+  }
+  return [...args, "-DMODULE", "-DKBUILD_MODNAME=\"klp_ccp_trial\"", "-D__KBUILD_MODNAME=kmod_klp_ccp_trial", "-fsyntax-only"];
+}
+
+/** The files of a make-style dependency list (`x.o: a.c b.h \` ...), but the compiled file itself; undefined when unreadable. */
+function readDeps(depFile: string, cwd: string, compiled: string): string[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(depFile, "utf8");
+  } catch {
+    return undefined;
+  }
+  const body = text.replace(/\\\n/g, " ").replace(/^[^:]*:/, "");
+  const files = body.split(/(?<!\\)\s+/).filter(Boolean).map((f) => f.replace(/\\ /g, " "));
+  return [...new Set(files.map((f) => (isAbsolute(f) ? f : resolve(cwd, f))))].filter((f) => f !== compiled);
+}
+
+function lookup(cacheDir: string, key: string): TrialResult | undefined {
+  let entry: CacheEntry;
+  try {
+    entry = JSON.parse(readFileSync(join(cacheDir, key.slice(0, 2), `${key}.json`), "utf8")) as CacheEntry;
+  } catch {
+    return undefined;
+  }
+  for (const [path, mtime, size] of entry.deps) {
+    try {
+      const st = statSync(path);
+      if (st.mtimeMs !== mtime || st.size !== size) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return entry.result;
+}
+
+/** Best effort: a cache that cannot be written only costs the next run its compile. */
+function store(cacheDir: string, key: string, result: TrialResult, files: string[] | undefined): void {
+  if (!files) return;
+  try {
+    const deps = files.map((f): [string, number, number] => {
+      const st = statSync(f);
+      return [f, st.mtimeMs, st.size];
+    });
+    const dir = join(cacheDir, key.slice(0, 2));
+    mkdirSync(dir, { recursive: true });
+    const tmp = join(dir, `${key}.${process.pid}.tmp`);
+    writeFileSync(tmp, JSON.stringify({ result, deps } satisfies CacheEntry));
+    renameSync(tmp, join(dir, `${key}.json`));
+  } catch {
+    // unreadable dependency or read-only cache: keep nothing
   }
 }

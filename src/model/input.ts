@@ -47,11 +47,20 @@ export interface KernelSymbol {
   index: number;
 }
 
+/** Lookup by name: what SymbolTable users need of a Map. */
+export interface SymbolsByName {
+  get(name: string): KernelSymbol[] | undefined;
+  has(name: string): boolean;
+  /** Every name, in no particular order (for dumps and tests). */
+  keys(): Iterable<string>;
+}
+
 /** The running kernel's symbols, by name, each list in kallsyms order. */
 export interface SymbolTable {
   /** The file it was read from. */
   file: string;
-  byName: Map<string, KernelSymbol[]>;
+  /** Symbols by name, each list in kallsyms order (a Map, or the reader's lazy index). */
+  byName: SymbolsByName;
   /** Modules that have at least one symbol in the table (it was dumped with them loaded). */
   modules: Set<string>;
 }
