@@ -1,8 +1,9 @@
 // Driver for the whole extract command (every stage, through the CLI entry):
 // each test/fixtures/extract/<case>/args.json gives the argv ($EXAMPLE =
 // examples/meminfo, $FIXTURE = the case folder, $OUT = a scratch output),
-// the exit code and the diagnostic codes; a case with expected/ also has its
-// output files compared byte for byte.
+// the exit code and the diagnostic codes (and, with "sympos", the sympos
+// report.json gives some externalized symbols); a case with expected/ also has
+// its output files compared byte for byte.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,6 +41,8 @@ describe("extract", () => {
         /** Variants of the example's kallsyms, made in the scratch dir: lines dropped or added. */
         kallsymsWithout?: string[];
         kallsymsAppend?: string[];
+        /** Externalized symbol → the sympos report.json must give it. */
+        sympos?: Record<string, number>;
       };
       const kallsyms = join(scratch, "kallsyms");
       const drop = new Set(spec.kallsymsWithout ?? []);
@@ -60,6 +63,11 @@ describe("extract", () => {
         const files = existsSync(out) ? readdirSync(out) : [];
         expect(files).toEqual(spec.outExists ? ["keep.txt"] : []);
         expect(readdirSync(scratch).filter((f) => f.includes("klp-ccp-tmp"))).toEqual([]);
+      }
+      if (spec.sympos) {
+        const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as { externalized: Array<{ symbol: string; sympos: number }> };
+        const got = Object.fromEntries(report.externalized.filter((e) => e.symbol in spec.sympos!).map((e) => [e.symbol, e.sympos]));
+        expect(got).toEqual(spec.sympos);
       }
       if (existsSync(join(dir, "expected"))) {
         for (const f of readdirSync(out).sort()) expectGolden(join(dir, "expected", f), readFileSync(join(out, f), "utf8"));

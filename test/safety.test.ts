@@ -40,6 +40,30 @@ describe("safety checks", () => {
       }
     });
   }
+  it("a const static local is data, not state; a pointer to const is state", () => {
+    // Declarator shapes the real fixtures do not all reach (static-const-local-near-miss has one).
+    const text = [
+      "static int f(void)",
+      "{",
+      "\tstatic const char *p = \"a\";",
+      "\tstatic const char *const q = \"b\";",
+      "\tstatic const int n = 3;",
+      "\tstatic int (*fp)(void);",
+      "\tstatic void (*const cfp)(void) = 0;",
+      "\tstatic const char *const names[] = { \"x\" };",
+      "\tstatic const char *names2[] = { \"x\" };",
+      "\tstatic char *const *pp;",
+      "\treturn 0;",
+      "}",
+      "",
+    ].join("\n");
+    const file = parseSourceFile("f.c", text);
+    const sink = new DiagnosticSink();
+    checkSafety({ original: file, patched: file, changed: [], replaced: ["f"], object: "vmlinux", sink });
+    expect(sink.items.map((d) => [d.code, d.message])).toEqual([
+      ["KLP-W005", "f has static local variable(s) p, fp, names2, pp: the livepatch's copy starts with fresh state"],
+    ]);
+  });
   it("fixtures are real, GPL-licensed kernel files", () => {
     for (const name of cases("safety")) {
       expect(readKernelSource(read("safety", name, "path.txt").trim())).toMatch(/SPDX-License-Identifier: GPL-2\.0|GNU General Public License/);

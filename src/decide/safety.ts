@@ -26,8 +26,9 @@ const ONCE_STATE = /^(?:pr_\w+_once|printk_once|printk_deferred_once|WARN_ONCE|W
  * Checks on the patch itself, from the original and patched source alone:
  * what kpatch-build and klp-build refuse, each as a located diagnostic with a
  * stable code. Errors: an __init/__exit function (already ran or discarded),
- * a function ftrace cannot redirect, a changed static local, a changed
- * signature that unpatched code still depends on. Warnings: static locals and
+ * a function ftrace cannot redirect, a changed static local (a const one is
+ * data without state, and exempt), a changed signature that unpatched code or
+ * a file-scope table still depends on. Warnings: static locals and
  * once-state that restart in the copy, address uses of replaced functions,
  * tracepoints/static keys/static calls used inside a module object.
  */
@@ -92,12 +93,15 @@ function checkSignature(o: SafetyOptions, name: string, item: SourceItem, at: So
   const replaced = new Set(o.replaced);
   const users = new Set<string>();
   for (const other of o.patched.items) {
-    if (other.kind !== "function" || !other.node || other.name === name) continue;
-    if (freeReferences(other.node).some((r) => r.name === name) && !replaced.has(other.name ?? "")) users.add(other.name ?? "?");
+    if (!other.node || other.name === name) continue;
+    // File-scope data (an ops table's `.show = name`) is never patched: it keeps the old ABI.
+    const user = other.kind === "function" ? other.name : other.kind === "declaration" ? declaredNames(other.node).join(", ") : undefined;
+    if (!user || (other.kind === "function" && replaced.has(user))) continue;
+    if (freeReferences(other.node).some((r) => r.name === name)) users.add(user);
   }
   const exported = !/\bstatic\b/.test(headerText(o.patched, item));
   if (users.size || exported) {
-    const who = users.size ? `unpatched ${[...users].sort().join(", ")} still call or take the address of it` : "it is not static, so code in other files may call it";
+    const who = users.size ? `unpatched code still calls it or takes its address: ${[...users].sort().join(", ")}` : "it is not static, so code in other files may call it";
     o.sink.report({ code: "KLP-E026", severity: "error", message: `the patch changes the signature of ${name}, and ${who}`, location: at, hint: "keep the signature, or patch every user too (introduce a new function for the new signature)" });
   }
 }
@@ -130,14 +134,37 @@ function staticLocals(file: SourceFile, item: SourceItem): Map<string, string> {
   const body = item.node?.childForFieldName("body");
   const visit = (n: SyntaxNode) => {
     if (n.type === "declaration" && n.namedChildren.some((c) => c.type === "storage_class_specifier" && c.text === "static")) {
-      const declared = n.childrenForFieldName("declarator").map((d) => firstIdentifier(d)).filter((x): x is string => Boolean(x));
-      for (const d of declared) out.set(d, stripComments(n.text));
+      for (const d of n.childrenForFieldName("declarator")) {
+        const id = firstIdentifier(d);
+        if (id && !isConstObject(n, d)) out.set(id, stripComments(n.text));
+      }
       return;
     }
     for (const c of n.namedChildren) visit(c);
   };
   if (body) visit(body);
   return out;
+}
+
+/**
+ * A const object holds no state, so a copy of it loses nothing and a new
+ * value in the copy is simply the new code's data (`static const struct
+ * {...} con_flags[]`). The pointer level nearest the name decides
+ * (`*const p` is const, `const char *p` is not); without one, the
+ * declaration's own qualifiers do. A typedef hiding `const` counts as state.
+ */
+function isConstObject(decl: SyntaxNode, declarator: SyntaxNode): boolean {
+  let pointer: SyntaxNode | undefined;
+  for (let n: SyntaxNode | null = declarator; n && n.type !== "identifier"; n = n.childForFieldName("declarator") ?? (n.type === "parenthesized_declarator" ? n.namedChildren[0] ?? null : null)) {
+    if (n.type === "pointer_declarator") pointer = n;
+  }
+  const isConst = (c: SyntaxNode) => c.type === "type_qualifier" && c.text === "const";
+  return (pointer ?? decl).namedChildren.some(isConst);
+}
+
+/** The names a file-scope declaration declares. */
+function declaredNames(decl: SyntaxNode): string[] {
+  return decl.childrenForFieldName("declarator").map(firstIdentifier).filter((x): x is string => Boolean(x));
 }
 
 function firstIdentifier(n: SyntaxNode): string | undefined {
