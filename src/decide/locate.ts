@@ -72,8 +72,9 @@ export function tuTextRange(table: SymbolTable, ctx: TuContext): { lo: bigint; h
   let lo: bigint | undefined;
   let hi: bigint | undefined;
   for (const [name, decls] of ctx.tu.decls.inFiles((file) => homeOf(ctx, { file }) === "main")) {
-    // Functions placed in other sections (__init, __sched, noinstr ...) lie outside the TU's .text run.
-    const inText = decls.some((d) => d.kind === "function" && homeOf(ctx, d) === "main" && !/__section__|section\s*\(/.test(ctx.tu.text.slice(d.start, d.nameStart)));
+    // Functions placed in other sections (__init, __sched, noinstr ...) lie outside the TU's .text
+    // run, and a weak one may be overridden by a strong definition anywhere in the kernel.
+    const inText = decls.some((d) => d.kind === "function" && homeOf(ctx, d) === "main" && !/__section__|section\s*\(|\bweak\b|__weak__/.test(ctx.tu.text.slice(d.start, d.nameStart)));
     if (!inText) continue;
     const c = candidatesIn(table, ctx.object, name).filter(isText);
     if (c.length !== 1 || (table.byName.get(name)?.length ?? 0) !== 1) continue;
