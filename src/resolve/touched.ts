@@ -80,6 +80,9 @@ export function touchedFunctions(fp: FilePatch, patched: SourceFile, original: S
   return result.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** Section markers of data that lives only until boot ends (include/linux/init.h). */
+const INIT_DATA = /\b__(?:init|exit|mem|cpu|dev|ref)(?:data|const|rodata)\b|\b__initdata_or_module\b/;
+
 /** A changed struct/union/enum or variable: data, not code. */
 function reportData(item: SourceItem, file: SourceFile, where: SourceLocation, sink: DiagnosticSink): void {
   const node = item.node!;
@@ -87,6 +90,11 @@ function reportData(item: SourceItem, file: SourceFile, where: SourceLocation, s
   const isTag = /^(struct|union|enum)_specifier$/.test(node.type) || /\b(struct|union|enum)\s+\w*\s*\{/.test(text);
   const isPrototype = node.type === "declaration" && /\)\s*;\s*$/.test(text.trim()) && !/=/.test(text);
   if (isPrototype) return;
+  const initData = isTag ? undefined : INIT_DATA.exec(text)?.[0];
+  if (initData) {
+    sink.report({ code: "KLP-E024", severity: "error", message: `the patch changes init data (${file.path}:${item.startLine}, ${initData}): it was used at boot and then discarded, so a livepatch cannot change what it did`, location: where, hint: "patch the code that runs after boot, or use a livepatch callback" });
+    return;
+  }
   sink.report(isTag
     ? { code: "KLP-E021", severity: "error", message: `the patch changes a type definition (${file.path}:${item.startLine}): a struct/union/enum layout cannot be changed in a running kernel`, location: where, hint: "keep the layout and add new state in a shadow variable (klp_shadow_*), or use callbacks" }
     : { code: "KLP-E022", severity: "error", message: `the patch changes a variable's declaration or initializer (${file.path}:${item.startLine}): the running kernel keeps the old data`, location: where, hint: "change the data at load time in a livepatch callback, or use a shadow variable" });
