@@ -13,7 +13,9 @@ import { parsePreprocessed, PreprocessedTuBuilder } from "./parse/preprocessed-t
 import { parseSourceFile } from "./parse/source-file.js";
 import { touchedFunctions } from "./resolve/touched.js";
 import { ipaTargets } from "./closure/ipa-targets.js";
+import { objectCallers } from "./elf/callers.js";
 import { checkSafety } from "./decide/safety.js";
+import { refuseChangedHeaders } from "./decide/changed-headers.js";
 import { computeClosure } from "./closure/closure.js";
 import { locateTuSymbol } from "./decide/locate.js";
 import { decideSymbols } from "./decide/decide.js";
@@ -55,9 +57,13 @@ export interface AnalyseOptions extends TuInputs {
 export function analyseTu(o: AnalyseOptions): LivepatchPlan {
   const { sink } = o;
   const cFiles = o.patch.files.filter((f) => f.path.endsWith(".c"));
-  for (const f of o.patch.files.filter((x) => !x.path.endsWith(".c"))) {
-    sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${f.path}, which is not a .c file; changed headers are not supported yet`, location: f.hunks[0]!.location, hint: "patch the .c files that use the header's changed code" });
+  const others = o.patch.files.filter((x) => !x.path.endsWith(".c"));
+  const headers = others.filter((f) => f.path.endsWith(".h")).map((f) => ({ path: f.path, location: f.hunks[0]!.location }));
+  if (headers.length > 0) timed(o.timer, "read inputs", () => refuseChangedHeaders({ headers, src: o.src, build: o.build, ipaDir: o.ipaDir, sink }));
+  for (const f of others.filter((x) => !x.path.endsWith(".h"))) {
+    sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${f.path}, which is not a C source or header file`, location: f.hunks[0]!.location, hint: "only C functions can be live-patched: leave build files, assembly and documentation out of the fix" });
   }
+  if (sink.hasErrors) throw new StageFailed("analyse"); // not when --force KLP-E020 made them warnings
   if (cFiles.length !== 1) {
     if (cFiles.length > 1) sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${cFiles.length} .c files; one TU per livepatch is supported so far`, location: { file: o.patch.file, line: 0, column: 0 }, hint: "split the fix into one patch per .c file" });
     throw new StageFailed("analyse");
@@ -123,7 +129,7 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
   const names = changed.map((c) => c.name);
   const patchedFns = timed(timer, "ipa targets", () =>
     o.symbols
-      ? ipaTargets({ ctx, changed: names, why: (fn) => why.get(fn) ?? "changed by the patch", symbols: o.symbols, sink })
+      ? ipaTargets({ ctx, changed: names, why: (fn) => why.get(fn) ?? "changed by the patch", symbols: o.symbols, sink, objectCallers: objectCallers(join(o.build, ctx.relPath.replace(/\.c$/, ".o"))) })
       : names.map((n) => ({ name: n, sourceName: n, object: ctx.object, sympos: 0, reason: `${n} ${why.get(n)} (no --symbols: assumed to exist, unique)` })),
   );
   if (isPatch) {

@@ -1,14 +1,16 @@
 // Driver for the closure stage's IPA analysis: each test/fixtures/ipa/<case>
 // holds real excerpts (gcc's dump of the TU, the kallsyms lines of the names
-// involved, the TU's call graph) and the changed functions; expected.json is
+// involved, the TU's call graph, maybe its compiled object.o) and the changed functions; expected.json is
 // the replacement targets with their reason chains.
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DiagnosticSink } from "../src/diagnostics/diagnostic.js";
 import { readIpaClones } from "../src/input/ipa-clones.js";
 import { readSymbolTable } from "../src/input/kallsyms.js";
 import { findIpaTargets, baseName } from "../src/closure/ipa-targets.js";
 import { ipaTree } from "../src/closure/ipa-tree.js";
+import { objectCallers } from "../src/elf/callers.js";
 import type { Location } from "../src/decide/locate.js";
 import { FIXTURES, cases, expectGolden, json, read } from "./golden.js";
 
@@ -25,12 +27,25 @@ describe("closure: IPA targets", () => {
         return { found: true, symbol: all[0]!, sympos: all.length > 1 ? 1 : 0, how: "fixture" };
       };
       const changed = JSON.parse(read("ipa", name, "changed.json")) as string[];
-      const result = findIpaTargets({ records, locate, callers: (n) => callers[n] ?? [] }, changed);
+      // A case with the TU's compiled object adds the callers its relocations show.
+      const object = join(FIXTURES, "ipa", name, "object.o");
+      const result = findIpaTargets({ records, locate, callers: (n) => callers[n] ?? [], ...(existsSync(object) ? { objectCallers: objectCallers(object) } : {}) }, changed);
       expectGolden(join(FIXTURES, "ipa", name, "expected.json"), json({ ...result, diagnostics: sink.items }));
       // `klp-ccp ipa-clones` view of the same dump: nodes by (name, order), removals marked.
       expectGolden(join(FIXTURES, "ipa", name, "tree.json"), json(ipaTree(records, changed[0]!)));
     });
   }
+  it("objectCallers reads callers from a real object's relocations", () => {
+    // Without -ffunction-sections a call within .text has no relocation; with it, every call has one.
+    const dir = join(FIXTURES, "ipa", "constprop-relocation");
+    const seen = Object.fromEntries(["object.o", "object-ffunction-sections.o"].map((o) => {
+      const callers = objectCallers(join(dir, o));
+      return [o, Object.fromEntries(["checksum.constprop.0", "guarded.cold", "hot", "missing"].map((s) => [s, callers(s)]))];
+    }));
+    expectGolden(join(dir, "object-callers.json"), json(seen));
+    expect(objectCallers(join(dir, "no-such.o"))("hot")).toEqual([]);
+    expect(objectCallers(join(dir, "checksum.c"))("hot")).toEqual([]);
+  });
   it("baseName strips stacked clone suffixes", () => {
     const names = ["link_path_walk.part.0.constprop.0", "tcp_fin.cold", "a.isra.0", "plain"].map(baseName);
     expectGolden(join(FIXTURES, "ipa", "basenames.json"), json(names));

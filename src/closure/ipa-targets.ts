@@ -21,6 +21,8 @@ export interface IpaTargetOptions {
   why?: (fn: string) => string;
   symbols: SymbolTable;
   sink: DiagnosticSink;
+  /** Function symbols of the TU's compiled object that refer to a symbol (IpaView.objectCallers). */
+  objectCallers?: (name: string) => string[];
 }
 
 /** What the IPA analysis needs to know about a TU, as plain functions (testable without a TU). */
@@ -31,6 +33,11 @@ export interface IpaView {
   locate: (name: string) => Location;
   /** Functions of the TU whose bodies call or use `name`. */
   callers: (name: string) => string[];
+  /**
+   * Function symbols of the TU's compiled (unpatched) object whose code refers
+   * to the symbol `name` through a relocation; may be clones (`bar.part.0`).
+   */
+  objectCallers?: (name: string) => string[];
 }
 
 /** The replacement targets found for the changed functions, and the ones that found none. */
@@ -46,7 +53,8 @@ export interface IpaTargets {
  * it has a symbol; where gcc inlined F into G (`inlining to` records, G maybe
  * a clone), G's source function is replaced, recursively; where F has an
  * out-of-line .constprop/.isra clone (a private ABI), every caller of F in the
- * TU is replaced instead. `.part` splits are reached through F itself and the
+ * TU is replaced instead: those of the call graph, and those whose code in the
+ * compiled object refers to the clone or F through a relocation. `.part` splits are reached through F itself and the
  * callers that inlined F's head; `.cold` parts belong to their parent. Stops at
  * functions that have a symbol.
  */
@@ -69,8 +77,9 @@ export function findIpaTargets(view: IpaView, changed: string[], why: (fn: strin
         const origin = into === base ? "" : `, ${/\.part\.\d+/.test(into) ? "split" : "cloned"} from ${base}`;
         count += visit(base, `${chain}; inlined into ${into}${origin}`);
       } else if ((rec.reason === "constprop" || rec.reason === "isra") && view.locate(rec.clone.name).found) {
-        for (const caller of view.callers(fn)) {
-          count += visit(caller, `${chain}; ${fn} has the ${rec.reason} clone ${rec.clone.name} (own ABI), so its caller ${caller} is replaced`);
+        const clone = `${fn} has the ${rec.reason} clone ${rec.clone.name} (own ABI), so its caller`;
+        for (const { caller, via } of callersOf(view, fn, rec.clone.name)) {
+          count += visit(caller, `${chain}; ${clone} ${caller} is replaced${via}`);
         }
       }
     }
@@ -80,6 +89,35 @@ export function findIpaTargets(view: IpaView, changed: string[], why: (fn: strin
   return { targets: [...found.values()].sort((a, b) => a.name.localeCompare(b.name)), unreachable };
 }
 
+/**
+ * The callers of `fn` (whose clone `clone` has its own ABI): the TU's call
+ * graph first, then the source functions of the object's symbols that refer
+ * to the clone or to `fn` and that the call graph did not show, with a note
+ * (`via`) saying so. Clone symbols count as their source function, as for
+ * `inlining to` records.
+ */
+function callersOf(view: IpaView, fn: string, clone: string): Array<{ caller: string; via: string }> {
+  const graph = view.callers(fn);
+  const out = graph.map((caller) => ({ caller, via: "" }));
+  const fromObject = new Map<string, string>();
+  for (const target of [clone, fn]) {
+    for (const symbol of view.objectCallers?.(target) ?? []) {
+      const caller = baseName(symbol);
+      if (caller === fn || graph.includes(caller) || fromObject.has(caller)) continue;
+      const who = symbol === caller ? caller : `${symbol} (${cloneKind(symbol)} ${caller})`;
+      fromObject.set(caller, ` (found from the compiled object's relocations, not the call graph: ${who} refers to ${target})`);
+    }
+  }
+  for (const [caller, via] of [...fromObject].sort(([a], [b]) => a.localeCompare(b))) out.push({ caller, via });
+  return out;
+}
+
+/** How a clone symbol relates to its source function, for reason chains. */
+function cloneKind(symbol: string): string {
+  if (/\.cold(?:\.\d+)?$/.test(symbol)) return "the cold part of";
+  return /\.part\.\d+/.test(symbol) ? "split from" : "cloned from";
+}
+
 /** findIpaTargets on a real TU, with errors for changed functions that cannot be replaced. */
 export function ipaTargets(opts: IpaTargetOptions): PatchedFunction[] {
   const { ctx, symbols, sink } = opts;
@@ -87,6 +125,7 @@ export function ipaTargets(opts: IpaTargetOptions): PatchedFunction[] {
     records: ctx.ipa,
     locate: (name) => locateTuSymbol(symbols, ctx, name, isStaticInTu(ctx, name) || name.includes(".")),
     callers: (name) => callersInTu(ctx, name),
+    ...(opts.objectCallers ? { objectCallers: opts.objectCallers } : {}),
   };
   const result = findIpaTargets(view, opts.changed, opts.why);
   for (const fn of result.unreachable) {

@@ -23,6 +23,8 @@ export const SHT_NOBITS = 8;
 
 /** Section flags (sh_flags): the section is loaded. */
 export const SHF_ALLOC = 0x2n;
+/** The section holds machine instructions. */
+export const SHF_EXECINSTR = 0x4n;
 /** sh_info holds a section index. */
 export const SHF_INFO_LINK = 0x40n;
 /** Linux only: the loader hands such a section to klp_apply_section_relocs(). */
@@ -34,6 +36,14 @@ export const SHN_UNDEF = 0;
 export const SHN_LORESERVE = 0xff00;
 /** Linux only: simplify_symbols() leaves such a symbol to livepatch. */
 export const SHN_LIVEPATCH = 0xff20;
+
+/** Symbol types (st_info & 0xf): a function's code, a section. */
+export const STT_FUNC = 2;
+export const STT_SECTION = 3;
+
+/** Relocation types whose value is relative to the place (call/jmp rel32, RIP-relative operands). */
+export const R_X86_64_PC32 = 2;
+export const R_X86_64_PLT32 = 4;
 
 /** Symbol binding (st_info >> 4) of a weak symbol. */
 export const STB_WEAK = 2;

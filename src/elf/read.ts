@@ -40,6 +40,10 @@ export interface ElfSymbol {
   /** st_info: binding << 4 | type. */
   info: number;
   shndx: number;
+  /** st_value: in a relocatable file, the offset in section `shndx`. */
+  value: bigint;
+  /** st_size: bytes of code or data the symbol covers (0 for labels and sections). */
+  size: bigint;
   /** File offset of the Elf64_Sym record. */
   fileOffset: number;
 }
@@ -136,7 +140,7 @@ export function readElf(buf: Buffer, file: string, sink: DiagnosticSink): ElfFil
     const o = symtab.offset + i * SYM_SIZE;
     const name = cstr(buf, strtab!, buf.readUInt32LE(o));
     if (name === undefined) bad(`symbol ${i} has a name outside .strtab`);
-    symbols.push({ index: i, name: name!, info: buf[o + 4]!, shndx: buf.readUInt16LE(o + 6), fileOffset: o });
+    symbols.push({ index: i, name: name!, info: buf[o + 4]!, shndx: buf.readUInt16LE(o + 6), value: buf.readBigUInt64LE(o + 8), size: buf.readBigUInt64LE(o + 16), fileOffset: o });
   }
   return { file, sections, shstrndx, symtab, symbols };
 }
