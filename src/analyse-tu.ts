@@ -134,6 +134,10 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
   );
   if (isPatch) {
     timed(timer, "resolve", () => checkSafety({ original: ctx.original, patched: ctx.main, changed: names, replaced: patchedFns.map((p) => p.sourceName), object: ctx.object, sink }));
+    // kbuild drops ftrace's flags where a Makefile says CFLAGS_REMOVE_x.o = $(CC_FLAGS_FTRACE).
+    if (ctx.compileFlags && !ctx.compileFlags.some((f) => f === "-pg" || f.startsWith("-fpatchable-function-entry="))) {
+      sink.report({ code: "KLP-E025", severity: "error", message: `${ctx.relPath} is compiled without ftrace's -pg (its Makefile removes CC_FLAGS_FTRACE): its functions have no mcount/fentry call, so ftrace cannot redirect ${patchedFns.map((p) => p.name).join(", ")}`, location: { file: ctx.relPath, line: 0, column: 0 }, hint: "patch callers of these functions that live in a traced TU instead" });
+    }
     if (ctx.compileFlags && !ctx.compileFlags.some((f) => f.startsWith("-flive-patching="))) {
       sink.report({ code: "KLP-W007", severity: "warning", message: `${ctx.relPath} was compiled without -flive-patching: IPA effects the clone dump does not record (ipa-ra, ipa-icf, ipa-pure-const ...) may make callers depend on the old code`, location: { file: ctx.relPath, line: 0, column: 0 } });
     }
