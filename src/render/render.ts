@@ -22,9 +22,15 @@ function handlebars(): typeof Handlebars {
   return engine;
 }
 
+const compiled = new Map<string, Handlebars.TemplateDelegate>();
+
 function compile(name: string): Handlebars.TemplateDelegate {
+  const done = compiled.get(name);
+  if (done) return done;
   // noEscape: this is C, not HTML (`&&` must stay `&&`).
-  return handlebars().compile(readFileSync(new URL(name, templateDir), "utf8"), { noEscape: true, strict: true });
+  const template = handlebars().compile(readFileSync(new URL(name, templateDir), "utf8"), { noEscape: true, strict: true });
+  compiled.set(name, template);
+  return template;
 }
 
 /** Renders the module source, its Kbuild file and report.json. */
