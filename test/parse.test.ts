@@ -30,7 +30,8 @@ describe("parse", () => {
       const dir = join(FIXTURES, "parse", name);
       if (existsSync(join(dir, "input.c")) || existsSync(join(dir, "source.txt"))) {
         const sf = parseSourceFile("input.c", readInputC("parse", name));
-        const items = sf.items.map((i) => ({ kind: i.kind, name: i.name ?? i.includePath ?? null, lines: `${i.startLine}-${i.endLine}`, hasError: i.hasError }));
+        // `last`: an item's final character (a file-scope struct must keep its `;`).
+        const items = sf.items.map((i) => ({ kind: i.kind, name: i.name ?? i.includePath ?? null, lines: `${i.startLine}-${i.endLine}`, last: sf.text.slice(i.end - 1, i.end), hasError: i.hasError }));
         expectGolden(join(dir, "items.json"), json(items));
       }
       if (existsSync(join(dir, "input.i"))) {

@@ -11,7 +11,8 @@ const CONDITIONAL = new Set(["preproc_if", "preproc_ifdef", "preproc_else", "pre
  * items are listed; which branch was live is decided later from the .i.
  */
 export function parseSourceFile(path: string, text: string): SourceFile {
-  const root = parseC(normalizeSource(text));
+  const normalized = normalizeSource(text);
+  const root = parseC(normalized);
   const items: SourceItem[] = [];
   const visit = (parent: SyntaxNode) => {
     const cond = CONDITIONAL.has(parent.type) ? conditionNode(parent) : null;
@@ -21,7 +22,7 @@ export function parseSourceFile(path: string, text: string): SourceFile {
         visit(n);
         continue;
       }
-      const item = toItem(n, text);
+      const item = toItem(n, text, normalized);
       if (item) items.push(item);
     }
   };
@@ -34,7 +35,8 @@ function conditionNode(n: SyntaxNode): SyntaxNode | null {
   return n.childForFieldName("name") ?? n.childForFieldName("condition");
 }
 
-function toItem(n: SyntaxNode, text: string): SourceItem | undefined {
+/** `normalized` is `text` with annotation macros blanked (same offsets). */
+function toItem(n: SyntaxNode, text: string, normalized: string): SourceItem | undefined {
   const base = {
     start: n.startIndex,
     end: trimEnd(text, n.endIndex),
@@ -63,8 +65,9 @@ function toItem(n: SyntaxNode, text: string): SourceItem | undefined {
     case "struct_specifier":
     case "union_specifier":
     case "enum_specifier": {
-      // `struct x {...};` at file scope: the grammar leaves the `;` outside the node.
-      const semi = /^\s*;/.exec(text.slice(base.end));
+      // `struct x {...};` at file scope: the grammar leaves the `;` outside the node. Looked for
+      // in the normalized text: `} __randomize_layout;` puts an annotation before it.
+      const semi = /^\s*;/.exec(normalized.slice(base.end));
       return { ...base, end: semi ? base.end + semi[0].length : base.end, kind: "declaration", node: n };
     }
     default:
