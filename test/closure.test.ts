@@ -3,7 +3,7 @@
 // involved, the TU's call graph, maybe its compiled object.o) and the changed functions; expected.json is
 // the replacement targets with their reason chains.
 import { describe, expect, it } from "vitest";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiagnosticSink } from "../src/diagnostics/diagnostic.js";
 import { readIpaClones } from "../src/input/ipa-clones.js";
@@ -11,7 +11,8 @@ import { readSymbolTable } from "../src/input/kallsyms.js";
 import { findIpaTargets, baseName } from "../src/closure/ipa-targets.js";
 import { ipaTree } from "../src/closure/ipa-tree.js";
 import { objectCallers } from "../src/elf/callers.js";
-import type { Location } from "../src/decide/locate.js";
+import { locateTuSymbol, type Location } from "../src/decide/locate.js";
+import type { TuContext } from "../src/model/tu.js";
 import { FIXTURES, cases, expectGolden, json, read } from "./golden.js";
 
 describe("closure: IPA targets", () => {
@@ -49,5 +50,22 @@ describe("closure: IPA targets", () => {
   it("baseName strips stacked clone suffixes", () => {
     const names = ["link_path_walk.part.0.constprop.0", "tcp_fin.cold", "a.isra.0", "plain"].map(baseName);
     expectGolden(join(FIXTURES, "ipa", "basenames.json"), json(names));
+  });
+});
+
+describe("closure: locating a TU's own symbols", () => {
+  it("a function gcc removed has no symbol of the TU, even when another file has its name", () => {
+    const dir = join(FIXTURES, "locate", "namesake-removed");
+    const sink = new DiagnosticSink();
+    const records = readIpaClones("dump.txt", readFileSync(join(dir, "dump.txt"), "utf8"), sink);
+    const table = readSymbolTable("kallsyms.txt", readFileSync(join(dir, "kallsyms.txt"), "utf8"), sink);
+    // Only what locateTuSymbol reads; a TU with no declarations has no text range to check against.
+    const ctx = (ipa: typeof records) => ({ relPath: "fs/read_write.c", object: "vmlinux", ipa, hasIpaDump: true, tu: { decls: { inFiles: () => [] } } }) as unknown as TuContext;
+    const answer = (l: Location) => (l.found ? { found: true, address: l.symbol.address, sympos: l.sympos } : { found: false, why: l.why });
+    expectGolden(join(dir, "locate.json"), json({
+      removed: answer(locateTuSymbol(table, ctx(records), "warn_unsupported", true)),
+      nearMissNotRemoved: answer(locateTuSymbol(table, ctx(records.filter((r) => r.kind !== "removal")), "warn_unsupported", true)),
+      diagnostics: sink.items,
+    }));
   });
 });

@@ -18,6 +18,8 @@ const isText = (s: KernelSymbol) => /^[tTwW]$/.test(s.type);
  */
 export function locateTuSymbol(table: SymbolTable, ctx: TuContext, name: string, isStatic: boolean): Location {
   if (ctx.object !== "vmlinux" && !table.modules.has(ctx.object)) return locateInUnloadedModule(ctx, name);
+  // gcc removed the TU's own body (inlined everywhere): a symbol of that name belongs to another file.
+  if (removedByGcc(ctx, name)) return { found: false, why: `${name} has no symbol of ${ctx.relPath}: gcc removed it (inlined everywhere), so the ${name} in ${table.file} is another file's`, ambiguous: false };
   const all = candidatesIn(table, ctx.object, name);
   if (all.length === 0) return { found: false, why: `no symbol ${name} in ${table.file}`, ambiguous: false };
   let pool = all;
@@ -74,6 +76,7 @@ export function tuTextRange(table: SymbolTable, ctx: TuContext): { lo: bigint; h
   for (const [name, decls] of ctx.tu.decls.inFiles((file) => homeOf(ctx, { file }) === "main")) {
     // Functions placed in other sections (__init, __sched, noinstr ...) lie outside the TU's .text
     // run, and a weak one may be overridden by a strong definition anywhere in the kernel.
+    if (removedByGcc(ctx, name)) continue;
     const inText = decls.some((d) => d.kind === "function" && homeOf(ctx, d) === "main" && !/__section__|section\s*\(|\bweak\b|__weak__/.test(ctx.tu.text.slice(d.start, d.nameStart)));
     if (!inText) continue;
     const c = candidatesIn(table, ctx.object, name).filter(isText);
@@ -88,6 +91,11 @@ export function tuTextRange(table: SymbolTable, ctx: TuContext): { lo: bigint; h
   return r ?? undefined;
 }
 
+/** The TU's IPA dump records that gcc removed the function's own node (not just a clone of it). */
+function removedByGcc(ctx: TuContext, name: string): boolean {
+  return ctx.ipa.some((r) => r.kind === "removal" && r.node.name === name);
+}
+
 /**
  * A symbol table dumped without the target module loaded has none of its
  * symbols. Then the TU itself tells: a function it defines exists in the
@@ -96,7 +104,7 @@ export function tuTextRange(table: SymbolTable, ctx: TuContext): { lo: bigint; h
  */
 function locateInUnloadedModule(ctx: TuContext, name: string): Location {
   const defined = (ctx.tu.decls.get(name) ?? []).some((d) => (d.kind === "function" || d.kind === "variable") && homeOf(ctx, d) !== "header");
-  const removed = ctx.ipa.some((r) => r.kind === "removal" && r.node.name === name);
+  const removed = removedByGcc(ctx, name);
   if (!defined || removed) return { found: false, why: `${name} is not a symbol of module ${ctx.object} (${removed ? "removed by gcc: inlined" : "not defined in the TU"})`, ambiguous: false };
   const symbol = { name, address: "0", type: "t", module: ctx.object, index: -1 };
   return { found: true, symbol, sympos: 0, how: `module ${ctx.object} is not in the symbol table; the TU defines it and gcc did not remove it` };
