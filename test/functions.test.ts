@@ -85,3 +85,35 @@ describe("--functions on a userspace C project", () => {
     expect(stderr).toMatch(/KLP-E019/);
   });
 });
+
+describe("--functions: header functions without a body of their own", () => {
+  const dir = join(FIXTURES, "gnu-inline");
+  const run = async (fn: string) => {
+    let stderr = "";
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+      stderr += String(s);
+      return true;
+    });
+    const out = join(tmpdir(), `klp-ccp-gnu-inline-${fn}-${process.pid}.c`);
+    try {
+      const code = await main(["extract", "--functions", fn, "--output-closure-only", "--out", out, "--symbols", join(dir, "kallsyms.txt"), "--", "gcc", ...CFLAGS, "-I", join(dir, "include"), "-c", join(dir, "user.c")]);
+      return { code, stderr };
+    } finally {
+      spy.mockRestore();
+      rmSync(out, { force: true });
+    }
+  };
+
+  it("an extern gnu_inline header function needs no symbol", async () => {
+    const r = await run("clear");
+    expect(r.stderr).not.toMatch(/KLP-E013/);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it("near-miss: a real external function missing from the symbol table is KLP-E013", async () => {
+    const r = await run("clear_and_sum");
+    expect(r.stderr).toMatch(/KLP-E013: function checksum/);
+    expect(r.code).toBe(1);
+  });
+});
+

@@ -116,8 +116,9 @@ export function computeClosure(opts: ClosureOptions): Closure {
           }
           break;
         case "function":
-          if (best.storage === "static" && home === "header") {
-            // A header inline: the module compiles it itself; follow it only to find symbols.
+          if ((best.storage === "static" || best.inline) && home === "header") {
+            // A header inline (static, or extern gnu_inline like fortify's __FORTIFY_INLINE, which
+            // never has a body of its own): the module compiles it itself; follow it only to find symbols.
             note(ref.name);
             enqueue(best, from);
           } else if (best.storage === "static" && !opts.hasOwnSymbol(ref.name)) {
