@@ -54,18 +54,25 @@ describe("closure: IPA targets", () => {
 });
 
 describe("closure: locating a TU's own symbols", () => {
-  it("a function gcc removed has no symbol of the TU, even when another file has its name", () => {
-    const dir = join(FIXTURES, "locate", "namesake-removed");
+  const located = (fixture: string, relPath: string, name: string, isStatic: boolean, withoutRemovals = false) => {
+    const dir = join(FIXTURES, "locate", fixture);
     const sink = new DiagnosticSink();
-    const records = readIpaClones("dump.txt", readFileSync(join(dir, "dump.txt"), "utf8"), sink);
+    const records = readIpaClones("dump.txt", readFileSync(join(dir, "dump.txt"), "utf8"), sink).filter((r) => !withoutRemovals || r.kind !== "removal");
     const table = readSymbolTable("kallsyms.txt", readFileSync(join(dir, "kallsyms.txt"), "utf8"), sink);
     // Only what locateTuSymbol reads; a TU with no declarations has no text range to check against.
-    const ctx = (ipa: typeof records) => ({ relPath: "fs/read_write.c", object: "vmlinux", ipa, hasIpaDump: true, tu: { decls: { inFiles: () => [] } } }) as unknown as TuContext;
-    const answer = (l: Location) => (l.found ? { found: true, address: l.symbol.address, sympos: l.sympos } : { found: false, why: l.why });
-    expectGolden(join(dir, "locate.json"), json({
-      removed: answer(locateTuSymbol(table, ctx(records), "warn_unsupported", true)),
-      nearMissNotRemoved: answer(locateTuSymbol(table, ctx(records.filter((r) => r.kind !== "removal")), "warn_unsupported", true)),
-      diagnostics: sink.items,
+    const ctx = { relPath, object: "vmlinux", ipa: records, hasIpaDump: true, tu: { decls: { inFiles: () => [] } } } as unknown as TuContext;
+    const l = locateTuSymbol(table, ctx, name, isStatic);
+    return { ...(l.found ? { found: true, address: l.symbol.address, sympos: l.sympos } : { found: false, why: l.why }), diagnostics: sink.items };
+  };
+
+  it("a function gcc removed has no symbol of the TU, even when another file has its name", () => {
+    expectGolden(join(FIXTURES, "locate", "namesake-removed", "locate.json"), json({
+      removed: located("namesake-removed", "fs/read_write.c", "warn_unsupported", true),
+      nearMissNotRemoved: located("namesake-removed", "fs/read_write.c", "warn_unsupported", true, true),
     }));
+  });
+
+  it("removed inline clones (same name, later order) leave the function's own symbol", () => {
+    expectGolden(join(FIXTURES, "locate", "inline-clone-removed", "locate.json"), json(located("inline-clone-removed", "kernel/softirq.c", "__raise_softirq_irqoff", false)));
   });
 });

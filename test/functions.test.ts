@@ -115,5 +115,16 @@ describe("--functions: header functions without a body of their own", () => {
     expect(r.stderr).toMatch(/KLP-E013: function checksum/);
     expect(r.code).toBe(1);
   });
-});
 
+  it("a function only a macro's expansion names (a compile-time trap) is a warning", async () => {
+    const r = await run("read_size");
+    expect(r.stderr).toMatch(/KLP-W004: function __bad_size_call_parameter, used by read_size only inside a kernel macro's expansion/);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it("near-miss: code that names the trap itself is KLP-E013", async () => {
+    const r = await run("calls_trap_itself");
+    expect(r.stderr).toMatch(/KLP-E013: function __bad_size_call_parameter/);
+    expect(r.code).toBe(1);
+  });
+});

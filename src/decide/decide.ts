@@ -54,6 +54,17 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
       });
       continue;
     }
+    if (!loc.found && need.what === "function" && home === "header" && need.decl.kind === "prototype" && !spelledIn(ctx, need.via, need.name)) {
+      // The TU's own code never names it: a kernel macro's expansion does (this_cpu_read's
+      // __bad_size_call_parameter, static_branch's ____wrong_branch_error), in a branch gcc drops.
+      sink.report({
+        code: "KLP-W004",
+        severity: "warning",
+        message: `${need.what} ${need.name}, used by ${need.via} only inside a kernel macro's expansion, is neither exported nor in the symbol table: a compile-time trap gcc drops; if gcc keeps that use, modpost will reject the module`,
+        location: { file: ctx.markerToRel.get(need.decl.file) ?? need.decl.file, line: need.decl.line, column: 0 },
+      });
+      continue;
+    }
     if (!loc.found) {
       const isVar = need.what === "variable";
       sink.report({
@@ -87,6 +98,16 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
     });
   }
   return uses;
+}
+
+/** True unless the source of function `user` (in the .c file or a local header) is known and does not spell `name`. */
+function spelledIn(ctx: DecideOptions["ctx"], user: string, name: string): boolean {
+  const files = [ctx.main, ...ctx.localHeaders.values()];
+  for (const f of files) {
+    const item = f.items.find((i) => i.kind === "function" && i.name === user);
+    if (item) return new RegExp(`\\b${name.replace(/\$/g, "\\$")}\\b`).test(f.text.slice(item.start, item.end));
+  }
+  return true;
 }
 
 /** vmlinux unless only a module has the name. */

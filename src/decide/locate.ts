@@ -91,9 +91,20 @@ export function tuTextRange(table: SymbolTable, ctx: TuContext): { lo: bigint; h
   return r ?? undefined;
 }
 
-/** The TU's IPA dump records that gcc removed the function's own node (not just a clone of it). */
-function removedByGcc(ctx: TuContext, name: string): boolean {
-  return ctx.ipa.some((r) => r.kind === "removal" && r.node.name === name);
+/**
+ * The TU's IPA dump records that gcc removed the function's own node. Inline
+ * clones carry the same name with a later order and are removed once inlined,
+ * so only a removal of the name's first (lowest-order) node counts.
+ */
+export function removedByGcc(ctx: Pick<TuContext, "ipa">, name: string): boolean {
+  let first = Infinity;
+  const removed = new Set<number>();
+  for (const r of ctx.ipa) {
+    const nodes = r.kind === "removal" ? [r.node] : [r.original, r.clone];
+    for (const n of nodes) if (n.name === name) first = Math.min(first, n.order);
+    if (r.kind === "removal" && r.node.name === name) removed.add(r.node.order);
+  }
+  return removed.has(first);
 }
 
 /**
