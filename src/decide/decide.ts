@@ -65,6 +65,16 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
       });
       continue;
     }
+    if (!loc.found && need.name === "__this_module" && ctx.object !== "vmlinux") {
+      sink.report({
+        code: "KLP-E012",
+        severity: "error",
+        message: `${closure.neededBy.get(need.name) ?? need.via} uses THIS_MODULE (__this_module) of module ${ctx.object}: in the livepatch it would name the livepatch's own module, and the target's struct module is not a symbol klp-ccp can bind yet`,
+        location: { file: ctx.relPath, line: 0, column: 0 },
+        hint: "patch a function that does not use THIS_MODULE, or pass the module pointer in by hand (e.g. find_module() under module_mutex in a callback)",
+      });
+      continue;
+    }
     if (!loc.found) {
       const isVar = need.what === "variable";
       sink.report({
