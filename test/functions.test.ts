@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../src/cli/main.js";
 import { parseSourceFile } from "../src/parse/source-file.js";
+import { withModName } from "../src/decide/assemble.js";
 import { FIXTURES, expectGolden } from "./golden.js";
 
 const PROJECT = join(FIXTURES, "closure-project", "src");
@@ -126,5 +127,50 @@ describe("--functions: header functions without a body of their own", () => {
     const r = await run("calls_trap_itself");
     expect(r.stderr).toMatch(/KLP-E013: function __bad_size_call_parameter/);
     expect(r.code).toBe(1);
+  });
+});
+
+describe("--functions: KBUILD_MODNAME keeps the original object's name", () => {
+  const dir = join(FIXTURES, "kbuild-modname");
+  const carve = async (defines: string[]) => {
+    let stderr = "";
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
+    const out = join(tmpdir(), `klp-ccp-kbuild-modname-${process.pid}.c`);
+    try {
+      const code = await main(["extract", "--functions", "cap_validate_magic", "--output-closure-only", "--out", out, "--", "gcc", ...CFLAGS, "-DCONFIG_MULTIUSER", ...defines, "-I", join(dir, "include"), "-c", join(dir, "capability.c")]);
+      expect(code, stderr).toBe(0);
+      return readFileSync(out, "utf8");
+    } finally {
+      spy.mockRestore();
+      rmSync(out, { force: true });
+    }
+  };
+
+  it("pr_fmt's KBUILD_MODNAME becomes the original's literal (kernel/capability.c)", async () => {
+    // Argv as the shell leaves kbuild's -DKBUILD_MODNAME='"capability"'.
+    const text = await carve(['-DKBUILD_MODNAME="capability"']);
+    expectGolden(join(dir, "expected.c"), text);
+    // Compiled as the livepatch is, under its own KBUILD_MODNAME: the copied helper still prints "capability: ".
+    const pp = spawnSync("gcc", [...CFLAGS, "-E", "-P", '-DKBUILD_MODNAME="livepatch_cap"', "-I", join(dir, "include"), "-x", "c", "-"], { input: text, encoding: "utf8" });
+    expect(pp.status, pp.stderr).toBe(0);
+    expect(pp.stdout).toMatch(/printf\("capability" ": " "warning: `%s' uses 32-bit capabilities/);
+    expect(pp.stdout).not.toMatch(/livepatch_cap/);
+  });
+
+  it("near-miss: an unknown KBUILD_MODNAME is left as it is", async () => {
+    const text = await carve([]);
+    expect(text).toMatch(/^#define pr_fmt\(fmt\) KBUILD_MODNAME ": " fmt$/m);
+  });
+
+  it("only the identifier is replaced: not in comments, strings or directives naming the macro", () => {
+    const text = ['#ifdef KBUILD_MODNAME /* KBUILD_MODNAME */', '#if defined(KBUILD_MODNAME)', 'static const char *m = KBUILD_MODNAME, *s = "KBUILD_MODNAME";', "#endif", "#endif", ""].join("\n");
+    expect(withModName(text, '"capability"').split("\n")).toEqual([
+      '#ifdef KBUILD_MODNAME /* KBUILD_MODNAME */',
+      '#if defined(KBUILD_MODNAME)',
+      `static const char *m = "capability" /* the original KBUILD_MODNAME, not the livepatch's */, *s = "KBUILD_MODNAME";`,
+      "#endif",
+      "#endif",
+      "",
+    ]);
   });
 });

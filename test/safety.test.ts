@@ -12,7 +12,7 @@ import { readPatch } from "../src/input/diff.js";
 import { applyPatch } from "../src/kbuild/apply-patch.js";
 import { parseSourceFile } from "../src/parse/source-file.js";
 import { touchedFunctions } from "../src/resolve/touched.js";
-import { checkSafety } from "../src/decide/safety.js";
+import { checkCopiedOnceState, checkSafety } from "../src/decide/safety.js";
 import { FIXTURES, cases, expectGolden, json, read, readKernelSource } from "./golden.js";
 
 describe("safety checks", () => {
@@ -62,6 +62,17 @@ describe("safety checks", () => {
     checkSafety({ original: file, patched: file, changed: [], replaced: ["f"], object: "vmlinux", sink });
     expect(sink.items.map((d) => [d.code, d.message])).toEqual([
       ["KLP-W005", "f has static local variable(s) p, fp, names2, pp: the livepatch's copy starts with fresh state"],
+    ]);
+  });
+  it("once-state of functions copied into the livepatch restarts too (kernel/capability.c)", () => {
+    // warn_legacy_capability_use and warn_deprecated_v2 are inlined into cap_validate_magic, so
+    // they are copied with it; cap_get_target_pid (copied too when a caller is) has no once-state.
+    const file = parseSourceFile("kernel/capability.c", readKernelSource("kernel/capability.c"));
+    const sink = new DiagnosticSink();
+    checkCopiedOnceState({ files: [file], copied: new Set(["warn_legacy_capability_use", "warn_deprecated_v2", "cap_get_target_pid", "not_defined_here"]), sink });
+    expect(sink.items.map((d) => [d.code, `${d.location?.file}:${d.location?.line}`, d.message])).toEqual([
+      ["KLP-W006", "kernel/capability.c:70", "warn_deprecated_v2 (copied into the livepatch) uses pr_info_once: its once/ratelimit state restarts in the livepatch"],
+      ["KLP-W006", "kernel/capability.c:46", "warn_legacy_capability_use (copied into the livepatch) uses pr_info_once: its once/ratelimit state restarts in the livepatch"],
     ]);
   });
   it("fixtures are real, GPL-licensed kernel files", () => {

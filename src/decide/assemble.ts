@@ -54,6 +54,9 @@ export function assemble(opts: AssembleOptions): Assembled {
   const emittedFunctions = new Set<string>();
   const macroNames = new Set<string>();
   const pending: Array<{ file: SourceFile; item: SourceItem; piece: OutputPiece }> = [];
+  // kbuild defines KBUILD_MODNAME as the livepatch's own name: copied text keeps the original's.
+  const modName = originalModName(ctx);
+  const keepModName = (text: string): string => (modName ? withModName(text, modName) : text);
 
   const declsAt = indexDeclsByLine(ctx);
   const needsDeclaration = new Set(
@@ -84,7 +87,7 @@ export function assemble(opts: AssembleOptions): Assembled {
       }
       if (item.kind === "macro") {
         if (!isLiveMacro(ctx, file, item) || NEVER_COPY_MACROS.has(item.name!)) continue;
-        const piece: OutputPiece = { origin: file.path, line: item.startLine, kind: "macro", text: file.text.slice(item.start, item.end) };
+        const piece: OutputPiece = { origin: file.path, line: item.startLine, kind: "macro", text: keepModName(file.text.slice(item.start, item.end)) };
         if (!seenInclude && file === ctx.main) out.preamble.push(piece);
         else pending.push({ file, item, piece });
         continue;
@@ -134,7 +137,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         if (id) renames.push({ start: id.startIndex, end: id.endIndex, text: newName });
       }
     }
-    let result = applyRenames(text, renames, item.start);
+    let result = keepModName(applyRenames(text, renames, item.start));
     if (newName && !/\bstatic\b/.test(stripComments(result.slice(0, result.indexOf(newName))))) {
       result = makeStatic(result, newName);
     }
@@ -392,4 +395,36 @@ function headerInlinesToCopy(closure: Closure, externalized: Map<string, SymbolU
     }
   }
   return order;
+}
+
+/**
+ * The original object's KBUILD_MODNAME as a C string literal (`"capability"`):
+ * kbuild passes it on the TU's command line (-DKBUILD_MODNAME='"capability"'),
+ * and `gcc -E -dD` prints that as a `<command-line>` #define. Undefined when
+ * unknown (a ready .i without -dD), and then copied text is left as it is.
+ */
+export function originalModName(ctx: TuContext): string | undefined {
+  const literal = /^"[^"\\\n]*"$/;
+  const flag = [...(ctx.compileFlags ?? [])].reverse().find((a) => a.startsWith("-DKBUILD_MODNAME="))?.slice("-DKBUILD_MODNAME=".length);
+  if (flag !== undefined) return literal.test(flag) ? flag : undefined;
+  const defs = (ctx.tu.macros.get("KBUILD_MODNAME") ?? []).filter((m) => m.file === "<command-line>");
+  const value = /^#\s*define\s+KBUILD_MODNAME\s+(.*?)\s*$/.exec(defs[defs.length - 1]?.definition ?? "")?.[1];
+  return value !== undefined && literal.test(value) ? value : undefined;
+}
+
+/**
+ * `text` with the identifier KBUILD_MODNAME (outside comments and strings, and
+ * not where a directive names the macro itself) replaced by `literal`, the
+ * original object's name: in the livepatch kbuild defines KBUILD_MODNAME as
+ * the livepatch's own name, so `pr_fmt` would print `livepatch_x: ...`.
+ */
+export function withModName(text: string, literal: string): string {
+  const renames: Rename[] = [];
+  for (const t of identifierTokens(text)) {
+    if (t.name !== "KBUILD_MODNAME") continue;
+    const lineStart = text.lastIndexOf("\n", t.start - 1) + 1;
+    if (/(?:^\s*#\s*(?:ifdef|ifndef|undef|define)|\bdefined)\s*\(?\s*$/.test(text.slice(lineStart, t.start))) continue;
+    renames.push({ start: t.start, end: t.end, text: `${literal} /* the original KBUILD_MODNAME, not the livepatch's */` });
+  }
+  return applyRenames(text, renames);
 }

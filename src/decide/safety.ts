@@ -72,10 +72,7 @@ export function checkSafety(o: SafetyOptions): void {
     if (keys.length) {
       sink.report({ code: "KLP-W009", severity: "warning", message: `${name} in module ${o.object} uses ${keys.join(", ")}: tracepoints, static keys and static calls defined in a module are bound when the module loads; check that the livepatch's copies reach the module's own`, location: at, hint: "test the livepatch with the module loaded after it, and with it loaded before" });
     }
-    const once = tokens.filter((t) => ONCE_STATE.test(t));
-    if (once.length) {
-      sink.report({ code: "KLP-W006", severity: "warning", message: `${name} uses ${[...new Set(once)].join(", ")}: its once/ratelimit state restarts in the livepatch`, location: at });
-    }
+    reportOnceState(o.patched, item, name, "", sink);
   }
   const replaced = new Set(o.replaced);
   for (const item of o.patched.items) {
@@ -85,6 +82,30 @@ export function checkSafety(o: SafetyOptions): void {
         sink.report({ code: "KLP-W003", severity: "warning", message: `${item.name} uses the address of ${ref.name}, which the livepatch replaces: the old and new functions have different addresses`, location: { file: o.patched.path, line: lineOf(o.patched.text, ref.start), column: 1 } });
       }
     }
+  }
+}
+
+/**
+ * KLP-W006 for the functions copied into the livepatch (static helpers with no
+ * symbol of their own, such as those inlined into a replaced function): their
+ * `pr_*_once`/ratelimit state is a fresh copy too. Known only after the closure,
+ * so separate from checkSafety(); one diagnostic per function, at the function.
+ */
+export function checkCopiedOnceState(o: { files: SourceFile[]; copied: Iterable<string>; sink: DiagnosticSink }): void {
+  for (const name of [...o.copied].sort()) {
+    for (const file of o.files) {
+      const item = fn(file, name);
+      if (!item) continue;
+      reportOnceState(file, item, name, " (copied into the livepatch)", o.sink);
+      break;
+    }
+  }
+}
+
+function reportOnceState(file: SourceFile, item: SourceItem, name: string, how: string, sink: DiagnosticSink): void {
+  const once = identifierTokens(file.text.slice(item.start, item.end)).map((t) => t.name).filter((t) => ONCE_STATE.test(t));
+  if (once.length) {
+    sink.report({ code: "KLP-W006", severity: "warning", message: `${name}${how} uses ${[...new Set(once)].join(", ")}: its once/ratelimit state restarts in the livepatch`, location: loc(file, item) });
   }
 }
 
