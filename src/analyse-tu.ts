@@ -14,7 +14,7 @@ import { parseSourceFile } from "./parse/source-file.js";
 import { touchedFunctions } from "./resolve/touched.js";
 import { ipaTargets } from "./closure/ipa-targets.js";
 import { objectCallers } from "./elf/callers.js";
-import { checkCopiedOnceState, checkSafety } from "./decide/safety.js";
+import { checkCopiedState, checkSafety } from "./decide/safety.js";
 import { refuseChangedHeaders } from "./decide/changed-headers.js";
 import { computeClosure } from "./closure/closure.js";
 import { locateTuSymbol } from "./decide/locate.js";
@@ -146,7 +146,7 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
 
   const hasOwnSymbol = (n: string) => (o.symbols ? locateTuSymbol(o.symbols, ctx, n, true).found : false);
   const closure = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol, sink }));
-  if (isPatch) checkCopiedOnceState({ files: [ctx.main, ...ctx.localHeaders.values()], copied: closure.copiedFunctions, sink });
+  if (isPatch) checkCopiedState({ files: [ctx.main, ...ctx.localHeaders.values()], copied: closure.copiedFunctions, sink });
   const uses = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, ...(o.symbols ? { symbols: o.symbols } : {}), mode: o.mode, sink }));
   if (sink.hasErrors) throw new StageFailed("decide");
   const pieces = timed(timer, "decide", () => assemble({ ctx, closure, patched: patchedFns, uses, mode: o.mode, keepNames: Boolean(o.keepNames) }));

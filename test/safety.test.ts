@@ -12,7 +12,7 @@ import { readPatch } from "../src/input/diff.js";
 import { applyPatch } from "../src/kbuild/apply-patch.js";
 import { parseSourceFile } from "../src/parse/source-file.js";
 import { touchedFunctions } from "../src/resolve/touched.js";
-import { checkCopiedOnceState, checkSafety } from "../src/decide/safety.js";
+import { checkCopiedState, checkSafety } from "../src/decide/safety.js";
 import { FIXTURES, cases, expectGolden, json, read, readKernelSource } from "./golden.js";
 
 describe("safety checks", () => {
@@ -69,10 +69,18 @@ describe("safety checks", () => {
     // they are copied with it; cap_get_target_pid (copied too when a caller is) has no once-state.
     const file = parseSourceFile("kernel/capability.c", readKernelSource("kernel/capability.c"));
     const sink = new DiagnosticSink();
-    checkCopiedOnceState({ files: [file], copied: new Set(["warn_legacy_capability_use", "warn_deprecated_v2", "cap_get_target_pid", "not_defined_here"]), sink });
+    checkCopiedState({ files: [file], copied: new Set(["warn_legacy_capability_use", "warn_deprecated_v2", "cap_get_target_pid", "not_defined_here"]), sink });
     expect(sink.items.map((d) => [d.code, `${d.location?.file}:${d.location?.line}`, d.message])).toEqual([
       ["KLP-W006", "kernel/capability.c:70", "warn_deprecated_v2 (copied into the livepatch) uses pr_info_once: its once/ratelimit state restarts in the livepatch"],
       ["KLP-W006", "kernel/capability.c:46", "warn_legacy_capability_use (copied into the livepatch) uses pr_info_once: its once/ratelimit state restarts in the livepatch"],
+    ]);
+  });
+  it("static locals of functions copied into the livepatch are fresh copies too (fs/drop_caches.c)", () => {
+    const file = parseSourceFile("fs/drop_caches.c", readKernelSource("fs/drop_caches.c"));
+    const sink = new DiagnosticSink();
+    checkCopiedState({ files: [file], copied: new Set(["drop_caches_sysctl_handler", "drop_pagecache_sb"]), sink });
+    expect(sink.items.map((d) => [d.code, `${d.location?.file}:${d.location?.line}`, d.message])).toEqual([
+      ["KLP-W005", "fs/drop_caches.c:50", "drop_caches_sysctl_handler (copied into the livepatch) has static local variable(s) stfu: the copy starts with fresh state, while unpatched code that inlined drop_caches_sysctl_handler keeps the kernel's"],
     ]);
   });
   it("fixtures are real, GPL-licensed kernel files", () => {

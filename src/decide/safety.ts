@@ -86,17 +86,21 @@ export function checkSafety(o: SafetyOptions): void {
 }
 
 /**
- * KLP-W006 for the functions copied into the livepatch (static helpers with no
- * symbol of their own, such as those inlined into a replaced function): their
- * `pr_*_once`/ratelimit state is a fresh copy too. Known only after the closure,
+ * KLP-W006 and KLP-W005 for the functions copied into the livepatch (static
+ * helpers with no symbol of their own, such as those inlined into a replaced
+ * function): their `pr_*_once`/ratelimit state and static locals are fresh copies too. Known only after the closure,
  * so separate from checkSafety(); one diagnostic per function, at the function.
  */
-export function checkCopiedOnceState(o: { files: SourceFile[]; copied: Iterable<string>; sink: DiagnosticSink }): void {
+export function checkCopiedState(o: { files: SourceFile[]; copied: Iterable<string>; sink: DiagnosticSink }): void {
   for (const name of [...o.copied].sort()) {
     for (const file of o.files) {
       const item = fn(file, name);
       if (!item) continue;
       reportOnceState(file, item, name, " (copied into the livepatch)", o.sink);
+      const locals = [...staticLocals(file, item).keys()];
+      if (locals.length) {
+        o.sink.report({ code: "KLP-W005", severity: "warning", message: `${name} (copied into the livepatch) has static local variable(s) ${locals.join(", ")}: the copy starts with fresh state, while unpatched code that inlined ${name} keeps the kernel's`, location: loc(file, item), hint: "if the state matters, externalize it by hand" });
+      }
       break;
     }
   }

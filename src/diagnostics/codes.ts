@@ -49,7 +49,7 @@ export const CODES = {
   "KLP-W001": { exit: 1, advice: "A hunk changes no function (a comment, declaration or macro outside any function): check it needs no live change." },
   "KLP-W002": { exit: 1, advice: "No IPA clone dump was found for a TU: inlining and clones of the changed functions are unknown; produce one with -fdump-ipa-clones." },
   "KLP-W004": { exit: 1, advice: "A header inline or a kernel macro's expansion the new code uses names a non-exported symbol: usually dead code gcc drops; if modpost rejects the module, copy the inline and externalize the symbol." },
-  "KLP-W005": { exit: 1, advice: "A replaced function has (non-const) static locals: the livepatch's copy starts with fresh state; externalize it by hand if it matters." },
+  "KLP-W005": { exit: 1, advice: "A replaced or copied function has (non-const) static locals: the livepatch's copy starts with fresh state; externalize it by hand if it matters." },
   "KLP-W006": { exit: 1, advice: "A replaced or copied function uses pr_*_once/WARN_ONCE/ratelimit state, which restarts in the livepatch." },
   "KLP-W007": { exit: 1, advice: "The kernel was not built with -flive-patching: IPA effects other than those in the dumps (e.g. ipa-ra, ipa-icf) are not captured; review the result." },
   "KLP-W008": { exit: 1, advice: "The livepatch's #include section (with --verify: the whole module) fails to compile as a module: the module build shows the full error; report it with the patch." },
