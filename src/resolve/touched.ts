@@ -20,7 +20,10 @@ export interface ChangedFunction {
  * changed; a changed type or variable is data, which cannot be live-patched
  * (KLP-E021/E022); anything else outside a function is reported (KLP-W001),
  * never dropped silently. A function whose old and new text differ only in
- * comments and whitespace is not a change.
+ * comments and whitespace is not a change. Lines in the body of a
+ * SYSCALL_DEFINEn / COMPAT_SYSCALL_DEFINEn change the function the macro
+ * generates (__do_sys_NAME / __do_compat_sys_NAME); its source is no function
+ * definition that could be copied, so that is KLP-E028, with the hunk.
  */
 export function touchedFunctions(fp: FilePatch, patched: SourceFile, original: SourceFile, sink: DiagnosticSink): ChangedFunction[] {
   const byName = new Map<string, ChangedFunction>();
@@ -29,13 +32,19 @@ export function touchedFunctions(fp: FilePatch, patched: SourceFile, original: S
   const mark = (name: string, why: string, hunk: SourceLocation) => {
     if (!byName.has(name)) byName.set(name, { name, why, hunk });
   };
+  const generated = { patched: macroDefinedFunctions(patched), original: macroDefinedFunctions(original) };
   for (const hunk of fp.hunks) {
     const lines = [
-      ...hunk.added.map((l) => ({ ...l, file: patched })),
-      ...hunk.deleted.map((l) => ({ ...l, file: original })),
+      ...hunk.added.map((l) => ({ ...l, file: patched, generated: generated.patched })),
+      ...hunk.deleted.map((l) => ({ ...l, file: original, generated: generated.original })),
     ];
     const outside = new Set<number>();
     for (const l of lines) {
+      const gen = l.generated.find((g) => l.line >= g.startLine && l.line <= g.endLine);
+      if (gen) {
+        mark(gen.name, `changed at ${fp.path}:${l.line} (the body of ${macroCall(gen)})`, hunk.location);
+        continue;
+      }
       const item = l.file.items.find((i) => l.line >= itemStart(i) && l.line <= i.endLine);
       if (item?.kind === "function" && item.name) {
         mark(item.name, `changed at ${fp.path}:${l.line}`, hunk.location);
@@ -62,7 +71,7 @@ export function touchedFunctions(fp: FilePatch, patched: SourceFile, original: S
       });
     }
   }
-  const users = functionsUsingMacros(patched, macros);
+  const users = functionsUsingMacros(patched, macros, generated.patched);
   for (const [name, macro] of users) mark(name, `uses macro ${macro}, which the patch changes`, fp.hunks[0]!.location);
   const unused = [...macros].filter((m) => ![...users.values()].includes(m));
   if (unused.length) {
@@ -71,9 +80,19 @@ export function touchedFunctions(fp: FilePatch, patched: SourceFile, original: S
 
   const result: ChangedFunction[] = [];
   for (const fn of byName.values()) {
+    const viaMacro = fn.why.startsWith("uses macro");
+    const genBefore = generated.original.find((g) => g.name === fn.name);
+    const genAfter = generated.patched.find((g) => g.name === fn.name);
+    const gen = genAfter ?? genBefore;
+    if (gen) {
+      if (!viaMacro && genBefore && genAfter && stripComments(genBefore.text) === stripComments(genAfter.text)) continue;
+      // Its source is a macro call, not a function definition: nothing later could copy it.
+      sink.report({ code: "KLP-E028", severity: "error", message: `the patch changes ${gen.name}, which ${macroCall(gen)} at ${fp.path}:${gen.startLine} generates: its source is a macro call, not a function definition`, location: fn.hunk, hint: "copying macro-generated functions is not supported yet; patch the function the macro body calls, or write this one by hand" });
+      result.push(fn);
+      continue;
+    }
     const before = original.items.find((i) => i.kind === "function" && i.name === fn.name);
     const after = patched.items.find((i) => i.kind === "function" && i.name === fn.name);
-    const viaMacro = fn.why.startsWith("uses macro");
     if (!viaMacro && before && after && stripComments(textOf(original, before)) === stripComments(textOf(patched, after))) continue;
     result.push(fn);
   }
@@ -101,7 +120,7 @@ function reportData(item: SourceItem, file: SourceFile, where: SourceLocation, s
 }
 
 /** Functions whose text names one of the macros, directly or through other macros of the file. */
-function functionsUsingMacros(file: SourceFile, changed: Set<string>): Map<string, string> {
+function functionsUsingMacros(file: SourceFile, changed: Set<string>, generated: MacroDefinedFunction[]): Map<string, string> {
   const out = new Map<string, string>();
   if (changed.size === 0) return out;
   const closure = new Map([...changed].map((m) => [m, m]));
@@ -118,10 +137,146 @@ function functionsUsingMacros(file: SourceFile, changed: Set<string>): Map<strin
   }
   for (const item of file.items) {
     if (item.kind !== "function" || !item.name) continue;
+    // `SYSCALL_DEFINE0(getpid) {...}` parses as a function named SYSCALL_DEFINE0: it is one of `generated`.
+    if (generated.some((g) => item.startLine <= g.endLine && item.endLine >= g.startLine)) continue;
     const hit = identifierTokens(file.text.slice(item.start, item.end)).find((t) => closure.has(t.name));
     if (hit) out.set(item.name, closure.get(hit.name)!);
   }
+  for (const g of generated) {
+    const hit = identifierTokens(g.text).find((t) => closure.has(t.name));
+    if (hit) out.set(g.name, closure.get(hit.name)!);
+  }
   return out;
+}
+
+/** A function that a definition macro generates, where the file defines it. */
+export interface MacroDefinedFunction {
+  /** The function the macro expands to, e.g. __do_sys_umask. */
+  name: string;
+  /** The macro, e.g. SYSCALL_DEFINE1, and its first argument (umask). */
+  macro: string;
+  macroArg: string;
+  /** 1-based lines from the macro's name to the body's closing brace. */
+  startLine: number;
+  endLine: number;
+  /** That text (the macro call and the body). */
+  text: string;
+}
+
+/**
+ * `SYSCALL_DEFINEn(name, ...) { body }` and `COMPAT_SYSCALL_DEFINEn(name, ...) { body }`
+ * (n = 0..6) at file scope. The body becomes the function `__do_sys_<name>` /
+ * `__do_compat_sys_<name>` (include/linux/syscalls.h, include/linux/compat.h,
+ * arch/x86/include/asm/syscall_wrapper.h); the stubs around it call it.
+ */
+const SYSCALL_MACRO = /(?:^|\n)[ \t]*((COMPAT_)?SYSCALL_DEFINE[0-6])[ \t]*\([ \t\n]*(\w+)/g;
+
+/**
+ * The macro-defined functions of a file. tree-sitter does not see them as
+ * function definitions: `SYSCALL_DEFINE1(umask, int, mask)` is an
+ * expression statement with a missing `;` (or part of an ERROR) followed by
+ * a bare compound statement, and `SYSCALL_DEFINE0(getpid) {...}` a function
+ * definition named SYSCALL_DEFINE0. So they are found in the text, at the
+ * start of a line, where a top-level code item (not a comment or a
+ * #define) is; their extent is the macro's argument list and the braces after
+ * it, matched in the text.
+ */
+export function macroDefinedFunctions(file: SourceFile): MacroDefinedFunction[] {
+  const { text } = file;
+  if (!text.includes("SYSCALL_DEFINE")) return [];
+  const code = file.items.filter((i) => (i.kind === "function" || i.kind === "other") && i.node);
+  const out: MacroDefinedFunction[] = [];
+  for (const m of text.matchAll(SYSCALL_MACRO)) {
+    const at = m.index + m[0].indexOf(m[1]!);
+    if (!code.some((i) => at >= i.node!.startIndex && at < i.node!.endIndex)) continue;
+    const argsEnd = skipGroup(text, at + m[1]!.length, "(", ")");
+    if (argsEnd < 0) continue;
+    const open = bodyStart(text, argsEnd);
+    if (text[open] !== "{") continue;
+    const end = skipGroup(text, open, "{", "}");
+    if (end < 0) continue;
+    out.push({
+      name: `${m[2] ? "__do_compat_sys_" : "__do_sys_"}${m[3]!}`,
+      macro: m[1]!,
+      macroArg: m[3]!,
+      startLine: lineAt(text, at),
+      endLine: lineAt(text, end - 1),
+      text: text.slice(at, end),
+    });
+  }
+  return out;
+}
+
+/** `SYSCALL_DEFINE1(umask, ...)`, `SYSCALL_DEFINE0(getpid)`. */
+function macroCall(g: MacroDefinedFunction): string {
+  return `${g.macro}(${g.macroArg}${g.macro.endsWith("0") ? "" : ", ..."})`;
+}
+
+function lineAt(text: string, offset: number): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+/**
+ * Where the body after a definition macro's arguments starts. Conditional
+ * alternatives of the head may stand between (kernel/fork.c: one
+ * SYSCALL_DEFINEn(clone, ...) per #if branch, then the one body after #endif).
+ */
+function bodyStart(text: string, from: number): number {
+  let i = skipSpaceAndComments(text, from);
+  for (;;) {
+    if (text[i] === "#") {
+      // A preprocessor line (outside a #define, `#` is nothing else), with its continuations.
+      let e = text.indexOf("\n", i);
+      while (e > 0 && text[e - 1] === "\\") e = text.indexOf("\n", e + 1);
+      i = skipSpaceAndComments(text, e < 0 ? text.length : e);
+      continue;
+    }
+    const head = /^(?:COMPAT_)?SYSCALL_DEFINE[0-6]/.exec(text.slice(i, i + 32));
+    if (head) {
+      const e = skipGroup(text, i + head[0].length, "(", ")");
+      if (e < 0) return -1;
+      i = skipSpaceAndComments(text, e);
+      continue;
+    }
+    return i;
+  }
+}
+
+function skipSpaceAndComments(text: string, from: number): number {
+  let i = from;
+  for (;;) {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+    if (text.startsWith("/*", i)) {
+      const e = text.indexOf("*/", i + 2);
+      if (e < 0) return text.length;
+      i = e + 2;
+    } else if (text.startsWith("//", i)) {
+      const e = text.indexOf("\n", i);
+      i = e < 0 ? text.length : e;
+    } else return i;
+  }
+}
+
+/** Index just past the group that opens at `from` (after blanks), skipping comments, strings and character constants; -1 when it does not close. */
+function skipGroup(text: string, from: number, open: string, close: string): number {
+  let i = skipSpaceAndComments(text, from);
+  if (text[i] !== open) return -1;
+  let depth = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === "/" && (text[i + 1] === "*" || text[i + 1] === "/")) {
+      i = skipSpaceAndComments(text, i);
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      for (i++; i < text.length && text[i] !== c && text[i] !== "\n"; i++) if (text[i] === "\\") i++;
+    } else if (c === open) depth++;
+    else if (c === close && --depth === 0) return i + 1;
+    i++;
+  }
+  return -1;
 }
 
 /** A function's own lines start at its node; a leading comment block is not code. */
