@@ -29,8 +29,35 @@ const CALL_LIKE = [
 const wordRe = new RegExp(`\\b(?:${WORDS.join("|")})\\b`, "g");
 const callRe = new RegExp(`\\b(?:${CALL_LIKE.join("|")})(?=\\s*\\()`, "g");
 
+/** `DEFINE_PER_CPU(type, name)` and its kin: declarations spelled as a macro call. */
+const perCpuRe = /\b(?:DEFINE|DECLARE)_PER_CPU\w*(?=\s*\()/g;
+
+/**
+ * `static DEFINE_PER_CPU(struct s, name) = {...}` is no C tree-sitter can read,
+ * and with #if lines in its initializer the error swallows hundreds of lines
+ * (drivers/char/random.c). Spelled `static struct s name = {...}` instead,
+ * same length: the macro name and its parentheses become blanks and the last
+ * comma a space.
+ */
+function unwrapPerCpu(text: string): string {
+  let out = text;
+  for (const m of text.matchAll(perCpuRe)) {
+    const end = skipParens(text, m.index + m[0].length);
+    if (end < 0) continue;
+    const open = text.indexOf("(", m.index + m[0].length);
+    const comma = text.lastIndexOf(",", end - 1);
+    if (comma < open || text.slice(comma + 1, end - 1).includes("(")) continue;
+    out = out.slice(0, m.index) + " ".repeat(open + 1 - m.index) + out.slice(open + 1, comma) + " " + out.slice(comma + 1, end - 1) + " " + out.slice(end);
+  }
+  return out;
+}
+
 /** Returns `text` with kernel annotations replaced by spaces (same length, same lines). */
 export function normalizeSource(text: string): string {
+  return unwrapPerCpu(blankAnnotations(text));
+}
+
+function blankAnnotations(text: string): string {
   const ranges: Array<[number, number]> = [];
   for (const m of text.matchAll(callRe)) {
     const end = skipParens(text, m.index + m[0].length);
