@@ -9,7 +9,7 @@ set -euo pipefail
 KABI=${KABI:-6.1.0-56}
 FLAVOUR=${FLAVOUR:-amd64}
 KREL=${KREL:-$KABI-$FLAVOUR}              # uname -r of the kernel under test
-DEB_VERSION=${DEB_VERSION:-6.1.192-2}     # pins all five packages to one upload
+DEB_VERSION=${DEB_VERSION:-6.1.192-2}     # pins the packages to one upload (kbuild: see setup-kernel.sh)
 KSERIES=${KSERIES:-6.1}                   # linux-source-6.1, linux-kbuild-6.1
 
 # Big things live here, never in the repository.

@@ -3,7 +3,7 @@
 #
 # apt-get downloads linux-image-$KREL, linux-headers-$KREL,
 # linux-headers-$KABI-common, linux-kbuild-$KSERIES and linux-source-$KSERIES,
-# all =$DEB_VERSION, into $TESTBED/debs; unpacks them with dpkg-deb -x into
+# all =$DEB_VERSION (kbuild: the newest revision of its upstream version), into $TESTBED/debs; unpacks them with dpkg-deb -x into
 # $TESTBED/root (nothing is installed system-wide), untars the source and runs
 # depmod -b. Idempotent (stamp files). Fresh: ~225 MB, 30-40 s; after: <1 s.
 source "$(dirname "$0")/common.sh"
@@ -13,22 +13,41 @@ mkdir -p "$DEBS" "$KROOT/.stamps"
 PKGS=("linux-image-$KREL" "linux-headers-$KREL" "linux-headers-$KABI-common"
       "linux-kbuild-$KSERIES" "linux-source-$KSERIES")
 
-deb_path() {  # the .deb of package $1 at $DEB_VERSION, if downloaded
-  local f
-  for f in "$DEBS/$1_${DEB_VERSION}"_*.deb; do [[ -f $f ]] && { echo "$f"; return 0; }; done
+# Debian keeps one linux-kbuild-$KSERIES per suite (its name carries no ABI), so a
+# newer upload replaces it while the ABI-named packages of $DEB_VERSION stay: take
+# that package at the newest Debian revision of the same upstream version (the
+# headers package only asks for linux-kbuild >= its own version).
+version_of() {  # the version of package $1 to download
+  [[ $1 == linux-kbuild-* ]] || { echo "$DEB_VERSION"; return; }
+  local v
+  v=$(apt-cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}' \
+      | grep -E "^${DEB_VERSION%-*}-" | sort -V | tail -n1) || true
+  echo "${v:-$DEB_VERSION}"
+}
+
+deb_path() {  # the .deb of package $1 (any revision of the pinned upstream for kbuild), if downloaded
+  local f pat="${DEB_VERSION}"
+  [[ $1 == linux-kbuild-* ]] && pat="${DEB_VERSION%-*}-*"
+  for f in "$DEBS/$1_"${pat}_*.deb; do [[ -f $f ]] && { echo "$f"; return 0; }; done
   return 1
 }
 
 missing=()
-for p in "${PKGS[@]}"; do deb_path "$p" >/dev/null || missing+=("$p=$DEB_VERSION"); done
+for p in "${PKGS[@]}"; do deb_path "$p" >/dev/null || missing+=("$p"); done
 if ((${#missing[@]})); then
-  log "downloading ${missing[*]}"
-  if ! apt-cache show "${missing[0]}" >/dev/null 2>&1; then
+  known() { apt-cache madison "$1" 2>/dev/null | grep -qF " $2 "; }  # known PKG VERSION
+  wanted=()
+  for p in "${missing[@]}"; do wanted+=("$p=$(version_of "$p")"); done
+  for w in "${wanted[@]}"; do
+    known "${w%%=*}" "${w#*=}" && continue
     log "apt-get update"; apt-get update -qq || die "apt-get update failed"
-  fi
+    wanted=(); for p in "${missing[@]}"; do wanted+=("$p=$(version_of "$p")"); done
+    break
+  done
+  log "downloading ${wanted[*]}"
   # As root, apt-get download drops privileges to _apt, which must write here.
   chmod a+rwx "$DEBS" 2>/dev/null || true
-  (cd "$DEBS" && apt-get download -q "${missing[@]}") \
+  (cd "$DEBS" && apt-get download -q "${wanted[@]}") \
     || die "apt-get download failed: is $DEB_VERSION still in bookworm-security? (set DEB_VERSION/KABI)"
 fi
 
