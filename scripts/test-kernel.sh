@@ -95,7 +95,7 @@ run_case() {  # run_case ID DIR; sets REASON and DETAILS on failure, returns 1
   log "$id: klp-ccp extract"
   set +e
   timeout "${KLP_EXTRACT_TIMEOUT:-300}" node "$REPO/bin/klp-ccp" extract --patch "$dir/fix.patch" \
-    --src "$SRC" --build "$BUILD" --symbols "$SYMBOLS" --symvers "$SYMVERS" --ipa-clones "$BUILD" \
+    --src "$SRC" --build "$BUILD" --symbols "$SYMBOLS" --symvers "$SYMVERS" --ipa-clones "$BUILD" --modules "$MODDIR" \
     --externalize "$KLP_EXTERNALIZE" --name "$name" --out "$out" > "$logs/extract.out" 2> "$logs/extract.err"
   rc=$?
   set -e

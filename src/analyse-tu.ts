@@ -11,9 +11,11 @@ import { runInBackground } from "./kbuild/background.js";
 import { isIncludableHeader, readTuIpaClones } from "./input/tu-files.js";
 import { parsePreprocessed, PreprocessedTuBuilder } from "./parse/preprocessed-tu.js";
 import { parseSourceFile } from "./parse/source-file.js";
-import { touchedFunctions } from "./resolve/touched.js";
+import { addedFunctions, touchedFunctions } from "./resolve/touched.js";
 import { ipaTargets } from "./closure/ipa-targets.js";
 import { objectCallers } from "./elf/callers.js";
+import { objectSymbols } from "./elf/object-symbols.js";
+import { findModuleFile } from "./kbuild/module-file.js";
 import { checkCopiedState, checkSafety } from "./decide/safety.js";
 import { refuseChangedHeaders } from "./decide/changed-headers.js";
 import { computeClosure } from "./closure/closure.js";
@@ -35,6 +37,8 @@ export interface TuInputs {
   sink: DiagnosticSink;
   /** A ready .i of the (patched) TU (skips the compiler). */
   preprocessed?: string;
+  /** Where the running kernel's modules tree (/lib/modules/RELEASE) may be, first match wins: the symbols of a target module the symbol table lacks. */
+  modulesDirs?: string[];
   /** An explicit compile command (--functions mode) instead of the build tree's .cmd. */
   command?: CompileCommand;
   /** Keep the functions' own names (closure-only output) instead of klpp_ renames. */
@@ -144,8 +148,13 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
   }
   if (sink.hasErrors) throw new StageFailed("ipa");
 
-  const hasOwnSymbol = (n: string) => (o.symbols ? locateTuSymbol(o.symbols, ctx, n, true).found : false);
-  const closure = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol, sink }));
+  const added = isPatch ? addedFunctions(ctx.main, ctx.original) : new Set<string>();
+  const hasOwnSymbol = (n: string) => (o.symbols && !added.has(n) ? locateTuSymbol(o.symbols, ctx, n, true).found : false);
+  const closure = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol, addedByPatch: added, sink }));
+  for (const fn of [...added].filter((n) => !closure.copiedFunctions.has(n)).sort()) {
+    const item = ctx.main.items.find((i) => i.kind === "function" && i.name === fn)!;
+    sink.report({ code: "KLP-W001", severity: "warning", message: `the patch adds function ${fn}, which no replaced function calls: it is not in the livepatch`, location: { file: ctx.relPath, line: item.startLine, column: 1 }, hint: "a new function reached only from data (an ops table) or from other files needs those users patched too" });
+  }
   if (isPatch) checkCopiedState({ files: [ctx.main, ...ctx.localHeaders.values()], copied: closure.copiedFunctions, sink });
   const uses = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, ...(o.symbols ? { symbols: o.symbols } : {}), mode: o.mode, sink }));
   if (sink.hasErrors) throw new StageFailed("decide");
@@ -176,6 +185,22 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
   };
 }
 
+/**
+ * A target module missing from the symbol table: its symbols from its .ko in
+ * the modules tree, or from the TU's compiled object, which knows only the
+ * TU's own symbols.
+ */
+function readModuleSymbols(o: TuInputs, module: string, relPath: string): TuContext["moduleSymbols"] {
+  for (const dir of o.modulesDirs ?? []) {
+    const ko = findModuleFile(dir, module);
+    const symbols = ko ? objectSymbols(ko, module) : undefined;
+    if (ko && symbols) return { file: ko, symbols, wholeModule: true };
+  }
+  const obj = join(o.build, relPath.replace(/\.c$/, ".o"));
+  const symbols = objectSymbols(obj, module);
+  return symbols ? { file: obj, symbols, wholeModule: false } : undefined;
+}
+
 /** Preprocesses and parses the TU whose main file is `mainPath` (holding `mainText`). */
 function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string, started?: StartedPreprocess): TuContext {
   const { sink, timer } = o;
@@ -200,9 +225,11 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
   if (!ipa.found && o.symbols) {
     sink.report({ code: "KLP-W002", severity: "warning", message: `no IPA clone dump ${relPath}.000i.ipa-clones under ${o.ipaDir}: inlining and clones of the changed functions are unknown`, location: { file: relPath, line: 0, column: 0 }, hint: "compile the TU with KCFLAGS=-fdump-ipa-clones" });
   }
+  const moduleSymbols = pre.object !== "vmlinux" && o.symbols && !o.symbols.modules.has(pre.object) ? timed(timer, "read inputs", () => readModuleSymbols(o, pre.object, relPath)) : undefined;
   return {
     relPath, main, original, localHeaders, tu, markerToRel,
     object: pre.object,
+    ...(moduleSymbols ? { moduleSymbols } : {}),
     ipa: ipa.records, hasIpaDump: ipa.found,
     loadSource: sourceLoader(o.src, localHeaders),
     ...(pre.flags ? { compileFlags: pre.flags } : {}),

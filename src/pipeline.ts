@@ -26,6 +26,8 @@ export interface ExtractOptions {
   externalize: "kallsyms" | "klp-reloc";
   /** Module name; defaults to livepatch_<patch stem>. */
   name?: string;
+  /** The running kernel's modules tree (default /lib/modules/<release of --build>): a target module's own symbols. */
+  modules?: string;
   /**
    * The patched TU already preprocessed (gcc -E -dD -dI), instead of running
    * the build tree's compile command: for the bundled example and for users
@@ -65,6 +67,9 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
       sink.report({ code: "KLP-E004", severity: "error", message: `${flag} ${path}: ${existsSync(path) ? (dir ? "not a directory" : "is a directory") : "no such " + (dir ? "directory" : "file")}`, hint: `check the value of ${flag}` });
     }
   }
+  if (opts.modules && !(existsSync(opts.modules) && statSync(opts.modules).isDirectory())) {
+    sink.report({ code: "KLP-E004", severity: "error", message: `--modules ${opts.modules}: no such directory`, hint: "pass the kernel's modules tree, e.g. /lib/modules/$(uname -r)" });
+  }
   if (sink.hasErrors) throw new StageFailed("input");
 
   const { timer } = opts;
@@ -84,7 +89,7 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
     for (const d of early.items) sink.report(d);
     if (!patched) throw new StageFailed("apply");
     const name = opts.name ?? moduleName(opts.patch);
-    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, ...(timer ? { timer } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
+    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
     timed(timer, "include check", () => dropBreakingIncludes(plan, sink, opts));
     if (opts.verify) timed(timer, "verify", () => verifyModule(plan, sink, opts));
     const report = timed(timer, "render", () => buildReport(plan));
@@ -126,6 +131,25 @@ function verifyModule(plan: LivepatchPlan, sink: DiagnosticSink, opts: { progres
   opts.progress?.("verifying: compiling the livepatch as a module (-DMODULE -fsyntax-only)");
   const r = trialCompile(plan.compile, renderLivepatch(plan, buildReport(plan)).get(`${plan.name}.c`)!);
   if (!r.ok) sink.report({ code: "KLP-W008", severity: "warning", message: `a trial compile of the livepatch as a module fails: ${r.firstError}`, location: { file: `${plan.name}.c`, line: 0, column: 0 }, hint: "the module build will show the full error; please report it with the patch" });
+}
+
+/**
+ * Where the kernel's modules tree may be: --modules; else /lib/modules/RELEASE
+ * (RELEASE from the headers tree holding --symvers or from the build tree),
+ * and the same path beside an unpacked headers package
+ * (ROOT/usr/src/linux-headers-RELEASE/Module.symvers → ROOT/lib/modules/RELEASE).
+ */
+function modulesDirs(given: string | undefined, build: string, symvers: string): string[] {
+  if (given) return [resolve(given)];
+  const headers = dirname(resolve(symvers));
+  const releases = new Set<string>();
+  for (const tree of [headers, build]) {
+    const file = join(tree, "include/config/kernel.release");
+    if (existsSync(file)) releases.add(readFileSync(file, "utf8").trim());
+  }
+  const named = /^linux-headers-(.+)$/.exec(basename(headers));
+  if (named) releases.add(named[1]!);
+  return [...releases].flatMap((r) => [join("/lib/modules", r), resolve(headers, "../../../lib/modules", r)]);
 }
 
 /** livepatch_<patch file stem>, made a valid module (and C identifier) name. */

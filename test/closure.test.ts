@@ -72,6 +72,20 @@ describe("closure: locating a TU's own symbols", () => {
     }));
   });
 
+  it("a static variable whose name several files use is the one next to the TU's other data", () => {
+    const dir = join(FIXTURES, "locate", "data-namesake");
+    const table = readSymbolTable("kallsyms.txt", readFileSync(join(dir, "kallsyms.txt"), "utf8"), new DiagnosticSink());
+    const relPath = "fs/debugfs/inode.c";
+    const answer = (own: string[]) => {
+      const decls = { get: (n: string) => (own.includes(n) ? [{ name: n, kind: "variable", file: relPath }] : undefined), inFiles: () => [] };
+      const ctx = { relPath, object: "vmlinux", ipa: [], hasIpaDump: true, markerToRel: new Map([[relPath, relPath]]), localHeaders: new Map(), tu: { decls } } as unknown as TuContext;
+      const l = locateTuSymbol(table, ctx, "tokens", true);
+      return l.found ? { found: true, address: l.symbol.address, sympos: l.sympos, how: l.how } : { found: false, why: l.why, ambiguous: l.ambiguous };
+    };
+    const own = JSON.parse(readFileSync(join(dir, "own.json"), "utf8")) as string[];
+    expectGolden(join(dir, "locate.json"), json({ debugfs: answer(own), nearMissNoOwnData: answer(["tokens"]) }));
+  });
+
   it("removed inline clones (same name, later order) leave the function's own symbol", () => {
     expectGolden(join(FIXTURES, "locate", "inline-clone-removed", "locate.json"), json(located("inline-clone-removed", "kernel/softirq.c", "__raise_softirq_irqoff", false)));
   });

@@ -12,6 +12,8 @@ import { DiagnosticSink, StageFailed } from "../src/diagnostics/diagnostic.js";
 import { SHF_ALLOC, SHN_LIVEPATCH, SHT_RELA } from "../src/elf/format.js";
 import { analyseModule, fixupModule, type KlpModule } from "../src/elf/klp-relocs.js";
 import { readElf, readRelas, type ElfFile } from "../src/elf/read.js";
+import { objectSymbols } from "../src/elf/object-symbols.js";
+import { locateInModuleObject } from "../src/decide/locate.js";
 import { FIXTURES, expectGolden } from "./golden.js";
 
 const DIR = join(FIXTURES, "elf");
@@ -351,5 +353,26 @@ describe("fixup", () => {
         }
       }
     }
+  });
+});
+
+describe("elf: a module's own symbols (target module missing from the symbol table)", () => {
+  it("reads dummy.ko's defined symbols and locates names in them", () => {
+    const dir = join(FIXTURES, "elf", "module-symbols");
+    const file = join(dir, "dummy.ko");
+    const symbols = objectSymbols(file, "dummy")!;
+    const mod = { file: "dummy.ko", symbols, wholeModule: true };
+    const answer = (name: string) => {
+      const l = locateInModuleObject(mod, "dummy", name);
+      return l.found ? { found: true, type: l.symbol.type, sympos: l.sympos } : { found: false, why: l.why };
+    };
+    expectGolden(join(dir, "symbols.json"), `${JSON.stringify({
+      symbols: symbols.map((s) => `${s.type} ${s.name}`),
+      dummy_get_stats64: answer("dummy_get_stats64"),
+      numdummies: answer("numdummies"),
+      folded_away: answer("default_compressor"),
+    }, null, 2)}\n`);
+    expect(objectSymbols(join(dir, "no-such.ko"), "dummy")).toBeUndefined();
+    expect(objectSymbols(join(dir, "README.md"), "dummy")).toBeUndefined();
   });
 });

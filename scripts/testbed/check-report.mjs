@@ -4,7 +4,8 @@
 //  - the set of patched[].function equals expect_patched's names, plus at most
 //    those of expect_patched_optional (and, where the case names an object or
 //    sympos for a function, the report agrees);
-//  - every expect_externalized_min name is in externalized[].symbol;
+//  - every expect_externalized_min name is in externalized[].symbol (with the
+//    case's sympos, where it gives one);
 //  - no expect_not_externalized name is there.
 // Prints one problem per line; exit 0 = all good, 1 = problems, 2 = unreadable.
 import { readFileSync } from "node:fs";
@@ -41,9 +42,14 @@ for (const w of [...want, ...entries(kcase.expect_patched_optional)]) {
     problems.push(`${w.name}: sympos ${p.sympos ?? 0}, expected ${w.sympos}`);
 }
 
-const ext = new Set((Array.isArray(report.externalized) ? report.externalized : []).map((e) => e.symbol));
+const externalized = Array.isArray(report.externalized) ? report.externalized : [];
+const ext = new Set(externalized.map((e) => e.symbol));
 const notExt = names(kcase.expect_externalized_min).filter((n) => !ext.has(n));
 if (notExt.length) problems.push(`not externalized: ${notExt.join(", ")}`);
+for (const w of entries(kcase.expect_externalized_min)) {
+  const e = externalized.find((x) => x.symbol === w.name);
+  if (e && w.sympos !== undefined && (e.sympos ?? 0) !== w.sympos) problems.push(`${w.name}: externalized with sympos ${e.sympos ?? 0}, expected ${w.sympos}`);
+}
 const badExt = names(kcase.expect_not_externalized).filter((n) => ext.has(n));
 if (badExt.length) problems.push(`externalized but exported (call directly): ${badExt.join(", ")}`);
 

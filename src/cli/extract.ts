@@ -17,6 +17,7 @@ interface ExtractFlags {
   symbols?: string;
   symvers?: string;
   ipaClones?: string;
+  modules?: string;
   externalize: "kallsyms" | "klp-reloc";
   name?: string;
   preprocessed?: string;
@@ -48,6 +49,7 @@ export function extractCommand(setExit: (code: number) => void): Command {
     .option("--symbols <file>", "the running kernel's /proc/kallsyms dump or System.map")
     .option("--symvers <file>", "the kernel's Module.symvers")
     .option("--ipa-clones <dir>", "where <path>.c.000i.ipa-clones dumps are (default: --build)")
+    .option("--modules <dir>", "the kernel's modules tree, for a target module --symbols lacks (default: /lib/modules/<release of --build>)")
     .addOption(new Option("--externalize <mode>", "how non-exported symbols are reached").choices(["kallsyms", "klp-reloc"]).default("kallsyms"))
     .option("--preprocessed <file.i>", "use this preprocessed patched TU (gcc -E -dD -dI) instead of compiling in --build")
     .option("--name <name>", "module name (default: livepatch_<patch file stem>)")
@@ -103,7 +105,7 @@ function runExtractTimed(flags: ExtractFlags, timings: StageTimings | undefined)
     return finish(sink, flags);
   }
   try {
-    const result = extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...cacheOptions(flags), ...(flags.verify ? { verify: true } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
+    const result = extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.modules ? { modules: opts.modules } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...cacheOptions(flags), ...(flags.verify ? { verify: true } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
     if (!timed(timings?.timer, "write output", () => writeOutput(out, result.files, Boolean(flags.forceOverwrite), sink))) return finish(sink, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
     else if (!flags.quiet) {

@@ -14,6 +14,8 @@ interface KernelEntry {
   symvers: string;
   ipaClones?: string;
   preprocessed?: string;
+  /** The kernel's modules tree (extract --modules). */
+  modules?: string;
 }
 
 interface KernelResult {
@@ -36,7 +38,7 @@ const BIN = fileURLToPath(new URL("../../bin/klp-ccp", import.meta.url));
 export async function runKernels(kernelsFile: string, patch: string, outDir: string, extra: string[], json: boolean): Promise<number> {
   const entries = readKernels(kernelsFile);
   if (typeof entries === "string") {
-    process.stderr.write(`${kernelsFile}: error KLP-E019: ${entries}\n  hint: kernels.json is a list of {"id", "src", "build", "symbols", "symvers", ["ipaClones"], ["preprocessed"]}\n`);
+    process.stderr.write(`${kernelsFile}: error KLP-E019: ${entries}\n  hint: kernels.json is a list of {"id", "src", "build", "symbols", "symvers", ["ipaClones"], ["preprocessed"], ["modules"]}\n`);
     return EXIT_BAD_INPUT;
   }
   const queue = [...entries];
@@ -72,7 +74,7 @@ function readKernels(file: string): KernelEntry[] | string {
     if (ids.has(k.id)) return `kernel id ${k.id} is used twice`;
     ids.add(k.id);
     const e: KernelEntry = { id: k.id, src: abs(k.src) ?? "", symbols: abs(k.symbols) ?? "", symvers: abs(k.symvers) ?? "" };
-    for (const key of ["build", "ipaClones", "preprocessed"] as const) {
+    for (const key of ["build", "ipaClones", "preprocessed", "modules"] as const) {
       const v = abs(k[key]);
       if (v) e[key] = v;
     }
@@ -86,6 +88,7 @@ function runOne(k: KernelEntry, patch: string, out: string, extra: string[]): Pr
   if (k.build) args.push("--build", k.build);
   if (k.ipaClones) args.push("--ipa-clones", k.ipaClones);
   if (k.preprocessed) args.push("--preprocessed", k.preprocessed);
+  if (k.modules) args.push("--modules", k.modules);
   return new Promise((resolvePromise) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

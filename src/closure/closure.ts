@@ -47,6 +47,8 @@ export interface ClosureOptions {
   patched: string[];
   /** True when a static function of this TU has a symbol of its own in the running kernel. */
   hasOwnSymbol: (name: string) => boolean;
+  /** Functions the patch adds: copied where used, whatever their storage class (they have no symbol). */
+  addedByPatch?: Set<string>;
   sink: DiagnosticSink;
 }
 
@@ -121,7 +123,7 @@ export function computeClosure(opts: ClosureOptions): Closure {
             // never has a body of its own): the module compiles it itself; follow it only to find symbols.
             note(ref.name);
             enqueue(best, from);
-          } else if (best.storage === "static" && !opts.hasOwnSymbol(ref.name)) {
+          } else if ((best.storage === "static" || opts.addedByPatch?.has(ref.name)) && !opts.hasOwnSymbol(ref.name)) {
             if (!out.copiedFunctions.has(ref.name)) {
               out.copiedFunctions.add(ref.name);
               note(ref.name);

@@ -60,32 +60,41 @@ export interface IpaTargets {
  */
 export function findIpaTargets(view: IpaView, changed: string[], why: (fn: string) => string = () => "changed by the patch"): IpaTargets {
   const found = new Map<string, { name: string; sympos: number; reason: string }>();
-  const visiting = new Set<string>();
-  const visit = (fn: string, chain: string): number => {
-    if (visiting.has(fn)) return 0;
-    visiting.add(fn);
+  // The dump is a log in time order: when F was inlined into G at record p, only copies of G
+  // made after p (G inlined into H at a later record) carry F's code; earlier copies call F
+  // (or its .part) out of line. So each function is followed from the record that reached it.
+  const visitedAfter = new Map<string, number>();
+  const onPath = new Set<string>();
+  const reached = new Map<string, number>();
+  const visit = (fn: string, chain: string, after: number): number => {
+    const seen = visitedAfter.get(fn);
+    if (onPath.has(fn) || (seen !== undefined && seen <= after)) return reached.get(fn) ?? 0;
+    visitedAfter.set(fn, after);
+    onPath.add(fn);
     let count = 0;
     const loc = view.locate(fn);
     if (loc.found) {
       if (!found.has(fn)) found.set(fn, { name: fn, sympos: loc.sympos, reason: chain });
       count++;
     }
-    for (const rec of recordsAbout(view.records, fn)) {
+    for (const { rec, at } of recordsAbout(view.records, fn, after)) {
       if (rec.reason === "inlining to") {
         const into = rec.clone.name;
         const base = baseName(into);
         const origin = into === base ? "" : `, ${/\.part\.\d+/.test(into) ? "split" : "cloned"} from ${base}`;
-        count += visit(base, `${chain}; inlined into ${into}${origin}`);
+        count += visit(base, `${chain}; inlined into ${into}${origin}`, at);
       } else if ((rec.reason === "constprop" || rec.reason === "isra") && view.locate(rec.clone.name).found) {
         const clone = `${fn} has the ${rec.reason} clone ${rec.clone.name} (own ABI), so its caller`;
         for (const { caller, via } of callersOf(view, fn, rec.clone.name)) {
-          count += visit(caller, `${chain}; ${clone} ${caller} is replaced${via}`);
+          count += visit(caller, `${chain}; ${clone} ${caller} is replaced${via}`, -1);
         }
       }
     }
+    onPath.delete(fn);
+    reached.set(fn, Math.max(count, reached.get(fn) ?? 0));
     return count;
   };
-  const unreachable = changed.filter((fn) => visit(fn, `${fn} ${why(fn)}`) === 0);
+  const unreachable = changed.filter((fn) => visit(fn, `${fn} ${why(fn)}`, -1) === 0);
   return { targets: [...found.values()].sort((a, b) => a.name.localeCompare(b.name)), unreachable };
 }
 
@@ -140,16 +149,17 @@ export function ipaTargets(opts: IpaTargetOptions): PatchedFunction[] {
   return result.targets.map((t) => ({ name: t.name, sourceName: t.name, object: ctx.object, sympos: t.sympos, reason: t.reason }));
 }
 
-/** Clone and inline records whose original is `fn` or one of its clones. */
-function recordsAbout(records: IpaRecord[], fn: string): Array<Extract<IpaRecord, { kind: "clone" }>> {
-  const out: Array<Extract<IpaRecord, { kind: "clone" }>> = [];
+/** Clone and inline records whose original is `fn` or one of its clones, made after record `after`, with their positions. */
+function recordsAbout(records: IpaRecord[], fn: string, after: number): Array<{ rec: Extract<IpaRecord, { kind: "clone" }>; at: number }> {
+  const out: Array<{ rec: Extract<IpaRecord, { kind: "clone" }>; at: number }> = [];
   const seen = new Set<string>();
-  for (const r of records) {
+  for (let at = after + 1; at < records.length; at++) {
+    const r = records[at]!;
     if (r.kind !== "clone" || baseName(r.original.name) !== fn) continue;
     const key = `${r.original.name}|${r.clone.name}|${r.reason}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push(r);
+    out.push({ rec: r, at });
   }
   return out;
 }

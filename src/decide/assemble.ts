@@ -278,6 +278,11 @@ function selectMacros(
 ): OutputPiece[] {
   const chosen: OutputPiece[] = [];
   const done = new Set<SourceItem>();
+  // A name the file defines twice (SEQ_PUT_DEC in task_mmu.c: #define, #undef, #define) gets
+  // an #undef before each copied definition: pieces keep source order, so every use still
+  // sees the definition it saw in the file, and gcc sees no redefinition.
+  const definitions = new Map<string, number>();
+  for (const p of pending) definitions.set(p.item.name!, (definitions.get(p.item.name!) ?? 0) + 1);
   let changed = true;
   while (changed) {
     changed = false;
@@ -294,7 +299,8 @@ function selectMacros(
           renamedNames.add(t.name);
         }
       }
-      chosen.push({ ...p.piece, text: applyRenames(p.piece.text, renames) });
+      const text = applyRenames(p.piece.text, renames);
+      chosen.push({ ...p.piece, text: definitions.get(p.item.name!)! > 1 ? `#undef ${p.item.name!}\n${text}` : text });
     }
   }
   return chosen;

@@ -3,7 +3,7 @@ import type { ExportTable, SymbolTable } from "../model/input.js";
 import type { SymbolUse } from "../model/plan.js";
 import { homeOf, type TuContext } from "../model/tu.js";
 import type { Closure } from "../closure/closure.js";
-import { locateByName, locateTuSymbol } from "./locate.js";
+import { locateByName, locateInModuleObject, locateTuSymbol } from "./locate.js";
 
 export interface DecideOptions {
   ctx: TuContext;
@@ -39,10 +39,14 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
       uses.push(withoutSymbolTable(need, ctx.object, placement));
       continue;
     }
-    const object = definedHere ? ctx.object : objectOf(symbols, need.name);
+    // Another object file of a target module the symbol table lacks: its .ko has the name.
+    const inModule = !definedHere && ctx.moduleSymbols?.wholeModule && !symbols.byName.has(need.name) && ctx.moduleSymbols.symbols.some((s) => s.name === need.name);
+    const object = definedHere || inModule ? ctx.object : objectOf(symbols, need.name);
     const loc = definedHere
       ? locateTuSymbol(symbols, ctx, need.name, need.isStatic)
-      : locateByName(symbols, object, need.name, need.isStatic);
+      : inModule
+        ? locateInModuleObject(ctx.moduleSymbols!, ctx.object, need.name)
+        : locateByName(symbols, object, need.name, need.isStatic);
     if (!loc.found && need.viaHeaderInline) {
       // Only header code uses it and the kernel has no such symbol: a compile-time
       // trap (__bad_size_call_parameter) or a branch gcc drops. modpost has the last word.

@@ -30,6 +30,7 @@ export function locateTuSymbol(table: SymbolTable, ctx: TuContext, name: string,
   if (pool.length === 1 && (!isStatic || all.length === 1 && !rangeExcludes(table, ctx, pool[0]!))) {
     return { found: true, symbol: pool[0]!, sympos: all.length === 1 ? 0 : all.indexOf(pool[0]!) + 1, how: "unique name" };
   }
+  if (pool.every((s) => !isText(s))) return locateDataByNeighbours(table, ctx, name, all, pool);
   const range = tuTextRange(table, ctx);
   if (!range) return { found: false, why: `${all.length} symbols named ${name} and no unique function of ${ctx.relPath} to tell them apart`, ambiguous: all.length > 1 };
   const inside = pool.filter((s) => isText(s) && BigInt(`0x${s.address}`) >= range.lo && BigInt(`0x${s.address}`) <= range.hi);
@@ -39,6 +40,36 @@ export function locateTuSymbol(table: SymbolTable, ctx: TuContext, name: string,
   }
   if (inside.length === 0) return { found: false, why: `no symbol ${name} inside ${ctx.relPath}'s text range (the ${all.length} found belong to other files)`, ambiguous: false };
   return { found: false, why: `${inside.length} symbols named ${name} inside ${ctx.relPath}'s text range`, ambiguous: true };
+}
+
+/**
+ * A TU's variables have no text range, but the linker keeps each TU's data
+ * together within a section: a candidate is this TU's when its nearest
+ * neighbours whose names are unique in the table are this TU's definitions.
+ * One candidate with both neighbours (else with one) this TU's wins.
+ */
+function locateDataByNeighbours(table: SymbolTable, ctx: TuContext, name: string, all: KernelSymbol[], pool: KernelSymbol[]): Location {
+  const votes = pool.map((s) => [-1, 1].filter((step) => nearestUniqueIsOwn(table, ctx, s.index, step)).length);
+  for (const want of [2, 1]) {
+    const hits = pool.filter((_, i) => votes[i] === want);
+    if (hits.length === 1) {
+      const sym = hits[0]!;
+      return { found: true, symbol: sym, sympos: all.indexOf(sym) + 1, how: `the one next to ${ctx.relPath}'s other data (${all.length} of that name)` };
+    }
+    if (hits.length > 1) return { found: false, why: `${hits.length} of the ${all.length} symbols named ${name} lie next to ${ctx.relPath}'s other data`, ambiguous: true };
+  }
+  return { found: false, why: `none of the ${all.length} symbols named ${name} lies next to data of ${ctx.relPath}`, ambiguous: true };
+}
+
+/** Walks from position `from` in direction `step` to the first symbol with a unique name: is it defined by this TU? */
+function nearestUniqueIsOwn(table: SymbolTable, ctx: TuContext, from: number, step: number): boolean {
+  for (let i = from + step, n = 0; n < 64; i += step, n++) {
+    const s = table.byName.at(i);
+    if (!s) return false;
+    if ((table.byName.get(s.name)?.length ?? 0) !== 1) continue;
+    return (ctx.tu.decls.get(s.name) ?? []).some((d) => (d.kind === "variable" || d.kind === "function") && homeOf(ctx, d) === "main");
+  }
+  return false;
 }
 
 /** A data symbol (or any symbol not defined by this TU) found by name alone. */
@@ -109,14 +140,28 @@ export function removedByGcc(ctx: Pick<TuContext, "ipa">, name: string): boolean
 
 /**
  * A symbol table dumped without the target module loaded has none of its
- * symbols. Then the TU itself tells: a function it defines exists in the
- * module unless gcc's dump shows it was removed (inlined everywhere). Names
- * are unique within one module object, so sympos is 0.
+ * symbols. The module's .ko (or the TU's compiled object) then tells which
+ * names exist: gcc folds constants and drops what it inlined everywhere.
+ * Without either, the TU itself: a function or variable it defines exists
+ * unless gcc's dump shows it was removed.
  */
 function locateInUnloadedModule(ctx: TuContext, name: string): Location {
+  if (ctx.moduleSymbols) return locateInModuleObject(ctx.moduleSymbols, ctx.object, name);
   const defined = (ctx.tu.decls.get(name) ?? []).some((d) => (d.kind === "function" || d.kind === "variable") && homeOf(ctx, d) !== "header");
   const removed = removedByGcc(ctx, name);
   if (!defined || removed) return { found: false, why: `${name} is not a symbol of module ${ctx.object} (${removed ? "removed by gcc: inlined" : "not defined in the TU"})`, ambiguous: false };
   const symbol = { name, address: "0", type: "t", module: ctx.object, index: -1 };
   return { found: true, symbol, sympos: 0, how: `module ${ctx.object} is not in the symbol table; the TU defines it and gcc did not remove it` };
+}
+
+/** A name among a module object's own symbols (symbol-table order is the module's kallsyms order). */
+export function locateInModuleObject(mod: NonNullable<TuContext["moduleSymbols"]>, object: string, name: string): Location {
+  const all = mod.symbols.filter((s) => s.name === name);
+  if (all.length === 0) {
+    return { found: false, why: `${mod.file} has no symbol ${name}${mod.wholeModule ? "" : " (gcc folded or removed it)"}`, ambiguous: false };
+  }
+  const globals = all.filter((s) => s.type === s.type.toUpperCase());
+  const sym = all.length === 1 ? all[0]! : globals.length === 1 ? globals[0]! : undefined;
+  if (!sym) return { found: false, why: `${all.length} symbols named ${name} in ${mod.file}`, ambiguous: true };
+  return { found: true, symbol: sym, sympos: all.length === 1 ? 0 : all.indexOf(sym) + 1, how: `module ${object} is not in the symbol table; its ${mod.wholeModule ? "module file" : "compiled object"} ${mod.file.replace(/^.*\//, "")} has it` };
 }

@@ -133,6 +133,10 @@ class LazySymbols implements SymbolsByName {
     return this.starts.keys();
   }
 
+  at(index: number): KernelSymbol | undefined {
+    return index >= 0 && index < this.offsets.length ? this.symbolAt(index) : undefined;
+  }
+
   /** The index-th symbol of the file. */
   private symbolAt(index: number): KernelSymbol {
     const start = this.offsets[index]!;

@@ -53,6 +53,8 @@ export interface SymbolsByName {
   has(name: string): boolean;
   /** Every name, in no particular order (for dumps and tests). */
   keys(): Iterable<string>;
+  /** The symbol at a position of the file (kallsyms order), to look at a symbol's neighbours. */
+  at(index: number): KernelSymbol | undefined;
 }
 
 /** The running kernel's symbols, by name, each list in kallsyms order. */

@@ -1,4 +1,4 @@
-import type { IpaRecord } from "./input.js";
+import type { IpaRecord, KernelSymbol } from "./input.js";
 import type { PpDecl, PreprocessedTu, SourceFile } from "./syntax.js";
 
 /** A translation unit the patch touches, with everything read and parsed about it. */
@@ -25,6 +25,12 @@ export interface TuContext {
   compileFlags?: string[];
   /** Where that command runs. */
   compileCwd?: string;
+  /**
+   * When the klp object is a module the symbol table was dumped without: the
+   * symbols its `.ko` (from the modules tree) or, failing that, the TU's own
+   * compiled `.o` defines, in symbol-table order, and which file said so.
+   */
+  moduleSymbols?: { file: string; symbols: KernelSymbol[]; wholeModule: boolean };
   /** Parses (once) a file of the source tree by relative path; undefined when it is not there. */
   loadSource: (relPath: string) => SourceFile | undefined;
 }

@@ -94,6 +94,9 @@ export function touchedFunctions(fp: FilePatch, patched: SourceFile, original: S
     const before = original.items.find((i) => i.kind === "function" && i.name === fn.name);
     const after = patched.items.find((i) => i.kind === "function" && i.name === fn.name);
     if (!viaMacro && before && after && stripComments(textOf(original, before)) === stripComments(textOf(patched, after))) continue;
+    // A function the patch adds has no old code to replace: the closure copies it into the
+    // livepatch where a replaced function calls it (see addedFunctions).
+    if (!viaMacro && !before && after) continue;
     result.push(fn);
   }
   return result.sort((a, b) => a.name.localeCompare(b.name));
@@ -295,4 +298,10 @@ export function stripComments(code: string): string {
     .replace(/("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (_m, str: string | undefined) => str ?? " ")
     .replace(/\s+/g, " ")
     .trim();
+}
+
+/** Functions the patched file defines and the original does not: new code, copied where used. */
+export function addedFunctions(patched: SourceFile, original: SourceFile): Set<string> {
+  const before = new Set(original.items.filter((i) => i.kind === "function" && i.name).map((i) => i.name!));
+  return new Set(patched.items.filter((i) => i.kind === "function" && i.name && !before.has(i.name)).map((i) => i.name!));
 }

@@ -1,0 +1,46 @@
+/**
+ * The symbols a module object defines, as kallsyms would list them once the
+ * module is loaded: a symbol table dumped without the target module has none
+ * of them, and the module's own `.ko` (or the TU's compiled `.o`) is then the
+ * truth about which names exist (gcc folds constants and drops unused
+ * statics) and in which order same-named ones come (livepatch's sympos counts
+ * them in the module's symbol-table order).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { DiagnosticSink, StageFailed } from "../diagnostics/diagnostic.js";
+import type { KernelSymbol } from "../model/input.js";
+import { SHF_ALLOC, SHF_EXECINSTR, SHN_LORESERVE, SHT_NOBITS, STT_FUNC } from "./format.js";
+import { readElf } from "./read.js";
+
+const STT_OBJECT = 1;
+const STB_GLOBAL = 1;
+const SHF_WRITE = 0x1n;
+
+/**
+ * Defined function and data symbols of an ET_REL object, in symbol-table
+ * order, typed like nm (t/T, d/D, b/B, r/R); undefined when the file is
+ * missing or is not an x86-64 ELF64 object (plain or .gz; xz/zstd-compressed
+ * modules need unpacking first).
+ */
+export function objectSymbols(file: string, module: string): KernelSymbol[] | undefined {
+  if (!existsSync(file)) return undefined;
+  let elf;
+  try {
+    const raw = readFileSync(file);
+    elf = readElf(file.endsWith(".gz") ? gunzipSync(raw) : raw, file, new DiagnosticSink());
+  } catch (e) {
+    if (e instanceof StageFailed) return undefined;
+    throw e;
+  }
+  const out: KernelSymbol[] = [];
+  for (const s of elf.symbols) {
+    const kind = s.info & 0xf;
+    if ((kind !== STT_FUNC && kind !== STT_OBJECT) || !s.name || s.shndx === 0 || s.shndx >= SHN_LORESERVE) continue;
+    const sec = elf.sections[s.shndx];
+    if (!sec || (sec.flags & SHF_ALLOC) === 0n) continue;
+    const letter = (sec.flags & SHF_EXECINSTR) !== 0n ? "t" : sec.type === SHT_NOBITS ? "b" : (sec.flags & SHF_WRITE) !== 0n ? "d" : "r";
+    out.push({ name: s.name, address: s.value.toString(16), type: s.info >> 4 === STB_GLOBAL ? letter.toUpperCase() : letter, module, index: out.length });
+  }
+  return out;
+}
