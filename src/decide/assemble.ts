@@ -8,7 +8,8 @@ import { applyRenames, identifierTokens, type Rename } from "../resolve/rename.j
 import { declaredIdentifier } from "../parse/declarators.js";
 import { redeclare } from "./declarator.js";
 import { enumValueOf } from "./enum-values.js";
-import { stripComments } from "../resolve/touched.js";
+import { generatedFunctionNames, macroDefinedFunctions, stripComments, type MacroDefinedFunction } from "../resolve/touched.js";
+import { syscallCopyText } from "./syscall-copy.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -28,6 +29,8 @@ export interface Assembled {
   unrenamable: string[];
   /** Functions to replace or copy whose source text was not found (e.g. made by a macro). */
   missing: Array<{ name: string; file: string; line: number }>;
+  /** A system call is copied with KLPP_SYSCALL_DEFINEn: the livepatch needs those macros. */
+  syscallWrappers: boolean;
 }
 
 /** Macros that must not be carried into a module (they would define kernel state). */
@@ -50,7 +53,9 @@ export function assemble(opts: AssembleOptions): Assembled {
     return undefined;
   };
   const renamedNames = new Set<string>();
-  const out: Assembled = { preamble: [], includes: [], body: [], unrenamable: [], missing: [] };
+  const out: Assembled = { preamble: [], includes: [], body: [], unrenamable: [], missing: [], syscallWrappers: false };
+  const syscalls = macroDefinedFunctions(ctx.main);
+  const syscallsDone = new Set<MacroDefinedFunction>();
   const emittedFunctions = new Set<string>();
   const macroNames = new Set<string>();
   const pending: Array<{ file: SourceFile; item: SourceItem; piece: OutputPiece }> = [];
@@ -75,6 +80,18 @@ export function assemble(opts: AssembleOptions): Assembled {
   const visitFile = (file: SourceFile, into: OutputPiece[]) => {
     let seenInclude = false;
     for (const item of file.items) {
+      const call = file === ctx.main ? syscalls.find((g) => item.startLine <= g.endLine && item.endLine >= g.startLine && (item.kind !== "function" || item.startLine >= g.startLine)) : undefined;
+      if (call) {
+        const names = generatedFunctionNames(call);
+        if (!syscallsDone.has(call) && names.some((n) => closure.patched.has(n) || closure.copiedFunctions.has(n))) {
+          syscallsDone.add(call);
+          for (const n of names) emittedFunctions.add(n);
+          out.syscallWrappers ||= !opts.keepNames;
+          const text = syscallCopyText(file, call, renameTo, { keepMacro: Boolean(opts.keepNames), onRename: (n) => renamedNames.add(n), onIdentifier: (n) => macroNames.add(n) });
+          into.push({ origin: file.path, line: call.startLine, kind: names.some((n) => closure.patched.has(n)) ? "patched-function" : "function", text: keepModName(text) });
+        }
+        continue;
+      }
       const decls = declsAt.get(file.path)?.filter((d) => d.line >= item.startLine && d.line <= item.endLine) ?? [];
       if (item.kind === "include") {
         seenInclude = true;

@@ -4,6 +4,7 @@ import type { SymbolUse } from "../model/plan.js";
 import { homeOf, type TuContext } from "../model/tu.js";
 import type { Closure } from "../closure/closure.js";
 import { locateByName, locateInModuleObject, locateTuSymbol } from "./locate.js";
+import { generatedFunctionNames, macroDefinedFunctions } from "../resolve/touched.js";
 
 export interface DecideOptions {
   ctx: TuContext;
@@ -121,6 +122,9 @@ function spelledIn(ctx: DecideOptions["ctx"], user: string, name: string): boole
     const item = f.items.find((i) => i.kind === "function" && i.name === user);
     if (item) return new RegExp(`\\b${name.replace(/\$/g, "\\$")}\\b`).test(f.text.slice(item.start, item.end));
   }
+  // A function a SYSCALL_DEFINEn call generates: its source is the macro call.
+  const call = macroDefinedFunctions(ctx.main).find((g) => generatedFunctionNames(g).includes(user));
+  if (call) return new RegExp(`\\b${name.replace(/\$/g, "\\$")}\\b`).test(call.text);
   return true;
 }
 

@@ -75,6 +75,8 @@ export interface LivepatchPlan {
   preamble: OutputPiece[];
   includes: OutputPiece[];
   body: OutputPiece[];
+  /** A system call is copied with KLPP_SYSCALL_DEFINEn: emit those macros after the includes. */
+  syscallWrappers: boolean;
   patched: PatchedFunction[];
   externalized: Array<SymbolUse & { decision: { kind: "externalize"; sympos: number } }>;
   referenced: SymbolUse[];

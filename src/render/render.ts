@@ -18,6 +18,7 @@ function handlebars(): typeof Handlebars {
     engine = createRequire(import.meta.url)("handlebars") as typeof Handlebars;
     // The preamble and #include section, shared by the module source and its include check.
     engine.registerPartial("includes", readFileSync(new URL("partials/includes.hbs", templateDir), "utf8"));
+    engine.registerPartial("syscallWrappers", readFileSync(new URL("partials/syscall-wrappers.hbs", templateDir), "utf8"));
   }
   return engine;
 }

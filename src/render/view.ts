@@ -14,6 +14,8 @@ export interface LivepatchView {
   preamble: PieceView[];
   includes: string[];
   body: PieceView[];
+  /** Emit klp-ccp's KLPP_SYSCALL_DEFINEn macros (a system call is copied). */
+  syscallWrappers: boolean;
   objects: Array<{ label: string; nameField: string; funcs: Array<{ oldName: string; newName: string; sympos: number }> }>;
   relocs: Array<{ name: string; objname: string; pointer: string; sympos: number }>;
 }
@@ -56,6 +58,7 @@ export function toView(plan: LivepatchPlan): LivepatchView {
     preamble: plan.preamble.map(piece),
     includes: plan.includes.map((p) => (p.include?.dropped ? `/* klp-ccp: left out, breaks a module build and nothing patched needs it: ${p.text.replace(/\/\*.*?\*\//g, "").trim()} */` : p.text)),
     body: plan.body.map(piece),
+    syscallWrappers: plan.syscallWrappers,
     objects: [...byObject.entries()].sort(([a], [b]) => (a === "vmlinux" ? -1 : b === "vmlinux" ? 1 : a.localeCompare(b))).map(([obj, funcs]) => ({
       label: obj,
       nameField: obj === "vmlinux" ? "NULL /* vmlinux */" : JSON.stringify(obj),

@@ -22,8 +22,7 @@ export interface ChangedFunction {
  * never dropped silently. A function whose old and new text differ only in
  * comments and whitespace is not a change. Lines in the body of a
  * SYSCALL_DEFINEn / COMPAT_SYSCALL_DEFINEn change the function the macro
- * generates (__do_sys_NAME / __do_compat_sys_NAME); its source is no function
- * definition that could be copied, so that is KLP-E028, with the hunk.
+ * generates (__do_sys_NAME / __do_compat_sys_NAME).
  */
 export function touchedFunctions(fp: FilePatch, patched: SourceFile, original: SourceFile, sink: DiagnosticSink): ChangedFunction[] {
   const byName = new Map<string, ChangedFunction>();
@@ -85,9 +84,8 @@ export function touchedFunctions(fp: FilePatch, patched: SourceFile, original: S
     const genAfter = generated.patched.find((g) => g.name === fn.name);
     const gen = genAfter ?? genBefore;
     if (gen) {
+      // A system call's body: __do_sys_NAME, copied later with the whole macro call (see assemble).
       if (!viaMacro && genBefore && genAfter && stripComments(genBefore.text) === stripComments(genAfter.text)) continue;
-      // Its source is a macro call, not a function definition: nothing later could copy it.
-      sink.report({ code: "KLP-E028", severity: "error", message: `the patch changes ${gen.name}, which ${macroCall(gen)} at ${fp.path}:${gen.startLine} generates: its source is a macro call, not a function definition`, location: fn.hunk, hint: "copying macro-generated functions is not supported yet; patch the function the macro body calls, or write this one by hand" });
       result.push(fn);
       continue;
     }
@@ -162,6 +160,9 @@ export interface MacroDefinedFunction {
   /** 1-based lines from the macro's name to the body's closing brace. */
   startLine: number;
   endLine: number;
+  /** Offsets of that text in the file. */
+  start: number;
+  end: number;
   /** That text (the macro call and the body). */
   text: string;
 }
@@ -204,6 +205,8 @@ export function macroDefinedFunctions(file: SourceFile): MacroDefinedFunction[] 
       macroArg: m[3]!,
       startLine: lineAt(text, at),
       endLine: lineAt(text, end - 1),
+      start: at,
+      end,
       text: text.slice(at, end),
     });
   }
@@ -304,4 +307,10 @@ export function stripComments(code: string): string {
 export function addedFunctions(patched: SourceFile, original: SourceFile): Set<string> {
   const before = new Set(original.items.filter((i) => i.kind === "function" && i.name).map((i) => i.name!));
   return new Set(patched.items.filter((i) => i.kind === "function" && i.name && !before.has(i.name)).map((i) => i.name!));
+}
+
+/** Every function a (COMPAT_)SYSCALL_DEFINEn call generates on x86-64: the body, its sign-extending caller, the per-ABI entry points. */
+export function generatedFunctionNames(g: Pick<MacroDefinedFunction, "macro" | "macroArg">): string[] {
+  const sys = g.macro.startsWith("COMPAT_") ? `compat_sys_${g.macroArg}` : `sys_${g.macroArg}`;
+  return [`__do_${sys}`, `__se_${sys}`, `__x64_${sys}`, `__ia32_${sys}`];
 }

@@ -1,0 +1,54 @@
+import type { SourceFile } from "../model/syntax.js";
+import { freeReferences } from "../resolve/free-references.js";
+import { applyRenames, identifierTokens, type Rename } from "../resolve/rename.js";
+import type { MacroDefinedFunction } from "../resolve/touched.js";
+
+/**
+ * The text of a `SYSCALL_DEFINEn(name, ...) { body }` call to copy into the
+ * livepatch. Its functions have no function definition to rename, so the
+ * macro itself is swapped for klp-ccp's KLPP_SYSCALL_DEFINEn (see
+ * templates/partials/syscall-wrappers.hbs), which generates every function
+ * static and klpp_-named, without the syscall trace metadata and
+ * error-injection entries that belong to the kernel image. Names in the body
+ * are renamed like any copied code's; the macro's parameter names are not.
+ */
+export function syscallCopyText(
+  file: SourceFile,
+  call: MacroDefinedFunction,
+  renameTo: (name: string) => string | undefined,
+  opts: { keepMacro: boolean; onRename: (name: string) => void; onIdentifier: (name: string) => void },
+): string {
+  const { params, bodyOffset } = signature(call.text);
+  const bodyStart = call.start + bodyOffset;
+  const renames: Rename[] = [];
+  for (const item of file.items) {
+    if (!item.node || item.start < call.start || item.end > call.end + 1) continue;
+    for (const ref of freeReferences(item.node)) {
+      const to = ref.namespace === "ordinary" && !params.has(ref.name) ? renameTo(ref.name) : undefined;
+      // Only the body: the macro's arguments are the syscall's name, types and parameter names.
+      if (!to || ref.start < bodyStart || ref.end > call.end) continue;
+      renames.push({ start: ref.start, end: ref.end, text: to });
+      opts.onRename(ref.name);
+    }
+  }
+  for (const t of identifierTokens(call.text)) opts.onIdentifier(t.name);
+  const text = applyRenames(call.text, renames, call.start);
+  return opts.keepMacro ? text : `KLPP_${text}`;
+}
+
+/**
+ * `SYSCALL_DEFINE3(mknod, const char __user *, filename, umode_t, mode, ...) {`: the
+ * parameter names (every second argument after the name) and where the body starts.
+ */
+function signature(text: string): { params: Set<string>; bodyOffset: number } {
+  const open = text.indexOf("(");
+  let depth = 0;
+  let close = open;
+  for (; close < text.length; close++) {
+    if (text[close] === "(") depth++;
+    else if (text[close] === ")" && --depth === 0) break;
+  }
+  const args = text.slice(open + 1, close).split(",").map((a) => a.trim());
+  const params = new Set(args.slice(1).filter((_, i) => i % 2 === 1).map((a) => /(\w+)\s*$/.exec(a)?.[1] ?? a));
+  return { params, bodyOffset: text.indexOf("{", close) };
+}
