@@ -230,6 +230,7 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
     relPath, main, original, localHeaders, tu, markerToRel,
     object: pre.object,
     ...(moduleSymbols ? { moduleSymbols } : {}),
+    ...(existsSync(join(o.build, relPath.replace(/\.c$/, ".o"))) ? { objectFile: join(o.build, relPath.replace(/\.c$/, ".o")) } : {}),
     ipa: ipa.records, hasIpaDump: ipa.found,
     loadSource: sourceLoader(o.src, localHeaders),
     ...(pre.flags ? { compileFlags: pre.flags } : {}),

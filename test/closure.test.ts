@@ -86,6 +86,17 @@ describe("closure: locating a TU's own symbols", () => {
     expectGolden(join(dir, "locate.json"), json({ debugfs: answer(own), nearMissNoOwnData: answer(["tokens"]) }));
   });
 
+  it("a static function whose name another file uses is placed by the TU's compiled object", () => {
+    const dir = join(FIXTURES, "locate", "object-placement");
+    const table = readSymbolTable("kallsyms.txt", readFileSync(join(dir, "kallsyms.txt"), "utf8"), new DiagnosticSink());
+    const answer = (objectFile?: string) => {
+      const ctx = { relPath: "kernel/module/procfs.c", object: "vmlinux", ipa: [], hasIpaDump: true, markerToRel: new Map(), localHeaders: new Map(), tu: { decls: { get: () => undefined, inFiles: () => [] } }, ...(objectFile ? { objectFile } : {}) } as unknown as TuContext;
+      const l = locateTuSymbol(table, ctx, "m_show", true);
+      return l.found ? { found: true, address: l.symbol.address, sympos: l.sympos, how: l.how } : { found: false, why: l.why, ambiguous: l.ambiguous };
+    };
+    expectGolden(join(dir, "locate.json"), json({ withObject: answer(join(dir, "procfs.o")), nearMissNoObject: answer() }));
+  });
+
   it("removed inline clones (same name, later order) leave the function's own symbol", () => {
     expectGolden(join(FIXTURES, "locate", "inline-clone-removed", "locate.json"), json(located("inline-clone-removed", "kernel/softirq.c", "__raise_softirq_irqoff", false)));
   });

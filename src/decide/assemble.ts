@@ -127,7 +127,8 @@ export function assemble(opts: AssembleOptions): Assembled {
       if (item.kind === "function" && fnDecl && (closure.patched.has(fnDecl.name) || closure.copiedFunctions.has(fnDecl.name))) {
         const isPatched = closure.patched.has(fnDecl.name);
         emittedFunctions.add(fnDecl.name);
-        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: renamed(file, item, isPatched && !opts.keepNames ? `klpp_${fnDecl.name}` : undefined) });
+        const text = renamed(file, item, isPatched && !opts.keepNames ? `klpp_${fnDecl.name}` : undefined);
+        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: isPatched && !opts.keepNames ? keepFuncName(ctx.tu.text.slice(fnDecl.start, fnDecl.end), fnDecl.name, text) : text });
         continue;
       }
       const needed = decls.some((d) => closure.typeDecls.has(`${d.file}:${d.line}`) || (d.kind === "prototype" && closure.copiedFunctions.has(d.name)));
@@ -452,4 +453,16 @@ export function withModName(text: string, literal: string): string {
     renames.push({ start: t.start, end: t.end, text: `${literal} /* the original KBUILD_MODNAME, not the livepatch's */` });
   }
   return applyRenames(text, renames);
+}
+
+/**
+ * In a function renamed klpp_NAME, __func__ (also inside macros: pr_fmt,
+ * WARN) would print the new name: when the preprocessed body uses it, the
+ * copy is wrapped in `#define __func__ "NAME"` ... `#undef`, so messages stay
+ * as the kernel prints them.
+ */
+function keepFuncName(preprocessed: string, name: string, text: string): string {
+  if (!/\b__(?:func|FUNCTION)__\b/.test(preprocessed)) return text;
+  const lit = JSON.stringify(name);
+  return `#define __func__ ${lit}\n#define __FUNCTION__ ${lit}\n${text}\n#undef __FUNCTION__\n#undef __func__`;
 }

@@ -46,8 +46,20 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
     const loc = definedHere
       ? locateTuSymbol(symbols, ctx, need.name, need.isStatic)
       : inModule
-        ? locateInModuleObject(ctx.moduleSymbols!, ctx.object, need.name)
+        ? locateInModuleObject(ctx.moduleSymbols!, ctx.object, need.name, ctx)
         : locateByName(symbols, object, need.name, need.isStatic);
+    // Found in the module's .ko or not: the target's struct module is never bound (and the
+    // livepatch's own THIS_MODULE, in klp_patch.mod, must stay the livepatch's).
+    if (need.name === "__this_module" && ctx.object !== "vmlinux") {
+      sink.report({
+        code: "KLP-E012",
+        severity: "error",
+        message: `${closure.neededBy.get(need.name) ?? need.via} uses THIS_MODULE (__this_module) of module ${ctx.object}: in the livepatch it would name the livepatch's own module, and the target's struct module is not a symbol klp-ccp can bind yet`,
+        location: { file: ctx.relPath, line: 0, column: 0 },
+        hint: "patch a function that does not use THIS_MODULE, or pass the module pointer in by hand (e.g. find_module() under module_mutex in a callback)",
+      });
+      continue;
+    }
     if (!loc.found && need.viaHeaderInline) {
       // Only header code uses it and the kernel has no such symbol: a compile-time
       // trap (__bad_size_call_parameter) or a branch gcc drops. modpost has the last word.
@@ -67,16 +79,6 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
         severity: "warning",
         message: `${need.what} ${need.name}, used by ${need.via} only inside a kernel macro's expansion, is neither exported nor in the symbol table: a compile-time trap gcc drops; if gcc keeps that use, modpost will reject the module`,
         location: { file: ctx.markerToRel.get(need.decl.file) ?? need.decl.file, line: need.decl.line, column: 0 },
-      });
-      continue;
-    }
-    if (!loc.found && need.name === "__this_module" && ctx.object !== "vmlinux") {
-      sink.report({
-        code: "KLP-E012",
-        severity: "error",
-        message: `${closure.neededBy.get(need.name) ?? need.via} uses THIS_MODULE (__this_module) of module ${ctx.object}: in the livepatch it would name the livepatch's own module, and the target's struct module is not a symbol klp-ccp can bind yet`,
-        location: { file: ctx.relPath, line: 0, column: 0 },
-        hint: "patch a function that does not use THIS_MODULE, or pass the module pointer in by hand (e.g. find_module() under module_mutex in a callback)",
       });
       continue;
     }

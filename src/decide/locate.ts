@@ -1,6 +1,7 @@
 import type { KernelSymbol, SymbolTable } from "../model/input.js";
 import type { TuContext } from "../model/tu.js";
 import { homeOf } from "../model/tu.js";
+import { cachedObjectSymbols } from "../elf/object-symbols.js";
 
 /** Where a symbol of the TU is in the running kernel. */
 export type Location =
@@ -29,6 +30,10 @@ export function locateTuSymbol(table: SymbolTable, ctx: TuContext, name: string,
   }
   if (pool.length === 1 && (!isStatic || all.length === 1 && !rangeExcludes(table, ctx, pool[0]!))) {
     return { found: true, symbol: pool[0]!, sympos: all.length === 1 ? 0 : all.indexOf(pool[0]!) + 1, how: "unique name" };
+  }
+  if (all.length > 1) {
+    const placed = placeByObject(ctx, name, all, (n) => uniqueAddress(table, ctx.object, n), (s) => BigInt(`0x${s.address}`));
+    if (placed) return { found: true, symbol: placed.symbol, sympos: all.indexOf(placed.symbol) + 1, how: placed.how };
   }
   if (pool.every((s) => !isText(s))) return locateDataByNeighbours(table, ctx, name, all, pool);
   const range = tuTextRange(table, ctx);
@@ -146,7 +151,7 @@ export function removedByGcc(ctx: Pick<TuContext, "ipa">, name: string): boolean
  * unless gcc's dump shows it was removed.
  */
 function locateInUnloadedModule(ctx: TuContext, name: string): Location {
-  if (ctx.moduleSymbols) return locateInModuleObject(ctx.moduleSymbols, ctx.object, name);
+  if (ctx.moduleSymbols) return locateInModuleObject(ctx.moduleSymbols, ctx.object, name, ctx);
   const defined = (ctx.tu.decls.get(name) ?? []).some((d) => (d.kind === "function" || d.kind === "variable") && homeOf(ctx, d) !== "header");
   const removed = removedByGcc(ctx, name);
   if (!defined || removed) return { found: false, why: `${name} is not a symbol of module ${ctx.object} (${removed ? "removed by gcc: inlined" : "not defined in the TU"})`, ambiguous: false };
@@ -155,13 +160,58 @@ function locateInUnloadedModule(ctx: TuContext, name: string): Location {
 }
 
 /** A name among a module object's own symbols (symbol-table order is the module's kallsyms order). */
-export function locateInModuleObject(mod: NonNullable<TuContext["moduleSymbols"]>, object: string, name: string): Location {
+export function locateInModuleObject(mod: NonNullable<TuContext["moduleSymbols"]>, object: string, name: string, ctx?: TuContext): Location {
   const all = mod.symbols.filter((s) => s.name === name);
   if (all.length === 0) {
     return { found: false, why: `${mod.file} has no symbol ${name}${mod.wholeModule ? "" : " (gcc folded or removed it)"}`, ambiguous: false };
   }
   const globals = all.filter((s) => s.type === s.type.toUpperCase());
-  const sym = all.length === 1 ? all[0]! : globals.length === 1 ? globals[0]! : undefined;
-  if (!sym) return { found: false, why: `${all.length} symbols named ${name} in ${mod.file}`, ambiguous: true };
+  // Same-named statics of the module's files: the TU's object says which is this file's.
+  const placed = all.length > 1 && globals.length !== 1 && ctx
+    ? placeByObject(ctx, name, all, (n) => {
+        const same = mod.symbols.filter((s) => s.name === n);
+        return same.length === 1 && same[0]!.offset !== undefined ? same[0]!.offset : undefined;
+      }, (s) => (s as { offset?: bigint }).offset ?? -1n, (n) => mod.symbols.find((s) => s.name === n)?.section)
+    : undefined;
+  const sym = all.length === 1 ? all[0]! : globals.length === 1 ? globals[0]! : placed?.symbol;
+  if (!sym) return { found: false, why: `${all.length} symbols named ${name} in ${mod.file}${ctx?.objectFile ? " and the TU's object does not tell them apart" : ""}`, ambiguous: true };
   return { found: true, symbol: sym, sympos: all.length === 1 ? 0 : all.indexOf(sym) + 1, how: `module ${object} is not in the symbol table; its ${mod.wholeModule ? "module file" : "compiled object"} ${mod.file.replace(/^.*\//, "")} has it` };
+}
+
+/** The address of the only symbol named `name` in the object, when the table has just one. */
+function uniqueAddress(table: SymbolTable, object: string, name: string): bigint | undefined {
+  const all = table.byName.get(name) ?? [];
+  if (all.length !== 1 || (object === "vmlinux" ? all[0]!.module !== undefined : all[0]!.module !== object)) return undefined;
+  const a = BigInt(`0x${all[0]!.address}`);
+  return a === 0n ? undefined : a;
+}
+
+/**
+ * Places a TU's symbol through its compiled object: the linker moves each
+ * input section whole, so the symbol at offset o of section S lies at
+ * A + (o - o_a) for every other symbol of S at offset o_a whose final address
+ * A is known (a name found once). Two such anchors must agree. `sectionOf`
+ * tells, where candidates know it, the final section an anchor name is in.
+ */
+function placeByObject<S extends KernelSymbol>(
+  ctx: TuContext, name: string, candidates: S[], addressOf: (anchor: string) => bigint | undefined, addressOfCandidate: (s: S) => bigint, sectionOf?: (anchor: string) => string | undefined,
+): { symbol: S; how: string } | undefined {
+  const syms = ctx.objectFile ? cachedObjectSymbols(ctx.objectFile) : undefined;
+  const own = syms?.filter((s) => s.name === name) ?? [];
+  if (!syms || own.length !== 1) return undefined;
+  const target = own[0]!;
+  let hit: S | undefined;
+  let anchors = 0;
+  for (const anchor of syms) {
+    if (anchor.section !== target.section || anchor.name === name) continue;
+    if (sectionOf && sectionOf(anchor.name) !== target.section) continue;
+    const at = addressOf(anchor.name);
+    if (at === undefined) continue;
+    const predicted = at - anchor.offset + target.offset;
+    const match = candidates.filter((c) => ((c as { section?: string }).section ?? target.section) === target.section && addressOfCandidate(c) === predicted);
+    if (match.length !== 1 || (hit && hit !== match[0])) return undefined;
+    hit = match[0];
+    if (++anchors === 2) break;
+  }
+  return hit ? { symbol: hit, how: `placed by ${ctx.relPath}'s compiled object (${target.section}+0x${target.offset.toString(16)}, from ${anchors} symbol(s) of that section)` } : undefined;
 }

@@ -1,10 +1,12 @@
 /**
- * The symbols a module object defines, as kallsyms would list them once the
- * module is loaded: a symbol table dumped without the target module has none
- * of them, and the module's own `.ko` (or the TU's compiled `.o`) is then the
- * truth about which names exist (gcc folds constants and drops unused
- * statics) and in which order same-named ones come (livepatch's sympos counts
- * them in the module's symbol-table order).
+ * The symbols an object defines (a module's `.ko`, or a TU's compiled `.o`),
+ * with the section and offset the object gives them. A symbol table dumped
+ * without the target module has none of its symbols: the module's own `.ko`
+ * then tells which names exist (gcc folds constants and drops unused statics)
+ * and in which order same-named ones come (livepatch's sympos counts them in
+ * the module's symbol-table order). Offsets within a section also place a
+ * TU's symbols in the linked kernel or module: the linker moves each input
+ * section as a whole.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
@@ -17,13 +19,21 @@ const STT_OBJECT = 1;
 const STB_GLOBAL = 1;
 const SHF_WRITE = 0x1n;
 
+/** A defined symbol of an object file, typed like nm, with its place in the object. */
+export interface ObjectSymbol extends KernelSymbol {
+  /** The section it is defined in (.text, .text.unlikely, .rodata ...). */
+  section: string;
+  /** Its offset in that section (st_value of a relocatable file). */
+  offset: bigint;
+}
+
 /**
  * Defined function and data symbols of an ET_REL object, in symbol-table
  * order, typed like nm (t/T, d/D, b/B, r/R); undefined when the file is
  * missing or is not an x86-64 ELF64 object (plain or .gz; xz/zstd-compressed
  * modules need unpacking first).
  */
-export function objectSymbols(file: string, module: string): KernelSymbol[] | undefined {
+export function objectSymbols(file: string, module?: string): ObjectSymbol[] | undefined {
   if (!existsSync(file)) return undefined;
   let elf;
   try {
@@ -33,14 +43,25 @@ export function objectSymbols(file: string, module: string): KernelSymbol[] | un
     if (e instanceof StageFailed) return undefined;
     throw e;
   }
-  const out: KernelSymbol[] = [];
+  const out: ObjectSymbol[] = [];
   for (const s of elf.symbols) {
     const kind = s.info & 0xf;
     if ((kind !== STT_FUNC && kind !== STT_OBJECT) || !s.name || s.shndx === 0 || s.shndx >= SHN_LORESERVE) continue;
     const sec = elf.sections[s.shndx];
     if (!sec || (sec.flags & SHF_ALLOC) === 0n) continue;
     const letter = (sec.flags & SHF_EXECINSTR) !== 0n ? "t" : sec.type === SHT_NOBITS ? "b" : (sec.flags & SHF_WRITE) !== 0n ? "d" : "r";
-    out.push({ name: s.name, address: s.value.toString(16), type: s.info >> 4 === STB_GLOBAL ? letter.toUpperCase() : letter, module, index: out.length });
+    out.push({
+      name: s.name, address: s.value.toString(16), type: s.info >> 4 === STB_GLOBAL ? letter.toUpperCase() : letter,
+      ...(module !== undefined ? { module } : {}), index: out.length, section: sec.name, offset: s.value,
+    });
   }
   return out;
+}
+
+const cache = new Map<string, ObjectSymbol[] | undefined>();
+
+/** objectSymbols, read once per file and run (the TU's object is asked for each ambiguous name). */
+export function cachedObjectSymbols(file: string): ObjectSymbol[] | undefined {
+  if (!cache.has(file)) cache.set(file, objectSymbols(file));
+  return cache.get(file);
 }
