@@ -4,7 +4,7 @@ import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { CompileCommand, ExportTable, PatchSet, SymbolTable } from "./model/input.js";
 import type { LivepatchPlan } from "./model/plan.js";
 import type { PreprocessedTu, SourceFile } from "./model/syntax.js";
-import type { TuContext } from "./model/tu.js";
+import { homeOf, type TuContext } from "./model/tu.js";
 import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
 import { run } from "./kbuild/run.js";
 import { runInBackground } from "./kbuild/background.js";
@@ -69,12 +69,15 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
   }
   if (sink.hasErrors) throw new StageFailed("analyse"); // not when --force KLP-E020 made them warnings
   if (cFiles.length !== 1) {
-    if (cFiles.length > 1) sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${cFiles.length} .c files; one TU per livepatch is supported so far`, location: { file: o.patch.file, line: 0, column: 0 }, hint: "split the fix into one patch per .c file" });
+    const paths = new Set(cFiles.map((f) => f.path));
+    if (paths.size === 1) sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${cFiles[0]!.path} in ${cFiles.length} separate diffs (a patch series)`, location: cFiles[1]!.hunks[0]?.location ?? { file: o.patch.file, line: 0, column: 0 }, hint: "squash the series into one diff of the file (git diff FIRST^ LAST)" });
+    else if (cFiles.length > 1) sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${paths.size} .c files (${[...paths].join(", ")}); one TU per livepatch is supported so far`, location: { file: o.patch.file, line: 0, column: 0 }, hint: "split the fix into one patch per .c file" });
     throw new StageFailed("analyse");
   }
   const fp = cFiles[0]!;
   const ctx = loadTu(o, fp.path, join(o.work, "tree", fp.path), o.patched.get(fp.path)!, o.started);
-  const changed = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, sink));
+  const isLive = (name: string, from: number, to: number) => (ctx.tu.decls.get(name) ?? []).some((d) => d.kind === "function" && homeOf(ctx, d) === "main" && d.line >= from && d.line <= to);
+  const changed = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, sink, isLive));
   if (sink.hasErrors) throw new StageFailed("touched");
   if (changed.length === 0) {
     const cosmetic = fp.hunks.every((h) => h.cosmetic) || !sink.items.some((d) => d.code === "KLP-W001");

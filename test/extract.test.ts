@@ -2,7 +2,8 @@
 // each test/fixtures/extract/<case>/args.json gives the argv ($EXAMPLE =
 // examples/meminfo, $FIXTURE = the case folder, $OUT = a scratch output),
 // the exit code and the diagnostic codes (and, with "sympos", the sympos
-// report.json gives some externalized symbols); a case with expected/ also has
+// report.json gives some externalized symbols, with "patched" the replaced
+// functions); a case with expected/ also has
 // its output files compared byte for byte.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -43,6 +44,8 @@ describe("extract", () => {
         kallsymsAppend?: string[];
         /** Externalized symbol → the sympos report.json must give it. */
         sympos?: Record<string, number>;
+        /** The functions report.json must list as patched, exactly. */
+        patched?: string[];
       };
       const kallsyms = join(scratch, "kallsyms");
       const drop = new Set(spec.kallsymsWithout ?? []);
@@ -68,6 +71,10 @@ describe("extract", () => {
         const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as { externalized: Array<{ symbol: string; sympos: number }> };
         const got = Object.fromEntries(report.externalized.filter((e) => e.symbol in spec.sympos!).map((e) => [e.symbol, e.sympos]));
         expect(got).toEqual(spec.sympos);
+      }
+      if (spec.patched) {
+        const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as { patched: Array<{ function: string; reason: string }> };
+        expect(report.patched.map((p) => p.function)).toEqual(spec.patched);
       }
       if (existsSync(join(dir, "expected"))) {
         for (const f of readdirSync(out).sort()) expectGolden(join(dir, "expected", f), readFileSync(join(out, f), "utf8"));

@@ -88,7 +88,6 @@ export function computeClosure(opts: ClosureOptions): Closure {
     const inlineUses = new Set<string>();
     if (inHeaderInline && decl.kind === "function") out.headerInlines.set(decl.name, { decl, uses: inlineUses });
     for (const ref of typesOnly ? signatureReferences(decl) : freeReferences(decl.node)) {
-      if (inDiscardedAddressable(ctx.tu.text, ref.start)) continue;
       const decls = (ctx.tu.decls.get(ref.name) ?? []).filter((d) => (ref.namespace === "tag") === (d.namespace === "tag"));
       if (decls.length === 0 || out.patched.has(ref.name)) continue;
       const best = pickDecl(ctx, decls);
@@ -182,19 +181,4 @@ function signatureReferences(decl: PpDecl): ReturnType<typeof freeReferences> {
     if (value) skip.push([value.startIndex, value.endIndex]);
   }
   return freeReferences(decl.node).filter((r) => !skip.some(([a, b]) => r.start >= a && r.start < b));
-}
-
-/**
- * True when the reference at `offset` of the .i is the initializer of an
- * `__ADDRESSABLE()` variable (section .discard.addressable): the linker drops
- * it, and a module build does not even write it (`__STATIC_CALL_MOD_ADDRESSABLE`
- * is empty under -DMODULE, so preempt_enable() needs no __SCK__preempt_schedule).
- */
-function inDiscardedAddressable(text: string, offset: number): boolean {
-  let i = offset;
-  while (i > 0 && offset - i < 400) {
-    const c = text.charCodeAt(--i);
-    if (c === 59 /* ; */ || c === 123 /* { */ || c === 125 /* } */) break;
-  }
-  return text.slice(i, offset).includes(".discard.addressable");
 }

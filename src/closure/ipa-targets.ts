@@ -138,10 +138,15 @@ export function ipaTargets(opts: IpaTargetOptions): PatchedFunction[] {
   };
   const result = findIpaTargets(view, opts.changed, opts.why);
   for (const fn of result.unreachable) {
+    const loc = view.locate(fn);
+    if (!loc.found && loc.ambiguous) {
+      sink.report({ code: "KLP-E014", severity: "error", message: `${fn} cannot be replaced: ${loc.why}`, location: { file: ctx.relPath, line: 0, column: 0 }, hint: "give the running kernel's own System.map or kallsyms, and the build tree the kernel was built from (its objects place same-named functions)" });
+      continue;
+    }
     sink.report({
       code: "KLP-E013",
       severity: "error",
-      message: `${fn} has no symbol in ${symbols.file} and no caller that has one${ctx.hasIpaDump ? "" : " (no IPA clone dump was found for " + ctx.relPath + ")"}`,
+      message: `${fn} has no symbol of its own (${loc.found ? "found" : loc.why}) and no caller that has one${ctx.hasIpaDump ? "" : " (no IPA clone dump was found for " + ctx.relPath + ")"}`,
       location: { file: ctx.relPath, line: 0, column: 0 },
       hint: ctx.hasIpaDump ? "check that --symbols is the running kernel's" : "produce the TU's dump with -fdump-ipa-clones and pass --ipa-clones",
     });

@@ -9,7 +9,9 @@ import { run } from "./run.js";
  * to the kernel tree) with GNU patch, the reference implementation of
  * unified-diff application. Offsets are fine; fuzz is not (--fuzz=0): a
  * hunk whose context differs was written for other code, and a livepatch
- * must not guess.
+ * must not guess. A hunk GNU patch applied at an offset (a fix made for a
+ * nearby kernel version) is moved to where it applied: its line numbers in
+ * `patch` are shifted in place, so later stages map the lines that changed.
  * Returns the patched texts by relative path, or undefined after reporting.
  */
 export function applyPatch(patch: PatchSet, patchText: string, src: string, workDir: string, sink: DiagnosticSink): Map<string, string> | undefined {
@@ -39,7 +41,30 @@ export function applyPatch(patch: PatchSet, patchText: string, src: string, work
     });
     return undefined;
   }
+  shiftToAppliedOffsets(patch, r.stdout);
   const out = new Map<string, string>();
   for (const f of patch.files) out.set(f.path, readFileSync(join(workDir, f.path), "utf8"));
   return out;
+}
+
+/** Reads `patching file F` / `Hunk #N succeeded at L (offset K lines).` from GNU patch and shifts those hunks by K. */
+function shiftToAppliedOffsets(patch: PatchSet, output: string): void {
+  let file: PatchSet["files"][number] | undefined;
+  let nth = 0;
+  for (const line of output.split("\n")) {
+    const f = /^patching file '?(.+?)'?$/.exec(line);
+    if (f) {
+      // Files come in patch order; one path may come twice (a series): take the next unseen one.
+      file = patch.files.find((x, i) => x.path === f[1] && i >= nth) ?? patch.files.find((x) => x.path === f[1]);
+      nth = file ? patch.files.indexOf(file) + 1 : nth;
+      continue;
+    }
+    const h = /^Hunk #(\d+) succeeded at \d+ \(offset (-?\d+) lines?\)/.exec(line);
+    const hunk = h && file ? file.hunks[Number(h[1]) - 1] : undefined;
+    if (!hunk) continue;
+    const by = Number(h![2]);
+    hunk.newStart += by;
+    for (const l of hunk.added) l.line += by;
+    for (const l of hunk.deleted) l.line += by;
+  }
 }

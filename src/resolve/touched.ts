@@ -24,7 +24,11 @@ export interface ChangedFunction {
  * SYSCALL_DEFINEn / COMPAT_SYSCALL_DEFINEn change the function the macro
  * generates (__do_sys_NAME / __do_compat_sys_NAME).
  */
-export function touchedFunctions(fp: FilePatch, patched: SourceFile, original: SourceFile, sink: DiagnosticSink): ChangedFunction[] {
+export function touchedFunctions(
+  fp: FilePatch, patched: SourceFile, original: SourceFile, sink: DiagnosticSink,
+  /** Whether the preprocessed TU compiles the patched file's definition of `name` at these lines (default: yes). */
+  isLive?: (name: string, startLine: number, endLine: number) => boolean,
+): ChangedFunction[] {
   const byName = new Map<string, ChangedFunction>();
   const macros = new Set<string>();
   const reportedData = new Set<number>();
@@ -89,9 +93,20 @@ export function touchedFunctions(fp: FilePatch, patched: SourceFile, original: S
       result.push(fn);
       continue;
     }
-    const before = original.items.find((i) => i.kind === "function" && i.name === fn.name);
-    const after = patched.items.find((i) => i.kind === "function" && i.name === fn.name);
-    if (!viaMacro && before && after && stripComments(textOf(original, before)) === stripComments(textOf(patched, after))) continue;
+    // A name may be defined in several #if branches: pair the definitions in file order and
+    // look at the ones whose text changed, of which only a compiled one (isLive) counts.
+    const befores = original.items.filter((i) => i.kind === "function" && i.name === fn.name);
+    const afters = patched.items.filter((i) => i.kind === "function" && i.name === fn.name);
+    const before = befores[0];
+    const after = afters[0];
+    if (!viaMacro && befores.length && befores.length === afters.length) {
+      const changedDefs = afters.filter((a, k) => stripComments(textOf(original, befores[k]!)) !== stripComments(textOf(patched, a)));
+      if (changedDefs.length === 0) continue;
+      if (isLive && !changedDefs.some((a) => isLive(fn.name, a.startLine, a.endLine))) {
+        sink.report({ code: "KLP-W001", severity: "warning", message: `the patch changes ${fn.name} only in a definition the kernel's configuration compiles out (${fp.path}:${changedDefs[0]!.startLine}); that part is not in the livepatch`, location: fn.hunk, hint: "the running kernel uses another definition of this function" });
+        continue;
+      }
+    }
     // A function the patch adds has no old code to replace: the closure copies it into the
     // livepatch where a replaced function calls it (see addedFunctions).
     if (!viaMacro && !before && after) continue;
