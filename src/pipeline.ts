@@ -62,13 +62,13 @@ export interface ExtractResult {
 export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResult {
   const src = resolve(opts.src);
   const build = resolve(opts.build);
-  for (const [flag, path, dir] of [["--patch", opts.patch, false], ["--src", src, true], ...(opts.preprocessed ? ([["--preprocessed", opts.preprocessed, false]] as const) : ([["--build", build, true]] as const)), ["--symbols", opts.symbols, false], ["--symvers", opts.symvers, false], ["--ipa-clones", opts.ipaClones ?? build, true]] as const) {
+  for (const [flag, path, dir] of [["--patch", opts.patch, false], ["--src", src, true], ...(opts.preprocessed ? ([["--preprocessed", opts.preprocessed, false]] as const) : ([["--build", build, true]] as const)), ["--symbols", opts.symbols, false], ["--symvers", opts.symvers, false], ...(opts.ipaClones ? ([["--ipa-clones", opts.ipaClones, true]] as const) : [])] as const) {
     if (!existsSync(path) || statSync(path).isDirectory() !== dir) {
       sink.report({ code: "KLP-E004", severity: "error", message: `${flag} ${path}: ${existsSync(path) ? (dir ? "not a directory" : "is a directory") : "no such " + (dir ? "directory" : "file")}`, hint: `check the value of ${flag}` });
     }
   }
   if (opts.modules && !(existsSync(opts.modules) && statSync(opts.modules).isDirectory())) {
-    sink.report({ code: "KLP-E004", severity: "error", message: `--modules ${opts.modules}: no such directory`, hint: "pass the kernel's modules tree, e.g. /lib/modules/$(uname -r)" });
+    sink.report({ code: "KLP-E004", severity: "error", message: `--modules ${opts.modules}: ${existsSync(opts.modules) ? "not a directory" : "no such directory"}`, hint: "pass the kernel's modules tree, e.g. /lib/modules/$(uname -r)" });
   }
   if (sink.hasErrors) throw new StageFailed("input");
 

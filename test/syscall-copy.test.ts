@@ -22,4 +22,12 @@ describe("decide: copying a system call", () => {
     });
     expectGolden(join(FIXTURES, "decide", "syscall-copy.json"), json(out));
   });
+
+  it("kernel/fork.c: clone's alternative signatures under #if are copied whole", () => {
+    const file = parseSourceFile("kernel/fork.c", readKernelSource("kernel/fork.c"));
+    const clone = macroDefinedFunctions(file).filter((g) => g.macroArg === "clone");
+    expect(clone.length).toBe(1);
+    const text = syscallCopyText(file, clone[0]!, () => undefined, { keepMacro: false, onRename: () => undefined, onIdentifier: () => undefined });
+    expectGolden(join(FIXTURES, "decide", "syscall-copy-clone.c"), `${text}\n`);
+  });
 });

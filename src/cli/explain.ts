@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { Command } from "commander";
 import { explain } from "../decide/explain.js";
 import type { Report } from "../decide/report.js";
@@ -13,7 +13,7 @@ export function explainCommand(setExit: (code: number) => void): Command {
     .requiredOption("--report <file>", "report.json written by extract")
     .option("--json", "machine-readable output")
     .action((symbol: string | undefined, flags: { report: string; json?: boolean; all?: boolean }) => {
-      if (!existsSync(flags.report)) {
+      if (!existsSync(flags.report) || statSync(flags.report).isDirectory()) {
         process.stderr.write(`${flags.report}: error KLP-E004: no such file\n  hint: pass the report.json that extract wrote\n`);
         return setExit(EXIT_BAD_INPUT);
       }
@@ -24,6 +24,12 @@ export function explainCommand(setExit: (code: number) => void): Command {
         process.stderr.write(`${flags.report}: error KLP-E004: not a report.json (${(e as Error).message})\n`);
         return setExit(EXIT_BAD_INPUT);
       }
+      const lists = ["patched", "externalized", "referenced", "copied"] as const;
+      if (!report || typeof report !== "object" || lists.some((k) => !Array.isArray((report as unknown as Record<string, unknown>)[k]))) {
+        process.stderr.write(`${flags.report}: error KLP-E004: not a report.json (no ${lists.join("/")} lists)\n  hint: pass the report.json that extract wrote\n`);
+        return setExit(EXIT_BAD_INPUT);
+      }
+      if (!report.usedBy || typeof report.usedBy !== "object") report = { ...report, usedBy: {} };
       const symbols = flags.all ? allSymbols(report) : symbol ? [symbol] : [];
       if (symbols.length === 0) {
         process.stderr.write("error KLP-E019: name a symbol or pass --all\n");

@@ -1,11 +1,11 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { DiagnosticSink, StageFailed } from "../diagnostics/diagnostic.js";
 import { printDiagnostic, printProgress } from "./print.js";
 import { extract, extractFunctions } from "../pipeline.js";
 import { EXIT_OK, exitCodeFor } from "./exit-codes.js";
-import { writeOutput } from "./write-output.js";
+import { checkOutput, writeOutput } from "./write-output.js";
 import { exampleOptions } from "./example.js";
 import { runKernels } from "./kernels.js";
 import { timed, type StageTimer } from "../timings.js";
@@ -104,9 +104,17 @@ function runExtractTimed(flags: ExtractFlags, timings: StageTimings | undefined)
     sink.report({ code: "KLP-E019", severity: "error", message: `missing required option(s): ${names.join(", ")}`, hint: "see `klp-ccp extract --help`, or try `klp-ccp extract --example`" });
     return finish(sink, flags);
   }
+  if (opts.name !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,54}$/.test(opts.name)) {
+    sink.report({ code: "KLP-E019", severity: "error", message: `--name ${JSON.stringify(opts.name)} is not a module name`, hint: "a C identifier of at most 55 characters (letters, digits, _), e.g. livepatch_cve_2024_1234" });
+    return finish(sink, flags);
+  }
+  // Before any work: a run that cannot write its result should not make it first.
+  // --example's own output directory is replaced on a rerun (never another directory: see checkOutput).
+  const overwrite = Boolean(flags.forceOverwrite || (flags.example && !flags.out));
+  if (!checkOutput(out, overwrite, sink)) return finish(sink, flags);
   try {
     const result = extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.modules ? { modules: opts.modules } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...cacheOptions(flags), ...(flags.verify ? { verify: true } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
-    if (!timed(timings?.timer, "write output", () => writeOutput(out, result.files, Boolean(flags.forceOverwrite), sink))) return finish(sink, flags);
+    if (!timed(timings?.timer, "write output", () => writeOutput(out, result.files, overwrite, sink))) return finish(sink, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
     else if (!flags.quiet) {
       const r = result.report;
@@ -141,6 +149,12 @@ function runFunctions(flags: ExtractFlags, command: string[]): number {
     sink.report({ code: "KLP-E019", severity: "error", message: "missing --out (a directory; or --output-closure-only to print the C)" });
     return finish(sink, flags);
   }
+  const outIsDir = flags.out && existsSync(flags.out) ? statSync(flags.out).isDirectory() : undefined;
+  if (flags.out && outIsDir !== undefined && outIsDir === Boolean(flags.outputClosureOnly && !flags.eachFunction)) {
+    sink.report({ code: "KLP-E016", severity: "error", message: `--out ${flags.out} is ${outIsDir ? "a directory; --output-closure-only writes one file" : "a file; a directory is needed"}`, hint: "choose another --out" });
+    return finish(sink, flags);
+  }
+  if (flags.out && !flags.outputClosureOnly && !flags.eachFunction && !checkOutput(flags.out, Boolean(flags.forceOverwrite), sink)) return finish(sink, flags);
   try {
     const functions = flags.functions!.split(",").map((f) => f.trim()).filter(Boolean);
     const result = extractFunctions({

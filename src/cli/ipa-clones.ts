@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { Command } from "commander";
 import { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import { printDiagnostic } from "./print.js";
@@ -17,7 +17,7 @@ export function ipaClonesCommand(setExit: (code: number) => void): Command {
       const sink = new DiagnosticSink();
       const results = [];
       for (const dump of dumps) {
-        if (!existsSync(dump)) {
+        if (!existsSync(dump) || statSync(dump).isDirectory()) {
           sink.report({ code: "KLP-E004", severity: "error", message: `${dump}: no such file` });
           continue;
         }

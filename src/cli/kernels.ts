@@ -62,15 +62,20 @@ function readKernels(file: string): KernelEntry[] | string {
   } catch (e) {
     return `not JSON: ${(e as Error).message}`;
   }
-  const list = Array.isArray(data) ? data : (data as { kernels?: unknown }).kernels;
+  const list = Array.isArray(data) ? data : data && typeof data === "object" ? (data as { kernels?: unknown }).kernels : undefined;
   if (!Array.isArray(list) || list.length === 0) return "expected a non-empty list of kernels";
   const base = dirname(resolve(file));
   const abs = (p: unknown) => (typeof p === "string" ? (isAbsolute(p) ? p : join(base, p)) : undefined);
   const ids = new Set<string>();
   const out: KernelEntry[] = [];
   for (const [i, raw] of list.entries()) {
+    if (!raw || typeof raw !== "object" || Array.isArray(raw)) return `kernel #${i + 1}: expected an object {"id", "src", "build", "symbols", "symvers", ...}`;
     const k = raw as Record<string, unknown>;
-    if (typeof k.id !== "string" || !/^[\w.-]+$/.test(k.id)) return `kernel #${i + 1}: "id" must be a word (letters, digits, . _ -)`;
+    // The id names the output directory DIR/<id>: "." and ".." would write outside it.
+    if (typeof k.id !== "string" || !/^[\w.-]+$/.test(k.id) || /^\.+$/.test(k.id)) return `kernel #${i + 1}: "id" must be a word (letters, digits, . _ -, not only dots)`;
+    const missing = ["src", "symbols", "symvers"].filter((key) => typeof k[key] !== "string");
+    if (typeof k.build !== "string" && typeof k.preprocessed !== "string") missing.push("build");
+    if (missing.length) return `kernel #${i + 1} (${k.id}): missing ${missing.map((m) => `"${m}"`).join(", ")}`;
     if (ids.has(k.id)) return `kernel id ${k.id} is used twice`;
     ids.add(k.id);
     const e: KernelEntry = { id: k.id, src: abs(k.src) ?? "", symbols: abs(k.symbols) ?? "", symvers: abs(k.symvers) ?? "" };

@@ -33,7 +33,8 @@ export function syscallCopyText(
   }
   for (const t of identifierTokens(call.text)) opts.onIdentifier(t.name);
   const text = applyRenames(call.text, renames, call.start);
-  return opts.keepMacro ? text : `KLPP_${text}`;
+  // Every alternative signature of the call (#if branches) uses the klpp_ macros.
+  return opts.keepMacro ? text : text.replace(/(^|\n)([ \t]*)((?:COMPAT_)?SYSCALL_DEFINE[0-6])\b/g, "$1$2KLPP_$3");
 }
 
 /**
@@ -41,7 +42,18 @@ export function syscallCopyText(
  * parameter names (every second argument after the name) and where the body starts.
  */
 function signature(text: string): { params: Set<string>; bodyOffset: number } {
-  const open = text.indexOf("(");
+  const params = new Set<string>();
+  let close = 0;
+  for (const m of text.matchAll(/(?:COMPAT_)?SYSCALL_DEFINE[0-6]\s*\(/g)) {
+    const one = macroArguments(text, m.index + m[0].length - 1);
+    for (const p of one.params) params.add(p);
+    close = Math.max(close, one.close);
+  }
+  return { params, bodyOffset: text.indexOf("{", close) };
+}
+
+/** The parameter names of one SYSCALL_DEFINEn( ... ) whose `(` is at `open`, and where its `)` is. */
+function macroArguments(text: string, open: number): { params: string[]; close: number } {
   let depth = 0;
   let close = open;
   for (; close < text.length; close++) {
@@ -49,6 +61,5 @@ function signature(text: string): { params: Set<string>; bodyOffset: number } {
     else if (text[close] === ")" && --depth === 0) break;
   }
   const args = text.slice(open + 1, close).split(",").map((a) => a.trim());
-  const params = new Set(args.slice(1).filter((_, i) => i % 2 === 1).map((a) => /(\w+)\s*$/.exec(a)?.[1] ?? a));
-  return { params, bodyOffset: text.indexOf("{", close) };
+  return { params: args.slice(1).filter((_, i) => i % 2 === 1).map((a) => /(\w+)\s*$/.exec(a)?.[1] ?? a), close };
 }

@@ -27,6 +27,9 @@ export function readSymvers(file: string, text: string, sink: DiagnosticSink): E
     }
     i = e + 1;
   }
+  if (table.size === 0 && bad === 0) {
+    sink.report({ code: "KLP-E008", severity: "error", message: "Module.symvers is empty", location: { file, line: 0, column: 0 }, hint: "pass the kernel's own Module.symvers (from its headers package or build tree)" });
+  }
   return table;
 }
 

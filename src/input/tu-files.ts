@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { IpaRecord } from "../model/input.js";
@@ -7,7 +7,7 @@ import { readIpaClones } from "./ipa-clones.js";
 /** Reads `DIR/<path>.000i.ipa-clones` if present; paths in it are made relative to `src`. */
 export function readTuIpaClones(dir: string, relPath: string, src: string, sink: DiagnosticSink): { records: IpaRecord[]; found: boolean } {
   const file = join(dir, `${relPath}.000i.ipa-clones`);
-  if (!existsSync(file)) return { records: [], found: false };
+  if (!existsSync(file) || statSync(file).isDirectory()) return { records: [], found: false };
   return { records: readIpaClones(file, readFileSync(file, "utf8"), sink, `${src}/`), found: true };
 }
 

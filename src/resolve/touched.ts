@@ -207,6 +207,8 @@ export function macroDefinedFunctions(file: SourceFile): MacroDefinedFunction[] 
   const out: MacroDefinedFunction[] = [];
   for (const m of text.matchAll(SYSCALL_MACRO)) {
     const at = m.index + m[0].indexOf(m[1]!);
+    // Another signature of a call already found (an #elif alternative before the shared body).
+    if (out.some((g) => at >= g.start && at < g.end)) continue;
     if (!code.some((i) => at >= i.node!.startIndex && at < i.node!.endIndex)) continue;
     const argsEnd = skipGroup(text, at + m[1]!.length, "(", ")");
     if (argsEnd < 0) continue;
@@ -214,15 +216,19 @@ export function macroDefinedFunctions(file: SourceFile): MacroDefinedFunction[] 
     if (text[open] !== "{") continue;
     const end = skipGroup(text, open, "{", "}");
     if (end < 0) continue;
+    // Alternative signatures under #if (clone's CONFIG_CLONE_BACKWARDS*): the call starts at the #if.
+    const lineStart = text.lastIndexOf("\n", at - 1) + 1;
+    const prevStart = lineStart > 0 ? text.lastIndexOf("\n", lineStart - 2) + 1 : lineStart;
+    const from = lineStart > 0 && /^[ \t]*#[ \t]*if/.test(text.slice(prevStart, lineStart)) && /\n[ \t]*#[ \t]*endif/.test(text.slice(at, end)) ? prevStart : at;
     out.push({
       name: `${m[2] ? "__do_compat_sys_" : "__do_sys_"}${m[3]!}`,
       macro: m[1]!,
       macroArg: m[3]!,
-      startLine: lineAt(text, at),
+      startLine: lineAt(text, from),
       endLine: lineAt(text, end - 1),
-      start: at,
+      start: from,
       end,
-      text: text.slice(at, end),
+      text: text.slice(from, end),
     });
   }
   return out;
