@@ -40,7 +40,7 @@ if ((${#missing[@]})); then
   for p in "${missing[@]}"; do wanted+=("$p=$(version_of "$p")"); done
   for w in "${wanted[@]}"; do
     known "${w%%=*}" "${w#*=}" && continue
-    log "apt-get update"; apt-get update -qq || die "apt-get update failed"
+    log "apt-get update"; { if ((EUID == 0)); then apt-get update -qq; else sudo apt-get update -qq; fi; } || die "apt-get update failed"
     wanted=(); for p in "${missing[@]}"; do wanted+=("$p=$(version_of "$p")"); done
     break
   done

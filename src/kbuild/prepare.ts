@@ -38,6 +38,15 @@ export interface PreparedTu {
  */
 export function prepareBuild(o: PrepareOptions): PreparedTu[] | undefined {
   const { sink } = o;
+  // Everything checked before anything is made: a typo must not cost a `make prepare`.
+  if (!existsSync(join(o.src, "Makefile"))) sink.report({ code: "KLP-E004", severity: "error", message: `--src ${o.src}: not a kernel source tree (no Makefile)`, hint: "pass the top of the kernel source tree" });
+  if (existsSync(o.build) && !statSync(o.build).isDirectory()) sink.report({ code: "KLP-E004", severity: "error", message: `--build ${o.build}: not a directory`, hint: "pass a directory for the kbuild output tree (it is created if missing)" });
+  if (o.config && !(existsSync(o.config) && statSync(o.config).isFile())) sink.report({ code: "KLP-E004", severity: "error", message: `--config ${o.config}: no such file`, hint: "pass the kernel's .config (for Debian: the linux-headers package's .config)" });
+  for (const f of o.files) {
+    const rel = f.replace(/^\.\//, "");
+    if (!rel.endsWith(".c") || !existsSync(join(o.src, rel))) sink.report({ code: "KLP-E004", severity: "error", message: `${f}: no such .c file in ${o.src}`, hint: "name the TUs by their path in the source tree, e.g. fs/proc/cmdline.c" });
+  }
+  if (sink.hasErrors) return undefined;
   mkdirSync(o.build, { recursive: true });
   const dotConfig = join(o.build, ".config");
   if (!existsSync(dotConfig)) {
@@ -47,7 +56,11 @@ export function prepareBuild(o: PrepareOptions): PreparedTu[] | undefined {
     }
     copyFileSync(o.config, dotConfig);
     o.progress(`configuring ${o.build} (make olddefconfig)`);
-    if (!make(o, ["olddefconfig"], "olddefconfig")) return undefined;
+    // A failed configuration must not look configured to the next run.
+    if (!make(o, ["olddefconfig"], "olddefconfig")) {
+      rmSync(dotConfig, { force: true });
+      return undefined;
+    }
   }
   const cc = o.cc ?? compilerOf(readFileSync(dotConfig, "utf8"));
   const stamp = join(o.build, ".klp-ccp-prepared");
