@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { DiagnosticSink, StageFailed } from "../diagnostics/diagnostic.js";
+import { CODES } from "../diagnostics/codes.js";
 import { printDiagnostic, printProgress } from "./print.js";
 import { extract, extractFunctions } from "../pipeline.js";
 import { EXIT_OK, exitCodeFor } from "./exit-codes.js";
@@ -71,13 +72,18 @@ export function extractCommand(setExit: (code: number) => void): Command {
     .option("--each-function", "with --functions: one closure per function, as --out DIR/<function>.c (--functions '*' = every non-inline function)")
     .argument("[command...]", "with --functions: the TU's exact compile command, after --")
     .action(async (command: string[], flags: ExtractFlags) => {
+      const usage = usageProblem(command, flags);
+      if (usage) {
+        process.stderr.write(`error KLP-E019: ${usage}\n  hint: see \`klp-ccp extract --help\`\n`);
+        return setExit(2);
+      }
       if (flags.functions) return setExit(runFunctions(flags, command));
       if (flags.kernels) {
         if (!flags.patch || !flags.out) {
           process.stderr.write("error KLP-E019: --kernels needs --patch and --out\n");
           return setExit(2);
         }
-        const extra = ["--externalize", flags.externalize, ...(flags.force ?? []).flatMap((c) => ["--force", c])];
+        const extra = ["--externalize", flags.externalize, ...(flags.force ?? []).flatMap((c) => ["--force", c]), ...(flags.forceOverwrite ? ["--force-overwrite"] : []), ...(flags.verify ? ["--verify"] : []), ...(flags.name ? ["--name", flags.name] : []), ...(flags.modules ? ["--modules", flags.modules] : [])];
         return setExit(await runKernels(flags.kernels, flags.patch, flags.out, extra, Boolean(flags.json)));
       }
       setExit(runExtract(flags));
@@ -199,11 +205,22 @@ function pick<K extends keyof ExtractFlags>(flags: ExtractFlags, keys: K[]): Par
   return out;
 }
 
+/** Options that would be silently ignored: a usage error instead. */
+function usageProblem(command: string[], flags: ExtractFlags): string | undefined {
+  if (!flags.functions && command.length) return `unexpected argument(s) ${command.join(" ")} (a compile command after -- is only for --functions)`;
+  if (flags.example && (flags.patch || flags.src || flags.build || flags.symbols || flags.symvers || flags.preprocessed)) return "--example brings its own inputs: leave out --patch, --src, --build, --symbols, --symvers and --preprocessed";
+  const unknown = (flags.force ?? []).filter((c) => !(c in CODES) || !c.startsWith("KLP-E"));
+  if (unknown.length) return `--force ${unknown.join(" ")}: not an error code of klp-ccp (see the README's table of diagnostic codes)`;
+  return undefined;
+}
+
 function finish(sink: DiagnosticSink, flags: ExtractFlags): number {
   for (const d of sink.items) {
     if (flags.quiet && d.severity !== "error") continue;
     printDiagnostic(d);
   }
+  // --json promises machine-readable output: a failed run gives its diagnostics.
+  if (flags.json && sink.hasErrors) process.stdout.write(`${JSON.stringify({ diagnostics: sink.items }, null, 2)}\n`);
   return sink.hasErrors ? exitCodeFor(sink.items) : EXIT_OK;
 }
 
