@@ -219,7 +219,7 @@ export function macroDefinedFunctions(file: SourceFile): MacroDefinedFunction[] 
     // Alternative signatures under #if (clone's CONFIG_CLONE_BACKWARDS*): the call starts at the #if.
     const lineStart = text.lastIndexOf("\n", at - 1) + 1;
     const prevStart = lineStart > 0 ? text.lastIndexOf("\n", lineStart - 2) + 1 : lineStart;
-    const from = lineStart > 0 && /^[ \t]*#[ \t]*if/.test(text.slice(prevStart, lineStart)) && /\n[ \t]*#[ \t]*endif/.test(text.slice(at, end)) ? prevStart : at;
+    const from = lineStart > 0 && /^[ \t]*#[ \t]*if/.test(text.slice(prevStart, lineStart)) && /\n[ \t]*#[ \t]*endif/.test(text.slice(at, open)) ? prevStart : at;
     out.push({
       name: `${m[2] ? "__do_compat_sys_" : "__do_sys_"}${m[3]!}`,
       macro: m[1]!,
