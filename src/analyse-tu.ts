@@ -300,6 +300,11 @@ function preprocess(o: TuInputs, relPath: string, mainPath: string): Preprocesse
   const { sink } = o;
   if (o.preprocessed) {
     const text = readFileSync(o.preprocessed, "utf8");
+    // Without -dD -dI the .i has no #include or #define lines: the livepatch would lose its includes.
+    if (!/^#include /m.test(text) || !/^#define /m.test(text)) {
+      sink.report({ code: "KLP-E006", severity: "error", message: `--preprocessed ${o.preprocessed} was not made with -dD -dI (it has no #include/#define lines), so the livepatch's #includes and macros cannot be recovered`, location: { file: o.preprocessed, line: 1, column: 1 }, hint: "preprocess the PATCHED file with the TU's own command plus -E -dD -dI, or pass --build (the make O= tree) instead" });
+      throw new StageFailed("preprocess");
+    }
     const mod = /^#define KBUILD_MODNAME "([^"]+)"/m.exec(text);
     const isModule = /^#define MODULE 1/m.test(text);
     return { text, object: isModule && mod ? mod[1]! : "vmlinux" };

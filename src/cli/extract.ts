@@ -110,10 +110,11 @@ function runExtractTimed(flags: ExtractFlags, timings: StageTimings | undefined)
     sink.report({ code: "KLP-E019", severity: "error", message: `missing required option(s): ${names.join(", ")}`, hint: "see `klp-ccp extract --help`, or try `klp-ccp extract --example`" });
     return finish(sink, flags);
   }
-  if (opts.name !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,54}$/.test(opts.name)) {
-    sink.report({ code: "KLP-E019", severity: "error", message: `--name ${JSON.stringify(opts.name)} is not a module name`, hint: "a C identifier of at most 55 characters (letters, digits, _), e.g. livepatch_cve_2024_1234" });
+  if (opts.name !== undefined && !/^[A-Za-z_][A-Za-z0-9_-]{0,54}$/.test(opts.name)) {
+    sink.report({ code: "KLP-E019", severity: "error", message: `--name ${JSON.stringify(opts.name)} is not a module name`, hint: "at most 55 letters, digits, _ or - (kbuild turns - into _), not starting with a digit, e.g. livepatch_cve_2024_1234" });
     return finish(sink, flags);
   }
+  if (opts.name !== undefined) opts.name = opts.name.replace(/-/g, "_");
   // Before any work: a run that cannot write its result should not make it first.
   // --example's own output directory is replaced on a rerun (never another directory: see checkOutput).
   const overwrite = Boolean(flags.forceOverwrite || (flags.example && !flags.out));
