@@ -74,9 +74,10 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
       });
       continue;
     }
-    if (!loc.found && need.what === "function" && home === "header" && need.decl.kind === "prototype" && !spelledIn(ctx, need.via, need.name)) {
+    if (!loc.found && home === "header" && (need.decl.kind === "prototype" || need.decl.kind === "extern-variable") && !spelledIn(ctx, need.via, need.name)) {
       // The TU's own code never names it: a kernel macro's expansion does (this_cpu_read's
-      // __bad_size_call_parameter, static_branch's ____wrong_branch_error), in a branch gcc drops.
+      // __bad_size_call_parameter, static_branch's ____wrong_branch_error, _IOC_TYPECHECK's
+      // __invalid_size_argument_for_IOC), in a branch gcc drops.
       sink.report({
         code: "KLP-W004",
         severity: "warning",

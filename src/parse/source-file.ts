@@ -12,23 +12,53 @@ const CONDITIONAL = new Set(["preproc_if", "preproc_ifdef", "preproc_else", "pre
  */
 export function parseSourceFile(path: string, text: string): SourceFile {
   const normalized = normalizeSource(text);
-  const root = parseC(normalized);
+  const roots = [parseC(normalized)];
+  let items = topLevelItems(roots[0]!, text, normalized, 0);
+  // One construct tree-sitter cannot follow (dev.c's `switch (cmd) { N(UP) N(DOWN) ... }`) can turn
+  // the rest of the file into one ERROR node. Parse again after the first line that starts with `}`
+  // inside it (the end of that function), so the functions after it are items of their own.
+  for (let round = 0; round < 20; round++) {
+    const at = items.findIndex((i) => i.kind === "other" && i.hasError && i.endLine - i.startLine > 40 && closingBraceAfter(normalized, i) !== undefined);
+    if (at < 0) break;
+    const bad = items[at]!;
+    const cut = closingBraceAfter(normalized, bad)!;
+    const root = parseC(normalized.slice(0, cut).replace(/[^\n]/g, " ") + normalized.slice(cut));
+    roots.push(root);
+    const head: SourceItem = { start: bad.start, end: cut, startLine: bad.startLine, endLine: bad.startLine + (text.slice(bad.start, cut).match(/\n/g) ?? []).length, hasError: true, kind: "other" };
+    items = [...items.slice(0, at), head, ...topLevelItems(root, text, normalized, cut)];
+  }
+  attachLeadingComments(items, roots, text);
+  return { path, text, items };
+}
+
+/** The items of a parse, descending into #if blocks; only those starting at or after `from`. */
+function topLevelItems(root: SyntaxNode, text: string, normalized: string, from: number): SourceItem[] {
   const items: SourceItem[] = [];
   const visit = (parent: SyntaxNode) => {
     const cond = CONDITIONAL.has(parent.type) ? conditionNode(parent) : null;
     for (const n of parent.namedChildren) {
       if (cond && n.startIndex === cond.startIndex && n.endIndex === cond.endIndex) continue;
+      if (n.endIndex <= from) continue;
       if (CONDITIONAL.has(n.type)) {
         visit(n);
         continue;
       }
+      if (n.startIndex < from) continue;
       const item = toItem(n, text, normalized);
       if (item) items.push(item);
     }
   };
   visit(root);
-  attachLeadingComments(items, root, text);
-  return { path, text, items };
+  return items;
+}
+
+/** Offset just past the first `}` at the start of a line strictly inside the item (not its last line). */
+function closingBraceAfter(normalized: string, item: SourceItem): number | undefined {
+  const m = /\n\}[^\n]*\n/g;
+  m.lastIndex = item.start;
+  const hit = m.exec(normalized);
+  if (!hit || hit.index + hit[0].length >= item.end) return undefined;
+  return hit.index + hit[0].length;
 }
 
 function conditionNode(n: SyntaxNode): SyntaxNode | null {
@@ -86,8 +116,11 @@ function trimEnd(text: string, end: number): number {
  * A comment block directly above an item (no blank line between) belongs to
  * it: the kernel's kernel-doc comments should travel with the function.
  */
-function attachLeadingComments(items: SourceItem[], root: SyntaxNode, text: string): void {
-  const comments = collectComments(root);
+function attachLeadingComments(items: SourceItem[], roots: SyntaxNode[], text: string): void {
+  // A later parse (error recovery) covers the text after its cut; the first covers the rest.
+  const all = roots.flatMap((r) => collectComments(r));
+  const seen = new Set<number>();
+  const comments = all.filter((c) => !seen.has(c.startIndex) && (seen.add(c.startIndex), true)).sort((a, b) => a.startIndex - b.startIndex);
   // Node offsets read once (each read crosses into tree-sitter); comments do not overlap.
   const starts = comments.map((c) => c.startIndex);
   const ends = comments.map((c) => c.endIndex);
