@@ -77,6 +77,7 @@ export function assemble(opts: AssembleOptions): Assembled {
     return { origin, line, kind: "externalized", text: externalizedDecl(ctx, u, mode), note: `externalized ${u.name}: ${u.reason}` };
   };
 
+  const visitedHeaders = new Set<string>();
   const visitFile = (file: SourceFile, into: OutputPiece[]) => {
     let seenInclude = false;
     for (const item of file.items) {
@@ -98,7 +99,11 @@ export function assemble(opts: AssembleOptions): Assembled {
         const key = liveIncludeKey(ctx, file, item);
         if (!key) continue;
         const local = item.includeQuoted ? localHeaderOf(ctx, file, item.includePath!) : undefined;
-        if (local) visitFile(local, into);
+        // Once per header, as its include guard makes gcc read it once (ext4.h comes through three includes).
+        if (local && !visitedHeaders.has(local.path)) {
+          visitedHeaders.add(local.path);
+          visitFile(local, into);
+        } else if (local) continue;
         else includeCandidates.push({ key, piece: { origin: file.path, line: item.startLine, kind: "include", text: file.text.slice(item.start, item.end) } });
         continue;
       }

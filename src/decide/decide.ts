@@ -34,7 +34,10 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
     // EXPORT_STATIC_CALL_TRAMP: modules call the exported trampoline, and the key is named only by
     // __STATIC_CALL_MOD_ADDRESSABLE, which is empty under -DMODULE (preempt_enable's preempt_schedule).
     if (need.name.startsWith("__SCK__") && !exports.has(need.name) && exports.has(`__SCT__${need.name.slice(7)}`)) continue;
-    const exp = need.isStatic ? undefined : exports.get(need.name);
+    const exported = need.isStatic ? undefined : exports.get(need.name);
+    // Exported by the very module being patched: a by-name reference would make the livepatch
+    // depend on it (and fail to load without it); it is bound like the module's other symbols.
+    const exp = exported && !isExportOf(exported.module, ctx.object) ? exported : undefined;
     if (exp) {
       uses.push({ name: need.name, what: need.what, object: "vmlinux", isStatic: false, decision: { kind: "reference", exportedBy: exp.module }, reason: `${exp.exportType} by ${exp.module}`, placement });
       continue;
@@ -150,4 +153,9 @@ function withoutSymbolTable(need: Closure["symbols"] extends Map<string, infer N
     return { name: need.name, what: need.what, object, isStatic: false, decision: { kind: "reference", exportedBy: "(assumed: no --symbols)" }, reason: "non-static: reachable by name (no --symbols given)", placement };
   }
   return { name: need.name, what: need.what, object, isStatic: true, decision: { kind: "externalize", sympos: 0 }, reason: `static ${need.what}: never copied, needs externalization (sympos unknown without --symbols)`, placement };
+}
+
+/** Module.symvers names a module by its path (net/netfilter/nf_conntrack); klp objects by KBUILD_MODNAME. */
+function isExportOf(exportingModule: string, object: string): boolean {
+  return object !== "vmlinux" && exportingModule.replace(/^.*\//, "").replace(/-/g, "_") === object;
 }
