@@ -51,6 +51,8 @@ export interface OutputPiece {
   text: string;
   /** Why the piece is here, for its banner comment. */
   note?: string;
+  /** For functions: the name (as in the source) the piece defines. */
+  defines?: string;
   /** For includes: what the include brings in, and whether the copied code needs it. */
   include?: {
     /** Files (as line markers name them) first read through this include. */
