@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { basename, dirname, join } from "node:path";
 import { parse as shellParse } from "shell-quote";
@@ -14,6 +14,17 @@ export function readCompileCommand(build: string, relPath: string, sink: Diagnos
   const obj = relPath.replace(/\.c$/, ".o");
   const cmdFile = join(build, dirname(obj), `.${basename(obj)}.cmd`);
   if (!existsSync(cmdFile)) {
+    const includer = includingSibling(build, relPath);
+    if (includer) {
+      sink.report({
+        code: "KLP-E020",
+        severity: "error",
+        message: `${relPath} is not compiled on its own: ${includer} #includes it (one TU), which klp-ccp does not support yet`,
+        location: { file: relPath, line: 0, column: 0 },
+        hint: `patch ${includer}'s TU by hand, or wait for support of included .c files`,
+      });
+      return undefined;
+    }
     sink.report({
       code: "KLP-E005",
       severity: "error",
@@ -104,4 +115,26 @@ export function preprocessArgv(cmd: CompileCommand, originalFile: string, input:
 function sameFile(a: string, b: string, cwd: string): boolean {
   const abs = a.startsWith("/") ? a : join(cwd, a);
   return abs === b;
+}
+
+/**
+ * A .c file of the same directory that `#include`s this one (kernel/sched/build_utility.c
+ * includes stats.c): the file is part of that TU, never compiled alone. Read from the
+ * source tree beside the build tree's Makefile (`source` symlink) or the build's own copy.
+ */
+function includingSibling(build: string, relPath: string): string | undefined {
+  const srcLink = join(build, "source");
+  const src = existsSync(srcLink) ? srcLink : build;
+  const dir = join(src, dirname(relPath));
+  if (!existsSync(dir)) return undefined;
+  const needle = new RegExp(`^[ \\t]*#[ \\t]*include[ \\t]+"${basename(relPath).replace(/\./g, "\\.")}"`, "m");
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith(".c") || f === basename(relPath)) continue;
+    try {
+      if (needle.test(readFileSync(join(dir, f), "utf8"))) return join(dirname(relPath), f);
+    } catch {
+      // unreadable: not the includer
+    }
+  }
+  return undefined;
 }
