@@ -78,6 +78,8 @@ export function assemble(opts: AssembleOptions): Assembled {
   };
 
   const visitedHeaders = new Set<string>();
+  // Where each private header's text stands in the TU: the include lines that lead to it from the .c file.
+  const includedAt = new Map<string, number[]>([[ctx.relPath, []]]);
   const visitFile = (file: SourceFile, into: OutputPiece[]) => {
     let seenInclude = false;
     for (const item of file.items) {
@@ -102,6 +104,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         // Once per header, as its include guard makes gcc read it once (ext4.h comes through three includes).
         if (local && !visitedHeaders.has(local.path)) {
           visitedHeaders.add(local.path);
+          includedAt.set(local.path, [...(includedAt.get(file.path) ?? []), item.startLine]);
           visitFile(local, into);
         } else if (local) continue;
         else includeCandidates.push({ key, piece: { origin: file.path, line: item.startLine, kind: "include", text: file.text.slice(item.start, item.end) } });
@@ -199,7 +202,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   const definedInHeaders = (name: string) => (ctx.tu.macros.get(name) ?? []).some((m) => homeOf(ctx, m) === "header");
   const macroPieces = selectMacros(pending, macroNames, renameTo, renamedNames, definedInHeaders);
   out.body.push(...macroPieces);
-  out.body.sort(pieceOrder(ctx));
+  out.body.sort(pieceOrder(includedAt));
   if (!opts.keepNames) declareBeforeUse(ctx, out.body, closure.patched);
 
   // Externalized symbols declared only in headers go right after the includes. In klp-reloc
@@ -335,11 +338,19 @@ function selectMacros(
 }
 
 /** Local-header pieces first (they were included before any code), then main-file order. */
-function pieceOrder(ctx: TuContext) {
+/**
+ * Pieces in the order the compiler reads them: a private header's pieces stand
+ * at the include line that brought it in (ext4.h before mballoc.c's own code,
+ * extents_status.h before the ext4.h struct that embeds its types). Pieces of
+ * files never visited (generated) come first.
+ */
+function pieceOrder(includedAt: Map<string, number[]>) {
+  const key = (p: OutputPiece) => [...(includedAt.get(p.origin) ?? [-1]), p.line];
   return (a: OutputPiece, b: OutputPiece) => {
-    const ra = a.origin === ctx.relPath ? 1 : 0;
-    const rb = b.origin === ctx.relPath ? 1 : 0;
-    return ra - rb || a.origin.localeCompare(b.origin) || a.line - b.line;
+    const ka = key(a);
+    const kb = key(b);
+    for (let i = 0; i < Math.min(ka.length, kb.length); i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
+    return ka.length - kb.length || a.origin.localeCompare(b.origin);
   };
 }
 
