@@ -22,6 +22,9 @@
 # KLP_EXTRACT_TIMEOUT (s, default 300); see scripts/testbed/common.sh.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+# Case folders given relative to where the script was started.
+args=(); for a in "$@"; do [[ $a == /* ]] && args+=("$a") || args+=("$PWD/$a"); done
+set -- ${args[@]+"${args[@]}"}
 cd "$REPO"
 source scripts/testbed/common.sh
 TB=$REPO/scripts/testbed
@@ -50,7 +53,7 @@ for d in "${dirs[@]}"; do
   id=$(case_id "$d") || die "$d/case.json: not valid JSON"
   BYID[$id]=$(cd "$d" && pwd)     # later dirs win: the shared cases come last
 done
-mapfile -t IDS < <(printf '%s\n' "${!BYID[@]}" | LC_ALL=C sort)
+mapfile -t IDS < <(printf '%s\n' "${!BYID[@]}" | grep . | LC_ALL=C sort)
 ((${#IDS[@]})) || die "no cases found"
 for id in "${IDS[@]}"; do log "case $id: ${BYID[$id]}"; done
 
