@@ -14,7 +14,7 @@ import { parseSourceFile } from "./parse/source-file.js";
 import { addedFunctions, touchedFunctions } from "./resolve/touched.js";
 import { ipaTargets } from "./closure/ipa-targets.js";
 import { objectCallers } from "./elf/callers.js";
-import { objectSymbols } from "./elf/object-symbols.js";
+import { cachedObjectSymbols, objectSymbols } from "./elf/object-symbols.js";
 import { findModuleFile } from "./kbuild/module-file.js";
 import { checkCopiedState, checkSafety } from "./decide/safety.js";
 import { refuseChangedHeaders } from "./decide/changed-headers.js";
@@ -136,7 +136,7 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
   const names = changed.map((c) => c.name);
   const patchedFns = timed(timer, "ipa targets", () =>
     o.symbols
-      ? ipaTargets({ ctx, changed: names, why: (fn) => why.get(fn) ?? "changed by the patch", symbols: o.symbols, sink, objectCallers: objectCallers(join(o.build, ctx.relPath.replace(/\.c$/, ".o"))) })
+      ? ipaTargets({ ctx, changed: names, why: (fn) => why.get(fn) ?? "changed by the patch", symbols: o.symbols, sink, ...(ctx.objectFile ? { objectCallers: objectCallers(ctx.objectFile) } : {}) })
       : names.map((n) => ({ name: n, sourceName: n, object: ctx.object, sympos: 0, reason: `${n} ${why.get(n)} (no --symbols: assumed to exist, unique)` })),
   );
   if (isPatch) {
@@ -193,15 +193,15 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
  * the modules tree, or from the TU's compiled object, which knows only the
  * TU's own symbols.
  */
-function readModuleSymbols(o: TuInputs, module: string, relPath: string): TuContext["moduleSymbols"] {
+function readModuleSymbols(o: TuInputs, module: string, objectFile: string | undefined): TuContext["moduleSymbols"] {
   for (const dir of o.modulesDirs ?? []) {
     const ko = findModuleFile(dir, module);
     const symbols = ko ? objectSymbols(ko, module) : undefined;
     if (ko && symbols) return { file: ko, symbols, wholeModule: true };
   }
-  const obj = join(o.build, relPath.replace(/\.c$/, ".o"));
-  const symbols = objectSymbols(obj, module);
-  return symbols ? { file: obj, symbols, wholeModule: false } : undefined;
+  // The same read locate's placement uses, done once.
+  const symbols = objectFile ? cachedObjectSymbols(objectFile)?.map((s) => ({ ...s, module })) : undefined;
+  return objectFile && symbols ? { file: objectFile, symbols, wholeModule: false } : undefined;
 }
 
 /** Preprocesses and parses the TU whose main file is `mainPath` (holding `mainText`). */
@@ -228,12 +228,14 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
   if (!ipa.found && o.symbols) {
     sink.report({ code: "KLP-W002", severity: "warning", message: `no IPA clone dump ${relPath}.000i.ipa-clones under ${o.ipaDir}: inlining and clones of the changed functions are unknown`, location: { file: relPath, line: 0, column: 0 }, hint: "compile the TU with KCFLAGS=-fdump-ipa-clones" });
   }
-  const moduleSymbols = pre.object !== "vmlinux" && o.symbols && !o.symbols.modules.has(pre.object) ? timed(timer, "read inputs", () => readModuleSymbols(o, pre.object, relPath)) : undefined;
+  const builtObject = join(o.build, relPath.replace(/\.c$/, ".o"));
+  const objectFile = existsSync(builtObject) ? builtObject : undefined;
+  const moduleSymbols = pre.object !== "vmlinux" && o.symbols && !o.symbols.modules.has(pre.object) ? timed(timer, "read inputs", () => readModuleSymbols(o, pre.object, objectFile)) : undefined;
   return {
     relPath, main, original, localHeaders, tu, markerToRel,
     object: pre.object,
     ...(moduleSymbols ? { moduleSymbols } : {}),
-    ...(existsSync(join(o.build, relPath.replace(/\.c$/, ".o"))) ? { objectFile: join(o.build, relPath.replace(/\.c$/, ".o")) } : {}),
+    ...(objectFile ? { objectFile } : {}),
     ipa: ipa.records, hasIpaDump: ipa.found,
     loadSource: sourceLoader(o.src, localHeaders),
     ...(pre.flags ? { compileFlags: pre.flags } : {}),

@@ -337,7 +337,6 @@ function selectMacros(
   return chosen;
 }
 
-/** Local-header pieces first (they were included before any code), then main-file order. */
 /**
  * Pieces in the order the compiler reads them: a private header's pieces stand
  * at the include line that brought it in (ext4.h before mballoc.c's own code,

@@ -46,15 +46,7 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
       uses.push(withoutSymbolTable(need, ctx.object, placement));
       continue;
     }
-    // Another object file of a target module the symbol table lacks: its .ko has the name.
-    const inModule = !definedHere && ctx.moduleSymbols?.wholeModule && !symbols.byName.has(need.name) && ctx.moduleSymbols.symbols.some((s) => s.name === need.name);
-    const object = definedHere || inModule ? ctx.object : objectOf(symbols, need.name);
-    const loc = definedHere
-      ? locateTuSymbol(symbols, ctx, need.name, need.isStatic)
-      : inModule
-        ? locateInModuleObject(ctx.moduleSymbols!, ctx.object, need.name, ctx)
-        : locateByName(symbols, object, need.name, need.isStatic);
-    // Found in the module's .ko or not: the target's struct module is never bound (and the
+    // Whether the module's .ko has it or not: the target's struct module is never bound (and the
     // livepatch's own THIS_MODULE, in klp_patch.mod, must stay the livepatch's).
     if (need.name === "__this_module" && ctx.object !== "vmlinux") {
       sink.report({
@@ -66,6 +58,14 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
       });
       continue;
     }
+    // Another object file of a target module the symbol table lacks: its .ko has the name.
+    const inModule = !definedHere && ctx.moduleSymbols?.wholeModule && !symbols.byName.has(need.name) && ctx.moduleSymbols.symbols.some((s) => s.name === need.name);
+    const object = definedHere || inModule ? ctx.object : objectOf(symbols, need.name);
+    const loc = definedHere
+      ? locateTuSymbol(symbols, ctx, need.name, need.isStatic)
+      : inModule
+        ? locateInModuleObject(ctx.moduleSymbols!, ctx.object, need.name, ctx)
+        : locateByName(symbols, object, need.name, need.isStatic);
     if (!loc.found && need.viaHeaderInline) {
       // Only header code uses it and the kernel has no such symbol: a compile-time
       // trap (__bad_size_call_parameter) or a branch gcc drops. modpost has the last word.

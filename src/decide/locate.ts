@@ -1,4 +1,4 @@
-import type { KernelSymbol, SymbolTable } from "../model/input.js";
+import type { KernelSymbol, ObjectSymbol, SymbolTable } from "../model/input.js";
 import type { TuContext } from "../model/tu.js";
 import { homeOf } from "../model/tu.js";
 import { cachedObjectSymbols } from "../elf/object-symbols.js";
@@ -32,6 +32,7 @@ export function locateTuSymbol(table: SymbolTable, ctx: TuContext, name: string,
     return { found: true, symbol: pool[0]!, sympos: all.length === 1 ? 0 : all.indexOf(pool[0]!) + 1, how: "unique name" };
   }
   if (all.length > 1) {
+    // kallsyms has no sections: addresses alone tell where the TU's section was linked.
     const placed = placeByObject(ctx, name, all, (n) => uniqueAddress(table, ctx.object, n), (s) => BigInt(`0x${s.address}`));
     if (placed) return { found: true, symbol: placed.symbol, sympos: all.indexOf(placed.symbol) + 1, how: placed.how };
   }
@@ -167,11 +168,12 @@ export function locateInModuleObject(mod: NonNullable<TuContext["moduleSymbols"]
   }
   const globals = all.filter((s) => s.type === s.type.toUpperCase());
   // Same-named statics of the module's files: the TU's object says which is this file's.
+  // In the module's own object, offsets count within each section.
   const placed = all.length > 1 && globals.length !== 1 && ctx
-    ? placeByObject(ctx, name, all, (n) => {
+    ? placeByObject(ctx, name, all, (n, section) => {
         const same = mod.symbols.filter((s) => s.name === n);
-        return same.length === 1 && same[0]!.offset !== undefined ? same[0]!.offset : undefined;
-      }, (s) => (s as { offset?: bigint }).offset ?? -1n, (n) => mod.symbols.find((s) => s.name === n)?.section)
+        return same.length === 1 && same[0]!.section === section ? same[0]!.offset : undefined;
+      }, (s, section) => (s.section === section ? s.offset : undefined))
     : undefined;
   const sym = all.length === 1 ? all[0]! : globals.length === 1 ? globals[0]! : placed?.symbol;
   if (!sym) return { found: false, why: `${all.length} symbols named ${name} in ${mod.file}${ctx?.objectFile ? " and the TU's object does not tell them apart" : ""}`, ambiguous: true };
@@ -190,13 +192,14 @@ function uniqueAddress(table: SymbolTable, object: string, name: string): bigint
  * Places a TU's symbol through its compiled object: the linker moves each
  * input section whole, so the symbol at offset o of section S lies at
  * A + (o - o_a) for every other symbol of S at offset o_a whose final address
- * A is known (a name found once). Two such anchors must agree. `sectionOf`
- * tells, where candidates know it, the final section an anchor name is in.
+ * A is known (a name found once). Two such anchors must agree. `addressOf`
+ * gives an anchor's final address and `addressOfCandidate` a candidate's
+ * (undefined where it cannot be in section S).
  */
 function placeByObject<S extends KernelSymbol>(
-  ctx: TuContext, name: string, candidates: S[], addressOf: (anchor: string) => bigint | undefined, addressOfCandidate: (s: S) => bigint, sectionOf?: (anchor: string) => string | undefined,
+  ctx: TuContext, name: string, candidates: S[], addressOf: (anchor: string, section: string) => bigint | undefined, addressOfCandidate: (s: S, section: string) => bigint | undefined,
 ): { symbol: S; how: string } | undefined {
-  const syms = ctx.objectFile ? cachedObjectSymbols(ctx.objectFile) : undefined;
+  const syms: ObjectSymbol[] | undefined = ctx.objectFile ? cachedObjectSymbols(ctx.objectFile) : undefined;
   const own = syms?.filter((s) => s.name === name) ?? [];
   if (!syms || own.length !== 1) return undefined;
   const target = own[0]!;
@@ -204,11 +207,10 @@ function placeByObject<S extends KernelSymbol>(
   let anchors = 0;
   for (const anchor of syms) {
     if (anchor.section !== target.section || anchor.name === name) continue;
-    if (sectionOf && sectionOf(anchor.name) !== target.section) continue;
-    const at = addressOf(anchor.name);
+    const at = addressOf(anchor.name, target.section);
     if (at === undefined) continue;
     const predicted = at - anchor.offset + target.offset;
-    const match = candidates.filter((c) => ((c as { section?: string }).section ?? target.section) === target.section && addressOfCandidate(c) === predicted);
+    const match = candidates.filter((c) => addressOfCandidate(c, target.section) === predicted);
     if (match.length !== 1 || (hit && hit !== match[0])) return undefined;
     hit = match[0];
     if (++anchors === 2) break;

@@ -1,7 +1,7 @@
 import type { SourceFile } from "../model/syntax.js";
 import { freeReferences } from "../resolve/free-references.js";
 import { applyRenames, identifierTokens, type Rename } from "../resolve/rename.js";
-import type { MacroDefinedFunction } from "../resolve/touched.js";
+import { skipGroup, type MacroDefinedFunction } from "../resolve/touched.js";
 
 /**
  * The text of a `SYSCALL_DEFINEn(name, ...) { body }` call to copy into the
@@ -18,15 +18,14 @@ export function syscallCopyText(
   renameTo: (name: string) => string | undefined,
   opts: { keepMacro: boolean; onRename: (name: string) => void; onIdentifier: (name: string) => void },
 ): string {
-  const { params, bodyOffset } = signature(call.text);
-  const bodyStart = call.start + bodyOffset;
+  const params = parameterNames(call.text);
   const renames: Rename[] = [];
   for (const item of file.items) {
     if (!item.node || item.start < call.start || item.end > call.end + 1) continue;
     for (const ref of freeReferences(item.node)) {
       const to = ref.namespace === "ordinary" && !params.has(ref.name) ? renameTo(ref.name) : undefined;
       // Only the body: the macro's arguments are the syscall's name, types and parameter names.
-      if (!to || ref.start < bodyStart || ref.end > call.end) continue;
+      if (!to || ref.start < call.bodyStart || ref.end > call.end) continue;
       renames.push({ start: ref.start, end: ref.end, text: to });
       opts.onRename(ref.name);
     }
@@ -38,28 +37,17 @@ export function syscallCopyText(
 }
 
 /**
- * `SYSCALL_DEFINE3(mknod, const char __user *, filename, umode_t, mode, ...) {`: the
- * parameter names (every second argument after the name) and where the body starts.
+ * `SYSCALL_DEFINE3(mknod, const char __user *, filename, umode_t, mode, ...)`: the
+ * parameter names (every second argument after the name) of every alternative head.
  */
-function signature(text: string): { params: Set<string>; bodyOffset: number } {
+function parameterNames(text: string): Set<string> {
   const params = new Set<string>();
-  let close = 0;
   for (const m of text.matchAll(/(?:COMPAT_)?SYSCALL_DEFINE[0-6]\s*\(/g)) {
-    const one = macroArguments(text, m.index + m[0].length - 1);
-    for (const p of one.params) params.add(p);
-    close = Math.max(close, one.close);
+    const open = m.index + m[0].length - 1;
+    const end = skipGroup(text, open, "(", ")");
+    if (end < 0) continue;
+    const args = text.slice(open + 1, end - 1).split(",").map((a) => a.trim());
+    for (const a of args.slice(1).filter((_, i) => i % 2 === 1)) params.add(/(\w+)\s*$/.exec(a)?.[1] ?? a);
   }
-  return { params, bodyOffset: text.indexOf("{", close) };
-}
-
-/** The parameter names of one SYSCALL_DEFINEn( ... ) whose `(` is at `open`, and where its `)` is. */
-function macroArguments(text: string, open: number): { params: string[]; close: number } {
-  let depth = 0;
-  let close = open;
-  for (; close < text.length; close++) {
-    if (text[close] === "(") depth++;
-    else if (text[close] === ")" && --depth === 0) break;
-  }
-  const args = text.slice(open + 1, close).split(",").map((a) => a.trim());
-  return { params: args.slice(1).filter((_, i) => i % 2 === 1).map((a) => /(\w+)\s*$/.exec(a)?.[1] ?? a), close };
+  return params;
 }

@@ -11,21 +11,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { DiagnosticSink, StageFailed } from "../diagnostics/diagnostic.js";
-import type { KernelSymbol } from "../model/input.js";
+import type { ObjectSymbol } from "../model/input.js";
 import { SHF_ALLOC, SHF_EXECINSTR, SHN_LORESERVE, SHT_NOBITS, STT_FUNC } from "./format.js";
 import { readElf } from "./read.js";
 
 const STT_OBJECT = 1;
 const STB_GLOBAL = 1;
 const SHF_WRITE = 0x1n;
-
-/** A defined symbol of an object file, typed like nm, with its place in the object. */
-export interface ObjectSymbol extends KernelSymbol {
-  /** The section it is defined in (.text, .text.unlikely, .rodata ...). */
-  section: string;
-  /** Its offset in that section (st_value of a relocatable file). */
-  offset: bigint;
-}
 
 /**
  * Defined function and data symbols of an ET_REL object, in symbol-table

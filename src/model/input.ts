@@ -47,6 +47,14 @@ export interface KernelSymbol {
   index: number;
 }
 
+/** A defined symbol of an object file (a module's .ko, a TU's .o), typed like nm, with its place in the object. */
+export interface ObjectSymbol extends KernelSymbol {
+  /** The section it is defined in (.text, .text.unlikely, .rodata ...). */
+  section: string;
+  /** Its offset in that section (st_value of a relocatable file). */
+  offset: bigint;
+}
+
 /** Lookup by name: what SymbolTable users need of a Map. */
 export interface SymbolsByName {
   get(name: string): KernelSymbol[] | undefined;

@@ -1,4 +1,4 @@
-import type { IpaRecord, KernelSymbol } from "./input.js";
+import type { IpaRecord, ObjectSymbol } from "./input.js";
 import type { PpDecl, PreprocessedTu, SourceFile } from "./syntax.js";
 
 /** A translation unit the patch touches, with everything read and parsed about it. */
@@ -30,7 +30,7 @@ export interface TuContext {
    * symbols its `.ko` (from the modules tree) or, failing that, the TU's own
    * compiled `.o` defines, in symbol-table order, and which file said so.
    */
-  moduleSymbols?: { file: string; symbols: Array<KernelSymbol & { section?: string; offset?: bigint }>; wholeModule: boolean };
+  moduleSymbols?: { file: string; symbols: ObjectSymbol[]; wholeModule: boolean };
   /** The TU's compiled (unpatched) object in the build tree, when there is one: it places same-named statics. */
   objectFile?: string;
   /** Parses (once) a file of the source tree by relative path; undefined when it is not there. */

@@ -178,6 +178,8 @@ export interface MacroDefinedFunction {
   /** Offsets of that text in the file. */
   start: number;
   end: number;
+  /** Offset of the body's `{` in the file (after every alternative head). */
+  bodyStart: number;
   /** That text (the macro call and the body). */
   text: string;
 }
@@ -201,6 +203,15 @@ const SYSCALL_MACRO = /(?:^|\n)[ \t]*((COMPAT_)?SYSCALL_DEFINE[0-6])[ \t]*\([ \t
  * it, matched in the text.
  */
 export function macroDefinedFunctions(file: SourceFile): MacroDefinedFunction[] {
+  // Asked for by touched, assemble and decide (once per symbol): scanned once per file.
+  let found = macroCalls.get(file);
+  if (!found) macroCalls.set(file, (found = scanMacroDefinedFunctions(file)));
+  return found;
+}
+
+const macroCalls = new WeakMap<SourceFile, MacroDefinedFunction[]>();
+
+function scanMacroDefinedFunctions(file: SourceFile): MacroDefinedFunction[] {
   const { text } = file;
   if (!text.includes("SYSCALL_DEFINE")) return [];
   const code = file.items.filter((i) => (i.kind === "function" || i.kind === "other") && i.node);
@@ -228,6 +239,7 @@ export function macroDefinedFunctions(file: SourceFile): MacroDefinedFunction[] 
       endLine: lineAt(text, end - 1),
       start: from,
       end,
+      bodyStart: open,
       text: text.slice(from, end),
     });
   }
@@ -287,7 +299,7 @@ function skipSpaceAndComments(text: string, from: number): number {
 }
 
 /** Index just past the group that opens at `from` (after blanks), skipping comments, strings and character constants; -1 when it does not close. */
-function skipGroup(text: string, from: number, open: string, close: string): number {
+export function skipGroup(text: string, from: number, open: string, close: string): number {
   let i = skipSpaceAndComments(text, from);
   if (text[i] !== open) return -1;
   let depth = 0;
