@@ -6,6 +6,7 @@ import type { LivepatchPlan } from "./model/plan.js";
 import { readPatch } from "./input/diff.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
+import { fileStamp } from "./input/index-cache.js";
 import { applyPatch } from "./kbuild/apply-patch.js";
 import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf, startPreprocess, type StartedPreprocess } from "./analyse-tu.js";
 import type { CompileCommand } from "./model/input.js";
@@ -35,8 +36,8 @@ export interface ExtractOptions {
    */
   preprocessed?: string;
   /**
-   * Where include-check results are kept between runs (see trialCompile);
-   * undefined: no cache, every run compiles.
+   * Where include-check results (see trialCompile) and the symbol tables'
+   * indexes (see index-cache.ts) are kept between runs; undefined: no cache.
    */
   cacheDir?: string;
   /** Also compile the whole generated module (-fsyntax-only) and warn (KLP-W008) when it fails. */
@@ -83,8 +84,8 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
     const early = new DiagnosticSink();
     const patched = patch && !sink.hasErrors ? timed(timer, "apply patch", () => applyPatch(patch, patchText, src, join(work, "tree"), early)) : undefined;
     if (patch && patched) started = startPreprocess({ patch, src, build, work, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) });
-    const symbols = timed(timer, "read inputs", () => readSymbolTable(opts.symbols, readFileSync(opts.symbols, "utf8"), sink));
-    const exports = timed(timer, "read inputs", () => readSymvers(opts.symvers, readFileSync(opts.symvers, "utf8"), sink));
+    const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, opts.cacheDir));
+    const exports = timed(timer, "read inputs", () => readTable(opts.symvers, readSymvers, sink, opts.cacheDir));
     if (!patch || sink.hasErrors) throw new StageFailed("input");
     for (const d of early.items) sink.report(d);
     if (!patched) throw new StageFailed("apply");
@@ -99,6 +100,12 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
     started?.cancel();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Reads a symbol table file with its reader, through the index cache when there is one. */
+function readTable<T>(file: string, reader: (file: string, bytes: Buffer, sink: DiagnosticSink, cache: { dir: string | undefined; stamp: string }) => T, sink: DiagnosticSink, cacheDir: string | undefined): T {
+  const stamp = fileStamp(file); // before reading: a change while it is read must not be kept as valid
+  return reader(file, readFileSync(file), sink, { dir: cacheDir, stamp });
 }
 
 /**
@@ -210,8 +217,8 @@ export function extractFunctions(opts: FunctionsOptions, sink: DiagnosticSink): 
   }
   if (sink.hasErrors) throw new StageFailed("input");
   const { timer } = opts;
-  const symbols = opts.symbols ? timed(timer, "read inputs", () => readSymbolTable(opts.symbols!, readFileSync(opts.symbols!, "utf8"), sink)) : undefined;
-  const exports = opts.symvers ? timed(timer, "read inputs", () => readSymvers(opts.symvers!, readFileSync(opts.symvers!, "utf8"), sink)) : new Map();
+  const symbols = opts.symbols ? timed(timer, "read inputs", () => readSymbolTable(opts.symbols!, readFileSync(opts.symbols!), sink)) : undefined;
+  const exports = opts.symvers ? timed(timer, "read inputs", () => readSymvers(opts.symvers!, readFileSync(opts.symvers!), sink)) : new Map();
   if (sink.hasErrors) throw new StageFailed("input");
   const relPath = relative(src, file);
   const name = opts.name ?? moduleName(basename(file, ".c"));

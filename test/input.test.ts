@@ -1,8 +1,11 @@
 // Driver for the input stage: each test/fixtures/input/<case>/input.* is read
 // by the reader its name selects; expected.json holds the parsed result and
 // the diagnostics (error fixtures sit next to valid ones).
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileStamp, loadIndex } from "../src/input/index-cache.js";
 import { DiagnosticSink } from "../src/diagnostics/diagnostic.js";
 import { readPatch } from "../src/input/diff.js";
 import { readSymbolTable } from "../src/input/kallsyms.js";
@@ -16,7 +19,10 @@ const readers: Record<string, (file: string, text: string, sink: DiagnosticSink)
     const table = readSymbolTable(f, t, s);
     return { modules: [...table.modules], byName: Object.fromEntries([...table.byName.keys()].map((n) => [n, table.byName.get(n)])) };
   },
-  symvers: (f, t, s) => Object.fromEntries(readSymvers(f, t, s)),
+  symvers: (f, t, s) => {
+    const table = readSymvers(f, t, s);
+    return Object.fromEntries([...table.keys()].map((n) => [n, table.get(n)]));
+  },
   ipa: (f, t, s) => readIpaClones(f, t, s),
 };
 
@@ -28,6 +34,37 @@ describe("input readers", () => {
       const sink = new DiagnosticSink();
       const result = readers[kind]!(file, read("input", name, file), sink);
       expectGolden(join(FIXTURES, "input", name, "expected.json"), json({ result: result ?? null, diagnostics: sink.items }));
+    });
+  }
+});
+
+// The symbol tables' index kept in --cache-dir must read back to the same table, and only for the same file.
+describe("symbol-table index cache", () => {
+  for (const name of cases("input").filter((n) => /^(kallsyms|symvers)-/.test(n))) {
+    it(name, () => {
+      const kind = name.split("-")[0]!;
+      const path = join(FIXTURES, "input", name, "input.txt");
+      const dir = mkdtempSync(join(tmpdir(), "klp-index-"));
+      try {
+        const cache = { dir, stamp: fileStamp(path) };
+        const dump = () => {
+          const sink = new DiagnosticSink();
+          if (kind === "kallsyms") {
+            const t = readSymbolTable(path, readFileSync(path), sink, cache);
+            return { modules: [...t.modules].sort(), byName: [...t.byName.keys()].map((n) => [n, t.byName.get(n), t.byName.has(n)]), first: t.byName.at(0), past: t.byName.at(1e9), missing: t.byName.get("no such symbol") ?? null, errors: sink.items.length };
+          }
+          const t = readSymvers(path, readFileSync(path), sink, cache);
+          return { byName: [...t.keys()].map((n) => [n, t.get(n), t.has(n)]), missing: t.get("no such symbol") ?? null, errors: sink.items.length };
+        };
+        const read = dump();
+        const kept = loadIndex(dir, kind, path, cache.stamp);
+        // Only a clean read is kept.
+        expect(kept !== undefined).toBe(read.errors === 0);
+        expect(loadIndex(dir, kind, path, `${cache.stamp}x`)).toBeUndefined();
+        expect(dump()).toEqual(read);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   }
 });

@@ -60,7 +60,7 @@ export function extractCommand(setExit: (code: number) => void): Command {
     .option("--example", "run on the bundled example in examples/ (writes to --out or out/example)")
     .option("-q, --quiet", "print only errors")
     .option("--timings", "print the wall time of each stage to stderr")
-    .option("--cache-dir <dir>", "where include-check results are kept between runs (default: $XDG_CACHE_HOME/klp-ccp or ~/.cache/klp-ccp)")
+    .option("--cache-dir <dir>", "where include-check results and symbol-table indexes are kept between runs (default: $XDG_CACHE_HOME/klp-ccp or ~/.cache/klp-ccp)")
     .option("--no-cache", "check the #includes with the compiler on every run")
     .option("--verify", "also compile the whole generated module as a check (-fsyntax-only, ~1 s)")
     .option("--json", "print report.json (or the diagnostics) on stdout instead of a summary")

@@ -66,7 +66,7 @@ function runFixup(module: string, flags: FixupFlags): number {
 
 /** Reads Module.symvers and reports unexported undefined symbols; true when it was read. */
 function checkSymvers(mod: KlpModule, file: string, sink: DiagnosticSink): boolean {
-  const table = readSymvers(file, readInput(file, "Module.symvers", sink).toString("utf8"), sink);
+  const table = readSymvers(file, readInput(file, "Module.symvers", sink), sink);
   if (sink.hasErrors) throw new StageFailed("symvers");
   checkExports(mod, table, file, sink);
   return true;

@@ -134,14 +134,24 @@ export function tuTextRange(table: SymbolTable, ctx: TuContext): { lo: bigint; h
  * so only a removal of the name's first (lowest-order) node counts.
  */
 export function removedByGcc(ctx: Pick<TuContext, "ipa">, name: string): boolean {
-  let first = Infinity;
-  const removed = new Set<number>();
-  for (const r of ctx.ipa) {
-    const nodes = r.kind === "removal" ? [r.node] : [r.original, r.clone];
-    for (const n of nodes) if (n.name === name) first = Math.min(first, n.order);
-    if (r.kind === "removal" && r.node.name === name) removed.add(r.node.order);
+  return removedNames(ctx.ipa).has(name);
+}
+
+// Asked for every function of the TU (its text range): one pass over the dump, not one per name.
+const removedCache = new WeakMap<TuContext["ipa"], Set<string>>();
+
+function removedNames(ipa: TuContext["ipa"]): Set<string> {
+  const done = removedCache.get(ipa);
+  if (done) return done;
+  const first = new Map<string, number>();
+  const removed = new Map<string, Set<number>>();
+  for (const r of ipa) {
+    for (const n of r.kind === "removal" ? [r.node] : [r.original, r.clone]) first.set(n.name, Math.min(first.get(n.name) ?? Infinity, n.order));
+    if (r.kind === "removal") removed.set(r.node.name, (removed.get(r.node.name) ?? new Set()).add(r.node.order));
   }
-  return removed.has(first);
+  const out = new Set([...removed].filter(([name, orders]) => orders.has(first.get(name)!)).map(([name]) => name));
+  removedCache.set(ipa, out);
+  return out;
 }
 
 /**

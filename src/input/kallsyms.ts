@@ -1,57 +1,79 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { KernelSymbol, SymbolsByName, SymbolTable } from "../model/input.js";
+import { ByteKeyIndex, countLines } from "./byte-key-index.js";
+import { loadIndex, storeIndex } from "./index-cache.js";
 
-const LINE = /^([0-9a-fA-F]+)\s+([A-Za-z?])\s+(\S+)(?:\s+\[(\S+)\])?\s*$/;
+const LINE = /^([0-9a-fA-F]+)\s+([A-Za-z?])\s+(\S+)(?:\s+\[(\S+)\])?\s*$/d;
 
 /**
  * Reads /proc/kallsyms or System.map (same "ADDR TYPE NAME [module]" lines).
  * Malformed lines are reported (KLP-E007) with their line number.
  *
  * A table has ~100k lines and a livepatch asks for a few hundred names, so
- * the one pass only checks each line's shape and indexes line starts by name;
- * KernelSymbol objects are made when a name is asked for. Lines of the usual
- * shape ("HEX T NAME" or "HEX T NAME\t[mod]") are checked by hand, because a
- * regexp match per line costs more than the rest of the pass together; any
- * other shape goes through the full pattern.
+ * the one pass over the file's bytes only checks each line's shape and
+ * indexes it by name (ByteKeyIndex); KernelSymbol objects are made when a name
+ * is asked for. Lines of the usual shape ("HEX T NAME" or "HEX T NAME\t[mod]")
+ * are checked byte by byte; any other shape goes through the full pattern.
  */
-export function readSymbolTable(file: string, text: string, sink: DiagnosticSink): SymbolTable {
-  // name → the symbols' positions (index among valid lines); offsets[index] is its line's start.
-  const starts = new Map<string, number | number[]>();
-  const offsets: number[] = [];
+export function readSymbolTable(file: string, content: string | Buffer, sink: DiagnosticSink, cache?: { dir: string | undefined; stamp: string }): SymbolTable {
+  const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+  const kept = cache && loadIndex(cache.dir, "kallsyms", file, cache.stamp);
+  if (kept) {
+    const [slots, keyStart, keyEnd, lineStart, next] = kept.arrays;
+    const meta = kept.meta as { count: number; modules: string[] };
+    const index = new ByteKeyIndex(bytes, 0, { arrays: [slots!, keyStart!, keyEnd!], count: meta.count });
+    return { file, byName: new LazySymbols(bytes, index, lineStart!, next!), modules: new Set(meta.modules) };
+  }
+  const lines = countLines(bytes);
+  const index = new ByteKeyIndex(bytes, lines);
+  // Per symbol (index id): where its line starts, and the next symbol of the same name (-1: none).
+  const lineStart = new Int32Array(lines);
+  const next = new Int32Array(lines).fill(-1);
+  const last = new Int32Array(lines);
   const modules = new Set<string>();
-  let index = 0;
+  const line: LineKeys = new Int32Array(4);
+  let moduleStart = -1;
+  let moduleEnd = -1;
   let bad = 0;
   let lineNo = 0;
-  for (let i = 0; i < text.length; ) {
-    let e = text.indexOf("\n", i);
-    if (e < 0) e = text.length;
+  for (let i = 0; i < bytes.length; ) {
+    let e = bytes.indexOf(10, i);
+    if (e < 0) e = bytes.length;
     lineNo++;
-    const line = nameOfLine(text, i, e);
-    if (line === undefined) {
-      if (text.slice(i, e).trim() !== "" && bad++ < 5) {
+    if (!fastLine(bytes, i, e, line) && !slowLine(bytes, i, e, line)) {
+      if (!isBlankLine(bytes, i, e) && bad++ < 5) {
         sink.report({
           code: "KLP-E007",
           severity: "error",
-          message: `malformed symbol line: ${JSON.stringify(text.slice(i, Math.min(e, i + 80)))}`,
+          message: `malformed symbol line: ${JSON.stringify(bytes.toString("utf8", i, Math.min(e, i + 80)))}`,
           location: { file, line: lineNo, column: 1 },
           hint: "expected `ADDRESS TYPE NAME [MODULE]` as in /proc/kallsyms or System.map",
         });
       }
     } else {
-      if (line.module !== undefined) modules.add(line.module);
-      const prev = starts.get(line.name);
-      if (prev === undefined) starts.set(line.name, index);
-      else if (typeof prev === "number") starts.set(line.name, [prev, index]);
-      else prev.push(index);
-      offsets.push(i);
-      index++;
+      // A module's symbols come in one run: a string only when the module changes.
+      if (line[2]! >= 0 && !(line[3]! - line[2]! === moduleEnd - moduleStart && bytes.compare(bytes, line[2]!, line[3]!, moduleStart, moduleEnd) === 0)) {
+        moduleStart = line[2]!;
+        moduleEnd = line[3]!;
+        modules.add(bytes.toString("utf8", moduleStart, moduleEnd));
+      }
+      const id = index.count;
+      const first = index.add(line[0]!, line[1]!);
+      lineStart[id] = i;
+      if (first === id) last[id] = id;
+      else {
+        next[last[first]!] = id;
+        last[first] = id;
+      }
     }
     i = e + 1;
   }
-  if (index === 0 && bad === 0) {
+  if (index.count === 0 && bad === 0) {
     sink.report({ code: "KLP-E007", severity: "error", message: "the symbol table is empty", location: { file, line: 0, column: 0 } });
   }
-  return { file, byName: new LazySymbols(text, starts, offsets), modules };
+  // Only a clean read is kept: a table with errors is read (and reported) again.
+  if (cache && bad === 0 && index.count > 0) storeIndex(cache.dir, "kallsyms", file, cache.stamp, { meta: { count: index.count, modules: [...modules] }, arrays: [...index.arrays(), lineStart, next] });
+  return { file, byName: new LazySymbols(bytes, index, lineStart, next), modules };
 }
 
 /** Symbols of that name in vmlinux (module === undefined) or in the named module. */
@@ -67,16 +89,46 @@ interface ParsedLine {
   module?: string;
 }
 
-/** Name (and module) of the line text[i, e) without making the other fields; undefined when malformed. */
-function nameOfLine(text: string, i: number, e: number): { name: string; module?: string } | undefined {
+/**
+ * Where a valid line's name and module (-1, -1 when none) lie in the bytes:
+ * [nameStart, nameEnd, moduleStart, moduleEnd], filled in place (one array
+ * for the whole file rather than an object per line).
+ */
+type LineKeys = Int32Array;
+
+/** The usual shape, "HEX T NAME" or "HEX T NAME\t[mod]", checked byte by byte; false for any other. */
+function fastLine(b: Buffer, i: number, e: number, out: LineKeys): boolean {
   let a = i;
-  while (a < e && isHex(text.charCodeAt(a))) a++;
-  if (a > i && text.charCodeAt(a) === 32 && text.charCodeAt(a + 2) === 32 && isType(text.charCodeAt(a + 1))) {
-    let n = a + 3;
-    while (n < e && !isBlank(text.charCodeAt(n))) n++;
-    if (n > a + 3 && n === e) return { name: text.slice(a + 3, n) };
-  }
-  return parseLine(text, i, e);
+  while (a < e && isHex(b[a]!)) a++;
+  if (a === i || b[a] !== 32 || b[a + 2] !== 32 || !isType(b[a + 1]!)) return false;
+  let n = a + 3;
+  while (n < e && !isBlank(b[n]!)) n++;
+  if (n === a + 3) return false;
+  out[0] = a + 3;
+  out[1] = n;
+  out[2] = out[3] = -1;
+  if (n === e) return true;
+  if (b[n] !== 9 || b[n + 1] !== 91 || b[e - 1] !== 93 || e - 1 <= n + 2) return false;
+  for (let k = n + 2; k < e - 1; k++) if (isBlank(b[k]!) || b[k] === 91 || b[k] === 93) return false;
+  out[2] = n + 2;
+  out[3] = e - 1;
+  return true;
+}
+
+/** Any other valid shape (extra blanks, CR line ends), through the full pattern; false when malformed. */
+function slowLine(b: Buffer, i: number, e: number, out: LineKeys): boolean {
+  const text = b.toString("utf8", i, e);
+  const m = LINE.exec(text);
+  if (!m?.indices) return false;
+  const at = (k: number) => i + Buffer.byteLength(text.slice(0, k));
+  const mod = m.indices[4];
+  out.set([at(m.indices[3]![0]), at(m.indices[3]![1]), mod ? at(mod[0]) : -1, mod ? at(mod[1]) : -1]);
+  return true;
+}
+
+function isBlankLine(b: Buffer, i: number, e: number): boolean {
+  for (let k = i; k < e; k++) if (!isBlank(b[k]!) && b[k] !== 10) return false;
+  return true;
 }
 
 /** The fields of text[i, e), or undefined when the line is blank or malformed. */
@@ -106,43 +158,46 @@ const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c
 const isType = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 63;
 const isBlank = (c: number) => c === 32 || c === 9 || c === 13 || c === 11 || c === 12;
 
-/** name → symbols, made from the indexed line starts on first use (see readSymbolTable). */
+/** name → symbols, made from the indexed lines on first use (see readSymbolTable). */
 class LazySymbols implements SymbolsByName {
   private readonly made = new Map<string, KernelSymbol[]>();
   constructor(
-    private readonly text: string,
-    private readonly starts: Map<string, number | number[]>,
-    private readonly offsets: number[],
+    private readonly bytes: Buffer,
+    private readonly index: ByteKeyIndex,
+    private readonly lineStart: Int32Array,
+    private readonly next: Int32Array,
   ) {}
 
   get(name: string): KernelSymbol[] | undefined {
     const done = this.made.get(name);
     if (done) return done;
-    const at = this.starts.get(name);
-    if (at === undefined) return undefined;
-    const list = (typeof at === "number" ? [at] : at).map((index) => this.symbolAt(index));
+    const first = this.index.find(name);
+    if (first < 0) return undefined;
+    const list: KernelSymbol[] = [];
+    for (let id = first; id >= 0; id = this.next[id]!) list.push(this.symbolAt(id));
     this.made.set(name, list);
     return list;
   }
 
   has(name: string): boolean {
-    return this.starts.has(name);
+    return this.index.find(name) >= 0;
   }
 
   keys(): Iterable<string> {
-    return this.starts.keys();
+    return this.index.keys();
   }
 
   at(index: number): KernelSymbol | undefined {
-    return index >= 0 && index < this.offsets.length ? this.symbolAt(index) : undefined;
+    return index >= 0 && index < this.index.count ? this.symbolAt(index) : undefined;
   }
 
   /** The index-th symbol of the file. */
   private symbolAt(index: number): KernelSymbol {
-    const start = this.offsets[index]!;
-    let e = this.text.indexOf("\n", start);
-    if (e < 0) e = this.text.length;
-    const l = parseLine(this.text, start, e)!;
+    const start = this.lineStart[index]!;
+    let e = this.bytes.indexOf(10, start);
+    if (e < 0) e = this.bytes.length;
+    const text = this.bytes.toString("utf8", start, e);
+    const l = parseLine(text, 0, text.length)!;
     return { name: l.name, address: l.address, type: l.type, index, ...(l.module !== undefined ? { module: l.module } : {}) };
   }
 }

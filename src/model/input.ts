@@ -84,8 +84,13 @@ export interface ExportedSymbol {
   exportType: string;
 }
 
-/** Module.symvers, by symbol name. */
-export type ExportTable = Map<string, ExportedSymbol>;
+/** Module.symvers, by symbol name (a Map, or the reader's lazy index). */
+export interface ExportTable {
+  get(name: string): ExportedSymbol | undefined;
+  has(name: string): boolean;
+  /** Every name, in the order of its first line (for dumps and tests). */
+  keys(): Iterable<string>;
+}
 
 /** A call-graph node of gcc's IPA dump: a function identified by (name, order). */
 export interface IpaNode {

@@ -1,0 +1,108 @@
+/**
+ * An index from keys inside the raw bytes of a table file to the entries
+ * (lines) that hold them, without making a string per line.
+ *
+ * kallsyms (~100k lines) and Module.symvers (~25k lines) are read on every run
+ * and a livepatch asks for a few hundred names: a Map<string, …> of every line
+ * cost ~150 ms of slicing and garbage collection per run, about as long as gcc
+ * takes to preprocess a small TU. Here each entry is two integers in typed
+ * arrays and a slot of an open-addressing hash table; strings are made only
+ * for the names asked for. Keys are compared byte for byte (symbol names are
+ * ASCII; other names are looked up by their UTF-8 bytes).
+ */
+export class ByteKeyIndex {
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  private readonly keyStart: Int32Array;
+  private readonly keyEnd: Int32Array;
+  /** Entries added so far; ids are 0 … count-1 in the order they were added. */
+  count = 0;
+
+  constructor(
+    private readonly bytes: Buffer,
+    /** The most entries there will be (the file's line count): the table never grows. */
+    capacity: number,
+    /** A finished index of these bytes (arrays() of an earlier one), taken as it is. */
+    from?: { arrays: Int32Array[]; count: number },
+  ) {
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    const [slots, keyStart, keyEnd] = from?.arrays ?? [new Int32Array(size).fill(-1), new Int32Array(capacity), new Int32Array(capacity)];
+    this.slots = slots!;
+    this.mask = this.slots.length - 1;
+    this.keyStart = keyStart!;
+    this.keyEnd = keyEnd!;
+    this.count = from?.count ?? 0;
+  }
+
+  /** The index as arrays, to keep (index-cache.ts) and pass back to the constructor. */
+  arrays(): Int32Array[] {
+    return [this.slots, this.keyStart, this.keyEnd];
+  }
+
+  /**
+   * Adds the next entry (id: `count` before the call), whose key is
+   * bytes[start, end); returns the id of the first entry with the same key
+   * (its own id when the key is new). No object per call: this runs per line.
+   */
+  add(start: number, end: number): number {
+    const id = this.count++;
+    if (id >= this.keyStart.length) throw new Error("ByteKeyIndex: more entries than its capacity"); // a broken invariant: callers count lines first
+    this.keyStart[id] = start;
+    this.keyEnd[id] = end;
+    const b = this.bytes;
+    let h = 0x811c9dc5;
+    for (let k = start; k < end; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const at = this.slots[s]!;
+      if (at < 0) {
+        this.slots[s] = id;
+        return id;
+      }
+      if (this.sameKey(at, start, end)) return at;
+    }
+  }
+
+  /** The first entry with key `name`, or -1. */
+  find(name: string): number {
+    const key = Buffer.from(name, "utf8");
+    let h = 0x811c9dc5;
+    for (let k = 0; k < key.length; k++) h = Math.imul(h ^ key[k]!, 0x01000193);
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const at = this.slots[s]!;
+      if (at < 0) return -1;
+      const start = this.keyStart[at]!;
+      const end = this.keyEnd[at]!;
+      if (end - start === key.length && this.bytes.compare(key, 0, key.length, start, end) === 0) return at;
+    }
+  }
+
+  /** The key of entry `id`. */
+  key(id: number): string {
+    return this.bytes.toString("utf8", this.keyStart[id]!, this.keyEnd[id]!);
+  }
+
+  /** Each distinct key once, in the order of its first entry. */
+  *keys(): IterableIterator<string> {
+    for (let id = 0; id < this.count; id++) {
+      const name = this.key(id);
+      if (this.find(name) === id) yield name;
+    }
+  }
+
+  private sameKey(id: number, start: number, end: number): boolean {
+    const s = this.keyStart[id]!;
+    const len = this.keyEnd[id]! - s;
+    if (len !== end - start) return false;
+    const b = this.bytes;
+    for (let k = 0; k < len; k++) if (b[s + k] !== b[start + k]) return false;
+    return true;
+  }
+}
+
+/** Lines of `bytes` (a last line without "\n" counts), to size an index before filling it. */
+export function countLines(bytes: Buffer): number {
+  let n = 0;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++;
+  return bytes.length > 0 && bytes[bytes.length - 1] !== 10 ? n + 1 : n;
+}

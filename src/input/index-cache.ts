@@ -1,0 +1,71 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * A table file's index (typed arrays and a little JSON), kept on disk between
+ * runs: indexing kallsyms and Module.symvers costs ~80 ms per run before the
+ * JIT warms up, reading the arrays back ~3 ms. An entry is keyed by the
+ * file's path and is valid only for the same size, mtime and inode; it is
+ * written under a temporary name and renamed, so a reader never sees half of
+ * one. Any trouble reading it means "no entry".
+ */
+export interface CachedIndex {
+  meta: unknown;
+  arrays: Int32Array[];
+}
+
+const VERSION = 1;
+
+/** The entry for `file` if it was made from the file as `stamp` (fileStamp() before reading it) says it is. */
+export function loadIndex(cacheDir: string | undefined, kind: string, file: string, stamp: string): CachedIndex | undefined {
+  if (!cacheDir) return undefined;
+  try {
+    const data = readFileSync(entryPath(cacheDir, kind, file));
+    const headerLength = data.readUInt32LE(0);
+    const header = JSON.parse(data.toString("utf8", 4, 4 + headerLength)) as { version: number; stamp: string; meta: unknown; lengths: number[] };
+    if (header.version !== VERSION || header.stamp !== stamp) return undefined;
+    // The arrays are copied out: a view would need the file's buffer 4-byte aligned.
+    let at = 4 + headerLength;
+    const arrays = header.lengths.map((n) => {
+      const a = new Int32Array(n);
+      Buffer.from(a.buffer).set(data.subarray(at, at + n * 4));
+      at += n * 4;
+      return a;
+    });
+    return { meta: header.meta, arrays };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps the index of `file`, made from its content as `stamp` says it was. */
+export function storeIndex(cacheDir: string | undefined, kind: string, file: string, stamp: string, index: CachedIndex): void {
+  if (!cacheDir) return;
+  try {
+    const header = Buffer.from(JSON.stringify({ version: VERSION, stamp, meta: index.meta, lengths: index.arrays.map((a) => a.length) }));
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(header.length);
+    const path = entryPath(cacheDir, kind, file);
+    mkdirSync(join(cacheDir, "index"), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, Buffer.concat([length, header, ...index.arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))]));
+    renameSync(tmp, path);
+  } catch {
+    // A cache that cannot be written is only slower.
+  }
+}
+
+function entryPath(cacheDir: string, kind: string, file: string): string {
+  return join(cacheDir, "index", `${kind}-${createHash("sha1").update(file).digest("hex").slice(0, 16)}.bin`);
+}
+
+/** What must not have changed for an entry to hold; taken before the file is read, so that a change while reading shows. */
+export function fileStamp(file: string): string {
+  try {
+    const st = statSync(file);
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return "";
+  }
+}
