@@ -207,10 +207,12 @@ function readModuleSymbols(o: TuInputs, module: string, objectFile: string | und
 /** Preprocesses and parses the TU whose main file is `mainPath` (holding `mainText`). */
 function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string, started?: StartedPreprocess): TuContext {
   const { sink, timer } = o;
-  // The source files first: a started preprocessor runs meanwhile.
-  const main = timed(timer, "parse sources", () => parseSourceFile(relPath, mainText));
+  // The source files first: a started preprocessor runs meanwhile. The original first, so that
+  // the patched file's parse reuses it (incremental: only the patched lines are parsed again).
   const originalPath = join(o.src, relPath);
-  const original = existsSync(originalPath) && originalPath !== mainPath ? timed(timer, "parse sources", () => parseSourceFile(relPath, readFileSync(originalPath, "utf8"))) : main;
+  const separate = existsSync(originalPath) && originalPath !== mainPath ? timed(timer, "parse sources", () => parseSourceFile(relPath, readFileSync(originalPath, "utf8"))) : undefined;
+  const main = timed(timer, "parse sources", () => parseSourceFile(relPath, mainText, separate ? { after: separate } : {}));
+  const original = separate ?? main;
   o.progress?.(`preprocessing and indexing ${relPath}`);
   const pre = timed(timer, "preprocess", () => (started?.relPath === relPath ? started.wait(o) : preprocess(o, relPath, mainPath)));
   const tu = timed(timer, "parse", () => pre.tu ?? parsePreprocessed(pre.text));

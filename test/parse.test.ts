@@ -5,10 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { PpDecl, PreprocessedTu } from "../src/model/syntax.js";
+import type { PpDecl, PreprocessedTu, SourceFile, SyntaxNode } from "../src/model/syntax.js";
 import { parseSourceFile } from "../src/parse/source-file.js";
 import { parsePreprocessed, PreprocessedTuBuilder } from "../src/parse/preprocessed-tu.js";
-import { FIXTURES, cases, expectGolden, json, read, readInputC } from "./golden.js";
+import { FIXTURES, cases, expectGolden, json, read, readInputC, readKernelSource } from "./golden.js";
 
 /** The bundled example's real preprocessed TU (3.7 MB, 11000 top-level pieces). */
 const MEMINFO_I = resolve(import.meta.dirname, "../examples/meminfo/build/fs/proc/meminfo.i");
@@ -91,4 +91,46 @@ describe("parse: the lazy .i index", () => {
       expect(pieces.files).toEqual(whole.files);
     }
   });
+});
+
+describe("parse: the patched file reparsed from its original (incremental)", () => {
+  // Every node of every item, with offsets and positions, and the item's text: what the later stages read.
+  const dump = (n: SyntaxNode): string => `${n.type}@${n.startIndex}-${n.endIndex}/${n.startPosition.row}:${n.startPosition.column}(${n.children.map(dump).join(" ")})`;
+  const shape = (sf: SourceFile, deep = true) => sf.items.map((i) => ({ ...i, node: i.node && `${deep ? dump(i.node) : i.node.endPosition.row} ${i.node.text}` }));
+
+  /** Applies [search, replacement] pairs in order (each must occur). */
+  const edited = (text: string, ...edits: Array<[string | RegExp, string]>) =>
+    edits.reduce((t, [from, to]) => {
+      expect(typeof from === "string" ? t.includes(from) : from.test(t), String(from)).toBe(true);
+      return t.replace(from, to);
+    }, text);
+
+  // kernel/sys.c has a non-ASCII line (898, "Samma på svenska"): edits after it check that
+  // the edit's offsets are counted as tree-sitter's node binding counts them (UTF-16).
+  const sys = readKernelSource("kernel/sys.c");
+  const emoji = sys.replace("#include <linux/export.h>", "#include <linux/export.h> /* \u{1F600} */");
+  const variants: Array<[string, string, string]> = [
+    ["a line in the middle", sys, edited(sys, ["\tmask = xchg(&current->fs->umask, mask & S_IRWXUGO);", "\tif (mask < 0)\n\t\treturn -EINVAL;\n\tmask = xchg(&current->fs->umask, mask & S_IRWXUGO);"])],
+    ["a line at the start", sys, `#include <linux/klp.h>\n${sys}`],
+    ["a function at the end", sys, `${sys}\nstatic int klp_added(int x)\n{\n\treturn x + 1;\n}\n`],
+    ["the last character", sys, sys.slice(0, -1)],
+    ["several hunks far apart", sys, edited(sys,
+      ["SYSCALL_DEFINE2(getpriority, int, which, int, who)\n{", "SYSCALL_DEFINE2(getpriority, int, which, int, who)\n{\n\tint klp_unused = 0;"],
+      ["\tmask = xchg(&current->fs->umask, mask & S_IRWXUGO);", "\tmask = xchg(&current->fs->umask, mask & 0777);"],
+      [/static int prctl_set_mm\(int opt, unsigned long addr,/, "static noinline int prctl_set_mm(int opt, unsigned long addr,"])],
+    ["a function's closing brace removed (errors)", sys, edited(sys, ["\treturn mask;\n}\n", "\treturn mask;\n"])],
+    ["no change", sys, sys],
+    ["one half of a surrogate pair", emoji, emoji.replace("\u{1F600}", "\u{1F601}")],
+    ["a file that needs the error-recovery parses", readInputC("parse", "error-recovery-c"), edited(readInputC("parse", "error-recovery-c"), ["N(UP) N(DOWN)", "N(UP) N(DOWN) N(KLP)"])],
+  ];
+  for (const [what, before, after] of variants) {
+    it(`gives the items of a full parse: ${what}`, () => {
+      const original = parseSourceFile("kernel/sys.c", before);
+      const originalShape = shape(original, false);
+      const incremental = parseSourceFile("kernel/sys.c", after, { after: original });
+      expect(shape(incremental)).toEqual(shape(parseSourceFile("kernel/sys.c", after)));
+      // The original's tree is not edited in place: its items still read the original text.
+      expect(shape(original, false)).toEqual(originalShape);
+    });
+  }
 });

@@ -1,18 +1,24 @@
 import type { SourceFile, SourceItem, SyntaxNode } from "../model/syntax.js";
 import { declaredIdentifier } from "./declarators.js";
 import { normalizeSource } from "./normalize-source.js";
-import { parseC } from "./parser.js";
+import { parseC, reparseC } from "./parser.js";
 
 const CONDITIONAL = new Set(["preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif", "preproc_elifdef"]);
+
+/** The whole-file parse behind each SourceFile (the error-recovery parses are not reused). */
+const firstRoots = new WeakMap<SourceFile, SyntaxNode>();
 
 /**
  * Splits an original source file into top-level items (includes, macros,
  * functions, declarations), descending into #if blocks so that every branch's
  * items are listed; which branch was live is decided later from the .i.
  */
-export function parseSourceFile(path: string, text: string): SourceFile {
+export function parseSourceFile(path: string, text: string, opts: { after?: SourceFile } = {}): SourceFile {
   const normalized = normalizeSource(text);
-  const roots = [parseC(normalized)];
+  // `after`: a version of this file parsed before (the original, for the patched file); its
+  // parse is reused (incremental parse), only the changed lines are read again.
+  const previous = opts.after && firstRoots.get(opts.after);
+  const roots = [previous ? reparseC(previous, normalized) : parseC(normalized)];
   let items = topLevelItems(roots[0]!, text, normalized, 0);
   // One construct tree-sitter cannot follow (dev.c's `switch (cmd) { N(UP) N(DOWN) ... }`) can turn
   // the rest of the file into one ERROR node. Parse again after the first line that starts with `}`
@@ -28,7 +34,9 @@ export function parseSourceFile(path: string, text: string): SourceFile {
     items = [...items.slice(0, at), head, ...topLevelItems(root, text, normalized, cut)];
   }
   attachLeadingComments(items, roots, text);
-  return { path, text, items };
+  const file = { path, text, items };
+  firstRoots.set(file, roots[0]!);
+  return file;
 }
 
 /** The items of a parse, descending into #if blocks; only those starting at or after `from`. */
