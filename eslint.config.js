@@ -14,11 +14,12 @@ export default tseslint.config(
         { name: "tree-sitter", message: "only src/parse may import tree-sitter" },
         { name: "tree-sitter-c", message: "only src/parse may import tree-sitter-c" },
         { name: "handlebars", message: "only src/render may import handlebars" },
-      ] }],
+      ], patterns: [{ group: ["handlebars/*"], message: "only src/render may import handlebars" }] }],
     },
   },
   { files: ["src/parse/**"], rules: { "no-restricted-imports": ["error", { paths: [
-    { name: "handlebars", message: "only src/render may import handlebars" } ] }] } },
+    { name: "handlebars", message: "only src/render may import handlebars" } ],
+    patterns: [{ group: ["handlebars/*"], message: "only src/render may import handlebars" }] }] } },
   { files: ["src/render/**"], rules: { "no-restricted-imports": ["error", { paths: [
     { name: "tree-sitter", message: "only src/parse may import tree-sitter" } ] }] } },
   { files: ["src/**"], ignores: ["src/cli/**"], rules: { "no-console": "error" } },
