@@ -19,7 +19,8 @@
 # Env: KLP_EXTERNALIZE="kallsyms klp-reloc" (the modes to run, each passed as
 # --externalize; default both), KLP_TESTBED (default ~/.cache/klp-testbed; outputs go to
 # $KLP_TESTBED/work/<id> and logs to .../<id>.logs), KLP_SKIP_NPM_BUILD=1,
-# KLP_EXTRACT_TIMEOUT (s, default 300); see scripts/testbed/common.sh.
+# KLP_EXTRACT_TIMEOUT (s, default 300), KLP_SKIP_HEADER_CACHE_CHECK=1,
+# KLP_SKIP_CLOSURE_COMPILE=1; see scripts/testbed/common.sh.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 # Case folders given relative to where the script was started.
@@ -32,6 +33,9 @@ export KLP_TESTBED=$TESTBED
 read -ra MODES <<<"${KLP_EXTERNALIZE:-kallsyms klp-reloc}"
 WORKDIR=$TESTBED/work
 mkdir -p "$WORKDIR"
+# extract's cache (--cache-dir) is the test bed's own. It keeps every case's headers, so that the
+# second mode's run of a case takes the first's (kbuild/header-cache.ts): both paths get booted.
+export KLP_CCP_HEADER_CACHE_ENTRIES=${KLP_CCP_HEADER_CACHE_ENTRIES:-100}
 
 # --- which cases -----------------------------------------------------------
 jlist() {  # jlist CASE.json KEY: the value (a list, a string or null) as NUL-terminated items
@@ -99,7 +103,7 @@ run_case() {  # run_case ID DIR; sets REASON and DETAILS on failure, returns 1
   set +e
   timeout "${KLP_EXTRACT_TIMEOUT:-300}" node "$REPO/bin/klp-ccp" extract --patch "$dir/fix.patch" \
     --src "$SRC" --build "$BUILD" --symbols "$SYMBOLS" --symvers "$SYMVERS" --ipa-clones "$BUILD" --modules "$MODDIR" \
-    --externalize "$KLP_EXTERNALIZE" --name "$name" --out "$out" > "$logs/extract.out" 2> "$logs/extract.err"
+    --externalize "$KLP_EXTERNALIZE" --name "$name" --out "$out" --cache-dir "$WORKDIR/cache" > "$logs/extract.out" 2> "$logs/extract.err"
   rc=$?
   set -e
   ((rc != 124)) || { REASON="extract timed out after ${KLP_EXTRACT_TIMEOUT:-300} s"; return 1; }
@@ -164,6 +168,15 @@ if [[ " ${MODES[*]} " == *" kallsyms "* && -n ${BYID[cmdline]:-} ]]; then
   start=$SECONDS REASON= DETAILS=
   if missing_symbol_check; then report_case PASS "missing-symbol init failure [kallsyms]" $((SECONDS - start))
   else report_case FAIL "missing-symbol init failure [kallsyms]" $((SECONDS - start)) "$REASON" ""; fi
+fi
+# The header cache must give the .i a full run gives, for every case's TU.
+if [[ ${KLP_SKIP_HEADER_CACHE_CHECK:-0} != 1 ]]; then
+  start=$SECONDS
+  if SRC=$SRC BUILD=$BUILD node "$REPO/scripts/check-header-cache.mjs" "${BYID[@]}" > "$WORKDIR/header-cache-check.log" 2>&1; then
+    report_case PASS "header cache: $(grep -c '^ok' "$WORKDIR/header-cache-check.log") TUs preprocessed from kept headers say what a full run says" $((SECONDS - start))
+  else
+    report_case FAIL "header cache" $((SECONDS - start)) "$(grep -c '^FAIL' "$WORKDIR/header-cache-check.log") cases differ" "$(grep -v '^ok' "$WORKDIR/header-cache-check.log" | head -10)"
+  fi
 fi
 # --functions on whole kernel TUs: every accepted function's closure must compile
 # with the TU's own command (skip with KLP_SKIP_CLOSURE_COMPILE=1).

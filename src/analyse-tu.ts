@@ -23,6 +23,7 @@ import { locateTuSymbol } from "./decide/locate.js";
 import { decideSymbols } from "./decide/decide.js";
 import { assemble } from "./decide/assemble.js";
 import { timed, type StageTimer } from "./timings.js";
+import type { StartedPreprocess } from "./start-preprocess.js";
 
 /** What every TU analysis needs, whatever says which functions to take. */
 export interface TuInputs {
@@ -246,7 +247,7 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
 }
 
 /** What preprocessing gives: the .i text (or, when it was read as it came, the TU already indexed) and the klp object. */
-interface Preprocessed {
+export interface Preprocessed {
   text: string;
   tu?: PreprocessedTu;
   object: string;
@@ -254,46 +255,7 @@ interface Preprocessed {
   cwd?: string;
 }
 
-/** A TU's preprocessing started ahead of time (startPreprocess), finished by loadTu. */
-export interface StartedPreprocess {
-  relPath: string;
-  /** Waits for the preprocessor; reports and throws like preprocess() would have at that point. */
-  wait(o: TuInputs): Preprocessed;
-  /** Stops it (the pipeline failed before needing it). */
-  cancel(): void;
-}
-
-/**
- * Patch mode: starts the compiler on the patched TU right after the patch is
- * applied, in the background, indexing its output as it comes, so that it
- * runs while the pipeline reads the symbol tables. Undefined where
- * analyseTu() would not preprocess (not exactly one .c file) or has a ready .i.
- */
-export function startPreprocess(o: { patch: PatchSet; src: string; build: string; work: string; preprocessed?: string }): StartedPreprocess | undefined {
-  const files = o.patch.files;
-  if (o.preprocessed || files.length !== 1 || !files[0]!.path.endsWith(".c")) return undefined;
-  const relPath = files[0]!.path;
-  const mainPath = join(o.work, "tree", relPath);
-  // Diagnostics wait for wait(), where preprocess() would have made them.
-  const early = new DiagnosticSink();
-  const cmd = readCompileCommand(o.build, relPath, early);
-  const builder = new PreprocessedTuBuilder();
-  const job = cmd ? runInBackground(preprocessArgv(cmd, join(o.src, relPath), mainPath), cmd.cwd, (piece) => builder.push(piece)) : undefined;
-  return {
-    relPath,
-    wait: (t) => {
-      for (const d of early.items) t.sink.report(d);
-      if (!cmd || !job) throw new StageFailed("kbuild");
-      const pp = job.wait();
-      t.timer?.("parse", builder.scanMs); // scanning the output as it came: within "preprocess"
-      if (pp.status !== 0) preprocessFailed(t, relPath, mainPath, pp.stderr);
-      return { text: "", tu: builder.finish(), object: cmd.isModule && cmd.modName ? cmd.modName : "vmlinux", flags: cmd.argv, cwd: cmd.cwd };
-    },
-    cancel: () => job?.cancel(),
-  };
-}
-
-function preprocessFailed(o: TuInputs, relPath: string, mainPath: string, stderr: string): never {
+export function preprocessFailed(o: TuInputs, relPath: string, mainPath: string, stderr: string): never {
   const first = stderr.split("\n").find((l) => /error/.test(l)) ?? stderr.trim().split("\n")[0] ?? "";
   o.sink.report({ code: "KLP-E006", severity: "error", message: `preprocessing ${relPath} failed: ${first.replace(mainPath, relPath)}`, location: { file: relPath, line: 0, column: 0 }, hint: o.command ? "check the compile command" : "check that --build was configured for this --src" });
   throw new StageFailed("preprocess");

@@ -8,7 +8,8 @@ import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
 import { fileStamp } from "./input/index-cache.js";
 import { applyPatch } from "./kbuild/apply-patch.js";
-import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf, startPreprocess, type StartedPreprocess } from "./analyse-tu.js";
+import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf } from "./analyse-tu.js";
+import { startPreprocess, type StartedPreprocess } from "./start-preprocess.js";
 import type { CompileCommand } from "./model/input.js";
 import { commandFromArgv, findInCompileCommands } from "./kbuild/compile-command.js";
 import { buildReport, type Report } from "./decide/report.js";
@@ -83,7 +84,7 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
     // read, so that the compiler runs meanwhile; what they report waits for its turn.
     const early = new DiagnosticSink();
     const patched = patch && !sink.hasErrors ? timed(timer, "apply patch", () => applyPatch(patch, patchText, src, join(work, "tree"), early)) : undefined;
-    if (patch && patched) started = startPreprocess({ patch, src, build, work, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) });
+    if (patch && patched) started = timed(timer, "start preprocess", () => startPreprocess({ patch, patched, src, build, work, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) }));
     const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, opts.cacheDir));
     const exports = timed(timer, "read inputs", () => readTable(opts.symvers, readSymvers, sink, opts.cacheDir));
     if (!patch || sink.hasErrors) throw new StageFailed("input");
@@ -95,6 +96,7 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
     if (opts.verify) timed(timer, "verify", () => verifyModule(plan, sink, opts));
     const report = timed(timer, "render", () => buildReport(plan));
     const files = timed(timer, "render", () => renderLivepatch(plan, report));
+    timed(timer, "keep headers", () => started?.keepHeaders(opts.progress));
     return { plan, report, files };
   } finally {
     started?.cancel();

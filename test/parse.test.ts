@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { PpDecl, PreprocessedTu, SourceFile, SyntaxNode } from "../src/model/syntax.js";
 import { parseSourceFile } from "../src/parse/source-file.js";
-import { parsePreprocessed, PreprocessedTuBuilder } from "../src/parse/preprocessed-tu.js";
+import { parsePreprocessed, PreprocessedTuBuilder, snapshotOf } from "../src/parse/preprocessed-tu.js";
+import { decodeSnapshot, encodeSnapshot } from "../src/parse/scan-snapshot.js";
 import { FIXTURES, cases, expectGolden, json, read, readInputC, readKernelSource } from "./golden.js";
 
 /** The bundled example's real preprocessed TU (3.7 MB, 11000 top-level pieces). */
@@ -133,4 +134,37 @@ describe("parse: the patched file reparsed from its original (incremental)", () 
       expect(shape(original, false)).toEqual(originalShape);
     });
   }
+});
+
+// The header cache keeps the scan of a TU's headers' part and goes on from it with the rest of the .i.
+describe("parse: a scan resumed from a kept snapshot", () => {
+  it("gives the index of the whole text, at every top-level cut", () => {
+    const text = meminfoText();
+    const whole = parsePreprocessed(text);
+    // Cuts before line markers spread over the text; a cut inside a top-level piece has no snapshot.
+    let resumed = 0;
+    for (let k = 1; k <= 4; k++) {
+      const cut = text.indexOf("\n# ", Math.floor((text.length * k) / 5)) + 1;
+      const snap = snapshotOf(text.slice(0, cut));
+      if (!snap) continue;
+      const kept = decodeSnapshot(encodeSnapshot(snap));
+      expect(kept).toEqual(snap);
+      const b = PreprocessedTuBuilder.resume(kept, text.slice(0, cut));
+      for (let i = cut; i < text.length; i += 65537) b.push(text.slice(i, i + 65537));
+      const tu = b.finish();
+      expect(tu.text).toBe(text);
+      expect(everything(tu)).toEqual(everything(whole));
+      expect([...tu.macros.all()]).toEqual([...whole.macros.all()]);
+      expect([...tu.includeTree].map(([k2, v]) => [k2, [...v]])).toEqual([...whole.includeTree].map(([k2, v]) => [k2, [...v]]));
+      resumed++;
+    }
+    expect(resumed).toBeGreaterThan(2);
+  });
+
+  it("has no snapshot inside a top-level piece", () => {
+    const text = readFileSync(MEMINFO_I, "utf8");
+    const fn = text.indexOf("static int meminfo_proc_show(");
+    const inside = text.indexOf("\n", text.indexOf("{", fn)) + 1;
+    expect(snapshotOf(text.slice(0, inside))).toBeUndefined();
+  });
 });

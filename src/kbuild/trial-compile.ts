@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { run } from "./run.js";
+import { depsUnchanged, readDeps, stampDeps, type StampedDep } from "./deps.js";
 
 /** What a trial compile of generated C found. */
 export interface TrialResult {
@@ -19,7 +20,7 @@ export interface TrialResult {
 interface CacheEntry {
   result: TrialResult;
   /** [absolute path, mtimeMs, size] of every file gcc read (its -MD list). */
-  deps: Array<[string, number, number]>;
+  deps: StampedDep[];
 }
 
 /**
@@ -79,19 +80,6 @@ function moduleArgv(argv: string[]): string[] {
   return [...args, "-DMODULE", "-DKBUILD_MODNAME=\"klp_ccp_trial\"", "-D__KBUILD_MODNAME=kmod_klp_ccp_trial", "-fsyntax-only"];
 }
 
-/** The files of a make-style dependency list (`x.o: a.c b.h \` ...), but the compiled file itself; undefined when unreadable. */
-function readDeps(depFile: string, cwd: string, compiled: string): string[] | undefined {
-  let text: string;
-  try {
-    text = readFileSync(depFile, "utf8");
-  } catch {
-    return undefined;
-  }
-  const body = text.replace(/\\\n/g, " ").replace(/^[^:]*:/, "");
-  const files = body.split(/(?<!\\)\s+/).filter(Boolean).map((f) => f.replace(/\\ /g, " "));
-  return [...new Set(files.map((f) => (isAbsolute(f) ? f : resolve(cwd, f))))].filter((f) => f !== compiled);
-}
-
 function lookup(cacheDir: string, key: string): TrialResult | undefined {
   let entry: CacheEntry;
   try {
@@ -99,25 +87,14 @@ function lookup(cacheDir: string, key: string): TrialResult | undefined {
   } catch {
     return undefined;
   }
-  for (const [path, mtime, size] of entry.deps) {
-    try {
-      const st = statSync(path);
-      if (st.mtimeMs !== mtime || st.size !== size) return undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  return entry.result;
+  return depsUnchanged(entry.deps) ? entry.result : undefined;
 }
 
 /** Best effort: a cache that cannot be written only costs the next run its compile. */
 function store(cacheDir: string, key: string, result: TrialResult, files: string[] | undefined): void {
   if (!files) return;
   try {
-    const deps = files.map((f): [string, number, number] => {
-      const st = statSync(f);
-      return [f, st.mtimeMs, st.size];
-    });
+    const deps = stampDeps(files);
     const dir = join(cacheDir, key.slice(0, 2));
     mkdirSync(dir, { recursive: true });
     const tmp = join(dir, `${key}.${process.pid}.tmp`);

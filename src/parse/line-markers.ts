@@ -56,3 +56,29 @@ export class LineMap {
     return { file: m.file, line: m.line + (iLine - m.iLine - 1) };
   }
 }
+
+/**
+ * What a .i text says, without its layout: each non-blank line that is not
+ * a line marker as `file:line: text`, and each entering (`> file`) and
+ * leaving (`< file`, back to it) of an #include. Two .i texts gcc laid out
+ * differently (markers or blank lines between the same lines) give the same
+ * list (the header cache's check, scripts/check-header-cache.mjs).
+ */
+export function originLines(text: string): string[] {
+  const out: string[] = [];
+  let file = "";
+  let line = 0;
+  for (const l of text.split("\n")) {
+    const m = /^# (\d+) "((?:[^"\\]|\\.)*)"((?: \d)*)$/.exec(l);
+    if (m) {
+      file = m[2]!;
+      line = Number(m[1]);
+      if (m[3]!.includes(" 1")) out.push(`> ${file}`);
+      else if (m[3]!.includes(" 2")) out.push(`< ${file}`);
+      continue;
+    }
+    if (l.trim() !== "") out.push(`${file}:${line}: ${l}`);
+    line++;
+  }
+  return out;
+}

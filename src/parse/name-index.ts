@@ -5,6 +5,22 @@
  * that exact name (hash collisions add a few more); callers check the names.
  */
 export class NameIndex {
+  /** An index as state() left it (the arrays are taken, not copied). */
+  static fromState(st: NameIndexState): NameIndex {
+    const n = new NameIndex(4);
+    n.slots = st.slots;
+    n.hashes = st.hashes;
+    n.mask = st.slots.length - 1;
+    n.used = st.used;
+    // Room to grow, as entry() expects.
+    n.values = new Int32Array(Math.max(1 << 14, st.values.length * 2));
+    n.values.set(st.values);
+    n.next = new Int32Array(n.values.length);
+    n.next.set(st.next);
+    n.count = st.values.length;
+    return n;
+  }
+
   private slots: Int32Array;
   private hashes: Int32Array;
   private mask: number;
@@ -52,6 +68,11 @@ export class NameIndex {
     }
   }
 
+  /** A copy of the index as plain arrays (to keep it on disk, see scan-snapshot.ts). */
+  state(): NameIndexState {
+    return { slots: this.slots.slice(), hashes: this.hashes.slice(), used: this.used, values: this.values.slice(0, this.count), next: this.next.slice(0, this.count) };
+  }
+
   private entry(value: number, next: number): number {
     if (this.count === this.values.length) {
       const v = new Int32Array(this.count * 2);
@@ -81,6 +102,16 @@ export class NameIndex {
       this.hashes[slot] = oldHashes[i]!;
     }
   }
+}
+
+/** NameIndex's content: the hash table (slots → chain heads) and the chained entries. */
+export interface NameIndexState {
+  slots: Int32Array;
+  hashes: Int32Array;
+  /** Slots in use. */
+  used: number;
+  values: Int32Array;
+  next: Int32Array;
 }
 
 export const FNV_BASIS = 0x811c9dc5;

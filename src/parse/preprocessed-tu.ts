@@ -4,7 +4,7 @@ import { LineMap } from "./line-markers.js";
 import { hashName } from "./name-index.js";
 import { normalizePreprocessed } from "./normalize-preprocessed.js";
 import { parseRange } from "./parser.js";
-import { PreprocessedScanner, type TuScan } from "./scan-preprocessed.js";
+import { PreprocessedScanner, type ScanSnapshot, type TuScan } from "./scan-preprocessed.js";
 import { skimChunk, type DeclFact } from "./skim.js";
 
 /**
@@ -31,12 +31,22 @@ export interface TuOptions {
 
 /** parsePreprocessed() for text that arrives in pieces (e.g. as the preprocessor writes it): scanned as it comes. */
 export class PreprocessedTuBuilder {
-  private readonly scanner = new PreprocessedScanner();
+  private scanner = new PreprocessedScanner();
 
   /** Wall time spent scanning the pieces so far (ms). */
   scanMs = 0;
 
+  /** The scan finish() indexed (markers, line starts: where a kept headers' part ends). */
+  scan: TuScan | undefined;
+
   constructor(private readonly options: TuOptions = {}) {}
+
+  /** A builder that has already scanned `text`, whose scan `snap` is (kept from an earlier run), and goes on from there. */
+  static resume(snap: ScanSnapshot, text: string, options: TuOptions = {}): PreprocessedTuBuilder {
+    const b = new PreprocessedTuBuilder(options);
+    b.scanner = PreprocessedScanner.resume(snap, text);
+    return b;
+  }
 
   push(piece: string): void {
     const t0 = performance.now();
@@ -45,8 +55,16 @@ export class PreprocessedTuBuilder {
   }
 
   finish(): PreprocessedTu {
-    return new LazyTu(this.scanner.finish(), this.options.skim ?? true);
+    this.scan = this.scanner.finish();
+    return new LazyTu(this.scan, this.options.skim ?? true);
   }
+}
+
+/** The scan of a whole .i text that ends between top-level chunks (a TU's headers' part), to keep; undefined otherwise. */
+export function snapshotOf(text: string): ScanSnapshot | undefined {
+  const s = new PreprocessedScanner();
+  s.push(text);
+  return s.snapshot();
 }
 
 type DeclFacts = Omit<PpDecl, "file" | "line" | "start" | "end" | "node">;

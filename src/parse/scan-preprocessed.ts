@@ -1,5 +1,5 @@
 import type { LineMarker } from "./line-markers.js";
-import { FNV_BASIS, FNV_PRIME, hashName, NameIndex } from "./name-index.js";
+import { FNV_BASIS, FNV_PRIME, hashName, NameIndex, type NameIndexState } from "./name-index.js";
 
 /** The `#define` lines of `gcc -E -dD` output: define i is text.slice(offsets[i], ends[i]). */
 export interface Defines {
@@ -53,6 +53,24 @@ export interface TuScan {
    * enumerators), checked by whoever looks a name up.
    */
   candidates: NameIndex;
+}
+
+/**
+ * The scan of a .i text's first `length` characters, taken between two
+ * top-level chunks: PreprocessedScanner.resume() goes on from there with the
+ * rest of the text (a TU's headers are scanned once and kept; see
+ * kbuild/header-cache.ts). Plain data: scan-snapshot.ts keeps it on disk.
+ */
+export interface ScanSnapshot {
+  length: number;
+  lineStarts: number[];
+  markers: LineMarker[];
+  defines: Omit<Defines, "byName"> & { byName: NameIndexState };
+  includes: IncludeLine[];
+  chunks: Chunks;
+  candidates: NameIndexState;
+  /** The file the last line marker named. */
+  curFile: string;
 }
 
 // Character classes for the scan loop (ASCII only; everything else is ordinary).
@@ -217,7 +235,7 @@ export class PreprocessedScanner {
   private readonly defines: Defines = { offsets: [], ends: [], nameEnds: [], lines: [], byName: new NameIndex(15) };
   private readonly includes: IncludeLine[] = [];
   private readonly chunks: Chunks = { starts: [], ends: [], bodies: [], lines: [], mixed: [] };
-  private readonly candidates = new NameIndex(16);
+  private candidates = new NameIndex(16);
   private curFile = "";
 
   // Scan state that survives piece boundaries.
@@ -264,6 +282,47 @@ export class PreprocessedScanner {
       this.base += lastNl - firstNl;
     }
     this.carry = piece.slice(lastNl + 1);
+  }
+
+  /**
+   * The scan of the complete lines pushed so far (not the partial last one),
+   * or undefined unless it stands between top-level chunks (then what comes
+   * next cannot depend on what came before, except through the indexes).
+   */
+  snapshot(): ScanSnapshot | undefined {
+    const idle = this.chunkStart < 0 && this.skip === SK_NONE && this.frames.length === 0 && !this.pending && this.pendingKw === KW_NONE && this.tagState === 0 && !this.enumItem && this.last === LAST_NONE;
+    if (!idle) return undefined;
+    const d = this.defines;
+    const c = this.chunks;
+    return {
+      length: this.base,
+      lineStarts: this.lineStarts.slice(),
+      markers: this.markers.slice(),
+      defines: { offsets: d.offsets.slice(), ends: d.ends.slice(), nameEnds: d.nameEnds.slice(), lines: d.lines.slice(), byName: d.byName.state() },
+      includes: this.includes.slice(),
+      chunks: { starts: c.starts.slice(), ends: c.ends.slice(), bodies: c.bodies.slice(), lines: c.lines.slice(), mixed: c.mixed.slice() },
+      candidates: this.candidates.state(),
+      curFile: this.curFile,
+    };
+  }
+
+  /** A scanner that has scanned `text` (whose scan `snap` is) and goes on from its end. */
+  static resume(snap: ScanSnapshot, text: string): PreprocessedScanner {
+    if (text.length !== snap.length) throw new Error(`resume: the text has ${text.length} characters, the snapshot ${snap.length}`);
+    const s = new PreprocessedScanner();
+    s.pieces.push(text);
+    s.base = text.length;
+    s.lineStarts.splice(0, 1, ...[]);
+    for (const v of snap.lineStarts) s.lineStarts.push(v);
+    s.iLine = Math.max(0, s.lineStarts.length - 1);
+    s.markers.push(...snap.markers);
+    const d = snap.defines;
+    Object.assign(s.defines, { offsets: d.offsets, ends: d.ends, nameEnds: d.nameEnds, lines: d.lines, byName: NameIndex.fromState(d.byName) });
+    s.includes.push(...snap.includes);
+    Object.assign(s.chunks, snap.chunks);
+    s.candidates = NameIndex.fromState(snap.candidates);
+    s.curFile = snap.curFile;
+    return s;
   }
 
   finish(): TuScan {

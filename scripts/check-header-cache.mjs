@@ -1,0 +1,109 @@
+// scripts/check-header-cache.mjs CASE_DIR...        (run by scripts/test-kernel.sh)
+//
+// The header cache (src/kbuild/header-cache.ts) must give the same preprocessed
+// TU as a full run. For each case's fix: preprocess the patched TU the plain way;
+// again with an empty cache (which keeps the headers: a PCH and the scan of their
+// part of the .i); then a third time from another work directory, which takes the
+// kept headers and preprocesses only the rest of the file. The third .i must say
+// what the first says (originLines(): every line with its origin, every #include
+// entered and left; gcc may lay out markers and blank lines differently), and its
+// index (files, include tree, every file-scope declaration) must be the first's.
+// Needs `npm run build` and the test bed (eval "$(scripts/testbed/env.sh)"), with
+// each case's TU compiled once (scripts/testbed/prepare-build.sh FILE.c).
+// Prints one line per case; exit 1 when one differs or fails.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = (m) => import(join(REPO, "dist", m));
+const { readPatch } = await dist("input/diff.js");
+const { applyPatch } = await dist("kbuild/apply-patch.js");
+const { startPreprocess } = await dist("start-preprocess.js");
+const { DiagnosticSink } = await dist("diagnostics/diagnostic.js");
+const { originLines } = await dist("parse/line-markers.js");
+
+const { SRC, BUILD } = process.env;
+if (!SRC || !BUILD) {
+  process.stderr.write('check-header-cache: set SRC and BUILD (eval "$(scripts/testbed/env.sh)")\n');
+  process.exit(2);
+}
+const scratch = mkdtempSync(join(tmpdir(), "klp-hc-check-"));
+let bad = 0;
+try {
+  for (const dir of process.argv.slice(2)) {
+    const id = dir.replace(/\/+$/, "").replace(/.*\//, "");
+    try {
+      const verdict = check(join(dir, "fix.patch"), join(scratch, id));
+      if (verdict) bad++;
+      process.stdout.write(`${verdict ? "FAIL" : "ok  "} ${id}${verdict ? `: ${verdict}` : ""}\n`);
+    } catch (e) {
+      bad++;
+      process.stdout.write(`FAIL ${id}: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+process.exit(bad ? 1 : 0);
+
+/** Undefined when the kept headers give the full run's .i; else what differs. */
+function check(patchFile, dir) {
+  mkdirSync(dir, { recursive: true });
+  const cacheDir = join(dir, "cache");
+  const run = (cache) => {
+    const sink = new DiagnosticSink();
+    const text = readFileSync(patchFile, "utf8");
+    const patch = readPatch(patchFile, text, sink);
+    if (!patch) return { error: sink.items.map((d) => d.message).join("; ") };
+    const work = mkdtempSync(join(dir, "w"));
+    const patched = applyPatch(patch, text, SRC, join(work, "tree"), sink);
+    if (!patched) return { error: sink.items.map((d) => d.message).join("; ") };
+    const started = startPreprocess({ patch, patched, src: SRC, build: BUILD, work, ...(cache ? { cacheDir } : {}) });
+    if (!started) return { skip: "not one .c file" };
+    const mainPath = join(work, "tree", started.relPath);
+    try {
+      const pp = started.wait({ sink });
+      started.keepHeaders();
+      return { text: pp.tu.text.replaceAll(mainPath, "MAIN"), scan: scanOf(pp.tu, mainPath), kept: started.usedKeptHeaders() };
+    } catch (e) {
+      return { error: `${e instanceof Error ? e.message : String(e)}: ${sink.items.map((d) => d.message).join("; ")}` };
+    } finally {
+      started.cancel();
+      rmSync(work, { recursive: true, force: true });
+    }
+  };
+  const plain = run(false);
+  if (plain.skip || plain.error) return plain.error;
+  run(true); // keeps the headers
+  const kept = run(true);
+  if (kept.error) return `from the kept headers: ${kept.error}`;
+  if (!kept.kept) return "the third run did not take the kept headers";
+  const [a, b] = [originLines(plain.text), originLines(kept.text)];
+  const same = a.length === b.length && a.every((l, i) => l === b[i]);
+  const differs = Object.keys(plain.scan).filter((k) => plain.scan[k] !== kept.scan[k]);
+  if (same && differs.length === 0) return undefined;
+  if (!same) {
+    if (process.env.KLP_HC_DUMP) {
+      writeFileSync(join(process.env.KLP_HC_DUMP, "plain.i"), plain.text);
+      writeFileSync(join(process.env.KLP_HC_DUMP, "kept.i"), kept.text);
+    }
+    const at = a.findIndex((l, i) => l !== b[i]);
+    return `the .i differs at its ${at + 1}th line: ${JSON.stringify(a[at]?.slice(0, 120))} vs ${JSON.stringify(b[at]?.slice(0, 120))}`;
+  }
+  return `the .i says the same but its index differs in: ${differs.join(", ")}`;
+}
+
+/** The TU's index, as comparable text: names looked up through it, the include tree, the files. */
+function scanOf(tu, mainPath) {
+  const rename = (s) => s.replaceAll(mainPath, "MAIN");
+  const decls = [];
+  // Where gcc laid out markers differently, offsets differ: declarations are compared by origin.
+  for (const [name, list] of tu.decls.inFiles(() => true)) decls.push([name, list.map((d) => [d.kind, d.storage, d.file, d.line, tu.text.slice(d.start, d.end).replace(/\s+/g, " ").slice(0, 200)])]);
+  return {
+    files: rename(JSON.stringify([...tu.files].sort())),
+    includes: rename(JSON.stringify([...tu.includeTree].map(([k, v]) => [k, [...v].sort()]).sort())),
+    decls: rename(JSON.stringify(decls.sort((x, y) => (x[0] < y[0] ? -1 : 1)))),
+  };
+}

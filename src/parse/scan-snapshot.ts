@@ -1,0 +1,76 @@
+import type { NameIndexState } from "./name-index.js";
+import type { ScanSnapshot } from "./scan-preprocessed.js";
+
+/**
+ * A ScanSnapshot as bytes and back: a JSON header (line-marker file names,
+ * scalars, array lengths) followed by the number arrays as little-endian
+ * int32. A TU's headers make ~10^5 lines, chunks and defines: as JSON they
+ * would take longer to read back than scanning them again.
+ */
+export function encodeSnapshot(snap: ScanSnapshot): Buffer {
+  const files: string[] = [];
+  const fileIds = new Map<string, number>();
+  const fileOf = (f: string) => {
+    let id = fileIds.get(f);
+    if (id === undefined) {
+      id = files.length;
+      files.push(f);
+      fileIds.set(f, id);
+    }
+    return id;
+  };
+  const m = snap.markers;
+  const arrays: Int32Array[] = [
+    Int32Array.from(snap.lineStarts),
+    Int32Array.from(m, (x) => x.iLine), Int32Array.from(m, (x) => x.line), Int32Array.from(m, (x) => fileOf(x.file)), Int32Array.from(m, (x) => flagBits(x.flags)),
+    Int32Array.from(snap.defines.offsets), Int32Array.from(snap.defines.ends), Int32Array.from(snap.defines.nameEnds), Int32Array.from(snap.defines.lines),
+    Int32Array.from(snap.includes, (x) => x.offset), Int32Array.from(snap.includes, (x) => x.iLine),
+    Int32Array.from(snap.chunks.starts), Int32Array.from(snap.chunks.ends), Int32Array.from(snap.chunks.bodies), Int32Array.from(snap.chunks.lines), Int32Array.from(snap.chunks.mixed, (x) => (x ? 1 : 0)),
+    ...indexArrays(snap.defines.byName), ...indexArrays(snap.candidates),
+  ];
+  const header = Buffer.from(JSON.stringify({ length: snap.length, curFile: snap.curFile, files, used: [snap.defines.byName.used, snap.candidates.used], lengths: arrays.map((a) => a.length) }));
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(header.length);
+  return Buffer.concat([head, header, ...arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))]);
+}
+
+export function decodeSnapshot(data: Buffer): ScanSnapshot {
+  const headerLength = data.readUInt32LE(0);
+  const h = JSON.parse(data.toString("utf8", 4, 4 + headerLength)) as { length: number; curFile: string; files: string[]; used: [number, number]; lengths: number[] };
+  let at = 4 + headerLength;
+  const arrays = h.lengths.map((n) => {
+    // Copied out: a view would need the buffer's offset 4-byte aligned.
+    const a = new Int32Array(n);
+    Buffer.from(a.buffer).set(data.subarray(at, at + n * 4));
+    at += n * 4;
+    return a;
+  });
+  const next = () => arrays.shift()!;
+  const list = (a: Int32Array) => Array.from(a);
+  const lineStarts = list(next());
+  const [iLine, line, file, flags] = [next(), next(), next(), next()];
+  const markers = Array.from(iLine, (v, i) => ({ iLine: v, line: line[i]!, file: h.files[file[i]!]!, flags: bitFlags(flags[i]!) }));
+  const defines = { offsets: list(next()), ends: list(next()), nameEnds: list(next()), lines: list(next()) };
+  const [incOffset, incLine] = [next(), next()];
+  const includes = Array.from(incOffset, (offset, i) => ({ offset, iLine: incLine[i]! }));
+  const chunks = { starts: list(next()), ends: list(next()), bodies: list(next()), lines: list(next()), mixed: Array.from(next(), (x) => x === 1) };
+  const index = (used: number): NameIndexState => ({ slots: next(), hashes: next(), values: next(), next: next(), used });
+  return { length: h.length, lineStarts, markers, defines: { ...defines, byName: index(h.used[0]) }, includes, chunks, candidates: index(h.used[1]), curFile: h.curFile };
+}
+
+function indexArrays(st: NameIndexState): Int32Array[] {
+  return [st.slots, st.hashes, st.values, st.next];
+}
+
+/** A marker's flags (1 to 4, in order) as bits. */
+function flagBits(flags: number[]): number {
+  let bits = 0;
+  for (const f of flags) bits |= 1 << f;
+  return bits;
+}
+
+function bitFlags(bits: number): number[] {
+  const out: number[] = [];
+  for (let f = 0; f < 31; f++) if (bits & (1 << f)) out.push(f);
+  return out;
+}
