@@ -44,10 +44,16 @@ export function startPreprocess(o: { patch: PatchSet; patched: Map<string, strin
   const ppArgv = cmd ? preprocessArgv(cmd, join(o.src, relPath), mainPath) : [];
   const plan = cmd && o.cacheDir && source !== undefined ? planHeaderCache({ cacheDir: o.cacheDir, ppArgv, cmd, mainPath, source }) : undefined;
   const hit = plan ? lookupHeaders(plan) : undefined;
-  let builder = hit ? PreprocessedTuBuilder.resume(hit.snapshot, hit.prefixText) : new PreprocessedTuBuilder();
-  const readFiles = hit ? new Set(hit.snapshot.markers.filter((m) => m.flags.includes(1)).map((m) => m.file)) : undefined;
-  const body = hit && cmd ? afterPchPragma({ returning: hit.snapshot.curFile !== mainPath, skips: skippedOnceRead(readFiles!, cmd.cwd) }, (piece) => builder.push(piece)) : undefined;
+  // gcc first; the kept part is read while it runs (its output is handed on only from wait()).
+  let builder = new PreprocessedTuBuilder();
+  let body: ReturnType<typeof afterPchPragma> | undefined;
   const job = cmd ? runInBackground(hit ? hit.argv : ppArgv, cmd.cwd, (piece) => (body ? body.push(piece) : builder.push(piece))) : undefined;
+  const kept = hit?.load();
+  if (kept && cmd) {
+    builder = PreprocessedTuBuilder.resume(kept.snapshot, kept.prefixText);
+    const readFiles = new Set(kept.snapshot.markers.filter((m) => m.flags.includes(1)).map((m) => m.file));
+    body = afterPchPragma({ returning: kept.snapshot.curFile !== mainPath, skips: skippedOnceRead(readFiles, cmd.cwd) }, (piece) => builder.push(piece));
+  }
   let keeping: { plan: HeaderCachePlan; dir: string; prefixText: string; pch: BackgroundRun } | undefined;
   let fromHeaders = false;
   return {
@@ -58,9 +64,9 @@ export function startPreprocess(o: { patch: PatchSet; patched: Map<string, strin
       let pp = job.wait();
       body?.end();
       fromHeaders = Boolean(hit);
-      if (hit && (pp.status !== 0 || !body!.used())) {
-        // gcc did not take the PCH (or the rest of the file failed): the plain way, which also says why.
-        if (!body!.used()) dropEntry(plan!);
+      if (hit && (pp.status !== 0 || !body?.used())) {
+        // gcc did not take the PCH, the kept part was unreadable, or the rest of the file failed: the plain way, which also says why.
+        if (pp.status === 0) dropEntry(plan!);
         builder = new PreprocessedTuBuilder();
         pp = run(ppArgv, cmd.cwd);
         builder.push(pp.stdout);

@@ -125,12 +125,12 @@ describe("header cache", () => {
       // A later run, from another directory of the same length, takes them.
       const second = preprocess(mkdtempSync(join(dir, "w")));
       expect(second.plan.entry).toBe(first.plan.entry);
-      const hit = lookupHeaders(second.plan)!;
+      const hit = lookupHeaders(second.plan)!.load()!;
       expect(hit).toBeDefined();
       let out = "";
       const read = new Set(hit.snapshot.markers.filter((m) => m.flags.includes(1)).map((m) => m.file));
       const body = afterPchPragma({ returning: hit.snapshot.curFile !== second.mainPath, skips: skippedOnceRead(read, dir) }, (piece) => (out += piece));
-      const r = run(hit.argv, dir);
+      const r = run(lookupHeaders(second.plan)!.argv, dir);
       expect(r.status).toBe(0);
       for (let i = 0; i < r.stdout.length; i += 7) body.push(r.stdout.slice(i, i + 7));
       body.end();

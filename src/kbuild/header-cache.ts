@@ -37,9 +37,14 @@ export interface HeaderCachePlan {
   source: string;
 }
 
-/** A usable entry: what the run preprocesses instead, and the kept headers' part. */
+/** A usable entry: what the run preprocesses instead; load() then reads the kept part (while gcc runs). */
 export interface HeaderCacheHit {
   argv: string[];
+  /** The kept headers' part of the .i; undefined when it cannot be read (then: a full run). */
+  load(): KeptHeaders | undefined;
+}
+
+export interface KeptHeaders {
   /** Text of the kept headers' part of the .i, naming this run's main file. */
   prefixText: string;
   snapshot: ScanSnapshot;
@@ -81,22 +86,13 @@ export function planHeaderCache(o: { cacheDir: string; ppArgv: string[]; cmd: Co
 /** The plan's entry if it is there and still holds; writes the body file the returned argv preprocesses. */
 export function lookupHeaders(plan: HeaderCachePlan): HeaderCacheHit | undefined {
   let meta: EntryMeta;
-  let prefixText: string;
-  let snapshot: ScanSnapshot;
   try {
     meta = JSON.parse(readFileSync(join(plan.entry, "meta.json"), "utf8")) as EntryMeta;
     if (meta.version !== VERSION || meta.mainPath.length !== plan.mainPath.length || !existsSync(join(plan.entry, "prefix.h.gch"))) return undefined;
     if (!depsUnchanged(meta.deps)) return undefined;
-    // Same length: offsets in the kept scan stay right.
-    prefixText = readFileSync(join(plan.entry, "prefix.i"), "utf8").replaceAll(meta.mainPath, plan.mainPath);
-    snapshot = decodeSnapshot(readFileSync(join(plan.entry, "scan.bin")));
-    if (snapshot.length !== prefixText.length) return undefined;
   } catch {
     return undefined;
   }
-  const rename = (m: LineMarker) => (m.file === meta.mainPath ? { ...m, file: plan.mainPath } : m);
-  snapshot.markers = snapshot.markers.map(rename);
-  if (snapshot.curFile === meta.mainPath) snapshot.curFile = plan.mainPath;
   const now = new Date();
   try {
     utimesSync(join(plan.entry, "meta.json"), now, now); // least recently used goes first
@@ -107,7 +103,21 @@ export function lookupHeaders(plan: HeaderCachePlan): HeaderCacheHit | undefined
   const body = join(dirname(plan.mainPath), `${BODY_PREFIX}${basename(plan.mainPath)}`);
   const rest = plan.source.split("\n").slice(plan.prefix.lines).join("\n");
   writeFileSync(body, `#include ${cString(join(plan.entry, "prefix.h"))}\n#line ${plan.prefix.lines + 1} ${cString(plan.mainPath)}\n${rest}`);
-  return { argv: [...plan.baseArgv, "-fpch-preprocess", "-Winvalid-pch", body], prefixText, snapshot };
+  return { argv: [...plan.baseArgv, "-fpch-preprocess", "-Winvalid-pch", body], load: () => loadKept(plan, meta) };
+}
+
+function loadKept(plan: HeaderCachePlan, meta: EntryMeta): KeptHeaders | undefined {
+  try {
+    // Same length: offsets in the kept scan stay right.
+    const prefixText = readFileSync(join(plan.entry, "prefix.i"), "utf8").replaceAll(meta.mainPath, plan.mainPath);
+    const snapshot = decodeSnapshot(readFileSync(join(plan.entry, "scan.bin")));
+    if (snapshot.length !== prefixText.length) return undefined;
+    for (const m of snapshot.markers) if (m.file === meta.mainPath) m.file = plan.mainPath;
+    if (snapshot.curFile === meta.mainPath) snapshot.curFile = plan.mainPath;
+    return { prefixText, snapshot };
+  } catch {
+    return undefined;
+  }
 }
 
 /**

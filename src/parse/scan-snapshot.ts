@@ -46,7 +46,12 @@ export function decodeSnapshot(data: Buffer): ScanSnapshot {
     return a;
   });
   const next = () => arrays.shift()!;
-  const list = (a: Int32Array) => Array.from(a);
+  // A plain loop: Array.from(typed array) is ~10x slower before the JIT warms up.
+  const list = (a: Int32Array) => {
+    const out = new Array<number>(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = a[i]!;
+    return out;
+  };
   const lineStarts = list(next());
   const [iLine, line, file, flags] = [next(), next(), next(), next()];
   const markers = Array.from(iLine, (v, i) => ({ iLine: v, line: line[i]!, file: h.files[file[i]!]!, flags: bitFlags(flags[i]!) }));
