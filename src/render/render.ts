@@ -15,9 +15,10 @@ type Spec = Parameters<Runtime["template"]>[0];
  * The templates precompiled by the build (scripts/precompile-templates.mjs),
  * beside the compiled render.js. CommonJS so that it loads synchronously with
  * require on every Node >= 20 (require of an ES module needs 20.19). Like a
- * src/ edit, a template edit shows in dist/ after `npm run build`.
+ * src/ edit, a template edit shows in dist/ after `npm run build`. Named from
+ * dist/'s root: this code also runs from dist/cli/main.bundle.js (scripts/bundle.mjs).
  */
-const generated = new URL("./templates.generated.cjs", import.meta.url);
+const generated = new URL("../render/templates.generated.cjs", import.meta.url);
 
 let engine: { runtime: Runtime; specs: Record<string, Spec> } | undefined;
 
