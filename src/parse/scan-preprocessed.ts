@@ -230,11 +230,11 @@ export class PreprocessedScanner {
   private sbase = 0;
   /** lineAt()'s cursor: the .i line of the last offset asked for. */
   private iLine = 0;
-  private readonly lineStarts: number[] = [0];
-  private readonly markers: LineMarker[] = [];
-  private readonly defines: Defines = { offsets: [], ends: [], nameEnds: [], lines: [], byName: new NameIndex(15) };
-  private readonly includes: IncludeLine[] = [];
-  private readonly chunks: Chunks = { starts: [], ends: [], bodies: [], lines: [], mixed: [] };
+  private lineStarts: number[] = [0];
+  private markers: LineMarker[] = [];
+  private defines: Defines = { offsets: [], ends: [], nameEnds: [], lines: [], byName: new NameIndex(15) };
+  private includes: IncludeLine[] = [];
+  private chunks: Chunks = { starts: [], ends: [], bodies: [], lines: [], mixed: [] };
   private candidates = new NameIndex(16);
   private curFile = "";
 
@@ -309,17 +309,17 @@ export class PreprocessedScanner {
   /** A scanner that has scanned `text` (whose scan `snap` is) and goes on from its end. */
   static resume(snap: ScanSnapshot, text: string): PreprocessedScanner {
     if (text.length !== snap.length) throw new Error(`resume: the text has ${text.length} characters, the snapshot ${snap.length}`);
+    // The snapshot's arrays are taken over, not copied.
     const s = new PreprocessedScanner();
     s.pieces.push(text);
     s.base = text.length;
-    s.lineStarts.splice(0, 1, ...[]);
-    for (const v of snap.lineStarts) s.lineStarts.push(v);
+    s.lineStarts = snap.lineStarts;
     s.iLine = Math.max(0, s.lineStarts.length - 1);
-    s.markers.push(...snap.markers);
+    s.markers = snap.markers;
     const d = snap.defines;
-    Object.assign(s.defines, { offsets: d.offsets, ends: d.ends, nameEnds: d.nameEnds, lines: d.lines, byName: NameIndex.fromState(d.byName) });
-    s.includes.push(...snap.includes);
-    Object.assign(s.chunks, snap.chunks);
+    s.defines = { offsets: d.offsets, ends: d.ends, nameEnds: d.nameEnds, lines: d.lines, byName: NameIndex.fromState(d.byName) };
+    s.includes = snap.includes;
+    s.chunks = snap.chunks;
     s.candidates = NameIndex.fromState(snap.candidates);
     s.curFile = snap.curFile;
     return s;
