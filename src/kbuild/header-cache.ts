@@ -110,6 +110,8 @@ function loadKept(plan: HeaderCachePlan, meta: EntryMeta): KeptHeaders | undefin
   try {
     // Same length: offsets in the kept scan stay right.
     const prefixText = readFileSync(join(plan.entry, "prefix.i"), "utf8").replaceAll(meta.mainPath, plan.mainPath);
+    // The .i starts by naming its main file: a text that names another (an entry replaced while it was read) is not this entry's.
+    if (!prefixText.slice(0, 4096).includes(`"${plan.mainPath}"`)) return undefined;
     const snapshot = decodeSnapshot(readFileSync(join(plan.entry, "scan.bin")));
     if (snapshot.length !== prefixText.length) return undefined;
     for (const m of snapshot.markers) if (m.file === meta.mainPath) m.file = plan.mainPath;
