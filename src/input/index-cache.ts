@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { decodeInt32Blob, encodeInt32Blob } from "../util/int32-blob.js";
 
 /**
  * A table file's index (typed arrays and a little JSON), kept on disk between
@@ -21,18 +22,8 @@ const VERSION = 1;
 export function loadIndex(cacheDir: string | undefined, kind: string, file: string, stamp: string): CachedIndex | undefined {
   if (!cacheDir) return undefined;
   try {
-    const data = readFileSync(entryPath(cacheDir, kind, file));
-    const headerLength = data.readUInt32LE(0);
-    const header = JSON.parse(data.toString("utf8", 4, 4 + headerLength)) as { version: number; stamp: string; meta: unknown; lengths: number[] };
+    const { header, arrays } = decodeInt32Blob<{ version: number; stamp: string; meta: unknown }>(readFileSync(entryPath(cacheDir, kind, file)));
     if (header.version !== VERSION || header.stamp !== stamp) return undefined;
-    // The arrays are copied out: a view would need the file's buffer 4-byte aligned.
-    let at = 4 + headerLength;
-    const arrays = header.lengths.map((n) => {
-      const a = new Int32Array(n);
-      Buffer.from(a.buffer).set(data.subarray(at, at + n * 4));
-      at += n * 4;
-      return a;
-    });
     return { meta: header.meta, arrays };
   } catch {
     return undefined;
@@ -43,13 +34,10 @@ export function loadIndex(cacheDir: string | undefined, kind: string, file: stri
 export function storeIndex(cacheDir: string | undefined, kind: string, file: string, stamp: string, index: CachedIndex): void {
   if (!cacheDir) return;
   try {
-    const header = Buffer.from(JSON.stringify({ version: VERSION, stamp, meta: index.meta, lengths: index.arrays.map((a) => a.length) }));
-    const length = Buffer.alloc(4);
-    length.writeUInt32LE(header.length);
     const path = entryPath(cacheDir, kind, file);
     mkdirSync(join(cacheDir, "index"), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, Buffer.concat([length, header, ...index.arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))]));
+    writeFileSync(tmp, encodeInt32Blob({ version: VERSION, stamp, meta: index.meta }, index.arrays));
     renameSync(tmp, path);
   } catch {
     // A cache that cannot be written is only slower.

@@ -1,11 +1,12 @@
 import type { NameIndexState } from "./name-index.js";
 import type { ScanSnapshot } from "./scan-preprocessed.js";
+import { decodeInt32Blob, encodeInt32Blob } from "../util/int32-blob.js";
 
 /**
- * A ScanSnapshot as bytes and back: a JSON header (line-marker file names,
- * scalars, array lengths) followed by the number arrays as little-endian
- * int32. A TU's headers make ~10^5 lines, chunks and defines: as JSON they
- * would take longer to read back than scanning them again.
+ * A ScanSnapshot as bytes and back (an int32 blob: line-marker file names and
+ * scalars as JSON, the number arrays as int32). A TU's headers make ~10^5
+ * lines, chunks and defines: as JSON they would take longer to read back
+ * than scanning them again.
  */
 export function encodeSnapshot(snap: ScanSnapshot): Buffer {
   const files: string[] = [];
@@ -28,23 +29,11 @@ export function encodeSnapshot(snap: ScanSnapshot): Buffer {
     Int32Array.from(snap.chunks.starts), Int32Array.from(snap.chunks.ends), Int32Array.from(snap.chunks.bodies), Int32Array.from(snap.chunks.lines), Int32Array.from(snap.chunks.mixed, (x) => (x ? 1 : 0)),
     ...indexArrays(snap.defines.byName), ...indexArrays(snap.candidates),
   ];
-  const header = Buffer.from(JSON.stringify({ length: snap.length, curFile: snap.curFile, files, used: [snap.defines.byName.used, snap.candidates.used], lengths: arrays.map((a) => a.length) }));
-  const head = Buffer.alloc(4);
-  head.writeUInt32LE(header.length);
-  return Buffer.concat([head, header, ...arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))]);
+  return encodeInt32Blob({ length: snap.length, curFile: snap.curFile, files, used: [snap.defines.byName.used, snap.candidates.used] }, arrays);
 }
 
 export function decodeSnapshot(data: Buffer): ScanSnapshot {
-  const headerLength = data.readUInt32LE(0);
-  const h = JSON.parse(data.toString("utf8", 4, 4 + headerLength)) as { length: number; curFile: string; files: string[]; used: [number, number]; lengths: number[] };
-  let at = 4 + headerLength;
-  const arrays = h.lengths.map((n) => {
-    // Copied out: a view would need the buffer's offset 4-byte aligned.
-    const a = new Int32Array(n);
-    Buffer.from(a.buffer).set(data.subarray(at, at + n * 4));
-    at += n * 4;
-    return a;
-  });
+  const { header: h, arrays } = decodeInt32Blob<{ length: number; curFile: string; files: string[]; used: [number, number] }>(data);
   const next = () => arrays.shift()!;
   // A plain loop: Array.from(typed array) is ~10x slower before the JIT warms up.
   const list = (a: Int32Array) => {
