@@ -23,6 +23,8 @@ const { applyPatch } = await dist("kbuild/apply-patch.js");
 const { startPreprocess } = await dist("start-preprocess.js");
 const { DiagnosticSink } = await dist("diagnostics/diagnostic.js");
 const { originLines } = await dist("parse/line-markers.js");
+const { entriesBuilding } = await dist("kbuild/header-cache.js");
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 const { SRC, BUILD } = process.env;
 if (!SRC || !BUILD) {
@@ -76,7 +78,8 @@ function check(patchFile, dir) {
   };
   const plain = run(false);
   if (plain.skip || plain.error) return plain.error;
-  run(true); // keeps the headers
+  run(true); // keeps the headers (gcc builds their PCH in the background)
+  for (const t0 = Date.now(); entriesBuilding(cacheDir) && Date.now() - t0 < 120_000; ) sleep(50);
   const kept = run(true);
   if (kept.error) return `from the kept headers: ${kept.error}`;
   if (!kept.kept) return "the third run did not take the kept headers";

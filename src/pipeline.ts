@@ -96,7 +96,7 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
     if (opts.verify) timed(timer, "verify", () => verifyModule(plan, sink, opts));
     const report = timed(timer, "render", () => buildReport(plan));
     const files = timed(timer, "render", () => renderLivepatch(plan, report));
-    timed(timer, "keep headers", () => started?.keepHeaders(opts.progress));
+    timed(timer, "keep headers", () => started?.keepHeaders());
     return { plan, report, files };
   } finally {
     started?.cancel();

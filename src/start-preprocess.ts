@@ -3,9 +3,9 @@ import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { PatchSet } from "./model/input.js";
 import { preprocessFailed, type Preprocessed, type TuInputs } from "./analyse-tu.js";
 import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
-import { runInBackground, type BackgroundRun } from "./kbuild/background.js";
+import { runDetached, runInBackground } from "./kbuild/background.js";
 import { run } from "./kbuild/run.js";
-import { afterPchPragma, commitEntry, dropEntry, entryWorkDir, lookupHeaders, pchArgv, planHeaderCache, prefixEnd, skippedOnceRead, writePchHeader, type HeaderCachePlan } from "./kbuild/header-cache.js";
+import { afterPchPragma, dropEntry, filesRead, lookupHeaders, planHeaderCache, prefixEnd, skippedOnceRead, stageEntry, type HeaderCachePlan } from "./kbuild/header-cache.js";
 import { PreprocessedTuBuilder, snapshotOf } from "./parse/preprocessed-tu.js";
 
 /** A TU's preprocessing started ahead of time (startPreprocess), finished by loadTu. */
@@ -14,10 +14,11 @@ export interface StartedPreprocess {
   /** Waits for the preprocessor; reports and throws like preprocess() would have at that point. */
   wait(o: TuInputs): Preprocessed;
   /**
-   * After a successful run: keeps the TU's headers for later runs when this
-   * one preprocessed them (builds the PCH: ~1-3 s, once per #include block).
+   * After a successful run that preprocessed the whole TU: stages its
+   * headers' part for later runs, and leaves gcc building their PCH in the
+   * background (1-3 s, once per #include block; nothing waits for it).
    */
-  keepHeaders(progress?: (message: string) => void): void;
+  keepHeaders(): void;
   /** Stops what still runs (the pipeline failed, or is done). */
   cancel(): void;
   /** After wait(): true when the headers came from the cache (only the rest of the file was preprocessed). */
@@ -54,7 +55,7 @@ export function startPreprocess(o: { patch: PatchSet; patched: Map<string, strin
     const readFiles = new Set(kept.snapshot.markers.filter((m) => m.flags.includes(1)).map((m) => m.file));
     body = afterPchPragma({ returning: kept.snapshot.curFile !== mainPath, skips: skippedOnceRead(readFiles, cmd.cwd) }, (piece) => builder.push(piece));
   }
-  let keeping: { plan: HeaderCachePlan; dir: string; prefixText: string; pch: BackgroundRun } | undefined;
+  let keeping: { plan: HeaderCachePlan; prefixText: string } | undefined;
   let fromHeaders = false;
   return {
     relPath,
@@ -75,40 +76,25 @@ export function startPreprocess(o: { patch: PatchSet; patched: Map<string, strin
       t.timer?.("parse", builder.scanMs); // scanning the output as it came: within "preprocess"
       if (pp.status !== 0) preprocessFailed(t, relPath, mainPath, pp.stderr);
       const tu = builder.finish();
-      if (plan && !fromHeaders) keeping = startKeeping(plan, builder);
+      if (plan && !fromHeaders) keeping = headersPart(plan, builder);
       return { text: "", tu, object: cmd.isModule && cmd.modName ? cmd.modName : "vmlinux", flags: cmd.argv, cwd: cmd.cwd };
     },
-    keepHeaders: (progress) => {
+    keepHeaders: () => {
       if (!keeping) return;
-      const k = keeping;
+      const { plan: p, prefixText } = keeping;
       keeping = undefined;
-      progress?.("keeping the TU's headers for later runs (a precompiled header, once per #include block)");
-      const snapshot = snapshotOf(k.prefixText);
-      const built = k.pch.wait();
-      if (snapshot && built.status === 0) commitEntry(k.plan, k.dir, k.prefixText, snapshot);
-      else dropEntry({ ...k.plan, entry: k.dir });
+      const snapshot = snapshotOf(prefixText);
+      const finish = snapshot ? stageEntry(p, prefixText, snapshot, filesRead(snapshot, p.cwd)) : undefined;
+      if (finish) runDetached(finish, p.cwd);
     },
     usedKeptHeaders: () => fromHeaders,
-    cancel: () => {
-      job?.cancel();
-      if (keeping) {
-        keeping.pch.cancel();
-        dropEntry({ ...keeping.plan, entry: keeping.dir });
-      }
-    },
+    cancel: () => job?.cancel(),
   };
 }
 
-/** Starts building the PCH of a full run's headers (in the background); undefined when the .i has no clean place to cut. */
-function startKeeping(plan: HeaderCachePlan, builder: PreprocessedTuBuilder): { plan: HeaderCachePlan; dir: string; prefixText: string; pch: BackgroundRun } | undefined {
+/** The headers' part of a full run's .i, to keep; undefined when the .i has no clean place to cut. */
+function headersPart(plan: HeaderCachePlan, builder: PreprocessedTuBuilder): { plan: HeaderCachePlan; prefixText: string } | undefined {
   const scan = builder.scan!;
   const end = prefixEnd(scan.markers, scan.lineStarts, plan.mainPath, plan.prefix.lines);
-  if (end <= 0) return undefined;
-  const dir = entryWorkDir(plan);
-  try {
-    writePchHeader(plan, dir);
-  } catch {
-    return undefined;
-  }
-  return { plan, dir, prefixText: scan.text.slice(0, end), pch: runInBackground(pchArgv(plan, dir), plan.cwd, () => undefined) };
+  return end > 0 ? { plan, prefixText: scan.text.slice(0, end) } : undefined;
 }

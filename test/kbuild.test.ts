@@ -6,7 +6,7 @@ import { trialCompile } from "../src/kbuild/trial-compile.js";
 import { commandFromArgv, preprocessArgv } from "../src/kbuild/compile-command.js";
 import { run } from "../src/kbuild/run.js";
 import { hasIncludeGuard, headerPrefix } from "../src/kbuild/header-prefix.js";
-import { afterPchPragma, commitEntry, entryWorkDir, lookupHeaders, pchArgv, planHeaderCache, prefixEnd, skippedOnceRead, writePchHeader } from "../src/kbuild/header-cache.js";
+import { afterPchPragma, filesRead, lookupHeaders, planHeaderCache, prefixEnd, skippedOnceRead, stageEntry } from "../src/kbuild/header-cache.js";
 import { PreprocessedTuBuilder, snapshotOf } from "../src/parse/preprocessed-tu.js";
 import { originLines } from "../src/parse/line-markers.js";
 
@@ -117,11 +117,13 @@ describe("header cache", () => {
       const scan = parsePreprocessedScan(first.full);
       const end = prefixEnd(scan.markers, scan.lineStarts, first.mainPath, first.plan.prefix.lines);
       expect(first.full.slice(end)).toMatch(start);
-      const work = entryWorkDir(first.plan);
-      writePchHeader(first.plan, work);
-      expect(run(pchArgv(first.plan, work), dir).status).toBe(0);
       const prefixText = first.full.slice(0, end);
-      expect(commitEntry(first.plan, work, prefixText, snapshotOf(prefixText)!)).toBe(true);
+      const snap = snapshotOf(prefixText)!;
+      const finish = stageEntry(first.plan, prefixText, snap, filesRead(snap, dir))!;
+      // One build per entry at a time; the finishing command builds the PCH and moves the entry into place.
+      expect(stageEntry(first.plan, prefixText, snap, filesRead(snap, dir))).toBeUndefined();
+      expect(lookupHeaders(first.plan)).toBeUndefined();
+      expect(run(finish, dir).status).toBe(0);
       // A later run, from another directory of the same length, takes them.
       const second = preprocess(mkdtempSync(join(dir, "w")));
       expect(second.plan.entry).toBe(first.plan.entry);
@@ -141,6 +143,22 @@ describe("header cache", () => {
       expect(lookupHeaders(second.plan)).toBeUndefined();
     }, 60_000); // four gcc runs and a PCH build: slow on a loaded 2-core machine
   }
+
+  it("remembers a PCH gcc could not build, and does not try again", () => {
+    const cacheDir = mkdtempSync(join(dir, "cache"));
+    const mainPath = join(dir, "src/main.c");
+    writeFileSync(mainPath, source);
+    const ppArgv = preprocessArgv(cmd, mainPath, mainPath);
+    const plan = planHeaderCache({ cacheDir, ppArgv, cmd, mainPath, source })!;
+    const full = run(ppArgv, dir).stdout;
+    const scan = parsePreprocessedScan(full);
+    const prefixText = full.slice(0, prefixEnd(scan.markers, scan.lineStarts, mainPath, plan.prefix.lines));
+    const snap = snapshotOf(prefixText)!;
+    const broken = { ...plan, baseArgv: [...plan.baseArgv, "-fno-such-option-klp"] };
+    expect(run(stageEntry(broken, prefixText, snap, [])!, dir).status).toBe(0);
+    expect(lookupHeaders(plan)).toBeUndefined();
+    expect(stageEntry(plan, prefixText, snap, [])).toBeUndefined();
+  });
 });
 
 function parsePreprocessedScan(text: string): { markers: Array<{ iLine: number; line: number; file: string; flags: number[] }>; lineStarts: number[] } {

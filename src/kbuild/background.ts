@@ -113,3 +113,18 @@ function exited(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === "ENOENT" && existsSync("/proc/self");
   }
 }
+
+/**
+ * Starts `argv` and leaves it running after this process exits (nothing
+ * waits for it, its output is dropped): work whose result only a later run
+ * uses, such as building a TU's precompiled header.
+ */
+export function runDetached(argv: string[], cwd: string): void {
+  try {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: "ignore", detached: true });
+    child.on("error", () => undefined);
+    child.unref();
+  } catch {
+    // nothing kept: the next run preprocesses the whole TU again
+  }
+}

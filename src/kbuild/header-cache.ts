@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { CompileCommand } from "../model/input.js";
 import type { LineMarker } from "../parse/line-markers.js";
 import type { ScanSnapshot } from "../parse/scan-preprocessed.js";
 import { decodeSnapshot, encodeSnapshot } from "../parse/scan-snapshot.js";
-import { depsUnchanged, readDeps, stampDeps, type StampedDep } from "./deps.js";
+import { depsUnchanged, stampDeps, type StampedDep } from "./deps.js";
 import { hasIncludeGuard, headerPrefix, type HeaderPrefix } from "./header-prefix.js";
 
 /**
@@ -198,19 +198,6 @@ export function skippedOnceRead(readFiles: Set<string>, cwd: string): (file: str
   };
 }
 
-/** The argv that builds the plan's PCH into `dir` (with gcc's dependency list beside it). */
-export function pchArgv(plan: HeaderCachePlan, dir: string): string[] {
-  const flags = plan.baseArgv.filter((a) => a !== "-E" && a !== "-dD" && a !== "-dI");
-  return [...flags, "-x", "c-header", "-MD", "-MF", join(dir, "deps.d"), "-o", join(dir, "prefix.h.gch"), join(dir, "prefix.h")];
-}
-
-/** Writes the PCH's header into `dir` (before pchArgv() runs). */
-export function writePchHeader(plan: HeaderCachePlan, dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  const forced = plan.forcedIncludes.map((f) => `#include ${cString(f)}\n`).join("");
-  writeFileSync(join(dir, "prefix.h"), `${forced}#line 1 ${cString(plan.mainPath)}\n${plan.prefix.text}`);
-}
-
 /**
  * Where the headers' part of a full run's .i ends: the start of the first
  * line that comes from the main file's lines after the block (line markers
@@ -232,30 +219,57 @@ export function prefixEnd(markers: LineMarker[], lineStarts: number[], mainPath:
   return -1;
 }
 
-/** Moves a finished entry (built in `dir`) into place; evicts the least recently used beyond maxEntries(). */
-export function commitEntry(plan: HeaderCachePlan, dir: string, prefixText: string, snapshot: ScanSnapshot): boolean {
+/**
+ * Stages the plan's entry in `<entry>.building` (all but the PCH: the kept
+ * text, its scan, the header and what the headers read, stamped now) and
+ * returns the argv that finishes it, to run detached: gcc builds the PCH
+ * (1-3 s), then the directory moves into place, or `<entry>.failed` stays
+ * so that no later run tries again. Undefined when another run is building
+ * it, or gcc failed on it before.
+ */
+export function stageEntry(plan: HeaderCachePlan, prefixText: string, snapshot: ScanSnapshot, files: string[]): string[] | undefined {
+  const dir = `${plan.entry}.building`;
+  if (existsSync(`${plan.entry}.failed`)) return undefined;
   try {
-    const files = readDeps(join(dir, "deps.d"), plan.cwd, join(dir, "prefix.h"));
-    if (!files || !existsSync(join(dir, "prefix.h.gch"))) return false;
-    const meta: EntryMeta = { version: VERSION, mainPath: plan.mainPath, deps: stampDeps(files) };
+    mkdirSync(dirname(dir), { recursive: true });
+    try {
+      mkdirSync(dir); // the lock: one build per entry
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || Date.now() - statSync(dir).mtimeMs < STALE_BUILD_MS) return undefined;
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir);
+    }
+    const forced = plan.forcedIncludes.map((f) => `#include ${cString(f)}\n`).join("");
+    writeFileSync(join(dir, "prefix.h"), `${forced}#line 1 ${cString(plan.mainPath)}\n${plan.prefix.text}`);
     writeFileSync(join(dir, "prefix.i"), prefixText);
     writeFileSync(join(dir, "scan.bin"), encodeSnapshot(snapshot));
+    const meta: EntryMeta = { version: VERSION, mainPath: plan.mainPath, deps: stampDeps(files) };
     writeFileSync(join(dir, "meta.json"), JSON.stringify(meta));
-    rmSync(join(dir, "deps.d"), { force: true });
-    rmSync(plan.entry, { recursive: true, force: true });
-    renameSync(dir, plan.entry);
     evict(dirname(plan.entry));
-    return true;
   } catch {
-    return false;
-  } finally {
     rmSync(dir, { recursive: true, force: true });
+    return undefined;
   }
+  const flags = plan.baseArgv.filter((a) => a !== "-E" && a !== "-dD" && a !== "-dI");
+  return ["/bin/sh", "-c", FINISH_ENTRY, "sh", dir, plan.entry, ...flags, "-x", "c-header", "-o", join(dir, "prefix.h.gch"), join(dir, "prefix.h")];
 }
 
-/** A temporary directory for building the plan's entry. */
-export function entryWorkDir(plan: HeaderCachePlan): string {
-  return `${plan.entry}.${process.pid}.tmp`;
+const FINISH_ENTRY = 'dir=$1 entry=$2; shift 2; if "$@" >/dev/null 2>&1; then rm -rf "$entry" && mv "$dir" "$entry"; else touch "$entry.failed"; rm -rf "$dir"; fi';
+/** A building directory older than this was left by a build that died. */
+const STALE_BUILD_MS = 10 * 60_000;
+
+/** The files a full run's headers part read, from its line markers (to stamp an entry with). */
+export function filesRead(snapshot: ScanSnapshot, cwd: string): string[] {
+  return [...new Set(snapshot.markers.filter((m) => m.flags.includes(1) && !m.file.startsWith("<")).map((m) => resolve(cwd, m.file)))];
+}
+
+/** True while some run is still building an entry under the cache directory (for scripts that wait for it). */
+export function entriesBuilding(cacheDir: string): boolean {
+  try {
+    return readdirSync(join(cacheDir, "headers")).some((n) => n.endsWith(".building"));
+  } catch {
+    return false;
+  }
 }
 
 /** Forgets an entry gcc would not take. */
@@ -265,7 +279,7 @@ export function dropEntry(plan: HeaderCachePlan): void {
 
 function evict(headersDir: string): void {
   const entries = readdirSync(headersDir)
-    .filter((n) => !n.endsWith(".tmp"))
+    .filter((n) => /^[0-9a-f]+$/.test(n))
     .map((n) => {
       try {
         return { n, t: statSync(join(headersDir, n, "meta.json")).mtimeMs };
@@ -274,7 +288,8 @@ function evict(headersDir: string): void {
       }
     })
     .sort((a, b) => b.t - a.t);
-  for (const e of entries.slice(maxEntries())) rmSync(join(headersDir, e.n), { recursive: true, force: true });
+  // One place is for the entry being staged.
+  for (const e of entries.slice(Math.max(0, maxEntries() - 1))) rmSync(join(headersDir, e.n), { recursive: true, force: true });
 }
 
 /** A C string literal of a path (for #include and #line). */
