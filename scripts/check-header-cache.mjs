@@ -1,10 +1,10 @@
 // scripts/check-header-cache.mjs CASE_DIR...        (run by scripts/test-kernel.sh)
 //
 // The header cache (src/kbuild/header-cache.ts) must give the same preprocessed
-// TU as a full run. For each case's fix: preprocess the patched TU the plain way;
-// again with an empty cache (which keeps the headers: a PCH and the scan of their
-// part of the .i); then a third time from another work directory, which takes the
-// kept headers and preprocesses only the rest of the file. The third .i must say
+// TU as a full run. For each case's fix: preprocess the patched TU with an empty
+// cache (a full run, which keeps the headers: the scan of their part of the .i, and
+// a PCH gcc builds in the background); then again from another work directory,
+// which takes the kept headers and preprocesses only the rest of the file. That .i must say
 // what the first says (originLines(): every line with its origin, every #include
 // entered and left; gcc may lay out markers and blank lines differently), and its
 // index (files, include tree, every file-scope declaration) must be the first's.
@@ -54,7 +54,7 @@ process.exit(bad ? 1 : 0);
 function check(patchFile, dir) {
   mkdirSync(dir, { recursive: true });
   const cacheDir = join(dir, "cache");
-  const run = (cache) => {
+  const run = () => {
     const sink = new DiagnosticSink();
     const text = readFileSync(patchFile, "utf8");
     const patch = readPatch(patchFile, text, sink);
@@ -62,7 +62,7 @@ function check(patchFile, dir) {
     const work = mkdtempSync(join(dir, "w"));
     const patched = applyPatch(patch, text, SRC, join(work, "tree"), sink);
     if (!patched) return { error: sink.items.map((d) => d.message).join("; ") };
-    const started = startPreprocess({ patch, patched, src: SRC, build: BUILD, work, ...(cache ? { cacheDir } : {}) });
+    const started = startPreprocess({ patch, patched, src: SRC, build: BUILD, work, cacheDir });
     if (!started) return { skip: "not one .c file" };
     const mainPath = join(work, "tree", started.relPath);
     try {
@@ -76,13 +76,14 @@ function check(patchFile, dir) {
       rmSync(work, { recursive: true, force: true });
     }
   };
-  const plain = run(false);
+  // With an empty cache: a full run, which stages the headers (gcc builds their PCH in the background).
+  const plain = run();
   if (plain.skip || plain.error) return plain.error;
-  run(true); // keeps the headers (gcc builds their PCH in the background)
+  if (plain.kept) return "the first run found kept headers in an empty cache";
   for (const t0 = Date.now(); entriesBuilding(cacheDir) && Date.now() - t0 < 120_000; ) sleep(50);
-  const kept = run(true);
+  const kept = run();
   if (kept.error) return `from the kept headers: ${kept.error}`;
-  if (!kept.kept) return "the third run did not take the kept headers";
+  if (!kept.kept) return "the second run did not take the kept headers";
   const [a, b] = [originLines(plain.text), originLines(kept.text)];
   const same = a.length === b.length && a.every((l, i) => l === b[i]);
   const differs = Object.keys(plain.scan).filter((k) => plain.scan[k] !== kept.scan[k]);
