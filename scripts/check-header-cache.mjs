@@ -34,10 +34,10 @@ if (!SRC || !BUILD) {
 const scratch = mkdtempSync(join(tmpdir(), "klp-hc-check-"));
 let bad = 0;
 try {
-  for (const dir of process.argv.slice(2)) {
+  for (const [n, dir] of process.argv.slice(2).entries()) {
     const id = dir.replace(/\/+$/, "").replace(/.*\//, "");
     try {
-      const verdict = check(join(dir, "fix.patch"), join(scratch, id));
+      const verdict = check(join(dir, "fix.patch"), join(scratch, `${n}-${id}`));
       if (verdict) bad++;
       process.stdout.write(`${verdict ? "FAIL" : "ok  "} ${id}${verdict ? `: ${verdict}` : ""}\n`);
     } catch (e) {
@@ -96,7 +96,12 @@ function check(patchFile, dir) {
     const at = a.findIndex((l, i) => l !== b[i]);
     return `the .i differs at its ${at + 1}th line: ${JSON.stringify(a[at]?.slice(0, 120))} vs ${JSON.stringify(b[at]?.slice(0, 120))}`;
   }
-  return `the .i says the same but its index differs in: ${differs.join(", ")}`;
+  const detail = (k) => {
+    const [a2, b2] = [JSON.parse(plain.scan[k]), JSON.parse(kept.scan[k])];
+    const at = a2.findIndex((x, i) => JSON.stringify(x) !== JSON.stringify(b2[i]));
+    return `${k}: ${JSON.stringify(a2[at]).slice(0, 300)} vs ${JSON.stringify(b2[at]).slice(0, 300)}`;
+  };
+  return `the .i says the same but its index differs in ${differs.map(detail).join("; ")}`;
 }
 
 /** The TU's index, as comparable text: names looked up through it, the include tree, the files. */
@@ -104,7 +109,7 @@ function scanOf(tu, mainPath) {
   const rename = (s) => s.replaceAll(mainPath, "MAIN");
   const decls = [];
   // Where gcc laid out markers differently, offsets differ: declarations are compared by origin.
-  for (const [name, list] of tu.decls.inFiles(() => true)) decls.push([name, list.map((d) => [d.kind, d.storage, d.file, d.line, tu.text.slice(d.start, d.end).replace(/\s+/g, " ").slice(0, 200)])]);
+  for (const [name, list] of tu.decls.inFiles(() => true)) decls.push([name, list.map((d) => [d.kind, d.storage, d.file, d.line, rename(tu.text.slice(d.start, d.end)).replace(/\s+/g, " ").slice(0, 200)])]);
   return {
     files: rename(JSON.stringify([...tu.files].sort())),
     includes: rename(JSON.stringify([...tu.includeTree].map(([k, v]) => [k, [...v].sort()]).sort())),
