@@ -219,8 +219,8 @@ export function extractFunctions(opts: FunctionsOptions, sink: DiagnosticSink): 
   }
   if (sink.hasErrors) throw new StageFailed("input");
   const { timer } = opts;
-  const symbols = opts.symbols ? timed(timer, "read inputs", () => readSymbolTable(opts.symbols!, readFileSync(opts.symbols!), sink)) : undefined;
-  const exports = opts.symvers ? timed(timer, "read inputs", () => readSymvers(opts.symvers!, readFileSync(opts.symvers!), sink)) : new Map();
+  const symbols = opts.symbols ? timed(timer, "read inputs", () => readTable(opts.symbols!, readSymbolTable, sink, undefined)) : undefined;
+  const exports = opts.symvers ? timed(timer, "read inputs", () => readTable(opts.symvers!, readSymvers, sink, undefined)) : new Map();
   if (sink.hasErrors) throw new StageFailed("input");
   const relPath = relative(src, file);
   const name = opts.name ?? moduleName(basename(file, ".c"));

@@ -52,8 +52,7 @@ export function startPreprocess(o: { patch: PatchSet; patched: Map<string, strin
   const kept = hit?.load();
   if (kept && cmd) {
     builder = PreprocessedTuBuilder.resume(kept.snapshot, kept.prefixText);
-    const readFiles = new Set(kept.snapshot.markers.filter((m) => m.flags.includes(1)).map((m) => m.file));
-    body = afterPchPragma({ returning: kept.snapshot.curFile !== mainPath, skips: skippedOnceRead(readFiles, cmd.cwd) }, (piece) => builder.push(piece));
+    body = afterPchPragma({ returning: kept.snapshot.curFile !== mainPath, skips: skippedOnceRead(kept.snapshot, cmd.cwd) }, (piece) => builder.push(piece));
   }
   let keeping: { plan: HeaderCachePlan; prefixText: string } | undefined;
   let fromHeaders = false;

@@ -106,3 +106,18 @@ export function countLines(bytes: Buffer): number {
   for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++;
   return bytes.length > 0 && bytes[bytes.length - 1] !== 10 ? n + 1 : n;
 }
+
+/** The line of `bytes` that starts at `start`, without its newline. */
+export function lineText(bytes: Buffer, start: number): string {
+  const e = bytes.indexOf(10, start);
+  return bytes.toString("utf8", start, e < 0 ? bytes.length : e);
+}
+
+/** True when bytes[i, e) holds only blanks (space, tab, CR, VT, FF). */
+export function isBlankLine(bytes: Buffer, i: number, e: number): boolean {
+  for (let k = i; k < e; k++) {
+    const c = bytes[k]!;
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 11 && c !== 12) return false;
+  }
+  return true;
+}

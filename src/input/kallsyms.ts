@@ -1,6 +1,6 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { KernelSymbol, SymbolsByName, SymbolTable } from "../model/input.js";
-import { ByteKeyIndex, countLines } from "./byte-key-index.js";
+import { ByteKeyIndex, countLines, isBlankLine, lineText } from "./byte-key-index.js";
 import { loadIndex, storeIndex } from "./index-cache.js";
 
 const LINE = /^([0-9a-fA-F]+)\s+([A-Za-z?])\s+(\S+)(?:\s+\[(\S+)\])?\s*$/d;
@@ -126,11 +126,6 @@ function slowLine(b: Buffer, i: number, e: number, out: LineKeys): boolean {
   return true;
 }
 
-function isBlankLine(b: Buffer, i: number, e: number): boolean {
-  for (let k = i; k < e; k++) if (!isBlank(b[k]!) && b[k] !== 10) return false;
-  return true;
-}
-
 /** The fields of text[i, e), or undefined when the line is blank or malformed. */
 function parseLine(text: string, i: number, e: number): ParsedLine | undefined {
   let a = i;
@@ -193,10 +188,7 @@ class LazySymbols implements SymbolsByName {
 
   /** The index-th symbol of the file. */
   private symbolAt(index: number): KernelSymbol {
-    const start = this.lineStart[index]!;
-    let e = this.bytes.indexOf(10, start);
-    if (e < 0) e = this.bytes.length;
-    const text = this.bytes.toString("utf8", start, e);
+    const text = lineText(this.bytes, this.lineStart[index]!);
     const l = parseLine(text, 0, text.length)!;
     return { name: l.name, address: l.address, type: l.type, index, ...(l.module !== undefined ? { module: l.module } : {}) };
   }

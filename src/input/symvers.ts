@@ -1,6 +1,6 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { ExportedSymbol, ExportTable } from "../model/input.js";
-import { ByteKeyIndex, countLines } from "./byte-key-index.js";
+import { ByteKeyIndex, countLines, isBlankLine, lineText } from "./byte-key-index.js";
 import { loadIndex, storeIndex } from "./index-cache.js";
 
 /**
@@ -67,10 +67,7 @@ class LazyExports implements ExportTable {
     if (done) return done;
     const first = this.index.find(name);
     if (first < 0) return undefined;
-    const start = this.lineStart[first]!;
-    let e = this.bytes.indexOf(10, start);
-    if (e < 0) e = this.bytes.length;
-    const [, symbol, module, exportType] = this.bytes.toString("utf8", start, e).split("\t");
+    const [, symbol, module, exportType] = lineText(this.bytes, this.lineStart[first]!).split("\t");
     const made = { name: symbol!, module: module!, exportType: exportType!.replace(/\r$/, "") };
     this.made.set(name, made);
     return made;
@@ -109,10 +106,5 @@ function isCrc(b: Buffer, i: number, e: number): boolean {
     const c = b[k]! | 32;
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
   }
-  return true;
-}
-
-function isBlankLine(b: Buffer, i: number, e: number): boolean {
-  for (let k = i; k < e; k++) if (b[k] !== 32 && b[k] !== 9 && b[k] !== 13 && b[k] !== 11 && b[k] !== 12) return false;
   return true;
 }

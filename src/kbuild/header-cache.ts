@@ -14,22 +14,24 @@ import { hasIncludeGuard, headerPrefix, type HeaderPrefix } from "./header-prefi
  * Preprocessing a kernel TU is ~90% headers, the same for every fix that
  * leaves the #include block alone. The first run keeps, under a key made of
  * the compile command and that block: the .i text the headers made, the scan
- * of it (scan-snapshot.ts), and a gcc precompiled header of the block. A later
- * run preprocesses only the rest of the file, with the PCH giving gcc the
- * macros the headers defined (-fpch-preprocess), and appends that output to
- * the kept text: the same .i a full run makes, at a fraction of the cost
- * (tcp_input.c: 0.14 s instead of 0.42 s). An entry holds while no file the
- * headers read changed (mtime and size, like the include-check cache) and the
- * PCH is accepted by gcc (else: a full run, and the entry is dropped).
+ * of it (scan-snapshot.ts), and a gcc precompiled header of the block, which
+ * a detached gcc builds after the run (stageEntry). A later run preprocesses
+ * only the rest of the file, with the PCH giving gcc the macros the headers
+ * defined (-fpch-preprocess), and appends that output to the kept text: what
+ * a full run's .i says, at a fraction of the cost (tcp_input.c: ~0.1 s of gcc
+ * instead of 0.42 s). An entry holds while no file the headers read changed
+ * (mtime and size, like the include-check cache) and the PCH is accepted by
+ * gcc (else: a full run, and the entry is dropped).
  */
 export interface HeaderCachePlan {
+  /** The entry's directory: <cacheDir>/headers/<key>. */
   entry: string;
-  cacheDir: string;
   prefix: HeaderPrefix;
   /** The preprocessing argv without -include files and without the input file. */
   baseArgv: string[];
   /** The -include files, as #include lines for the PCH's header. */
   forcedIncludes: string[];
+  /** Where the compile command runs. */
   cwd: string;
   /** The patched .c the TU's preprocessing reads (its line markers name it). */
   mainPath: string;
@@ -80,7 +82,7 @@ export function planHeaderCache(o: { cacheDir: string; ppArgv: string[]; cmd: Co
     } else baseArgv.push(args[i]!);
   }
   const key = createHash("sha256").update(JSON.stringify([VERSION, baseArgv, forcedIncludes, o.cmd.cwd, dirname(o.mainPath).length, basename(o.mainPath), prefix.text])).digest("hex").slice(0, 24);
-  return { entry: join(o.cacheDir, "headers", key), cacheDir: o.cacheDir, prefix, baseArgv, forcedIncludes, cwd: o.cmd.cwd, mainPath: o.mainPath, source: o.source };
+  return { entry: join(o.cacheDir, "headers", key), prefix, baseArgv, forcedIncludes, cwd: o.cmd.cwd, mainPath: o.mainPath, source: o.source };
 }
 
 /** The plan's entry if it is there and still holds; writes the body file the returned argv preprocesses. */
@@ -181,7 +183,8 @@ const EMPTY_ENTRY = /^# 1 "((?:[^"\\]|\\.)*)" 1\n# (\d+) "((?:[^"\\]|\\.)*)" 2\n
 const unescape = (s: string) => s.replace(/\\(.)/g, "$1");
 
 /** A file gcc skips when included again after the kept part read it: it has an include guard (cached per file). */
-export function skippedOnceRead(readFiles: Set<string>, cwd: string): (file: string) => boolean {
+export function skippedOnceRead(snapshot: ScanSnapshot, cwd: string): (file: string) => boolean {
+  const readFiles = new Set(enteredFiles(snapshot));
   const known = new Map<string, boolean>();
   return (file) => {
     if (!readFiles.has(file)) return false;
@@ -260,7 +263,12 @@ const STALE_BUILD_MS = 10 * 60_000;
 
 /** The files a full run's headers part read, from its line markers (to stamp an entry with). */
 export function filesRead(snapshot: ScanSnapshot, cwd: string): string[] {
-  return [...new Set(snapshot.markers.filter((m) => m.flags.includes(1) && !m.file.startsWith("<")).map((m) => resolve(cwd, m.file)))];
+  return [...new Set(enteredFiles(snapshot).map((f) => resolve(cwd, f)))];
+}
+
+/** The files the kept part entered (markers with flag 1), as the markers name them; not <built-in> or <command-line>. */
+function enteredFiles(snapshot: ScanSnapshot): string[] {
+  return snapshot.markers.filter((m) => m.flags.includes(1) && !m.file.startsWith("<")).map((m) => m.file);
 }
 
 /** True while some run is still building an entry under the cache directory (for scripts that wait for it). */
