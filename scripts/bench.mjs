@@ -5,7 +5,8 @@
 // runs N times (default 5), alternating:
 //   - plain `gcc -E` with the TU's own compile command (from BUILD/.<obj>.cmd, output
 //     discarded): what the compiler alone needs to read the TU;
-//   - `node bin/klp-ccp extract ... -q` as a child process, timed from spawn to exit,
+//   - `bin/klp-ccp extract ... -q` as a child process (the command as users run it, so
+//     its launcher's start-up is counted), timed from spawn to exit,
 //     peak RSS from `/usr/bin/time -f %M` (or, without it, the child's VmHWM polled).
 //     Each TU gets an empty cache (--cache-dir): its first run (printed as "1st run")
 //     compiles the #includes as a module and stages the TU's headers, whose PCH gcc
@@ -101,7 +102,7 @@ try {
       if (g.code !== 0) fail(1, `gcc -E ${tu.file} failed:\n${g.stderr}`);
       gcc.push(g.ms);
       const last = i === runs - 1 && flag("--timings");
-      const e = await timed([process.execPath, ...extractArgv, "--timings"], REPO, true);
+      const e = await timed([...extractArgv, "--timings"], REPO, true);
       if (e.code !== 0) {
         process.stderr.write(`bench: extract ${tu.name} exited ${e.code}:\n${e.stderr}`);
         failed = true;

@@ -4,7 +4,7 @@ import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { CompileCommand, ExportTable, PatchSet, SymbolTable } from "./model/input.js";
 import type { LivepatchPlan } from "./model/plan.js";
 import type { PreprocessedTu, SourceFile } from "./model/syntax.js";
-import { homeOf, type TuContext } from "./model/tu.js";
+import { homeOf, mainFileDecls, type TuContext } from "./model/tu.js";
 import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
 import { run } from "./kbuild/run.js";
 import { isIncludableHeader, readTuIpaClones } from "./input/tu-files.js";
@@ -221,7 +221,8 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
   for (const f of tu.files) {
     if (f === mainPath || f === relPath) markerToRel.set(f, relPath);
     else if (f.startsWith(`${o.src}/`) || (!f.startsWith("/") && !f.startsWith("<") && !f.startsWith("./") && existsSync(join(o.src, f)))) {
-      const rel = f.startsWith("/") ? relative(o.src, f) : f;
+      // relative() normalizes; most markers need no normalizing, and a TU names ~1000 files.
+      const rel = !f.startsWith("/") ? f : f.includes("/.") || f.includes("//") ? relative(o.src, f) : f.slice(o.src.length + 1);
       markerToRel.set(f, rel);
       if (!isIncludableHeader(rel) && rel.endsWith(".h") && existsSync(join(o.src, rel))) localHeaders.set(rel, timed(timer, "parse sources", () => parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8"))));
     }
@@ -314,7 +315,7 @@ function usedByOf(closure: ReturnType<typeof computeClosure>): Record<string, st
 /** Functions the .c file defines that are live in this configuration and not `inline`. */
 function nonInlineFunctions(ctx: TuContext): string[] {
   const names = new Set<string>();
-  for (const decls of ctx.tu.decls.inFiles((file) => ctx.markerToRel.get(file) === ctx.relPath).values()) {
+  for (const decls of mainFileDecls(ctx).values()) {
     for (const d of decls) {
       if (d.kind === "function" && !d.inline && ctx.markerToRel.get(d.file) === ctx.relPath) names.add(d.name);
     }

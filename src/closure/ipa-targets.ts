@@ -1,7 +1,7 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { IpaRecord, SymbolTable } from "../model/input.js";
 import type { PatchedFunction } from "../model/plan.js";
-import { homeOf, type TuContext } from "../model/tu.js";
+import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
 import { locateTuSymbol, type Location } from "../decide/locate.js";
 import { freeReferences } from "../resolve/free-references.js";
 
@@ -183,7 +183,7 @@ function callersInTu(ctx: TuContext, fn: string): string[] {
   if (hit) return hit;
   const word = new RegExp(`(?<![\\w$])${fn.replace(/\$/g, "\\$")}(?![\\w$])`);
   const callers = new Set<string>();
-  for (const decls of ctx.tu.decls.inFiles((file) => homeOf(ctx, { file }) !== "header").values()) {
+  for (const decls of ownDecls(ctx).values()) {
     for (const d of decls) {
       if (d.kind !== "function" || homeOf(ctx, d) === "header" || d.name === fn) continue;
       if (!word.test(ctx.tu.text.slice(d.start, d.end))) continue;

@@ -1,7 +1,7 @@
 import { dirname, join, normalize } from "node:path";
 import type { OutputPiece, PatchedFunction, SymbolUse } from "../model/plan.js";
 import type { PpDecl, SourceFile, SourceItem } from "../model/syntax.js";
-import { homeOf, type TuContext } from "../model/tu.js";
+import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
 import type { Closure } from "../closure/closure.js";
 import { freeReferences } from "../resolve/free-references.js";
 import { applyRenames, identifierTokens, type Rename } from "../resolve/rename.js";
@@ -233,7 +233,7 @@ export function assemble(opts: AssembleOptions): Assembled {
 
 function indexDeclsByLine(ctx: TuContext): Map<string, PpDecl[]> {
   const m = new Map<string, PpDecl[]>();
-  for (const list of ctx.tu.decls.inFiles((file) => homeOf(ctx, { file }) !== "header").values()) {
+  for (const list of ownDecls(ctx).values()) {
     for (const d of list) {
       if (homeOf(ctx, d) === "header") continue;
       const rel = ctx.markerToRel.get(d.file)!;

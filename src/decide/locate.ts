@@ -1,6 +1,6 @@
 import type { KernelSymbol, ObjectSymbol, SymbolTable } from "../model/input.js";
 import type { TuContext } from "../model/tu.js";
-import { homeOf } from "../model/tu.js";
+import { homeOf, mainFileDecls } from "../model/tu.js";
 import { cachedObjectSymbols } from "../elf/object-symbols.js";
 
 /** Where a symbol of the TU is in the running kernel. */
@@ -110,7 +110,7 @@ export function tuTextRange(table: SymbolTable, ctx: TuContext): { lo: bigint; h
   if (rangeCache.has(ctx)) return rangeCache.get(ctx) ?? undefined;
   let lo: bigint | undefined;
   let hi: bigint | undefined;
-  for (const [name, decls] of ctx.tu.decls.inFiles((file) => homeOf(ctx, { file }) === "main")) {
+  for (const [name, decls] of mainFileDecls(ctx)) {
     // Functions placed in other sections (__init, __sched, noinstr ...) lie outside the TU's .text
     // run, and a weak one may be overridden by a strong definition anywhere in the kernel.
     if (removedByGcc(ctx, name)) continue;

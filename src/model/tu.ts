@@ -47,3 +47,30 @@ export function homeOf(ctx: TuContext, d: Pick<PpDecl, "file">): DeclHome {
   if (rel !== undefined && ctx.localHeaders.has(rel)) return "local-header";
   return "header";
 }
+
+const ownDeclsCache = new WeakMap<TuContext, Map<string, PpDecl[]>>();
+const mainDeclsCache = new WeakMap<TuContext, Map<string, PpDecl[]>>();
+
+/**
+ * The TU's declarations from its own files (the .c and its local headers),
+ * by name, names in TU order. Read once per TU: several stages walk them,
+ * and reading them means skimming every chunk of those files.
+ */
+export function ownDecls(ctx: TuContext): Map<string, PpDecl[]> {
+  let hit = ownDeclsCache.get(ctx);
+  if (!hit) ownDeclsCache.set(ctx, (hit = ctx.tu.decls.inFiles((file) => homeOf(ctx, { file }) !== "header")));
+  return hit;
+}
+
+/** ownDecls() of the .c file alone. */
+export function mainFileDecls(ctx: TuContext): Map<string, PpDecl[]> {
+  let hit = mainDeclsCache.get(ctx);
+  if (hit) return hit;
+  hit = new Map();
+  for (const [name, decls] of ownDecls(ctx)) {
+    const here = decls.filter((d) => homeOf(ctx, d) === "main");
+    if (here.length) hit.set(name, here);
+  }
+  mainDeclsCache.set(ctx, hit);
+  return hit;
+}
