@@ -3,7 +3,7 @@ import { isAbsolute, join, relative } from "node:path";
 import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { CompileCommand, ExportTable, PatchSet, SymbolTable } from "./model/input.js";
 import type { LivepatchPlan } from "./model/plan.js";
-import type { PreprocessedTu, SourceFile } from "./model/syntax.js";
+import type { OutlineStore, PreprocessedTu, SourceFile } from "./model/syntax.js";
 import { homeOf, mainFileDecls, type TuContext } from "./model/tu.js";
 import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
 import { run } from "./kbuild/run.js";
@@ -45,6 +45,8 @@ export interface TuInputs {
   keepNames?: boolean;
   /** Receives each stage's wall time (`--timings`). */
   timer?: StageTimer;
+  /** Where outlines of source files parsed before are kept (--cache-dir). */
+  outlines?: OutlineStore;
   /** Told before each step that may take more than a second (the CLI prints it). */
   progress?: (message: string) => void;
 }
@@ -210,8 +212,9 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
   // The source files first: a started preprocessor runs meanwhile. The original first, so that
   // the patched file's parse reuses it (incremental: only the patched lines are parsed again).
   const originalPath = join(o.src, relPath);
-  const separate = existsSync(originalPath) && originalPath !== mainPath ? timed(timer, "parse sources", () => parseSourceFile(relPath, readFileSync(originalPath, "utf8"))) : undefined;
-  const main = timed(timer, "parse sources", () => parseSourceFile(relPath, mainText, separate ? { after: separate } : {}));
+  const outlines = o.outlines ? { outlines: o.outlines } : {};
+  const separate = existsSync(originalPath) && originalPath !== mainPath ? timed(timer, "parse sources", () => parseSourceFile(relPath, readFileSync(originalPath, "utf8"), outlines)) : undefined;
+  const main = timed(timer, "parse sources", () => parseSourceFile(relPath, mainText, separate ? { after: separate } : outlines));
   const original = separate ?? main;
   o.progress?.(`preprocessing and indexing ${relPath}`);
   const pre = timed(timer, "preprocess", () => (started?.relPath === relPath ? started.wait(o) : preprocess(o, relPath, mainPath)));
@@ -224,7 +227,7 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
       // relative() normalizes; most markers need no normalizing, and a TU names ~1000 files.
       const rel = !f.startsWith("/") ? f : f.includes("/.") || f.includes("//") ? relative(o.src, f) : f.slice(o.src.length + 1);
       markerToRel.set(f, rel);
-      if (!isIncludableHeader(rel) && rel.endsWith(".h") && existsSync(join(o.src, rel))) localHeaders.set(rel, timed(timer, "parse sources", () => parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8"))));
+      if (!isIncludableHeader(rel) && rel.endsWith(".h") && existsSync(join(o.src, rel))) localHeaders.set(rel, timed(timer, "parse sources", () => parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8"), outlines)));
     }
   }
   const ipa = timed(timer, "read inputs", () => readTuIpaClones(o.ipaDir, relPath, o.src, sink));
@@ -240,7 +243,7 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
     ...(moduleSymbols ? { moduleSymbols } : {}),
     ...(objectFile ? { objectFile } : {}),
     ipa: ipa.records, hasIpaDump: ipa.found,
-    loadSource: sourceLoader(o.src, localHeaders),
+    loadSource: sourceLoader(o.src, localHeaders, o.outlines),
     ...(pre.flags ? { compileFlags: pre.flags } : {}),
     ...(pre.cwd ? { compileCwd: pre.cwd } : {}),
   };
@@ -290,14 +293,14 @@ export function sourceFileOf(cmd: CompileCommand, src: string): string {
   return isAbsolute(c) ? c : join(cmd.cwd, c);
 }
 
-function sourceLoader(src: string, cache: Map<string, SourceFile>): (rel: string) => SourceFile | undefined {
+function sourceLoader(src: string, cache: Map<string, SourceFile>, outlines: OutlineStore | undefined): (rel: string) => SourceFile | undefined {
   const more = new Map<string, SourceFile>();
   return (rel) => {
     const hit = cache.get(rel) ?? more.get(rel);
     if (hit) return hit;
     const path = join(src, rel);
     if (!existsSync(path)) return undefined;
-    const sf = parseSourceFile(rel, readFileSync(path, "utf8"));
+    const sf = parseSourceFile(rel, readFileSync(path, "utf8"), outlines ? { outlines } : {});
     more.set(rel, sf);
     return sf;
   };

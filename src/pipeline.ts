@@ -7,6 +7,7 @@ import { readPatch } from "./input/diff.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
 import { fileStamp } from "./input/index-cache.js";
+import { diskOutlineStore } from "./input/outline-store.js";
 import { applyPatch } from "./kbuild/apply-patch.js";
 import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf } from "./analyse-tu.js";
 import { startPreprocess, type StartedPreprocess } from "./start-preprocess.js";
@@ -91,7 +92,7 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
     for (const d of early.items) sink.report(d);
     if (!patched) throw new StageFailed("apply");
     const name = opts.name ?? moduleName(opts.patch);
-    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
+    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(opts.cacheDir ? { outlines: diskOutlineStore(opts.cacheDir)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
     timed(timer, "include check", () => dropBreakingIncludes(plan, sink, opts));
     if (opts.verify) timed(timer, "verify", () => verifyModule(plan, sink, opts));
     const report = timed(timer, "render", () => buildReport(plan));

@@ -2,7 +2,7 @@
 // by the reader its name selects; expected.json holds the parsed result and
 // the diagnostics (error fixtures sit next to valid ones).
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileStamp, loadIndex } from "../src/input/index-cache.js";
@@ -11,6 +11,8 @@ import { readPatch } from "../src/input/diff.js";
 import { readSymbolTable } from "../src/input/kallsyms.js";
 import { readSymvers } from "../src/input/symvers.js";
 import { readIpaClones } from "../src/input/ipa-clones.js";
+import { diskOutlineStore } from "../src/input/outline-store.js";
+import { parseSourceFile } from "../src/parse/source-file.js";
 import { FIXTURES, cases, expectGolden, json, read } from "./golden.js";
 
 const readers: Record<string, (file: string, text: string, sink: DiagnosticSink) => unknown> = {
@@ -67,4 +69,28 @@ describe("symbol-table index cache", () => {
       }
     });
   }
+});
+
+describe("input: outlines of source files kept on disk", () => {
+  it("keeps the outline of a parsed file and reads it back for the same text only", () => {
+    const dir = mkdtempSync(join(tmpdir(), "klp-outlines-"));
+    try {
+      const store = diskOutlineStore(dir)!;
+      const text = "static int a(void)\n{\n\treturn 1;\n}\n";
+      parseSourceFile("a.c", text, { outlines: store });
+      expect(readdirSync(join(dir, "sources"))).toHaveLength(1);
+      const kept = store.get(text);
+      expect(kept?.items.map((i) => [i.kind, i.name, i.nodeType])).toEqual([["function", "a", "function_definition"]]);
+      expect(store.get(`${text}\n`)).toBeUndefined();
+      // A damaged entry is no entry.
+      writeFileSync(join(dir, "sources", readdirSync(join(dir, "sources"))[0]!), "{ not json");
+      expect(store.get(text)).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is no store without a cache directory", () => {
+    expect(diskOutlineStore(undefined)).toBeUndefined();
+  });
 });

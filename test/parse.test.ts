@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { PpDecl, PreprocessedTu, SourceFile, SyntaxNode } from "../src/model/syntax.js";
+import type { OutlineStore, PpDecl, PreprocessedTu, SourceFile, SourceOutline, SyntaxNode } from "../src/model/syntax.js";
 import { parseSourceFile } from "../src/parse/source-file.js";
 import { parsePreprocessed, PreprocessedTuBuilder, snapshotOf } from "../src/parse/preprocessed-tu.js";
 import { decodeSnapshot, encodeSnapshot } from "../src/parse/scan-snapshot.js";
@@ -94,7 +94,7 @@ describe("parse: the lazy .i index", () => {
   });
 });
 
-describe("parse: the patched file reparsed from its original (incremental)", () => {
+describe("parse: the patched file parsed against its original (only the changed part)", () => {
   // Every node of every item, with offsets and positions, and the item's text: what the later stages read.
   const dump = (n: SyntaxNode): string => `${n.type}@${n.startIndex}-${n.endIndex}/${n.startPosition.row}:${n.startPosition.column}(${n.children.map(dump).join(" ")})`;
   const shape = (sf: SourceFile, deep = true) => sf.items.map((i) => ({ ...i, node: i.node && `${deep ? dump(i.node) : i.node.endPosition.row} ${i.node.text}` }));
@@ -115,7 +115,7 @@ describe("parse: the patched file reparsed from its original (incremental)", () 
     ["a line at the start", sys, `#include <linux/klp.h>\n${sys}`],
     ["a function at the end", sys, `${sys}\nstatic int klp_added(int x)\n{\n\treturn x + 1;\n}\n`],
     ["the last character", sys, sys.slice(0, -1)],
-    ["several hunks far apart", sys, edited(sys,
+    ["several hunks far apart (parse errors between them: the whole file is parsed)", sys, edited(sys,
       ["SYSCALL_DEFINE2(getpriority, int, which, int, who)\n{", "SYSCALL_DEFINE2(getpriority, int, which, int, who)\n{\n\tint klp_unused = 0;"],
       ["\tmask = xchg(&current->fs->umask, mask & S_IRWXUGO);", "\tmask = xchg(&current->fs->umask, mask & 0777);"],
       [/static int prctl_set_mm\(int opt, unsigned long addr,/, "static noinline int prctl_set_mm(int opt, unsigned long addr,"])],
@@ -123,17 +123,126 @@ describe("parse: the patched file reparsed from its original (incremental)", () 
     ["no change", sys, sys],
     ["one half of a surrogate pair", emoji, emoji.replace("\u{1F600}", "\u{1F601}")],
     ["a file that needs the error-recovery parses", readInputC("parse", "error-recovery-c"), edited(readInputC("parse", "error-recovery-c"), ["N(UP) N(DOWN)", "N(UP) N(DOWN) N(KLP)"])],
+    // Where the changed part is widened to: comments travel with the item below them.
+    ["a kernel-doc comment's text", sys, edited(sys, [" * Note, despite the name, this returns the tgid", " * Note: despite the name, this returns the tgid"])],
+    ["the blank line between a comment and a function removed", sys, edited(sys, ["#endif /* CONFIG_MULTIUSER */\n\n/**\n * sys_getpid", "#endif /* CONFIG_MULTIUSER */\n/**\n * sys_getpid"])],
+    ["a comment put right above a function", sys, edited(sys, ["\nSYSCALL_DEFINE1(getsid, pid_t, pid)", "\n/* klp: the session id */\nSYSCALL_DEFINE1(getsid, pid_t, pid)"])],
+    ["a blank line put between a comment and its function", sys, edited(sys, [" * This is SMP safe as current->tgid does not change.\n */\n", " * This is SMP safe as current->tgid does not change.\n */\n\n"])],
+    ["only whitespace between two functions", sys, edited(sys, ["#endif\n\nSYSCALL_DEFINE1(getsid", "#endif\n\n\n\nSYSCALL_DEFINE1(getsid"])],
+    ["a struct's closing `};` (in an #ifdef block with parse errors: the whole file is parsed)", sys, edited(sys, ["\tchar _f[20-2*sizeof(u32)-sizeof(int)];\n};", "\tchar _f[20-2*sizeof(u32)-sizeof(int)];\n}\n;"])],
+    ["inside an #ifdef block", sys, edited(sys, ["SYSCALL_DEFINE0(getpgrp)\n{\n\treturn do_getpgid(0);", "SYSCALL_DEFINE0(getpgrp)\n{\n\treturn do_getpgid(0) + 0;"])],
+    ["an #ifdef without its #endif (errors)", sys, edited(sys, ["#endif\n\nSYSCALL_DEFINE1(getsid", "\nSYSCALL_DEFINE1(getsid"])],
+    ["a function split in two", sys, edited(sys, ["\treturn do_getpgid(0);\n}", "\treturn do_getpgid(0);\n}\n\nstatic int klp_between(void)\n{\n\treturn 0;\n}"])],
   ];
   for (const [what, before, after] of variants) {
     it(`gives the items of a full parse: ${what}`, () => {
       const original = parseSourceFile("kernel/sys.c", before);
       const originalShape = shape(original, false);
-      const incremental = parseSourceFile("kernel/sys.c", after, { after: original });
-      expect(shape(incremental)).toEqual(shape(parseSourceFile("kernel/sys.c", after)));
-      // The original's tree is not edited in place: its items still read the original text.
+      const spliced = parseSourceFile("kernel/sys.c", after, { after: original });
+      expect(shape(spliced)).toEqual(shape(parseSourceFile("kernel/sys.c", after)));
+      // The original is not changed: its items still read the original text.
       expect(shape(original, false)).toEqual(originalShape);
     });
+    it(`gives the items of a full parse from an original read back from its outline: ${what}`, () => {
+      const store = memoryStore();
+      parseSourceFile("kernel/sys.c", before, { outlines: store });
+      const original = parseSourceFile("kernel/sys.c", before, { outlines: store });
+      expect(store.hits).toBe(what.includes("error-recovery") ? 0 : 1);
+      const spliced = parseSourceFile("kernel/sys.c", after, { after: original });
+      // Items taken over keep nodes still to be parsed; a whole-file parse (the fallback where parse
+      // errors are in what the change reaches) made every node.
+      const taken = spliced.items.filter((i) => "get" in (Object.getOwnPropertyDescriptor(i, "node") ?? {}));
+      expect(taken.length > 0).toBe(!/error/.test(what));
+      expect(shape(spliced)).toEqual(shape(parseSourceFile("kernel/sys.c", after)));
+    });
   }
+});
+
+describe("parse: the patched file parsed against its original, on random edits", () => {
+  // Deterministic: the same edits every run (a linear congruential generator from a fixed seed).
+  const shallow = (sf: SourceFile) => sf.items.map((i) => ({ ...i, node: i.node && `${i.node.type}@${i.node.startIndex}-${i.node.endIndex}/${i.node.startPosition.row}:${i.node.startPosition.column}-${i.node.endPosition.row} ${String(i.node.hasError)}` }));
+  const edits: Array<(lines: string[], at: number) => void> = [
+    (l, at) => l.splice(at, 1),
+    (l, at) => l.splice(at, 0, "\tklp_added();"),
+    (l, at) => l.splice(at, 0, ""),
+    (l, at) => l.splice(at, 0, "/* klp */"),
+    (l, at) => (l[at] = `${l[at]} }`),
+    (l, at) => (l[at] = l[at]!.replace(/;$/, "")),
+  ];
+  for (const path of ["kernel/sys.c", "kernel/fork.c"]) {
+    it(`gives the items of a full parse: ${path}`, () => {
+      const text = readKernelSource(path);
+      const original = parseSourceFile(path, text);
+      let seed = 20261207;
+      const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+      let spliced = 0;
+      for (let round = 0; round < 60; round++) {
+        const lines = text.split("\n");
+        edits[next(edits.length)]!(lines, next(lines.length));
+        const after = lines.join("\n");
+        const file = parseSourceFile(path, after, { after: original });
+        // Items taken over from the original have nodes still to be parsed (accessors).
+        if (file.items.some((i) => "get" in (Object.getOwnPropertyDescriptor(i, "node") ?? {}))) spliced++;
+        expect(shallow(file), `round ${round}`).toEqual(shallow(parseSourceFile(path, after)));
+      }
+      // Most edits make errors (and a whole-file parse); enough of them must have been spliced.
+      expect(spliced).toBeGreaterThanOrEqual(15);
+    });
+  }
+});
+
+/** An OutlineStore in memory that keeps what a disk store would (JSON), and counts its hits. */
+function memoryStore(): OutlineStore & { hits: number } {
+  const kept = new Map<string, string>();
+  return {
+    hits: 0,
+    get(text) {
+      const hit = kept.get(text);
+      if (hit) this.hits++;
+      return hit ? (JSON.parse(hit) as SourceOutline) : undefined;
+    },
+    put(text, outline) {
+      kept.set(text, JSON.stringify(outline));
+    },
+  };
+}
+
+describe("parse: a source file read back from its outline", () => {
+  const dump = (n: SyntaxNode): string => `${n.type}@${n.startIndex}-${n.endIndex}/${n.startPosition.row}:${n.startPosition.column}(${n.children.map(dump).join(" ")})`;
+  const shape = (sf: SourceFile) => sf.items.map((i) => ({ ...i, node: i.node && `${dump(i.node)} ${i.node.text}` }));
+  for (const path of ["kernel/sys.c", "kernel/fork.c", "fs/proc/task_mmu.c", "drivers/char/random.c"]) {
+    it(`gives the items and nodes of a full parse: ${path}`, () => {
+      const text = readKernelSource(path);
+      const store = memoryStore();
+      const whole = parseSourceFile(path, text, { outlines: store });
+      const read = parseSourceFile(path, text, { outlines: store });
+      expect(store.hits).toBe(1);
+      expect(read).not.toBe(whole);
+      expect(shape(read)).toEqual(shape(whole));
+    });
+  }
+
+  it("parses a node alone when one is asked for, the same node a full parse has", () => {
+    const text = readKernelSource("kernel/sys.c");
+    const store = memoryStore();
+    const whole = parseSourceFile("kernel/sys.c", text, { outlines: store });
+    const read = parseSourceFile("kernel/sys.c", text, { outlines: store });
+    const at = read.items.findIndex((i) => i.name === "__sys_setfsgid");
+    expect(at).toBeGreaterThan(0);
+    expect(dump(read.items[at]!.node!)).toBe(dump(whole.items[at]!.node!));
+    // Only that item's node was made: the others' are still to be parsed (accessors, not values).
+    const parsed = read.items.filter((i) => "value" in (Object.getOwnPropertyDescriptor(i, "node") ?? {}));
+    expect(parsed.map((i) => i.name)).toEqual(["__sys_setfsgid"]);
+  });
+
+  it("is not read from an outline of another version", () => {
+    const text = readKernelSource("fs/proc/cmdline.c");
+    const store = memoryStore();
+    parseSourceFile("fs/proc/cmdline.c", text, { outlines: store });
+    const stale = { get: (t: string) => ({ ...store.get(t)!, version: -1 }), put: () => {} };
+    const read = parseSourceFile("fs/proc/cmdline.c", text, { outlines: stale });
+    expect(read.items.every((i) => "value" in (Object.getOwnPropertyDescriptor(i, "node") ?? { value: 0 }))).toBe(true);
+  });
 });
 
 // The header cache keeps the scan of a TU's headers' part and goes on from it with the rest of the .i.

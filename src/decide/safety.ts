@@ -76,7 +76,7 @@ export function checkSafety(o: SafetyOptions): void {
   }
   const replaced = new Set(o.replaced);
   for (const item of o.patched.items) {
-    if (item.kind !== "function" || !item.node || !replaced.has(item.name ?? "")) continue;
+    if (item.kind !== "function" || !replaced.has(item.name ?? "") || !item.node) continue;
     for (const ref of freeReferences(item.node)) {
       if (replaced.has(ref.name) && !ref.isCall && ref.name !== item.name) {
         sink.report({ code: "KLP-W003", severity: "warning", message: `${item.name} uses the address of ${ref.name}, which the livepatch replaces: the old and new functions have different addresses`, location: { file: o.patched.path, line: lineOf(o.patched.text, ref.start), column: 1 } });
@@ -143,7 +143,7 @@ function fn(file: SourceFile, name: string): SourceItem | undefined {
  */
 function headerText(file: SourceFile, item: SourceItem): string {
   const body = item.node?.childForFieldName("body");
-  let start = file.text.lastIndexOf("\n", (item.node?.startIndex ?? item.start) - 1) + 1;
+  let start = file.text.lastIndexOf("\n", item.codeStart - 1) + 1;
   while (start > 0) {
     const prevStart = file.text.lastIndexOf("\n", start - 2) + 1;
     const prev = file.text.slice(prevStart, start - 1).trim();
@@ -199,7 +199,7 @@ function firstIdentifier(n: SyntaxNode): string | undefined {
 }
 
 function loc(file: SourceFile, item: SourceItem): SourceLocation {
-  return { file: file.path, line: (item.node?.startPosition.row ?? item.startLine - 1) + 1, column: 1 };
+  return { file: file.path, line: item.codeStartLine, column: 1 };
 }
 
 function lineOf(text: string, offset: number): number {

@@ -21,7 +21,7 @@ export function syscallCopyText(
   const params = parameterNames(call.text);
   const renames: Rename[] = [];
   for (const item of file.items) {
-    if (!item.node || item.start < call.start || item.end > call.end + 1) continue;
+    if (item.start < call.start || item.end > call.end + 1 || !item.node) continue;
     for (const ref of freeReferences(item.node)) {
       const to = ref.namespace === "ordinary" && !params.has(ref.name) ? renameTo(ref.name) : undefined;
       // Only the body: the macro's arguments are the syscall's name, types and parameter names.

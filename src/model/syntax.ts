@@ -43,10 +43,40 @@ export interface SourceItem {
   includePath?: string;
   /** For includes: true for `#include "..."`. */
   includeQuoted?: boolean;
-  /** The item's syntax node (functions and declarations), for scope analysis. */
+  /** Where the item's syntax node starts, after a comment block attached to it (start for items without a node). */
+  codeStart: number;
+  /** 1-based line of codeStart. */
+  codeStartLine: number;
+  /**
+   * The item's syntax node (functions, declarations, other code), for scope
+   * analysis. Items read from a kept outline parse their node on first use.
+   */
   node?: SyntaxNode;
   /** True when tree-sitter could not parse part of it. */
   hasError: boolean;
+}
+
+/**
+ * A source file's items without their syntax nodes, and the extent of each
+ * top-level node: what is kept of a parse between runs (parsing a big kernel
+ * .c costs tens of ms; reading this back ~1 ms), and what a patched version
+ * of the file is parsed against (only the part the patch changed is parsed).
+ */
+export interface SourceOutline {
+  /** The parse layer's outline version (parse/source-outline.ts): another version's is not read. */
+  version: number;
+  /** The items, in SourceItem's fields, plus each node's type and end offset (a node is found again by them). */
+  items: Array<Omit<SourceItem, "node"> & { nodeType?: string; nodeEnd?: number }>;
+  /** Start and end offsets of the parse root's named children, and whether each is a comment. */
+  tops: Array<[start: number, end: number, comment: boolean]>;
+  /** True when the file needed the error-recovery parses (its items do not all come from one parse). */
+  recovered: boolean;
+}
+
+/** Where outlines are kept, by the file text they were made from. */
+export interface OutlineStore {
+  get(text: string): SourceOutline | undefined;
+  put(text: string, outline: SourceOutline): void;
 }
 
 /** An original source file split into top-level items. */

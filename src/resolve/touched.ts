@@ -214,13 +214,14 @@ const macroCalls = new WeakMap<SourceFile, MacroDefinedFunction[]>();
 function scanMacroDefinedFunctions(file: SourceFile): MacroDefinedFunction[] {
   const { text } = file;
   if (!text.includes("SYSCALL_DEFINE")) return [];
-  const code = file.items.filter((i) => (i.kind === "function" || i.kind === "other") && i.node);
+  // Items with a node (not asked for: that would parse them), by the node's span.
+  const code = file.items.filter((i) => (i.kind === "function" || i.kind === "other") && "node" in i);
   const out: MacroDefinedFunction[] = [];
   for (const m of text.matchAll(SYSCALL_MACRO)) {
     const at = m.index + m[0].indexOf(m[1]!);
     // Another signature of a call already found (an #elif alternative before the shared body).
     if (out.some((g) => at >= g.start && at < g.end)) continue;
-    if (!code.some((i) => at >= i.node!.startIndex && at < i.node!.endIndex)) continue;
+    if (!code.some((i) => at >= i.codeStart && at < i.end)) continue;
     const argsEnd = skipGroup(text, at + m[1]!.length, "(", ")");
     if (argsEnd < 0) continue;
     const open = bodyStart(text, argsEnd);
@@ -320,12 +321,11 @@ export function skipGroup(text: string, from: number, open: string, close: strin
 
 /** A function's own lines start at its node; a leading comment block is not code. */
 function itemStart(item: SourceItem): number {
-  return item.node ? item.node.startPosition.row + 1 : item.startLine;
+  return item.codeStartLine;
 }
 
 function textOf(file: SourceFile, item: SourceItem): string {
-  const node = item.node;
-  return node ? file.text.slice(node.startIndex, node.endIndex) : file.text.slice(item.start, item.end);
+  return file.text.slice(item.codeStart, item.end);
 }
 
 /** Code tokens only: comments removed, whitespace collapsed (strings kept as written). */
