@@ -178,6 +178,14 @@ if [[ ${KLP_SKIP_HEADER_CACHE_CHECK:-0} != 1 ]]; then
     report_case FAIL "header cache" $((SECONDS - start)) "$(grep -c '^FAIL' "$WORKDIR/header-cache-check.log") cases differ" "$(grep -v '^ok' "$WORKDIR/header-cache-check.log" | head -10)"
   fi
 fi
+# Source files read back from kept outlines, and patched files parsed against their
+# original, must have the items and nodes of a whole-file parse, for every case's fix.
+start=$SECONDS
+if SRC=$SRC node "$REPO/scripts/check-source-splice.mjs" "${BYID[@]}" > "$WORKDIR/source-splice-check.log" 2>&1; then
+  report_case PASS "source outlines: $(grep -c '^ok' "$WORKDIR/source-splice-check.log") fixes parse as whole files do ($(grep -c ' spliced' "$WORKDIR/source-splice-check.log") spliced)" $((SECONDS - start))
+else
+  report_case FAIL "source outlines" $((SECONDS - start)) "$(grep -c '^FAIL' "$WORKDIR/source-splice-check.log") cases differ" "$(grep -v '^ok' "$WORKDIR/source-splice-check.log" | head -10)"
+fi
 # --functions on whole kernel TUs: every accepted function's closure must compile
 # with the TU's own command (skip with KLP_SKIP_CLOSURE_COMPILE=1).
 if [[ ${KLP_SKIP_CLOSURE_COMPILE:-0} != 1 && $# -eq 0 ]]; then
