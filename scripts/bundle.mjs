@@ -11,9 +11,11 @@
 // the same files from either. dist/*.js stay as tsc wrote them (scripts and
 // the fallback when the bundle is missing).
 //
-// commander, parse-diff and shell-quote (loaded at start-up anyway, plain
-// CommonJS) are bundled in; tree-sitter (a native addon), tree-sitter-c and
-// handlebars are loaded lazily with createRequire and stay in node_modules.
+// commander, parse-diff, shell-quote and Handlebars' one-file runtime (loaded
+// by every extract, plain CommonJS) are bundled in; tree-sitter (a native
+// addon) and tree-sitter-c are loaded lazily with createRequire and stay in
+// node_modules, as does Handlebars' compiler (only for templates that were not
+// precompiled).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,8 +24,8 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = new URL("../", import.meta.url);
-const bundled = ["commander", "parse-diff", "shell-quote"];
-const external = ["tree-sitter", "tree-sitter-c", "handlebars", "handlebars/*"];
+const bundled = ["commander", "parse-diff", "shell-quote", "handlebars/dist/handlebars.runtime.js"];
+const external = ["tree-sitter", "tree-sitter-c"];
 
 const result = await build({
   absWorkingDir: fileURLToPath(root),
@@ -43,7 +45,7 @@ const result = await build({
 
 // Only dist/ and the packages meant to be bundled may be in the bundle.
 const strays = Object.keys(result.metafile.inputs).filter(
-  (p) => !p.startsWith("dist/") && !bundled.some((name) => p.startsWith(`node_modules/${name}/`)),
+  (p) => !p.startsWith("dist/") && !bundled.some((name) => p === `node_modules/${name}` || p.startsWith(`node_modules/${name}/`)),
 );
 if (strays.length > 0) {
   throw new Error(`scripts/bundle.mjs: unexpected modules in the bundle: ${strays.join(", ")}`);

@@ -7,6 +7,7 @@ import { readPatch } from "./input/diff.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
 import { fileStamp } from "./input/index-cache.js";
+import type { StatMemo } from "./kbuild/deps.js";
 import { diskOutlineStore } from "./input/outline-store.js";
 import { applyPatch } from "./kbuild/apply-patch.js";
 import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf } from "./analyse-tu.js";
@@ -80,12 +81,14 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
   const patch = timed(timer, "read inputs", () => readPatch(opts.patch, patchText, sink));
   const work = mkdtempSync(join(tmpdir(), "klp-ccp-"));
   let started: StartedPreprocess | undefined;
+  // The header cache and the include check's cache ask about the same headers.
+  const stats: StatMemo = new Map();
   try {
     // The patch is applied and the TU's preprocessing started before the symbol tables are
     // read, so that the compiler runs meanwhile; what they report waits for its turn.
     const early = new DiagnosticSink();
     const patched = patch && !sink.hasErrors ? timed(timer, "apply patch", () => applyPatch(patch, patchText, src, join(work, "tree"), early)) : undefined;
-    if (patch && patched) started = timed(timer, "start preprocess", () => startPreprocess({ patch, patched, src, build, work, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) }));
+    if (patch && patched) started = timed(timer, "start preprocess", () => startPreprocess({ patch, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) }));
     const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, opts.cacheDir));
     const exports = timed(timer, "read inputs", () => readTable(opts.symvers, readSymvers, sink, opts.cacheDir));
     if (!patch || sink.hasErrors) throw new StageFailed("input");
@@ -93,7 +96,7 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
     if (!patched) throw new StageFailed("apply");
     const name = opts.name ?? moduleName(opts.patch);
     const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(opts.cacheDir ? { outlines: diskOutlineStore(opts.cacheDir)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
-    timed(timer, "include check", () => dropBreakingIncludes(plan, sink, opts));
+    timed(timer, "include check", () => dropBreakingIncludes(plan, sink, opts, stats));
     if (opts.verify) timed(timer, "verify", () => verifyModule(plan, sink, opts));
     const report = timed(timer, "render", () => buildReport(plan));
     const files = timed(timer, "render", () => renderLivepatch(plan, report));
@@ -120,11 +123,11 @@ function readTable<T>(file: string, reader: (file: string, bytes: Buffer, sink: 
  * The text depends only on the TU's includes, so the cache answers it for
  * every later fix to the same TU.
  */
-function dropBreakingIncludes(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cacheDir?: string; progress?: (m: string) => void }): void {
+function dropBreakingIncludes(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cacheDir?: string; progress?: (m: string) => void }, stats: StatMemo): void {
   if (!plan.compile) return;
   const compile = plan.compile;
   for (let round = 0; round < 8; round++) {
-    const r = trialCompile(compile, renderIncludeCheck(plan), opts.cacheDir, () => opts.progress?.("checking the #includes as a module (-DMODULE -fsyntax-only)"));
+    const r = trialCompile(compile, renderIncludeCheck(plan), opts.cacheDir, () => opts.progress?.("checking the #includes as a module (-DMODULE -fsyntax-only)"), stats);
     if (r.ok) return;
     const culprit = plan.includes.find((p) => p.include && !p.include.needed && !p.include.dropped && p.include.files.some((f) => r.errorFiles.includes(resolve(compile.cwd, f))));
     if (!culprit) {

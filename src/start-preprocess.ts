@@ -5,6 +5,7 @@ import { preprocessFailed, type Preprocessed, type TuInputs } from "./analyse-tu
 import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
 import { runDetached, runInBackground } from "./kbuild/background.js";
 import { run } from "./kbuild/run.js";
+import type { StatMemo } from "./kbuild/deps.js";
 import { afterPchPragma, dropEntry, filesRead, lookupHeaders, planHeaderCache, prefixEnd, skippedOnceRead, stageEntry, type HeaderCachePlan } from "./kbuild/header-cache.js";
 import { PreprocessedTuBuilder, snapshotOf } from "./parse/preprocessed-tu.js";
 
@@ -33,7 +34,7 @@ export interface StartedPreprocess {
  * only the rest of its file preprocessed. Undefined where analyseTu() would
  * not preprocess (not exactly one .c file) or has a ready .i.
  */
-export function startPreprocess(o: { patch: PatchSet; patched: Map<string, string>; src: string; build: string; work: string; preprocessed?: string; cacheDir?: string }): StartedPreprocess | undefined {
+export function startPreprocess(o: { patch: PatchSet; patched: Map<string, string>; src: string; build: string; work: string; preprocessed?: string; cacheDir?: string; stats?: StatMemo }): StartedPreprocess | undefined {
   const files = o.patch.files;
   if (o.preprocessed || files.length !== 1 || !files[0]!.path.endsWith(".c")) return undefined;
   const relPath = files[0]!.path;
@@ -44,7 +45,7 @@ export function startPreprocess(o: { patch: PatchSet; patched: Map<string, strin
   const source = o.patched.get(relPath);
   const ppArgv = cmd ? preprocessArgv(cmd, join(o.src, relPath), mainPath) : [];
   const plan = cmd && o.cacheDir && source !== undefined ? planHeaderCache({ cacheDir: o.cacheDir, ppArgv, cmd, mainPath, source }) : undefined;
-  const hit = plan ? lookupHeaders(plan) : undefined;
+  const hit = plan ? lookupHeaders(plan, o.stats) : undefined;
   // gcc first; the kept part is read while it runs (its output is handed on only from wait()).
   let builder = new PreprocessedTuBuilder();
   let body: ReturnType<typeof afterPchPragma> | undefined;

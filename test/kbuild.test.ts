@@ -58,6 +58,8 @@ describe("header cache", () => {
     "src/a.h": "#ifndef A_H\n#define A_H\n#define A_VALUE 1\nstruct a { int x; };\n#endif\n",
     "src/b.h": '#include "a.h"\n#define B_VALUE (A_VALUE + FORCED)\nint b_fn(struct a *);\n',
     "src/late.h": "#define LATE(x) ((x) * 2)\n",
+    // Not ASCII: the kept text is read back as UTF-8 (an all-ASCII one as latin1).
+    "src/utf8.h": '#define GREETING "Samma p\u00e5 svenska \u{1F600}"\n',
     // Read again after the cut: a guarded header the kept part read (gcc skips it in a full run).
     "src/c.h": '/* c */\n#include "a.h"\nint c_fn(struct a *);\n',
   };
@@ -98,7 +100,7 @@ describe("header cache", () => {
   // its include guard makes it skip (no marker: the rest follows the #include line at once).
   for (const [label, text, start] of [
     ["a header it enters", source.replace('#include "a.h"\n\n', '#include "late.h"\n\n'), /^# 11 ".*main\.c" 2\n/],
-    ["a header it skips", source, /^\nstatic int f/],
+    ["a header it skips (and text that is not ASCII)", source.replace('#include "b.h"\n', '#include "b.h"\n#include "utf8.h"\n'), /^\nstatic int f/],
   ] as const) {
     it(`gives a full run's .i from the kept headers and the rest of the file: the block ends with ${label}`, () => {
       const cacheDir = mkdtempSync(join(dir, "cache"));
@@ -129,6 +131,7 @@ describe("header cache", () => {
       expect(second.plan.entry).toBe(first.plan.entry);
       const hit = lookupHeaders(second.plan)!.load()!;
       expect(hit).toBeDefined();
+      expect(hit.prefixText).toBe(prefixText.replaceAll(first.mainPath, second.mainPath));
       let out = "";
       const body = afterPchPragma({ returning: hit.snapshot.curFile !== second.mainPath, skips: skippedOnceRead(hit.snapshot, dir) }, (piece) => (out += piece));
       const r = run(lookupHeaders(second.plan)!.argv, dir);

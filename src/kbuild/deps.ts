@@ -25,15 +25,22 @@ export function stampDeps(files: string[]): StampedDep[] {
   });
 }
 
-/** True while none of the files changed (ccache's direct mode: mtime and size). */
-export function depsUnchanged(deps: StampedDep[]): boolean {
+/**
+ * Stats taken once in a run: a run asks about the same headers twice (the
+ * header cache, then the include check's cache: ~1000 files each).
+ */
+export type StatMemo = Map<string, { mtimeMs: number; size: number } | undefined>;
+
+/** True while none of the files changed (ccache's direct mode: mtime and size). `stats`: what this run has stat'ed already. */
+export function depsUnchanged(deps: StampedDep[], stats: StatMemo = new Map()): boolean {
   for (const [path, mtime, size] of deps) {
-    try {
-      const st = statSync(path);
-      if (st.mtimeMs !== mtime || st.size !== size) return false;
-    } catch {
-      return false;
+    let st = stats.get(path);
+    if (!stats.has(path)) {
+      const now = statSync(path, { throwIfNoEntry: false });
+      st = now ? { mtimeMs: now.mtimeMs, size: now.size } : undefined;
+      stats.set(path, st);
     }
+    if (!st || st.mtimeMs !== mtime || st.size !== size) return false;
   }
   return true;
 }

@@ -5,7 +5,7 @@ import type { CompileCommand } from "../model/input.js";
 import type { LineMarker } from "../parse/line-markers.js";
 import type { ScanSnapshot } from "../parse/scan-preprocessed.js";
 import { decodeSnapshot, encodeSnapshot } from "../parse/scan-snapshot.js";
-import { depsUnchanged, stampDeps, type StampedDep } from "./deps.js";
+import { depsUnchanged, stampDeps, type StampedDep, type StatMemo } from "./deps.js";
 import { hasIncludeGuard, headerPrefix, type HeaderPrefix } from "./header-prefix.js";
 
 /**
@@ -56,6 +56,8 @@ interface EntryMeta {
   version: number;
   /** The main file the kept text names (this run's has the same length: mkdtemp). */
   mainPath: string;
+  /** The kept text is all ASCII: read as latin1, the same string (decoding UTF-8 takes ~5x longer). */
+  ascii?: boolean;
   deps: StampedDep[];
 }
 
@@ -86,12 +88,12 @@ export function planHeaderCache(o: { cacheDir: string; ppArgv: string[]; cmd: Co
 }
 
 /** The plan's entry if it is there and still holds; writes the body file the returned argv preprocesses. */
-export function lookupHeaders(plan: HeaderCachePlan): HeaderCacheHit | undefined {
+export function lookupHeaders(plan: HeaderCachePlan, stats?: StatMemo): HeaderCacheHit | undefined {
   let meta: EntryMeta;
   try {
     meta = JSON.parse(readFileSync(join(plan.entry, "meta.json"), "utf8")) as EntryMeta;
     if (meta.version !== VERSION || meta.mainPath.length !== plan.mainPath.length || !existsSync(join(plan.entry, "prefix.h.gch"))) return undefined;
-    if (!depsUnchanged(meta.deps)) return undefined;
+    if (!depsUnchanged(meta.deps, stats)) return undefined;
   } catch {
     return undefined;
   }
@@ -111,7 +113,7 @@ export function lookupHeaders(plan: HeaderCachePlan): HeaderCacheHit | undefined
 function loadKept(plan: HeaderCachePlan, meta: EntryMeta): KeptHeaders | undefined {
   try {
     // Same length: offsets in the kept scan stay right.
-    const prefixText = readFileSync(join(plan.entry, "prefix.i"), "utf8").replaceAll(meta.mainPath, plan.mainPath);
+    const prefixText = readFileSync(join(plan.entry, "prefix.i"), meta.ascii ? "latin1" : "utf8").replaceAll(meta.mainPath, plan.mainPath);
     // The .i starts by naming its main file: a text that names another (an entry replaced while it was read) is not this entry's.
     if (!prefixText.slice(0, 4096).includes(`"${plan.mainPath}"`)) return undefined;
     const snapshot = decodeSnapshot(readFileSync(join(plan.entry, "scan.bin")));
@@ -246,7 +248,8 @@ export function stageEntry(plan: HeaderCachePlan, prefixText: string, snapshot: 
     writeFileSync(join(dir, "prefix.h"), `${forced}#line 1 ${cString(plan.mainPath)}\n${plan.prefix.text}`);
     writeFileSync(join(dir, "prefix.i"), prefixText);
     writeFileSync(join(dir, "scan.bin"), encodeSnapshot(snapshot));
-    const meta: EntryMeta = { version: VERSION, mainPath: plan.mainPath, deps: stampDeps(files) };
+    const ascii = Buffer.byteLength(prefixText, "utf8") === prefixText.length;
+    const meta: EntryMeta = { version: VERSION, mainPath: plan.mainPath, ascii, deps: stampDeps(files) };
     writeFileSync(join(dir, "meta.json"), JSON.stringify(meta));
     evict(dirname(plan.entry));
   } catch {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { run } from "./run.js";
-import { depsUnchanged, readDeps, stampDeps, type StampedDep } from "./deps.js";
+import { depsUnchanged, readDeps, stampDeps, type StampedDep, type StatMemo } from "./deps.js";
 
 /** What a trial compile of generated C found. */
 export interface TrialResult {
@@ -34,10 +34,10 @@ interface CacheEntry {
  * direct mode does. Checking the #include section of a TU gives the same
  * text again for every fix to that TU, so repeated runs skip the compile.
  */
-export function trialCompile(compile: { argv: string[]; cwd: string }, cText: string, cacheDir?: string, beforeCompile?: () => void): TrialResult {
+export function trialCompile(compile: { argv: string[]; cwd: string }, cText: string, cacheDir?: string, beforeCompile?: () => void, stats?: StatMemo): TrialResult {
   const argv = moduleArgv(compile.argv);
   const key = createHash("sha256").update(JSON.stringify([argv, compile.cwd, cText])).digest("hex");
-  const cached = cacheDir ? lookup(cacheDir, key) : undefined;
+  const cached = cacheDir ? lookup(cacheDir, key, stats) : undefined;
   if (cached) return { ...cached, cached: true };
   beforeCompile?.();
   const dir = mkdtempSync(join(tmpdir(), "klp-ccp-trial-"));
@@ -80,14 +80,14 @@ function moduleArgv(argv: string[]): string[] {
   return [...args, "-DMODULE", "-DKBUILD_MODNAME=\"klp_ccp_trial\"", "-D__KBUILD_MODNAME=kmod_klp_ccp_trial", "-fsyntax-only"];
 }
 
-function lookup(cacheDir: string, key: string): TrialResult | undefined {
+function lookup(cacheDir: string, key: string, stats: StatMemo | undefined): TrialResult | undefined {
   let entry: CacheEntry;
   try {
     entry = JSON.parse(readFileSync(join(cacheDir, key.slice(0, 2), `${key}.json`), "utf8")) as CacheEntry;
   } catch {
     return undefined;
   }
-  return depsUnchanged(entry.deps) ? entry.result : undefined;
+  return depsUnchanged(entry.deps, stats) ? entry.result : undefined;
 }
 
 /** Best effort: a cache that cannot be written only costs the next run its compile. */

@@ -23,6 +23,22 @@ export interface SyntaxNode {
   readonly hasError: boolean;
   childForFieldName(field: string): SyntaxNode | null;
   childrenForFieldName(field: string): SyntaxNode[];
+  /** A cursor over this node's subtree (it cannot leave it). */
+  walk(): SyntaxCursor;
+}
+
+/** tree-sitter's TreeCursor, the part walkers use: reads the node it is on without making node objects. */
+export interface SyntaxCursor {
+  readonly nodeType: string;
+  readonly nodeText: string;
+  readonly nodeIsNamed: boolean;
+  readonly startIndex: number;
+  readonly endIndex: number;
+  /** The field the current node fills in its parent (null or undefined: none). */
+  readonly currentFieldName: string | null | undefined;
+  gotoFirstChild(): boolean;
+  gotoNextSibling(): boolean;
+  gotoParent(): boolean;
 }
 
 /** Kinds of top-level pieces of an original source file. */

@@ -1,3 +1,4 @@
+import type { LineMarker } from "./line-markers.js";
 import type { NameIndexState } from "./name-index.js";
 import type { ScanSnapshot } from "./scan-preprocessed.js";
 import { decodeInt32Blob, encodeInt32Blob } from "../util/int32-blob.js";
@@ -43,11 +44,23 @@ export function decodeSnapshot(data: Buffer): ScanSnapshot {
   };
   const lineStarts = list(next());
   const [iLine, line, file, flags] = [next(), next(), next(), next()];
-  const markers = Array.from(iLine, (v, i) => ({ iLine: v, line: line[i]!, file: h.files[file[i]!]!, flags: bitFlags(flags[i]!) }));
+  // ~20000 markers: one flags array per combination of flags, shared (nothing changes them).
+  const flagLists = new Map<number, number[]>();
+  const markers = new Array<LineMarker>(iLine.length);
+  for (let i = 0; i < iLine.length; i++) {
+    const bits = flags[i]!;
+    let f = flagLists.get(bits);
+    if (!f) flagLists.set(bits, (f = bitFlags(bits)));
+    markers[i] = { iLine: iLine[i]!, line: line[i]!, file: h.files[file[i]!]!, flags: f };
+  }
   const defines = { offsets: list(next()), ends: list(next()), nameEnds: list(next()), lines: list(next()) };
   const [incOffset, incLine] = [next(), next()];
-  const includes = Array.from(incOffset, (offset, i) => ({ offset, iLine: incLine[i]! }));
-  const chunks = { starts: list(next()), ends: list(next()), bodies: list(next()), lines: list(next()), mixed: Array.from(next(), (x) => x === 1) };
+  const includes = new Array<{ offset: number; iLine: number }>(incOffset.length);
+  for (let i = 0; i < incOffset.length; i++) includes[i] = { offset: incOffset[i]!, iLine: incLine[i]! };
+  const chunks = { starts: list(next()), ends: list(next()), bodies: list(next()), lines: list(next()), mixed: [] as boolean[] };
+  const mixed = next();
+  chunks.mixed = new Array<boolean>(mixed.length);
+  for (let i = 0; i < mixed.length; i++) chunks.mixed[i] = mixed[i] === 1;
   const index = (used: number): NameIndexState => ({ slots: next(), hashes: next(), values: next(), next: next(), used });
   return { length: h.length, lineStarts, markers, defines: { ...defines, byName: index(h.used[0]) }, includes, chunks, candidates: index(h.used[1]), curFile: h.curFile };
 }

@@ -7,57 +7,84 @@ import type { SyntaxNode } from "../model/syntax.js";
  * parameters, each compound statement, each `for` statement. Inside ERROR
  * nodes (unparsed kernel macros) identifiers still count as uses, which errs
  * on the side of pulling in too much rather than missing a dependency.
+ *
+ * Walks with a tree cursor, which reads each node's type, field and text in
+ * place: a node object per visited node (what namedChildren hands out) costs
+ * tree-sitter's binding ~2-3x more, and the closure walks thousands of nodes.
+ * Every walk function leaves the cursor where it found it.
  */
 export function freeReferences(node: SyntaxNode): NameReference[] {
   const out: NameReference[] = [];
   const scopes: Array<Set<string>> = [];
   const declared = (name: string) => scopes.some((s) => s.has(name));
   const declare = (name: string) => scopes[scopes.length - 1]?.add(name);
+  const c = node.walk();
 
-  const visit = (n: SyntaxNode): void => {
-    switch (n.type) {
-      case "function_definition": {
+  /** Calls `each` on every named child (the cursor on it, with its field name). */
+  const children = (each: (field: string | null | undefined) => void) => {
+    if (!c.gotoFirstChild()) return;
+    do if (c.nodeIsNamed) each(c.currentFieldName);
+    while (c.gotoNextSibling());
+    c.gotoParent();
+  };
+  const hasField = (field: string) => {
+    let found = false;
+    children((f) => (found ||= f === field));
+    return found;
+  };
+  const use = (namespace: NameReference["namespace"], parent: { type: string; start: number } | null) => {
+    const start = c.startIndex;
+    // A call when this is the call expression's `function`: the part a call starts with.
+    const isCall = parent?.type === "call_expression" && parent.start === start;
+    out.push({ name: c.nodeText, namespace, start, end: c.endIndex, isCall });
+  };
+
+  /** The node under the cursor; `parent`: its parent's type and start (for calls). */
+  const visit = (parent: { type: string; start: number } | null): void => {
+    const type = c.nodeType;
+    switch (type) {
+      case "function_definition":
         scopes.push(new Set());
-        const decl = n.childForFieldName("declarator");
-        const type = n.childForFieldName("type");
-        if (type) visit(type);
-        if (decl) visitDeclarator(decl, false);
-        const body = n.childForFieldName("body");
-        if (body) visitChildren(body);
+        // Only its type, declarator and body: storage classes and attributes name nothing.
+        children((field) => {
+          if (field === "type") visit(here(type));
+          else if (field === "declarator") visitDeclarator(false);
+          else if (field === "body") visitChildren();
+        });
         scopes.pop();
         return;
-      }
       case "compound_statement":
       case "for_statement":
         scopes.push(new Set());
-        visitChildren(n);
+        visitChildren();
         scopes.pop();
         return;
       case "declaration":
       case "parameter_declaration":
-      case "field_declaration": {
-        for (const c of n.namedChildren) {
-          if (isDeclaratorField(n, c)) visitDeclarator(c, n.type !== "field_declaration");
-          else visit(c);
-        }
-        return;
-      }
+      case "field_declaration":
       case "type_definition": {
-        for (const c of n.namedChildren) {
-          if (isDeclaratorField(n, c)) visitDeclarator(c, true);
-          else visit(c);
-        }
+        const declares = type !== "field_declaration";
+        const self = here(type);
+        children((field) => (field === "declarator" ? visitDeclarator(declares) : visit(self)));
         return;
       }
       case "identifier":
-        if (!declared(n.text)) out.push(ref(n, "ordinary"));
+        if (!declared(c.nodeText)) use("ordinary", parent);
         return;
-      case "type_identifier": {
-        const p = n.parent;
-        const isTagName = p && /^(struct|union|enum)_specifier$/.test(p.type) && p.childForFieldName("name")?.startIndex === n.startIndex;
-        if (isTagName) {
-          if (!p.childForFieldName("body")) out.push(ref(n, "tag"));
-        } else if (!declared(n.text)) out.push(ref(n, "ordinary"));
+      case "type_identifier":
+        if (!declared(c.nodeText)) use("ordinary", parent);
+        return;
+      case "struct_specifier":
+      case "union_specifier":
+      case "enum_specifier": {
+        // Its name is a tag: a use where the specifier has no body (a body defines it).
+        const defines = hasField("body");
+        const self = here(type);
+        children((field) => {
+          if (field === "name" && c.nodeType === "type_identifier") {
+            if (!defines) use("tag", self);
+          } else visit(self);
+        });
         return;
       }
       case "field_identifier":
@@ -69,60 +96,57 @@ export function freeReferences(node: SyntaxNode): NameReference[] {
       case "system_lib_string":
         return;
       case "enumerator": {
-        const name = n.childForFieldName("name");
-        if (name) declare(name.text);
-        const value = n.childForFieldName("value");
-        if (value) visit(value);
+        const self = here(type);
+        children((field) => {
+          if (field === "name") declare(c.nodeText);
+        });
+        children((field) => {
+          if (field === "value") visit(self);
+        });
         return;
       }
       default:
-        visitChildren(n);
+        visitChildren();
     }
   };
-  const visitChildren = (n: SyntaxNode) => {
-    for (const c of n.namedChildren) visit(c);
+  /** The cursor's node as the parent of what is visited below it. */
+  const here = (type: string) => ({ type, start: c.startIndex });
+  const visitChildren = () => {
+    const self = here(c.nodeType);
+    children(() => visit(self));
   };
   /** Declares the declarator's identifier; visits sizes, parameter types and initialisers as uses. */
-  const visitDeclarator = (d: SyntaxNode, declares: boolean): void => {
-    switch (d.type) {
+  const visitDeclarator = (declares: boolean): void => {
+    const type = c.nodeType;
+    switch (type) {
       case "identifier":
       case "type_identifier":
-        if (declares) declare(d.text);
+        if (declares) declare(c.nodeText);
         return;
       case "field_identifier":
         return;
       case "init_declarator": {
-        const inner = d.childForFieldName("declarator");
-        if (inner) visitDeclarator(inner, declares);
-        const value = d.childForFieldName("value");
-        if (value) visit(value);
+        const self = here(type);
+        children((field) => {
+          if (field === "declarator") visitDeclarator(declares);
+          else if (field === "value") visit(self);
+        });
         return;
       }
-      case "function_declarator": {
-        const inner = d.childForFieldName("declarator");
-        if (inner) visitDeclarator(inner, declares);
-        const params = d.childForFieldName("parameters");
-        // Parameters are declared in the scope that the enclosing function opens.
-        if (params) for (const p of params.namedChildren) visit(p);
+      case "function_declarator":
+        children((field) => {
+          if (field === "declarator") visitDeclarator(declares);
+          // Parameters are declared in the scope that the enclosing function opens.
+          else if (field === "parameters") visitChildren();
+        });
         return;
+      default: {
+        const self = here(type);
+        const all = type === "parenthesized_declarator";
+        children((field) => (all || field === "declarator" ? visitDeclarator(declares) : visit(self)));
       }
-      default:
-        for (const c of d.namedChildren) {
-          if (isDeclaratorField(d, c) || d.type === "parenthesized_declarator") visitDeclarator(c, declares);
-          else visit(c);
-        }
     }
   };
-  visit(node);
+  visit(null);
   return out;
-}
-
-function isDeclaratorField(parent: SyntaxNode, child: SyntaxNode): boolean {
-  return parent.childrenForFieldName("declarator").some((c) => c.startIndex === child.startIndex && c.endIndex === child.endIndex);
-}
-
-function ref(n: SyntaxNode, namespace: NameReference["namespace"]): NameReference {
-  const p = n.parent;
-  const isCall = p?.type === "call_expression" && p.childForFieldName("function")?.startIndex === n.startIndex;
-  return { name: n.text, namespace, start: n.startIndex, end: n.endIndex, isCall };
 }
