@@ -6,7 +6,8 @@ import type { LivepatchPlan } from "./model/plan.js";
 import { readPatch } from "./input/diff.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
-import { fileStamp } from "./input/index-cache.js";
+import { fileStamp, indexEntryPath, type IndexCacheRef } from "./input/index-cache.js";
+import { readAhead } from "./util/read-ahead.js";
 import type { StatMemo } from "./kbuild/deps.js";
 import { diskOutlineStore } from "./input/outline-store.js";
 import { applyPatch } from "./kbuild/apply-patch.js";
@@ -17,7 +18,7 @@ import { commandFromArgv, findInCompileCommands } from "./kbuild/compile-command
 import { buildReport, type Report } from "./decide/report.js";
 import { renderClosure, renderIncludeCheck, renderLivepatch } from "./render/render.js";
 import { trialCompile } from "./kbuild/trial-compile.js";
-import { timed, type StageTimer } from "./timings.js";
+import { timed, timedAsync, type StageTimer } from "./timings.js";
 
 export interface ExtractOptions {
   patch: string;
@@ -62,8 +63,10 @@ export interface ExtractResult {
  * The orchestrator: read inputs → apply the patch to a scratch copy →
  * per touched TU (preprocess, parse, resolve, closure, IPA targets, decide)
  * → render. Bad input ends in StageFailed with diagnostics in the sink.
+ * Asynchronous only to let the thread pool read the symbol tables while the
+ * patch is applied and the preprocessor started (readAhead).
  */
-export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResult {
+export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promise<ExtractResult> {
   const src = resolve(opts.src);
   const build = resolve(opts.build);
   for (const [flag, path, dir] of [["--patch", opts.patch, false], ["--src", src, true], ...(opts.preprocessed ? ([["--preprocessed", opts.preprocessed, false]] as const) : ([["--build", build, true]] as const)), ["--symbols", opts.symbols, false], ["--symvers", opts.symvers, false], ...(opts.ipaClones ? ([["--ipa-clones", opts.ipaClones, true]] as const) : [])] as const) {
@@ -77,6 +80,7 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
   if (sink.hasErrors) throw new StageFailed("input");
 
   const { timer } = opts;
+  const tablesAhead = [readTableAhead(opts.symbols, "kallsyms", opts.cacheDir), readTableAhead(opts.symvers, "symvers", opts.cacheDir)] as const;
   const patchText = readFileSync(opts.patch, "utf8");
   const patch = timed(timer, "read inputs", () => readPatch(opts.patch, patchText, sink));
   const work = mkdtempSync(join(tmpdir(), "klp-ccp-"));
@@ -89,12 +93,15 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
     const early = new DiagnosticSink();
     const patched = patch && !sink.hasErrors ? timed(timer, "apply patch", () => applyPatch(patch, patchText, src, join(work, "tree"), early)) : undefined;
     if (patch && patched) started = timed(timer, "start preprocess", () => startPreprocess({ patch, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) }));
-    const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, opts.cacheDir));
-    const exports = timed(timer, "read inputs", () => readTable(opts.symvers, readSymvers, sink, opts.cacheDir));
+    const [symbolsAhead, symversAhead] = await timedAsync(timer, "read inputs", () => Promise.all(tablesAhead.map(settle)));
+    const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, opts.cacheDir, symbolsAhead));
+    const exports = timed(timer, "read inputs", () => readTable(opts.symvers, readSymvers, sink, opts.cacheDir, symversAhead));
     if (!patch || sink.hasErrors) throw new StageFailed("input");
     for (const d of early.items) sink.report(d);
     if (!patched) throw new StageFailed("apply");
     const name = opts.name ?? moduleName(opts.patch);
+    // The kept headers, read ahead meanwhile.
+    if (started) await timedAsync(timer, "start preprocess", () => started!.ready());
     const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(opts.cacheDir ? { outlines: diskOutlineStore(opts.cacheDir)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
     timed(timer, "include check", () => dropBreakingIncludes(plan, sink, opts, stats));
     if (opts.verify) timed(timer, "verify", () => verifyModule(plan, sink, opts));
@@ -109,9 +116,26 @@ export function extract(opts: ExtractOptions, sink: DiagnosticSink): ExtractResu
 }
 
 /** Reads a symbol table file with its reader, through the index cache when there is one. */
-function readTable<T>(file: string, reader: (file: string, bytes: Buffer, sink: DiagnosticSink, cache: { dir: string | undefined; stamp: string }) => T, sink: DiagnosticSink, cacheDir: string | undefined): T {
-  const stamp = fileStamp(file); // before reading: a change while it is read must not be kept as valid
-  return reader(file, readFileSync(file), sink, { dir: cacheDir, stamp });
+function readTable<T>(file: string, reader: (file: string, bytes: Buffer, sink: DiagnosticSink, cache: IndexCacheRef) => T, sink: DiagnosticSink, cacheDir: string | undefined, ahead?: TableRead): T {
+  const stamp = ahead?.stamp ?? fileStamp(file); // before reading: a change while it is read must not be kept as valid
+  return reader(file, ahead?.bytes ?? readFileSync(file), sink, { dir: cacheDir, stamp, entry: ahead?.entry });
+}
+
+/** A symbol table and its index entry as read ahead, with the table's stamp from before. */
+interface TableRead {
+  stamp: string;
+  bytes: Buffer | undefined;
+  entry: Buffer | undefined;
+}
+
+/** Starts reading a table and its index entry on the thread pool (settle() waits for both). */
+function readTableAhead(file: string, kind: string, cacheDir: string | undefined): { stamp: string; bytes: Promise<Buffer | undefined>; entry: Promise<Buffer | undefined> } {
+  const stamp = fileStamp(file);
+  return { stamp, bytes: readAhead(file), entry: cacheDir ? readAhead(indexEntryPath(cacheDir, kind, file)) : Promise.resolve(undefined) };
+}
+
+async function settle(ahead: ReturnType<typeof readTableAhead>): Promise<TableRead> {
+  return { stamp: ahead.stamp, bytes: await ahead.bytes, entry: await ahead.entry };
 }
 
 /**

@@ -6,12 +6,18 @@ import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js"
 import { runDetached, runInBackground } from "./kbuild/background.js";
 import { run } from "./kbuild/run.js";
 import type { StatMemo } from "./kbuild/deps.js";
+import { readAhead } from "./util/read-ahead.js";
 import { afterPchPragma, dropEntry, filesRead, lookupHeaders, planHeaderCache, prefixEnd, skippedOnceRead, stageEntry, type HeaderCachePlan } from "./kbuild/header-cache.js";
 import { PreprocessedTuBuilder, snapshotOf } from "./parse/preprocessed-tu.js";
 
 /** A TU's preprocessing started ahead of time (startPreprocess), finished by loadTu. */
 export interface StartedPreprocess {
   relPath: string;
+  /**
+   * Takes the kept headers (read ahead on the thread pool since the start)
+   * once their bytes are in; wait() reads them itself if this was not awaited.
+   */
+  ready(): Promise<void>;
   /** Waits for the preprocessor; reports and throws like preprocess() would have at that point. */
   wait(o: TuInputs): Preprocessed;
   /**
@@ -50,16 +56,26 @@ export function startPreprocess(o: { patch: PatchSet; patched: Map<string, strin
   let builder = new PreprocessedTuBuilder();
   let body: ReturnType<typeof afterPchPragma> | undefined;
   const job = cmd ? runInBackground(hit ? hit.argv : ppArgv, cmd.cwd, (piece) => (body ? body.push(piece) : builder.push(piece))) : undefined;
-  const kept = hit?.load();
-  if (kept && cmd) {
-    builder = PreprocessedTuBuilder.resume(kept.snapshot, kept.prefixText);
-    body = afterPchPragma({ returning: kept.snapshot.curFile !== mainPath, skips: skippedOnceRead(kept.snapshot, cmd.cwd) }, (piece) => builder.push(piece));
-  }
+  const keptAhead = hit ? Promise.all(hit.files.map(readAhead)) : undefined;
+  let taken = !hit;
+  const take = (ahead?: Array<Buffer | undefined>) => {
+    if (taken) return;
+    taken = true;
+    const kept = hit?.load(ahead);
+    if (kept && cmd) {
+      builder = PreprocessedTuBuilder.resume(kept.snapshot, kept.prefixText);
+      body = afterPchPragma({ returning: kept.snapshot.curFile !== mainPath, skips: skippedOnceRead(kept.snapshot, cmd.cwd) }, (piece) => builder.push(piece));
+    }
+  };
   let keeping: { plan: HeaderCachePlan; prefixText: string } | undefined;
   let fromHeaders = false;
   return {
     relPath,
+    ready: async () => {
+      if (keptAhead) take(await keptAhead);
+    },
     wait: (t) => {
+      take();
       for (const d of early.items) t.sink.report(d);
       if (!cmd || !job) throw new StageFailed("kbuild");
       let pp = job.wait();

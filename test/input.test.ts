@@ -12,6 +12,7 @@ import { readSymbolTable } from "../src/input/kallsyms.js";
 import { readSymvers } from "../src/input/symvers.js";
 import { readIpaClones } from "../src/input/ipa-clones.js";
 import { diskOutlineStore } from "../src/input/outline-store.js";
+import { readAhead } from "../src/util/read-ahead.js";
 import { parseSourceFile } from "../src/parse/source-file.js";
 import { FIXTURES, cases, expectGolden, json, read } from "./golden.js";
 
@@ -92,5 +93,22 @@ describe("input: outlines of source files kept on disk", () => {
 
   it("is no store without a cache directory", () => {
     expect(diskOutlineStore(undefined)).toBeUndefined();
+  });
+});
+
+describe("input: files read ahead on the thread pool", () => {
+  it("gives a file's bytes, whole, and undefined for a file that cannot be read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "klp-ahead-"));
+    try {
+      const big = Buffer.alloc(3 << 20, "kallsyms line\n");
+      writeFileSync(join(dir, "table"), big);
+      writeFileSync(join(dir, "empty"), "");
+      expect((await readAhead(join(dir, "table")))?.equals(big)).toBe(true);
+      expect((await readAhead(join(dir, "empty")))?.length).toBe(0);
+      expect(await readAhead(join(dir, "missing"))).toBeUndefined();
+      expect(await readAhead(dir)).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -86,20 +86,20 @@ export function extractCommand(setExit: (code: number) => void): Command {
         const extra = ["--externalize", flags.externalize, ...(flags.force ?? []).flatMap((c) => ["--force", c]), ...(flags.forceOverwrite ? ["--force-overwrite"] : []), ...(flags.verify ? ["--verify"] : []), ...(flags.name ? ["--name", flags.name] : []), ...(flags.modules ? ["--modules", flags.modules] : [])];
         return setExit(await runKernels(flags.kernels, flags.patch, flags.out, extra, Boolean(flags.json)));
       }
-      setExit(runExtract(flags));
+      setExit(await runExtract(flags));
     });
 }
 
-function runExtract(flags: ExtractFlags): number {
+async function runExtract(flags: ExtractFlags): Promise<number> {
   const timings = flags.timings ? new StageTimings() : undefined;
   try {
-    return runExtractTimed(flags, timings);
+    return await runExtractTimed(flags, timings);
   } finally {
     timings?.print();
   }
 }
 
-function runExtractTimed(flags: ExtractFlags, timings: StageTimings | undefined): number {
+async function runExtractTimed(flags: ExtractFlags, timings: StageTimings | undefined): Promise<number> {
   const sink = new DiagnosticSink(new Set(flags.force ?? []));
   const opts: ExtractFlags = flags.example ? { ...exampleOptions(), externalize: flags.externalize, ...(flags.name ? { name: flags.name } : {}) } : flags;
   const out = flags.out ?? (flags.example ? "out/example" : undefined);
@@ -120,7 +120,7 @@ function runExtractTimed(flags: ExtractFlags, timings: StageTimings | undefined)
   const overwrite = Boolean(flags.forceOverwrite || (flags.example && !flags.out));
   if (!checkOutput(out, overwrite, sink)) return finish(sink, flags);
   try {
-    const result = extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.modules ? { modules: opts.modules } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...cacheOptions(flags), ...(flags.verify ? { verify: true } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
+    const result = await extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.modules ? { modules: opts.modules } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...cacheOptions(flags), ...(flags.verify ? { verify: true } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
     if (!timed(timings?.timer, "write output", () => writeOutput(out, result.files, overwrite, sink))) return finish(sink, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
     else if (!flags.quiet) {

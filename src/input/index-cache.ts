@@ -16,13 +16,22 @@ export interface CachedIndex {
   arrays: Int32Array[];
 }
 
+/** Where a reader may find the index of its table: the cache directory and the table's stamp. */
+export interface IndexCacheRef {
+  dir: string | undefined;
+  /** fileStamp() of the table, taken before it was read. */
+  stamp: string;
+  /** The entry's bytes when they were read ahead (indexEntryPath()); else the entry is read now. */
+  entry?: Buffer | undefined;
+}
+
 const VERSION = 1;
 
-/** The entry for `file` if it was made from the file as `stamp` (fileStamp() before reading it) says it is. */
-export function loadIndex(cacheDir: string | undefined, kind: string, file: string, stamp: string): CachedIndex | undefined {
+/** The entry for `file` if it was made from the file as `stamp` (fileStamp() before reading it) says it is; `entry`: its bytes, read ahead. */
+export function loadIndex(cacheDir: string | undefined, kind: string, file: string, stamp: string, entry?: Buffer): CachedIndex | undefined {
   if (!cacheDir) return undefined;
   try {
-    const { header, arrays } = decodeInt32Blob<{ version: number; stamp: string; meta: unknown }>(readFileSync(entryPath(cacheDir, kind, file)));
+    const { header, arrays } = decodeInt32Blob<{ version: number; stamp: string; meta: unknown }>(entry ?? readFileSync(indexEntryPath(cacheDir, kind, file)));
     if (header.version !== VERSION || header.stamp !== stamp) return undefined;
     return { meta: header.meta, arrays };
   } catch {
@@ -34,7 +43,7 @@ export function loadIndex(cacheDir: string | undefined, kind: string, file: stri
 export function storeIndex(cacheDir: string | undefined, kind: string, file: string, stamp: string, index: CachedIndex): void {
   if (!cacheDir) return;
   try {
-    const path = entryPath(cacheDir, kind, file);
+    const path = indexEntryPath(cacheDir, kind, file);
     mkdirSync(join(cacheDir, "index"), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, encodeInt32Blob({ version: VERSION, stamp, meta: index.meta }, index.arrays));
@@ -44,7 +53,8 @@ export function storeIndex(cacheDir: string | undefined, kind: string, file: str
   }
 }
 
-function entryPath(cacheDir: string, kind: string, file: string): string {
+/** The file that keeps the index of `file`. */
+export function indexEntryPath(cacheDir: string, kind: string, file: string): string {
   return join(cacheDir, "index", `${kind}-${createHash("sha1").update(file).digest("hex").slice(0, 16)}.bin`);
 }
 

@@ -1,7 +1,7 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { KernelSymbol, SymbolsByName, SymbolTable } from "../model/input.js";
 import { ByteKeyIndex, countLines, isBlankLine, lineText } from "./byte-key-index.js";
-import { loadIndex, storeIndex } from "./index-cache.js";
+import { loadIndex, storeIndex, type IndexCacheRef } from "./index-cache.js";
 
 const LINE = /^([0-9a-fA-F]+)\s+([A-Za-z?])\s+(\S+)(?:\s+\[(\S+)\])?\s*$/d;
 
@@ -15,9 +15,9 @@ const LINE = /^([0-9a-fA-F]+)\s+([A-Za-z?])\s+(\S+)(?:\s+\[(\S+)\])?\s*$/d;
  * is asked for. Lines of the usual shape ("HEX T NAME" or "HEX T NAME\t[mod]")
  * are checked byte by byte; any other shape goes through the full pattern.
  */
-export function readSymbolTable(file: string, content: string | Buffer, sink: DiagnosticSink, cache?: { dir: string | undefined; stamp: string }): SymbolTable {
+export function readSymbolTable(file: string, content: string | Buffer, sink: DiagnosticSink, cache?: IndexCacheRef): SymbolTable {
   const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
-  const kept = cache && loadIndex(cache.dir, "kallsyms", file, cache.stamp);
+  const kept = cache && loadIndex(cache.dir, "kallsyms", file, cache.stamp, cache.entry);
   if (kept) {
     const [slots, keyStart, keyEnd, lineStart, next] = kept.arrays;
     const meta = kept.meta as { count: number; modules: string[] };

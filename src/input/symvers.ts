@@ -1,7 +1,7 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { ExportedSymbol, ExportTable } from "../model/input.js";
 import { ByteKeyIndex, countLines, isBlankLine, lineText } from "./byte-key-index.js";
-import { loadIndex, storeIndex } from "./index-cache.js";
+import { loadIndex, storeIndex, type IndexCacheRef } from "./index-cache.js";
 
 /**
  * Reads Module.symvers: "CRC<TAB>NAME<TAB>MODULE<TAB>EXPORT_TYPE[<TAB>NAMESPACE]".
@@ -11,9 +11,9 @@ import { loadIndex, storeIndex } from "./index-cache.js";
  * and indexes it by name (ByteKeyIndex); an ExportedSymbol is made when a name
  * is asked for. A name listed twice takes its last line, as a Map would.
  */
-export function readSymvers(file: string, content: string | Buffer, sink: DiagnosticSink, cache?: { dir: string | undefined; stamp: string }): ExportTable {
+export function readSymvers(file: string, content: string | Buffer, sink: DiagnosticSink, cache?: IndexCacheRef): ExportTable {
   const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
-  const kept = cache && loadIndex(cache.dir, "symvers", file, cache.stamp);
+  const kept = cache && loadIndex(cache.dir, "symvers", file, cache.stamp, cache.entry);
   if (kept) {
     const [slots, keyStart, keyEnd, lineStart] = kept.arrays;
     return new LazyExports(bytes, new ByteKeyIndex(bytes, 0, { arrays: [slots!, keyStart!, keyEnd!], count: kept.meta as number }), lineStart!);

@@ -42,8 +42,10 @@ export interface HeaderCachePlan {
 /** A usable entry: what the run preprocesses instead; load() then reads the kept part (while gcc runs). */
 export interface HeaderCacheHit {
   argv: string[];
-  /** The kept headers' part of the .i; undefined when it cannot be read (then: a full run). */
-  load(): KeptHeaders | undefined;
+  /** The files load() reads: the kept text and its scan (to read ahead). */
+  files: [prefix: string, scan: string];
+  /** The kept headers' part of the .i (from the files' bytes when read ahead); undefined when it cannot be read (then: a full run). */
+  load(ahead?: Array<Buffer | undefined>): KeptHeaders | undefined;
 }
 
 export interface KeptHeaders {
@@ -107,16 +109,18 @@ export function lookupHeaders(plan: HeaderCachePlan, stats?: StatMemo): HeaderCa
   const body = join(dirname(plan.mainPath), `${BODY_PREFIX}${basename(plan.mainPath)}`);
   const rest = plan.source.split("\n").slice(plan.prefix.lines).join("\n");
   writeFileSync(body, `#include ${cString(join(plan.entry, "prefix.h"))}\n#line ${plan.prefix.lines + 1} ${cString(plan.mainPath)}\n${rest}`);
-  return { argv: [...plan.baseArgv, "-fpch-preprocess", "-Winvalid-pch", body], load: () => loadKept(plan, meta) };
+  const files: HeaderCacheHit["files"] = [join(plan.entry, "prefix.i"), join(plan.entry, "scan.bin")];
+  return { argv: [...plan.baseArgv, "-fpch-preprocess", "-Winvalid-pch", body], files, load: (ahead) => loadKept(plan, meta, files, ahead ?? []) };
 }
 
-function loadKept(plan: HeaderCachePlan, meta: EntryMeta): KeptHeaders | undefined {
+function loadKept(plan: HeaderCachePlan, meta: EntryMeta, [prefixFile, scanFile]: HeaderCacheHit["files"], [prefixBytes, scanBytes]: Array<Buffer | undefined>): KeptHeaders | undefined {
   try {
     // Same length: offsets in the kept scan stay right.
-    const prefixText = readFileSync(join(plan.entry, "prefix.i"), meta.ascii ? "latin1" : "utf8").replaceAll(meta.mainPath, plan.mainPath);
+    const encoding = meta.ascii ? "latin1" : "utf8";
+    const prefixText = (prefixBytes ? prefixBytes.toString(encoding) : readFileSync(prefixFile, encoding)).replaceAll(meta.mainPath, plan.mainPath);
     // The .i starts by naming its main file: a text that names another (an entry replaced while it was read) is not this entry's.
     if (!prefixText.slice(0, 4096).includes(`"${plan.mainPath}"`)) return undefined;
-    const snapshot = decodeSnapshot(readFileSync(join(plan.entry, "scan.bin")));
+    const snapshot = decodeSnapshot(scanBytes ?? readFileSync(scanFile));
     if (snapshot.length !== prefixText.length) return undefined;
     for (const m of snapshot.markers) if (m.file === meta.mainPath) m.file = plan.mainPath;
     if (snapshot.curFile === meta.mainPath) snapshot.curFile = plan.mainPath;
