@@ -23,6 +23,7 @@ import { decideSymbols } from "./decide/decide.js";
 import { assemble } from "./decide/assemble.js";
 import { timed, type StageTimer } from "./timings.js";
 import type { StartedPreprocess } from "./start-preprocess.js";
+import { compareText } from "./util/compare.js";
 
 /** What every TU analysis needs, whatever says which functions to take. */
 export interface TuInputs {
@@ -311,7 +312,7 @@ function usedByOf(closure: ReturnType<typeof computeClosure>): Record<string, st
   const out: Record<string, string> = {};
   for (const [name, by] of closure.neededBy) out[name] = by;
   for (const [name, need] of closure.symbols) out[name] ??= need.via;
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => compareText(a, b)));
 }
 
 

@@ -4,6 +4,7 @@ import type { PatchedFunction } from "../model/plan.js";
 import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
 import { locateTuSymbol, type Location } from "../decide/locate.js";
 import { freeReferences } from "../resolve/free-references.js";
+import { compareText } from "../util/compare.js";
 
 const CLONE_SUFFIX = /\.(?:constprop|isra|part|cold|localalias)\.\d+$|\.cold$/;
 
@@ -95,7 +96,7 @@ export function findIpaTargets(view: IpaView, changed: string[], why: (fn: strin
     return count;
   };
   const unreachable = changed.filter((fn) => visit(fn, `${fn} ${why(fn)}`, -1) === 0);
-  return { targets: [...found.values()].sort((a, b) => a.name.localeCompare(b.name)), unreachable };
+  return { targets: [...found.values()].sort((a, b) => compareText(a.name, b.name)), unreachable };
 }
 
 /**
@@ -117,7 +118,7 @@ function callersOf(view: IpaView, fn: string, clone: string): Array<{ caller: st
       fromObject.set(caller, ` (found from the compiled object's relocations, not the call graph: ${who} refers to ${target})`);
     }
   }
-  for (const [caller, via] of [...fromObject].sort(([a], [b]) => a.localeCompare(b))) out.push({ caller, via });
+  for (const [caller, via] of [...fromObject].sort(([a], [b]) => compareText(a, b))) out.push({ caller, via });
   return out;
 }
 

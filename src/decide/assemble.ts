@@ -10,6 +10,7 @@ import { redeclare } from "./declarator.js";
 import { enumValueOf } from "./enum-values.js";
 import { generatedFunctionNames, macroDefinedFunctions, stripComments, type MacroDefinedFunction } from "../resolve/touched.js";
 import { syscallCopyText } from "./syscall-copy.js";
+import { compareText } from "../util/compare.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -214,7 +215,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   const macroRedefinitions = redefineHeaderMacros(ctx, macroNames, redirected, renameTo, renamedNames);
   const headerDecls: OutputPiece[] = [];
   const bound = new Set<string>();
-  for (const u of [...externalized.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const u of [...externalized.values()].sort((a, b) => compareText(a.name, b.name))) {
     if (externalizedPlaced.has(u.name)) continue;
     if (mode === "klp-reloc" && !renamedNames.has(u.name)) {
       headerDecls.push(bindByLabel(u));
@@ -349,7 +350,7 @@ function pieceOrder(includedAt: Map<string, number[]>) {
     const ka = key(a);
     const kb = key(b);
     for (let i = 0; i < Math.min(ka.length, kb.length); i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
-    return ka.length - kb.length || a.origin.localeCompare(b.origin);
+    return ka.length - kb.length || compareText(a.origin, b.origin);
   };
 }
 
@@ -418,7 +419,7 @@ function redefineHeaderMacros(
     const rel = ctx.markerToRel.get(def.file) ?? def.file;
     pieces.push({ origin: "klp-ccp", line: 0, kind: "macro", text: `/* ${rel}:${def.line}, redefined to reach externalized symbols */\n#undef ${name}\n${applyRenames(def.definition, renames)}` });
   }
-  return pieces.sort((a, b) => a.text.localeCompare(b.text));
+  return pieces.sort((a, b) => compareText(a.text, b.text));
 }
 
 /**
@@ -431,7 +432,7 @@ function headerInlinesToCopy(closure: Closure, externalized: Map<string, SymbolU
   let changed = true;
   while (changed) {
     changed = false;
-    for (const [name, hi] of [...closure.headerInlines].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [name, hi] of [...closure.headerInlines].sort(([a], [b]) => compareText(a, b))) {
       if (chosen.has(name)) continue;
       if ([...hi.uses].some((u) => externalized.has(u) || chosen.has(u))) {
         chosen.add(name);

@@ -5,6 +5,7 @@ import { homeOf, type TuContext } from "../model/tu.js";
 import type { Closure } from "../closure/closure.js";
 import { locateByName, locateInModuleObject, locateTuSymbol } from "./locate.js";
 import { generatedFunctionNames, macroDefinedFunctions } from "../resolve/touched.js";
+import { compareText } from "../util/compare.js";
 
 export interface DecideOptions {
   ctx: TuContext;
@@ -24,7 +25,7 @@ export interface DecideOptions {
 export function decideSymbols(opts: DecideOptions): SymbolUse[] {
   const { ctx, closure, exports, symbols, sink } = opts;
   const uses: SymbolUse[] = [];
-  for (const need of [...closure.symbols.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const need of [...closure.symbols.values()].sort((a, b) => compareText(a.name, b.name))) {
     const home = homeOf(ctx, need.decl);
     const definedHere = home !== "header" && (need.decl.kind === "function" || need.decl.kind === "variable");
     // Declared in a header: its type needs only header types, so it can go right after the

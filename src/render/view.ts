@@ -1,4 +1,5 @@
 import type { LivepatchPlan, OutputPiece } from "../model/plan.js";
+import { compareText } from "../util/compare.js";
 
 /** What the templates get: strings and lists, nothing left to decide. */
 export interface LivepatchView {
@@ -59,7 +60,7 @@ export function toView(plan: LivepatchPlan): LivepatchView {
     includes: plan.includes.map((p) => (p.include?.dropped ? `/* klp-ccp: left out, breaks a module build and nothing patched needs it: ${p.text.replace(/\/\*.*?\*\//g, "").trim()} */` : p.text)),
     body: plan.body.map(piece),
     syscallWrappers: plan.syscallWrappers,
-    objects: [...byObject.entries()].sort(([a], [b]) => (a === "vmlinux" ? -1 : b === "vmlinux" ? 1 : a.localeCompare(b))).map(([obj, funcs]) => ({
+    objects: [...byObject.entries()].sort(([a], [b]) => (a === "vmlinux" ? -1 : b === "vmlinux" ? 1 : compareText(a, b))).map(([obj, funcs]) => ({
       label: obj,
       nameField: obj === "vmlinux" ? "NULL /* vmlinux */" : JSON.stringify(obj),
       funcs,

@@ -3,6 +3,7 @@ import type { FilePatch } from "../model/input.js";
 import type { SourceFile, SourceItem } from "../model/syntax.js";
 import { isCosmeticLine } from "../input/diff.js";
 import { identifierTokens } from "./rename.js";
+import { compareText } from "../util/compare.js";
 
 /** A function the patch changes, named in the patched file. */
 export interface ChangedFunction {
@@ -112,7 +113,7 @@ export function touchedFunctions(
     if (!viaMacro && !before && after) continue;
     result.push(fn);
   }
-  return result.sort((a, b) => a.name.localeCompare(b.name));
+  return result.sort((a, b) => compareText(a.name, b.name));
 }
 
 /** Section markers of data that lives only until boot ends (include/linux/init.h). */
