@@ -25,6 +25,9 @@ import { timed, type StageTimer } from "./timings.js";
 import type { StartedPreprocess } from "./start-preprocess.js";
 import { compareText } from "./util/compare.js";
 
+/** A path with a `.`, `..` or empty segment (what path.relative would normalize). */
+const NOT_NORMAL = /\/\.{1,2}(?:\/|$)|\/\//;
+
 /** What every TU analysis needs, whatever says which functions to take. */
 export interface TuInputs {
   src: string;
@@ -225,8 +228,9 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
   for (const f of tu.files) {
     if (f === mainPath || f === relPath) markerToRel.set(f, relPath);
     else if (f.startsWith(`${o.src}/`) || (!f.startsWith("/") && !f.startsWith("<") && !f.startsWith("./") && existsSync(join(o.src, f)))) {
-      // relative() normalizes; most markers need no normalizing, and a TU names ~1000 files.
-      const rel = !f.startsWith("/") ? f : f.includes("/.") || f.includes("//") ? relative(o.src, f) : f.slice(o.src.length + 1);
+      // relative() normalizes; most markers need no normalizing (no `.`, `..` or empty
+      // segment), and a TU names ~1000 files.
+      const rel = !f.startsWith("/") ? f : NOT_NORMAL.test(f) ? relative(o.src, f) : f.slice(o.src.length + 1);
       markerToRel.set(f, rel);
       if (!isIncludableHeader(rel) && rel.endsWith(".h") && existsSync(join(o.src, rel))) localHeaders.set(rel, timed(timer, "parse sources", () => parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8"), outlines)));
     }
