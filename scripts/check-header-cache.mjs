@@ -12,9 +12,9 @@
 // each case's TU compiled once (scripts/testbed/prepare-build.sh FILE.c).
 // Prints one line per case; exit 1 when one differs or fails.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkEachCase } from "./each-case.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = (m) => import(join(REPO, "dist", m));
@@ -31,24 +31,10 @@ if (!SRC || !BUILD) {
   process.stderr.write('check-header-cache: set SRC and BUILD (eval "$(scripts/testbed/env.sh)")\n');
   process.exit(2);
 }
-const scratch = mkdtempSync(join(tmpdir(), "klp-hc-check-"));
-let bad = 0;
-try {
-  for (const [n, dir] of process.argv.slice(2).entries()) {
-    const id = dir.replace(/\/+$/, "").replace(/.*\//, "");
-    try {
-      const verdict = check(join(dir, "fix.patch"), join(scratch, `${n}-${id}`));
-      if (verdict) bad++;
-      process.stdout.write(`${verdict ? "FAIL" : "ok  "} ${id}${verdict ? `: ${verdict}` : ""}\n`);
-    } catch (e) {
-      bad++;
-      process.stdout.write(`FAIL ${id}: ${e instanceof Error ? e.message : String(e)}\n`);
-    }
-  }
-} finally {
-  rmSync(scratch, { recursive: true, force: true });
-}
-process.exit(bad ? 1 : 0);
+checkEachCase("hc-check", process.argv.slice(2), (patchFile, dir) => {
+  const verdict = check(patchFile, dir);
+  return { ok: !verdict, detail: verdict };
+});
 
 /** Undefined when the kept headers give the full run's .i; else what differs. */
 function check(patchFile, dir) {

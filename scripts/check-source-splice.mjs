@@ -9,10 +9,10 @@
 // every node below it). Needs `npm run build` and SRC (eval "$(scripts/testbed/env.sh)").
 // Prints one line per case (spliced, or the whole file parsed where a parse error
 // lies in what the fix reaches); exit 1 when one differs or fails.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkEachCase } from "./each-case.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = (m) => import(join(REPO, "dist", m));
@@ -31,25 +31,10 @@ const dump = (n) => `${n.type}@${n.startIndex}-${n.endIndex}/${n.startPosition.r
 const shape = (sf) => JSON.stringify(sf.items.map((i) => Object.entries({ ...i, node: i.node && dump(i.node) }).sort(([a], [b]) => a.localeCompare(b))));
 const isTaken = (i) => "get" in (Object.getOwnPropertyDescriptor(i, "node") ?? {});
 
-const scratch = mkdtempSync(join(tmpdir(), "klp-splice-check-"));
-let bad = 0;
-try {
-  for (const [n, dir] of process.argv.slice(2).entries()) {
-    const id = dir.replace(/\/+$/, "").replace(/.*\//, "");
-    try {
-      const verdicts = check(join(dir, "fix.patch"), join(scratch, `${n}-${id}`));
-      const failed = verdicts.filter((v) => v.startsWith("FAIL"));
-      if (failed.length) bad++;
-      process.stdout.write(`${failed.length ? "FAIL" : "ok  "} ${id}: ${verdicts.join("; ")}\n`);
-    } catch (e) {
-      bad++;
-      process.stdout.write(`FAIL ${id}: ${e instanceof Error ? e.message : String(e)}\n`);
-    }
-  }
-} finally {
-  rmSync(scratch, { recursive: true, force: true });
-}
-process.exit(bad ? 1 : 0);
+checkEachCase("splice-check", process.argv.slice(2), (patchFile, work) => {
+  const verdicts = check(patchFile, work);
+  return { ok: !verdicts.some((v) => v.startsWith("FAIL")), detail: verdicts.join("; ") };
+});
 
 /** One verdict per .c file of the fix. */
 function check(patchFile, work) {
