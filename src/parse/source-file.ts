@@ -2,7 +2,8 @@ import type { OutlineStore, SourceFile, SourceItem } from "../model/syntax.js";
 import { normalizeSource } from "./normalize-source.js";
 import { parseC } from "./parser.js";
 import { attachLeadingComments, topLevelItems } from "./source-items.js";
-import { fileFromOutline, outlineOf, rememberParse, spliceEdited } from "./source-outline.js";
+import { fileFromOutline, outlineOf, rememberParse } from "./source-outline.js";
+import { spliceEdited } from "./source-splice.js";
 
 /**
  * Splits an original source file into top-level items (includes, macros,
