@@ -214,7 +214,7 @@ function readModuleSymbols(o: TuInputs, module: string, objectFile: string | und
 function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string, started?: StartedPreprocess): TuContext {
   const { sink, timer } = o;
   // The source files first: a started preprocessor runs meanwhile. The original first, so that
-  // the patched file's parse reuses it (incremental: only the patched lines are parsed again).
+  // the patched file is made from its items (only the span the patch changed is parsed again).
   const originalPath = join(o.src, relPath);
   const outlines = o.outlines ? { outlines: o.outlines } : {};
   const separate = existsSync(originalPath) && originalPath !== mainPath ? timed(timer, "parse sources", () => parseSourceFile(relPath, readFileSync(originalPath, "utf8"), outlines)) : undefined;

@@ -63,8 +63,9 @@ export interface ExtractResult {
  * The orchestrator: read inputs → apply the patch to a scratch copy →
  * per touched TU (preprocess, parse, resolve, closure, IPA targets, decide)
  * → render. Bad input ends in StageFailed with diagnostics in the sink.
- * Asynchronous only to let the thread pool read the symbol tables while the
- * patch is applied and the preprocessor started (readAhead).
+ * Asynchronous only to let the thread pool read the symbol tables and the
+ * kept headers while the patch is applied and the preprocessor started
+ * (readAhead).
  */
 export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promise<ExtractResult> {
   const src = resolve(opts.src);
@@ -93,7 +94,7 @@ export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promi
     const early = new DiagnosticSink();
     const patched = patch && !sink.hasErrors ? timed(timer, "apply patch", () => applyPatch(patch, patchText, src, join(work, "tree"), early)) : undefined;
     if (patch && patched) started = timed(timer, "start preprocess", () => startPreprocess({ patch, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) }));
-    const [symbolsAhead, symversAhead] = await timedAsync(timer, "read inputs", () => Promise.all(tablesAhead.map(settle)));
+    const [symbolsAhead, symversAhead] = await timedAsync(timer, "read inputs", () => Promise.all(tablesAhead));
     const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, opts.cacheDir, symbolsAhead));
     const exports = timed(timer, "read inputs", () => readTable(opts.symvers, readSymvers, sink, opts.cacheDir, symversAhead));
     if (!patch || sink.hasErrors) throw new StageFailed("input");
@@ -128,14 +129,12 @@ interface TableRead {
   entry: Buffer | undefined;
 }
 
-/** Starts reading a table and its index entry on the thread pool (settle() waits for both). */
-function readTableAhead(file: string, kind: string, cacheDir: string | undefined): { stamp: string; bytes: Promise<Buffer | undefined>; entry: Promise<Buffer | undefined> } {
+/** Reads a table and its index entry on the thread pool; both reads start, and the stamp is taken, before the first await. */
+async function readTableAhead(file: string, kind: string, cacheDir: string | undefined): Promise<TableRead> {
   const stamp = fileStamp(file);
-  return { stamp, bytes: readAhead(file), entry: cacheDir ? readAhead(indexEntryPath(cacheDir, kind, file)) : Promise.resolve(undefined) };
-}
-
-async function settle(ahead: ReturnType<typeof readTableAhead>): Promise<TableRead> {
-  return { stamp: ahead.stamp, bytes: await ahead.bytes, entry: await ahead.entry };
+  const bytes = readAhead(file);
+  const entry = cacheDir ? readAhead(indexEntryPath(cacheDir, kind, file)) : undefined;
+  return { stamp, bytes: await bytes, entry: await entry };
 }
 
 /**

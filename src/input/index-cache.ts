@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { decodeInt32Blob, encodeInt32Blob } from "../util/int32-blob.js";
+import { writeWhole } from "../util/write-whole.js";
 
 /**
  * A table file's index (typed arrays and a little JSON), kept on disk between
@@ -43,11 +44,7 @@ export function loadIndex(cacheDir: string | undefined, kind: string, file: stri
 export function storeIndex(cacheDir: string | undefined, kind: string, file: string, stamp: string, index: CachedIndex): void {
   if (!cacheDir) return;
   try {
-    const path = indexEntryPath(cacheDir, kind, file);
-    mkdirSync(join(cacheDir, "index"), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, encodeInt32Blob({ version: VERSION, stamp, meta: index.meta }, index.arrays));
-    renameSync(tmp, path);
+    writeWhole(indexEntryPath(cacheDir, kind, file), encodeInt32Blob({ version: VERSION, stamp, meta: index.meta }, index.arrays));
   } catch {
     // A cache that cannot be written is only slower.
   }

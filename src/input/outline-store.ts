@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { OutlineStore, SourceOutline } from "../model/syntax.js";
+import { writeWhole } from "../util/write-whole.js";
 
 /**
  * Outlines of source files (parse/source-outline.ts) kept under
  * <cacheDir>/sources/, one JSON file per text, named by a hash of it: a
  * kernel .c or header is parsed once, and read back (~1 ms) by every later
- * run on the same tree. An entry is written under a temporary name and
- * renamed, so a reader never sees half of one; any trouble reading one means
- * "no entry", and writing one that fails is only slower.
+ * run on the same tree. An entry is written whole (writeWhole); any trouble
+ * reading one means "no entry", and writing one that fails is only slower.
  */
 export function diskOutlineStore(cacheDir: string | undefined): OutlineStore | undefined {
   if (!cacheDir) return undefined;
@@ -26,11 +26,7 @@ export function diskOutlineStore(cacheDir: string | undefined): OutlineStore | u
     },
     put(text, outline) {
       try {
-        mkdirSync(dir, { recursive: true });
-        const path = entry(text);
-        const tmp = `${path}.${process.pid}.tmp`;
-        writeFileSync(tmp, JSON.stringify(outline));
-        renameSync(tmp, path);
+        writeWhole(entry(text), JSON.stringify(outline));
       } catch {
         // a cache that cannot be written is only slower
       }

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { run } from "./run.js";
+import { writeWhole } from "../util/write-whole.js";
 import { depsUnchanged, readDeps, stampDeps, type StampedDep, type StatMemo } from "./deps.js";
 
 /** What a trial compile of generated C found. */
@@ -95,11 +96,7 @@ function store(cacheDir: string, key: string, result: TrialResult, files: string
   if (!files) return;
   try {
     const deps = stampDeps(files);
-    const dir = join(cacheDir, key.slice(0, 2));
-    mkdirSync(dir, { recursive: true });
-    const tmp = join(dir, `${key}.${process.pid}.tmp`);
-    writeFileSync(tmp, JSON.stringify({ result, deps } satisfies CacheEntry));
-    renameSync(tmp, join(dir, `${key}.json`));
+    writeWhole(join(cacheDir, key.slice(0, 2), `${key}.json`), JSON.stringify({ result, deps } satisfies CacheEntry));
   } catch {
     // unreadable dependency or read-only cache: keep nothing
   }

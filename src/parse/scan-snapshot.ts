@@ -57,10 +57,10 @@ export function decodeSnapshot(data: Buffer): ScanSnapshot {
   const [incOffset, incLine] = [next(), next()];
   const includes = new Array<{ offset: number; iLine: number }>(incOffset.length);
   for (let i = 0; i < incOffset.length; i++) includes[i] = { offset: incOffset[i]!, iLine: incLine[i]! };
-  const chunks = { starts: list(next()), ends: list(next()), bodies: list(next()), lines: list(next()), mixed: [] as boolean[] };
-  const mixed = next();
-  chunks.mixed = new Array<boolean>(mixed.length);
-  for (let i = 0; i < mixed.length; i++) chunks.mixed[i] = mixed[i] === 1;
+  const [starts, ends, bodies, lines, mixedBits] = [list(next()), list(next()), list(next()), list(next()), next()];
+  const mixed = new Array<boolean>(mixedBits.length);
+  for (let i = 0; i < mixedBits.length; i++) mixed[i] = mixedBits[i] === 1;
+  const chunks = { starts, ends, bodies, lines, mixed };
   const index = (used: number): NameIndexState => ({ slots: next(), hashes: next(), values: next(), next: next(), used });
   return { length: h.length, lineStarts, markers, defines: { ...defines, byName: index(h.used[0]) }, includes, chunks, candidates: index(h.used[1]), curFile: h.curFile };
 }

@@ -17,31 +17,31 @@ type Spec = Parameters<typeof runtime.template>[0];
  * beside the compiled render.js. CommonJS so that it loads synchronously with
  * require on every Node >= 20 (require of an ES module needs 20.19). Like a
  * src/ edit, a template edit shows in dist/ after `npm run build`. Named from
- * dist/'s root: this code also runs from dist/cli/main.bundle.js (scripts/bundle.mjs).
+ * dist/'s root: this code also runs from dist/cli/main.bundle.cjs (scripts/bundle.mjs).
  */
 const generated = new URL("../render/templates.generated.cjs", import.meta.url);
 
-let engine: { specs: Record<string, Spec> } | undefined;
+let specs: Record<string, Spec> | undefined;
 
 /**
  * The precompiled templates, loaded on first use rather than at startup:
  * extract starts the preprocessor first and renders last. Precompiled at
  * build time, a run loads neither Handlebars' compiler nor templates/
- * (~40 ms of a run).
+ * (~40 ms of a run). The shared partials are registered with them.
  */
-function handlebars(): { specs: Record<string, Spec> } {
-  if (!engine) {
+function templateSpecs(): Record<string, Spec> {
+  if (!specs) {
     const load = createRequire(import.meta.url);
-    const specs = existsSync(fileURLToPath(generated))
+    const loaded = existsSync(fileURLToPath(generated))
       ? (load(fileURLToPath(generated)) as Record<string, Spec>)
       : // Run from src/ (vitest), where no generated file is: the same specs, precompiled and evaluated now.
         Object.fromEntries([...precompileTemplates()].map(([name, source]) => [name, new Function(`return ${source};`)() as Spec]));
     // The preamble and #include section, shared by the module source and its include check.
-    runtime.registerPartial("includes", runtime.template(specOf(specs, "partials/includes.hbs")));
-    runtime.registerPartial("syscallWrappers", runtime.template(specOf(specs, "partials/syscall-wrappers.hbs")));
-    engine = { specs };
+    runtime.registerPartial("includes", runtime.template(specOf(loaded, "partials/includes.hbs")));
+    runtime.registerPartial("syscallWrappers", runtime.template(specOf(loaded, "partials/syscall-wrappers.hbs")));
+    specs = loaded;
   }
-  return engine;
+  return specs;
 }
 
 function specOf(specs: Record<string, Spec>, name: string): Spec {
@@ -56,8 +56,7 @@ const templates = new Map<string, Handlebars.TemplateDelegate>();
 function template(name: string): Handlebars.TemplateDelegate {
   const done = templates.get(name);
   if (done) return done;
-  const { specs } = handlebars();
-  const made = runtime.template(specOf(specs, name));
+  const made = runtime.template(specOf(templateSpecs(), name));
   templates.set(name, made);
   return made;
 }
