@@ -20,7 +20,8 @@
 # --externalize; default both), KLP_TESTBED (default ~/.cache/klp-testbed; outputs go to
 # $KLP_TESTBED/work/<id> and logs to .../<id>.logs), KLP_SKIP_NPM_BUILD=1,
 # KLP_EXTRACT_TIMEOUT (s, default 300), KLP_SKIP_HEADER_CACHE_CHECK=1,
-# KLP_SKIP_CLOSURE_COMPILE=1; see scripts/testbed/common.sh.
+# KLP_SKIP_CLOSURE_COMPILE=1, KLP_WORKDIR (default $KLP_TESTBED/work: runs side by side on one
+# test bed each need their own); see scripts/testbed/common.sh.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 # Case folders given relative to where the script was started.
@@ -31,7 +32,7 @@ source scripts/testbed/common.sh
 TB=$REPO/scripts/testbed
 export KLP_TESTBED=$TESTBED
 read -ra MODES <<<"${KLP_EXTERNALIZE:-kallsyms klp-reloc}"
-WORKDIR=$TESTBED/work
+WORKDIR=${KLP_WORKDIR:-$TESTBED/work}   # one per concurrent run: outputs, logs, extract's cache
 mkdir -p "$WORKDIR"
 # extract's cache (--cache-dir) is the test bed's own: a case's first mode keeps the TU's headers
 # and its second mode takes them (kbuild/header-cache.ts), so both paths get built and booted.
