@@ -11,6 +11,7 @@ import { readAhead } from "./util/read-ahead.js";
 import type { StatMemo } from "./kbuild/deps.js";
 import { diskOutlineStore } from "./input/outline-store.js";
 import { applyPatch } from "./kbuild/apply-patch.js";
+import { checkFileChanges } from "./decide/file-changes.js";
 import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf } from "./analyse-tu.js";
 import { startPreprocess, type StartedPreprocess } from "./start-preprocess.js";
 import type { CompileCommand } from "./model/input.js";
@@ -82,8 +83,9 @@ export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promi
 
   const { timer } = opts;
   const tablesAhead = [readTableAhead(opts.symbols, "kallsyms", opts.cacheDir), readTableAhead(opts.symvers, "symvers", opts.cacheDir)] as const;
-  const patchText = readFileSync(opts.patch, "utf8");
-  const patch = timed(timer, "read inputs", () => readPatch(opts.patch, patchText, sink));
+  const patchBytes = readFileSync(opts.patch);
+  const patch = timed(timer, "read inputs", () => readPatch(opts.patch, patchBytes, sink));
+  if (patch) checkFileChanges({ patch, sink });
   const work = mkdtempSync(join(tmpdir(), "klp-ccp-"));
   let started: StartedPreprocess | undefined;
   // The header cache and the include check's cache ask about the same headers.
@@ -92,7 +94,7 @@ export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promi
     // The patch is applied and the TU's preprocessing started before the symbol tables are
     // read, so that the compiler runs meanwhile; what they report waits for its turn.
     const early = new DiagnosticSink();
-    const patched = patch && !sink.hasErrors ? timed(timer, "apply patch", () => applyPatch(patch, patchText, src, join(work, "tree"), early)) : undefined;
+    const patched = patch && !sink.hasErrors ? timed(timer, "apply patch", () => applyPatch(patch, patchBytes, src, join(work, "tree"), early)) : undefined;
     if (patch && patched) started = timed(timer, "start preprocess", () => startPreprocess({ patch, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) }));
     const [symbolsAhead, symversAhead] = await timedAsync(timer, "read inputs", () => Promise.all(tablesAhead));
     const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, opts.cacheDir, symbolsAhead));

@@ -16,8 +16,9 @@ import { readAhead } from "../src/util/read-ahead.js";
 import { parseSourceFile } from "../src/parse/source-file.js";
 import { FIXTURES, cases, expectGolden, json, read } from "./golden.js";
 
-const readers: Record<string, (file: string, text: string, sink: DiagnosticSink) => unknown> = {
-  diff: (f, t, s) => readPatch(f, t, s),
+const readers: Record<string, (file: string, text: string, sink: DiagnosticSink, bytes: Buffer) => unknown> = {
+  // A patch is read as bytes (file names need not be UTF-8).
+  diff: (f, _t, s, bytes) => readPatch(f, bytes, s),
   kallsyms: (f, t, s) => {
     const table = readSymbolTable(f, t, s);
     return { modules: [...table.modules], byName: Object.fromEntries([...table.byName.keys()].map((n) => [n, table.byName.get(n)])) };
@@ -35,7 +36,7 @@ describe("input readers", () => {
       const kind = name.split("-")[0]!;
       const file = name.startsWith("diff") ? "input.patch" : "input.txt";
       const sink = new DiagnosticSink();
-      const result = readers[kind]!(file, read("input", name, file), sink);
+      const result = readers[kind]!(file, read("input", name, file), sink, readFileSync(join(FIXTURES, "input", name, file)));
       expectGolden(join(FIXTURES, "input", name, "expected.json"), json({ result: result ?? null, diagnostics: sink.items }));
     });
   }

@@ -8,6 +8,7 @@ import { extract, extractFunctions } from "../pipeline.js";
 import { EXIT_OK, exitCodeFor } from "./exit-codes.js";
 import { checkOutput, writeOutput } from "./write-output.js";
 import { exampleOptions } from "./example.js";
+import { checkOutOutsideSrc } from "./out-outside-src.js";
 import { runKernels } from "./kernels.js";
 import { timed, type StageTimer } from "../timings.js";
 
@@ -118,7 +119,7 @@ async function runExtractTimed(flags: ExtractFlags, timings: StageTimings | unde
   // Before any work: a run that cannot write its result should not make it first.
   // --example's own output directory is replaced on a rerun (never another directory: see checkOutput).
   const overwrite = Boolean(flags.forceOverwrite || (flags.example && !flags.out));
-  if (!checkOutput(out, overwrite, sink)) return finish(sink, flags);
+  if (!checkOutOutsideSrc(out, opts.src!, sink) || !checkOutput(out, overwrite, sink)) return finish(sink, flags);
   try {
     const result = await extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.modules ? { modules: opts.modules } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...cacheOptions(flags), ...(flags.verify ? { verify: true } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
     if (!timed(timings?.timer, "write output", () => writeOutput(out, result.files, overwrite, sink))) return finish(sink, flags);
@@ -156,6 +157,7 @@ function runFunctions(flags: ExtractFlags, command: string[]): number {
     sink.report({ code: "KLP-E019", severity: "error", message: "missing --out (a directory; or --output-closure-only to print the C)" });
     return finish(sink, flags);
   }
+  if (flags.out && flags.src && !checkOutOutsideSrc(flags.out, flags.src, sink)) return finish(sink, flags);
   const outIsDir = flags.out && existsSync(flags.out) ? statSync(flags.out).isDirectory() : undefined;
   if (flags.out && outIsDir !== undefined && outIsDir === Boolean(flags.outputClosureOnly && !flags.eachFunction)) {
     sink.report({ code: "KLP-E016", severity: "error", message: `--out ${flags.out} is ${outIsDir ? "a directory; --output-closure-only writes one file" : "a file; a directory is needed"}`, hint: "choose another --out" });

@@ -1,7 +1,9 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, posix } from "node:path";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
-import type { PatchSet } from "../model/input.js";
+import type { FilePatch, PatchSet } from "../model/input.js";
+import { splitLines } from "../input/diff.js";
 import { run } from "./run.js";
 
 /**
@@ -12,59 +14,114 @@ import { run } from "./run.js";
  * must not guess. A hunk GNU patch applied at an offset (a fix made for a
  * nearby kernel version) is moved to where it applied: its line numbers in
  * `patch` are shifted in place, so later stages map the lines that changed.
+ *
+ * Takes a patch whose files are all modified in place (checkFileChanges) and
+ * whose paths readPatch checked (relative, no `..`). Each file is copied
+ * from its real path, which must lie inside --src (a symbolic link out of
+ * the tree is refused), and GNU patch gets one file's hunks at a time with
+ * a name of ours: no name from the patch reaches it.
  * Returns the patched texts by relative path, or undefined after reporting.
  */
-export function applyPatch(patch: PatchSet, patchText: string, src: string, workDir: string, sink: DiagnosticSink): Map<string, string> | undefined {
+export function applyPatch(patch: PatchSet, patchText: string | Buffer, src: string, workDir: string, sink: DiagnosticSink): Map<string, string> | undefined {
+  const tree = bytesPath(workDir);
+  const srcReal = realpathSync.native(src);
+  const copied = new Set<string>();
   for (const f of patch.files) {
-    const from = join(src, f.path);
-    if (!existsSync(from)) {
-      sink.report({
-        code: "KLP-E003",
-        severity: "error",
-        message: `the patch changes ${f.path}, which is not in the source tree ${src}`,
-        location: f.hunks[0]?.location ?? { file: patch.file, line: 0, column: 0 },
-        hint: "check --src and the patch's a/ b/ paths",
-      });
-      return undefined;
-    }
-    mkdirSync(dirname(join(workDir, f.path)), { recursive: true });
-    copyFileSync(from, join(workDir, f.path));
+    if (copied.has(f.path)) continue; // a series: the second diff applies on top of the first
+    if (f.change.kind !== "modify") throw new Error(`applyPatch: ${f.path} is not modified in place (${f.change.kind}); checkFileChanges refuses that first`);
+    const from = sourceFile(f, src, srcReal, sink);
+    if (!from) return undefined;
+    const to = posix.join(tree, pathBytes(f));
+    if (!to.startsWith(`${tree}/`)) throw new Error(`applyPatch: ${f.path} leaves the scratch tree`);
+    mkdirSync(Buffer.from(dirname(to), "latin1"), { recursive: true });
+    copyFileSync(from, Buffer.from(to, "latin1"));
+    copied.add(f.path);
   }
-  const r = run(["patch", "-p1", "--batch", "--forward", "--no-backup-if-mismatch", "--fuzz=0", "-r", "-", "-d", workDir], workDir, patchText);
-  if (r.status !== 0) {
-    sink.report({
-      code: "KLP-E002",
-      severity: "error",
-      message: `the patch does not apply to ${src}: ${(r.stdout + r.stderr).trim().split("\n").filter((l) => /FAILED|malformed|can't find|Reversed|Only garbage|not found/i.test(l)).join("; ") || (r.stdout + r.stderr).trim()}`,
-      location: { file: patch.file, line: 0, column: 0 },
-      hint: "check that --src is the kernel version the fix was made for",
-    });
-    return undefined;
+  const lines = splitLines(typeof patchText === "string" ? Buffer.from(patchText, "utf8") : patchText);
+  const staging = mkdtempSync(join(tmpdir(), "klp-ccp-apply-"));
+  let ok = true;
+  try {
+    for (const f of patch.files) ok = applyFile(f, lines, Buffer.from(posix.join(tree, pathBytes(f)), "latin1"), staging, sink) && ok;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
-  shiftToAppliedOffsets(patch, r.stdout);
+  if (!ok) return undefined;
   const out = new Map<string, string>();
-  for (const f of patch.files) out.set(f.path, readFileSync(join(workDir, f.path), "utf8"));
+  for (const f of patch.files) out.set(f.path, readFileSync(Buffer.from(posix.join(tree, pathBytes(f)), "latin1"), "utf8"));
   return out;
 }
 
-/** Reads `patching file F` / `Hunk #N succeeded at L (offset K lines).` from GNU patch and shifts those hunks by K. */
-function shiftToAppliedOffsets(patch: PatchSet, output: string): void {
-  let file: PatchSet["files"][number] | undefined;
-  let nth = 0;
-  for (const line of output.split("\n")) {
-    const f = /^patching file '?(.+?)'?$/.exec(line);
-    if (f) {
-      // Files come in patch order; one path may come twice (a series): take the next unseen one.
-      file = patch.files.find((x, i) => x.path === f[1] && i >= nth) ?? patch.files.find((x) => x.path === f[1]);
-      nth = file ? patch.files.indexOf(file) + 1 : nth;
-      continue;
-    }
-    const h = /^Hunk #(\d+) succeeded at \d+ \(offset (-?\d+) lines?\)/.exec(line);
-    const hunk = h && file ? file.hunks[Number(h[1]) - 1] : undefined;
+/** The real path of the file to copy, checked to be a regular file inside --src; undefined after reporting. */
+function sourceFile(f: FilePatch, src: string, srcReal: string, sink: DiagnosticSink): Buffer | undefined {
+  const path = Buffer.from(posix.join(bytesPath(src), pathBytes(f)), "latin1");
+  const refuse = (message: string, hint: string) => {
+    sink.report({ code: "KLP-E003", severity: "error", message, location: f.location, hint });
+    return undefined;
+  };
+  if (!existsSync(path)) return refuse(`the patch changes ${f.path}, which is not in the source tree ${src}`, "check --src and the patch's a/ b/ paths");
+  const real = realpathSync.native(path, { encoding: "buffer" });
+  if (!real.toString("latin1").startsWith(`${bytesPath(srcReal)}/`)) return refuse(`the patch changes ${f.path}, which is a symbolic link (or under one) that leads out of the source tree ${src}, to ${real.toString("utf8")}`, "klp-ccp reads only files inside --src: give the real tree as --src");
+  if (!statSync(real).isFile()) return refuse(`the patch changes ${f.path}, which is not a regular file in ${src}`, "check --src and the patch's a/ b/ paths");
+  if (f.latin1Name && /\.[ch]$/.test(f.path)) {
+    sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${f.path}, whose name is not UTF-8 (shown here byte by byte as latin1): the compile command and the preprocessor's line markers that later stages match it with are UTF-8 text`, location: f.location, hint: "rename the file to a UTF-8 name in the tree and the patch" });
+    return undefined;
+  }
+  return real;
+}
+
+/** Runs GNU patch on one file's hunks (a copy named by us); reports each hunk that fails at its `@@` line. */
+function applyFile(f: FilePatch, lines: Buffer[], target: Buffer, staging: string, sink: DiagnosticSink): boolean {
+  const work = join(staging, "file");
+  copyFileSync(target, work);
+  const body = f.hunks.flatMap((h) => lines.slice(h.location.line - 1, h.location.line - 1 + h.patchLines));
+  const diff = Buffer.concat([Buffer.from("--- a/file\n+++ b/file\n"), ...body.flatMap((l) => [l, Buffer.from("\n")])]);
+  const r = run(["patch", "--batch", "--forward", "--no-backup-if-mismatch", "--fuzz=0", "-r", "-", "file"], staging, diff);
+  const output = `${r.stdout}${r.stderr}`;
+  const failed = [...output.matchAll(/^Hunk #(\d+) FAILED at (\d+)/gm)];
+  for (const m of failed) {
+    const hunk = f.hunks[Number(m[1]) - 1];
+    sink.report({
+      code: "KLP-E002",
+      severity: "error",
+      message: `${f.path}: hunk ${hunk?.header.trim() ?? `#${m[1]}`} does not apply (without fuzz; GNU patch looked near line ${m[2]})`,
+      location: hunk?.location ?? f.location,
+      hint: "check that --src is the kernel version the fix was made for",
+    });
+  }
+  if (r.status !== 0 && failed.length === 0) {
+    const reversed = /Reversed \(or previously applied\)/.test(output);
+    sink.report({
+      code: "KLP-E002",
+      severity: "error",
+      message: reversed ? `${f.path}: the change is already in --src (or the patch is reversed)` : `${f.path}: GNU patch cannot apply this diff: ${output.trim().split("\n").filter((l) => !/^patching file/.test(l)).join("; ")}`,
+      location: f.location,
+      hint: reversed ? "give the unpatched kernel tree as --src" : "check that --src is the kernel version the fix was made for",
+    });
+  }
+  if (r.status !== 0) return false;
+  shiftToAppliedOffsets(f, r.stdout);
+  copyFileSync(work, target);
+  return true;
+}
+
+/** Reads `Hunk #N succeeded at L (offset K lines).` from GNU patch and shifts those hunks by K. */
+function shiftToAppliedOffsets(f: FilePatch, output: string): void {
+  for (const h of output.matchAll(/^Hunk #(\d+) succeeded at \d+ \(offset (-?\d+) lines?\)/gm)) {
+    const hunk = f.hunks[Number(h[1]) - 1];
     if (!hunk) continue;
-    const by = Number(h![2]);
+    const by = Number(h[2]);
     hunk.newStart += by;
     for (const l of hunk.added) l.line += by;
     for (const l of hunk.deleted) l.line += by;
   }
+}
+
+/** A path's bytes as a string, one character per byte, so that path arithmetic keeps every byte. */
+function bytesPath(path: string): string {
+  return Buffer.from(path, "utf8").toString("latin1");
+}
+
+/** The relative path's bytes as bytesPath() gives them: a latin1 name is already one character per byte. */
+function pathBytes(f: FilePatch): string {
+  return f.latin1Name ? f.path : bytesPath(f.path);
 }

@@ -12,16 +12,40 @@ export interface Hunk {
   deleted: Array<{ line: number; text: string }>;
   /** Where the hunk header is in the patch file. */
   location: SourceLocation;
+  /** The hunk's `@@ -a,b +c,d @@` line, as the patch has it (for messages). */
+  header: string;
+  /** Lines of the patch file the hunk takes, its `@@` line included (to hand it to GNU patch alone). */
+  patchLines: number;
   /** True when every added and deleted line is blank or a comment only. */
   cosmetic: boolean;
 }
 
+/** What a patch does to one file; only `modify` is a change a livepatch can make. */
+export type FileChange =
+  | { kind: "modify" }
+  | { kind: "create" }
+  | { kind: "delete" }
+  | {
+      kind: "rename" | "copy";
+      /** The old path, relative to the tree like FilePatch.path. */
+      from: string;
+    }
+  /** A git binary diff or "Binary files ... differ". */
+  | { kind: "binary" };
+
 /** The changes a patch makes to one file. */
 export interface FilePatch {
-  /** Path relative to the kernel source tree (a/ b/ prefixes removed). */
+  /** Path relative to the kernel source tree (first component removed, as `patch -p1` does); never absolute, never with `..`. */
   path: string;
-  /** True for a file the patch creates or deletes (not supported for livepatching). */
-  createdOrDeleted: boolean;
+  /**
+   * Set when the name in the patch is not valid UTF-8: `path` then holds its
+   * bytes one per character (latin1), which is how the file is found on disk.
+   */
+  latin1Name?: true;
+  /** Created, deleted, renamed ... or modified in place. */
+  change: FileChange;
+  /** Where the file's header (`diff --git` or `---`) is in the patch file. */
+  location: SourceLocation;
   hunks: Hunk[];
 }
 
