@@ -3,7 +3,7 @@
 // examples/meminfo, $FIXTURE = the case folder, $OUT = a scratch output),
 // the exit code and the diagnostic codes (and, with "sympos", the sympos
 // report.json gives some externalized symbols, with "patched" the replaced
-// functions); a case with expected/ also has
+// functions, with "stderr" patterns the messages must match); a case with expected/ also has
 // its output files compared byte for byte.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -46,6 +46,8 @@ describe("extract", () => {
         sympos?: Record<string, number>;
         /** The functions report.json must list as patched, exactly. */
         patched?: string[];
+        /** Regular expressions stderr must match ($FIXTURE stands for the case folder): where a message points. */
+        stderr?: string[];
       };
       const kallsyms = join(scratch, "kallsyms");
       const drop = new Set(spec.kallsymsWithout ?? []);
@@ -61,6 +63,8 @@ describe("extract", () => {
       const codes = [...new Set([...stderr.matchAll(/\b(KLP-[EW]\d{3})\b/g)].map((m) => m[1]))].sort();
       expect({ code, codes }).toEqual({ code: spec.exit, codes: [...spec.codes].sort() });
       expect(stderr).not.toMatch(/internal error|\n\s+at /);
+      const fixtureRe = dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      for (const re of spec.stderr ?? []) expect(stderr).toMatch(new RegExp(re.replace("$FIXTURE", () => fixtureRe)));
       if (spec.exit !== 0) {
         // Nothing written on failure (a pre-existing directory is left as it was).
         const files = existsSync(out) ? readdirSync(out) : [];
