@@ -11,7 +11,7 @@
 // the same files from either. dist/*.js stay as tsc wrote them (scripts and
 // the fallback when the bundle is missing).
 //
-// commander, parse-diff, shell-quote and Handlebars' one-file runtime (loaded
+// commander, shell-quote and Handlebars' one-file runtime (loaded
 // by every extract, plain CommonJS) are bundled in; tree-sitter (a native
 // addon) and tree-sitter-c are loaded lazily with createRequire and stay in
 // node_modules, as does Handlebars' compiler (only for templates that were not
@@ -24,7 +24,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = new URL("../", import.meta.url);
-const bundled = ["commander", "parse-diff", "shell-quote", "handlebars/dist/handlebars.runtime.js"];
+const bundled = ["commander", "shell-quote", "handlebars/dist/handlebars.runtime.js"];
 const external = ["tree-sitter", "tree-sitter-c"];
 
 const result = await build({

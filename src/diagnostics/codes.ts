@@ -10,9 +10,9 @@ export interface CodeInfo {
 }
 
 export const CODES = {
-  "KLP-E001": { exit: 2, advice: "The patch is not a unified diff: pass a file made by `git diff`, `git format-patch` or `diff -u`." },
+  "KLP-E001": { exit: 2, advice: "The patch is not a unified diff (empty, prose only, a hunk cut short or miscounted, a NUL byte): pass a whole file made by `git diff`, `git format-patch` or `diff -u`." },
   "KLP-E002": { exit: 2, advice: "The patch does not apply to --src: check that the tree is the kernel version the fix was made for." },
-  "KLP-E003": { exit: 2, advice: "A file named by the patch is missing from --src: check --src and the patch's a/ b/ paths." },
+  "KLP-E003": { exit: 2, advice: "A file named by the patch is missing from --src, or its name would leave the tree (absolute, `..`, nothing for -p1 to strip, a symbolic link out of --src): check --src and the patch's a/ b/ paths." },
   "KLP-E004": { exit: 2, advice: "A path given on the command line does not exist: check the option's value." },
   "KLP-E005": { exit: 2, advice: "The build tree is not configured or lacks the TU's compile command: run `make O=BUILD olddefconfig prepare` and compile the file once (see README, test bed)." },
   "KLP-E006": { exit: 2, advice: "Preprocessing the TU failed: the compiler's message follows; check the build tree matches the source." },
@@ -28,8 +28,8 @@ export const CODES = {
   "KLP-E016": { exit: 2, advice: "The output directory exists and is not empty: choose another --out or pass --force-overwrite." },
   "KLP-E017": { exit: 1, advice: "A non-exported symbol is reached only through header code the module compiles itself and klp-ccp cannot copy (a macro-generated inline such as a tracepoint's trace_*): use --externalize klp-reloc, or copy that code into the patch by hand." },
   "KLP-E018": { exit: 1, advice: "A symbol of a module object cannot be looked up at init time in kallsyms mode: use --externalize klp-reloc." },
-  "KLP-E019": { exit: 2, advice: "Bad command-line usage: see `klp-ccp extract --help`." },
-  "KLP-E020": { exit: 1, advice: "Unsupported patch shape: a changed header (its inline code is in every TU that includes it; the message names those TUs and the `klp-ccp prepare` command for their IPA dumps), several .c files, or a file that is not C: patch the .c functions that use the change, one TU per patch." },
+  "KLP-E019": { exit: 2, advice: "Bad command-line usage (also: --out inside --src, which is never written to): see `klp-ccp extract --help`." },
+  "KLP-E020": { exit: 1, advice: "Unsupported patch shape: a changed header (its inline code is in every TU that includes it; the message names those TUs and the `klp-ccp prepare` command for their IPA dumps), several .c files, a file that is not C, a file created, deleted, renamed or copied, a binary diff, or a .c name that is not UTF-8: patch the .c functions that use the change, one TU per patch." },
   "KLP-E021": { exit: 1, advice: "The patch changes a struct/union/enum layout: data cannot be live-patched; keep the layout and use shadow variables (klp_shadow_*) or callbacks." },
   "KLP-E022": { exit: 1, advice: "The patch changes a global/static variable's declaration or initializer: the running kernel keeps the old data; change it in a callback or use a shadow variable." },
   "KLP-E023": { exit: 1, advice: "The patch adds, removes or changes a static local variable of a patched function: keep static locals as they are; put new state in a shadow variable." },
