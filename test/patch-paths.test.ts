@@ -132,6 +132,23 @@ describe("patch paths", () => {
     expect(await extract(FIX, src, join(root, "src-out"))).toBe(0);
   });
 
+  it("--out that holds --src is refused before any work", async () => {
+    const src = tree("src");
+    writeFileSync(join(root, "report.json"), "{}\n"); // an earlier output, as --force-overwrite would replace it
+    const file = join(root, "fix.patch");
+    writeFileSync(file, FIX);
+    const code = await main(["extract", "--patch", file, "--src", src, "--preprocessed", join(EXAMPLE, "build/fs/proc/meminfo.i"), "--symbols", join(EXAMPLE, "kallsyms"), "--symvers", join(EXAMPLE, "Module.symvers"), "--out", root, "--force-overwrite", "--no-cache"]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/error KLP-E019: --out .* holds --src/);
+    expect(readFileSync(join(src, "fs/proc/meminfo.c"))).toEqual(readFileSync(join(EXAMPLE, "src/fs/proc/meminfo.c")));
+  });
+
+  it("a patch with CRLF line ends finds its file and says why its hunks fail", async () => {
+    const src = tree("src");
+    expectCleanFailure(await extract(Buffer.from(FIX.toString("utf8").replaceAll("\n", "\r\n")), src), 2);
+    expect(stderr).toMatch(/fix\.patch:3: error KLP-E002: fs\/proc\/meminfo\.c: hunk @@ -159,6 \+159,8 @@ does not apply.*\n  hint: the patch has CRLF/);
+  });
+
   it("a failing hunk names its file, its @@ line and where it is in the patch", async () => {
     const src = tree("src");
     const patch = Buffer.from(FIX.toString("utf8").replace(" \tarch_report_meminfo(m);", " \tarch_report_meminfo_elsewhere(m);"));

@@ -16,7 +16,8 @@ export type NameProblem = "absolute" | "dot-dot" | "no-directory" | "empty";
  * tab-separated timestamp is left out.
  */
 export function headerName(field: Buffer): RawName {
-  let bytes = field;
+  // A patch saved with CRLF line ends (a mail client): the CR is no part of the name.
+  let bytes = field[field.length - 1] === 0x0d ? field.subarray(0, -1) : field;
   if (bytes[0] === 0x22 /* " */) {
     const unquoted = unquoteC(bytes);
     if (unquoted) bytes = unquoted;

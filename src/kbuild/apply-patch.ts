@@ -60,7 +60,7 @@ function sourceFile(f: FilePatch, src: string, srcReal: string, sink: Diagnostic
   };
   if (!existsSync(path)) return refuse(`the patch changes ${f.path}, which is not in the source tree ${src}`, "check --src and the patch's a/ b/ paths");
   const real = realpathSync.native(path, { encoding: "buffer" });
-  if (!real.toString("latin1").startsWith(`${bytesPath(srcReal)}/`)) return refuse(`the patch changes ${f.path}, which is a symbolic link (or under one) that leads out of the source tree ${src}, to ${real.toString("utf8")}`, "klp-ccp reads only files inside --src: give the real tree as --src");
+  if (!real.toString("latin1").startsWith(`${bytesPath(srcReal).replace(/\/$/, "")}/`)) return refuse(`the patch changes ${f.path}, which is a symbolic link (or under one) that leads out of the source tree ${src}, to ${real.toString("utf8")}`, "klp-ccp reads only files inside --src: give the real tree as --src");
   if (!statSync(real).isFile()) return refuse(`the patch changes ${f.path}, which is not a regular file in ${src}`, "check --src and the patch's a/ b/ paths");
   if (f.latin1Name && /\.[ch]$/.test(f.path)) {
     sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${f.path}, whose name is not UTF-8 (shown here byte by byte as latin1): the compile command and the preprocessor's line markers that later stages match it with are UTF-8 text`, location: f.location, hint: "rename the file to a UTF-8 name in the tree and the patch" });
@@ -78,6 +78,7 @@ function applyFile(f: FilePatch, lines: Buffer[], target: Buffer, staging: strin
   const r = run(["patch", "--batch", "--forward", "--no-backup-if-mismatch", "--fuzz=0", "-r", "-", "file"], staging, diff);
   const output = `${r.stdout}${r.stderr}`;
   const failed = [...output.matchAll(/^Hunk #(\d+) FAILED at (\d+)/gm)];
+  const crlf = body.some((l) => l[l.length - 1] === 0x0d);
   for (const m of failed) {
     const hunk = f.hunks[Number(m[1]) - 1];
     sink.report({
@@ -85,7 +86,7 @@ function applyFile(f: FilePatch, lines: Buffer[], target: Buffer, staging: strin
       severity: "error",
       message: `${f.path}: hunk ${hunk?.header.trim() ?? `#${m[1]}`} does not apply (without fuzz; GNU patch looked near line ${m[2]})`,
       location: hunk?.location ?? f.location,
-      hint: "check that --src is the kernel version the fix was made for",
+      hint: crlf ? "the patch has CRLF (\\r\\n) line ends, which GNU patch does not match with the tree's: convert it (dos2unix)" : "check that --src is the kernel version the fix was made for",
     });
   }
   if (r.status !== 0 && failed.length === 0) {
