@@ -175,10 +175,9 @@ function gitNames(rest: Buffer): { old: RawName; new: RawName } {
     const end = text.indexOf('" ', 1);
     if (end > 0) return { old: headerName(rest.subarray(0, end + 1)), new: headerName(rest.subarray(end + 2)) };
   }
-  // Unquoted: the split where both halves name the same path, else the last " b/".
-  for (let k = text.indexOf(" "); k > 0; k = text.indexOf(" ", k + 1)) {
-    if (text.slice(k + 1).replace(/^[^/]*\//, "") === text.slice(0, k).replace(/^[^/]*\//, "")) return { old: headerName(rest.subarray(0, k)), new: headerName(rest.subarray(k + 1)) };
-  }
+  // Unquoted: "a/N b/N" splits in the middle when both sides name the same path; else at the last " b/".
+  const middle = (text.length - 1) / 2;
+  if (text[middle] === " " && text.slice(middle + 1).replace(/^[^/]*\//, "") === text.slice(0, middle).replace(/^[^/]*\//, "")) return { old: headerName(rest.subarray(0, middle)), new: headerName(rest.subarray(middle + 1)) };
   const k = text.lastIndexOf(" b/");
   return k > 0 ? { old: headerName(rest.subarray(0, k)), new: headerName(rest.subarray(k + 1)) } : { old: headerName(rest), new: headerName(rest) };
 }
