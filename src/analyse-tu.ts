@@ -8,6 +8,7 @@ import { homeOf, mainFileDecls, type TuContext } from "./model/tu.js";
 import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
 import { run } from "./kbuild/run.js";
 import { isIncludableHeader, readTuIpaClones } from "./input/tu-files.js";
+import { incompleteTu } from "./parse/tu-complete.js";
 import { parsePreprocessed } from "./parse/preprocessed-tu.js";
 import { parseSourceFile } from "./parse/source-file.js";
 import { addedFunctions, touchedFunctions } from "./resolve/touched.js";
@@ -274,6 +275,11 @@ function preprocess(o: TuInputs, relPath: string, mainPath: string): Preprocesse
   const { sink } = o;
   if (o.preprocessed) {
     const text = readFileSync(o.preprocessed, "utf8");
+    const incomplete = incompleteTu(text);
+    if (incomplete) {
+      sink.report({ code: "KLP-E006", severity: "error", message: `--preprocessed ${o.preprocessed} ${incomplete}: it is not the whole of gcc's output (truncated?)`, location: { file: o.preprocessed, line: 0, column: 0 }, hint: "preprocess the PATCHED file again with the TU's own command plus -E -dD -dI, or pass --build instead" });
+      throw new StageFailed("preprocess");
+    }
     // Without -dD -dI the .i has no #include or #define lines: the livepatch would lose its includes.
     if (!/^#include /m.test(text) || !/^#define /m.test(text)) {
       sink.report({ code: "KLP-E006", severity: "error", message: `--preprocessed ${o.preprocessed} was not made with -dD -dI (it has no #include/#define lines), so the livepatch's #includes and macros cannot be recovered`, location: { file: o.preprocessed, line: 1, column: 1 }, hint: "preprocess the PATCHED file with the TU's own command plus -E -dD -dI, or pass --build (the make O= tree) instead" });

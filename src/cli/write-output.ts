@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import { systemReason } from "../util/readable.js";
 
 /**
  * Writes all files into a fresh sibling directory and renames it into place,
@@ -33,6 +34,11 @@ export function writeOutput(outDir: string, files: Map<string, string>, overwrit
  */
 export function checkOutput(outDir: string, overwrite: boolean, sink: DiagnosticSink): boolean {
   const out = resolve(outDir);
+  const place = uncreatableReason(dirname(out));
+  if (place) {
+    sink.report({ code: "KLP-E016", severity: "error", message: `--out ${outDir} cannot be created: ${place}`, hint: "choose an --out in a writable directory" });
+    return false;
+  }
   if (!existsSync(out)) return true;
   if (!statSync(out).isDirectory()) {
     sink.report({ code: "KLP-E016", severity: "error", message: `--out ${outDir} exists and is not a directory`, hint: "choose another --out" });
@@ -49,4 +55,33 @@ export function checkOutput(outDir: string, overwrite: boolean, sink: Diagnostic
     return false;
   }
   return true;
+}
+
+/**
+ * Why a directory `dir` cannot be made or written into (the output is written
+ * beside --out and renamed), or undefined: its nearest existing ancestor must
+ * be a writable directory.
+ */
+function uncreatableReason(dir: string): string | undefined {
+  let at = dir;
+  for (;;) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(at).isDirectory();
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" && dirname(at) !== at) {
+        at = dirname(at);
+        continue;
+      }
+      return `${at}: ${systemReason(e)}`;
+    }
+    if (!isDirectory) return `${at} is not a directory`;
+    try {
+      accessSync(at, constants.W_OK | constants.X_OK);
+    } catch {
+      return `${at} is not writable`;
+    }
+    return undefined;
+  }
 }

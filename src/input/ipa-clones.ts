@@ -1,5 +1,6 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { IpaNode, IpaRecord } from "../model/input.js";
+import { MalformedLines } from "./malformed-lines.js";
 
 /**
  * Reads gcc's -fdump-ipa-clones output. Two record kinds, `;`-separated:
@@ -7,9 +8,11 @@ import type { IpaNode, IpaRecord } from "../model/input.js";
  * name, order, file, line, col; reason) and `Callgraph removal` (6 fields).
  * Older gcc printed 14-field clone lines (with an extra field after each
  * node's column); both are accepted. `stripPrefix` makes paths relative.
+ * Malformed records are reported (KLP-E009), the first few one by one.
  */
 export function readIpaClones(file: string, text: string, sink: DiagnosticSink, stripPrefix = ""): IpaRecord[] {
   const out: IpaRecord[] = [];
+  const malformed = new MalformedLines(sink, file);
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -35,14 +38,15 @@ export function readIpaClones(file: string, text: string, sink: DiagnosticSink, 
     }
     if (rec) out.push(rec);
     else {
-      sink.report({
+      malformed.add(() => ({
         code: "KLP-E009",
         severity: "error",
         message: `malformed IPA clone record: ${JSON.stringify(line.slice(0, 100))}`,
         location,
         hint: "regenerate the dump with -fdump-ipa-clones",
-      });
+      }));
     }
   }
+  malformed.finish();
   return out;
 }

@@ -2,6 +2,7 @@ import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { ExportedSymbol, ExportTable } from "../model/input.js";
 import { ByteKeyIndex, countLines, isBlankLine, lineText } from "./byte-key-index.js";
 import { loadIndex, storeIndex, type IndexCacheRef } from "./index-cache.js";
+import { MalformedLines } from "./malformed-lines.js";
 
 /**
  * Reads Module.symvers: "CRC<TAB>NAME<TAB>MODULE<TAB>EXPORT_TYPE[<TAB>NAMESPACE]".
@@ -22,7 +23,7 @@ export function readSymvers(file: string, content: string | Buffer, sink: Diagno
   const index = new ByteKeyIndex(bytes, lines);
   // Per line (index id): where it starts; per first line of a name: where its last line starts.
   const lineStart = new Int32Array(lines);
-  let bad = 0;
+  const malformed = new MalformedLines(sink, file);
   let lineNo = 0;
   for (let i = 0; i < bytes.length; ) {
     let e = bytes.indexOf(10, i);
@@ -34,22 +35,23 @@ export function readSymvers(file: string, content: string | Buffer, sink: Diagno
       const first = index.add(name.start, name.end);
       lineStart[id] = i;
       lineStart[first] = i;
-    } else if (!isBlankLine(bytes, i, e) && bad++ < 5) {
-      sink.report({
+    } else if (!isBlankLine(bytes, i, e)) {
+      malformed.add(() => ({
         code: "KLP-E008",
         severity: "error",
         message: `malformed Module.symvers line: ${JSON.stringify(bytes.toString("utf8", i, Math.min(e, i + 80)))}`,
         location: { file, line: lineNo, column: 1 },
         hint: "expected CRC, symbol, module and export type separated by tabs",
-      });
+      }));
     }
     i = e + 1;
   }
-  if (index.count === 0 && bad === 0) {
+  malformed.finish();
+  if (index.count === 0 && malformed.seen === 0) {
     sink.report({ code: "KLP-E008", severity: "error", message: "Module.symvers is empty", location: { file, line: 0, column: 0 }, hint: "pass the kernel's own Module.symvers (from its headers package or build tree)" });
   }
   // Only a clean read is kept: a file with errors is read (and reported) again.
-  if (cache && bad === 0 && index.count > 0) storeIndex(cache.dir, "symvers", file, cache.stamp, { meta: index.count, arrays: [...index.arrays(), lineStart] });
+  if (cache && malformed.seen === 0 && index.count > 0) storeIndex(cache.dir, "symvers", file, cache.stamp, { meta: index.count, arrays: [...index.arrays(), lineStart] });
   return new LazyExports(bytes, index, lineStart);
 }
 
