@@ -1,4 +1,5 @@
 import { accessSync, constants, statSync } from "node:fs";
+import { StageFailed, type DiagnosticSink } from "../diagnostics/diagnostic.js";
 
 /**
  * Why `path` cannot be read as a file (anything but a directory: a regular
@@ -33,8 +34,16 @@ export function systemReason(e: unknown, missing = "no such file"): string {
   return `cannot be read (${code ?? (e as Error).message})`;
 }
 
-/** An error of the file system about one path (open, read, stat ...), as node throws them: not a bug of ours. */
-export function isFileSystemError(e: unknown): e is NodeJS.ErrnoException & { path: string } {
+/**
+ * An input that turned out unreadable halfway through a run (a header of --src
+ * without read permission, an I/O error) as a located KLP-E004 in the sink and
+ * the StageFailed that ends the run; any other error is returned as it is. A
+ * file that vanished (ENOENT) is not converted: existence is checked before
+ * any work, so a missing file later on is a bug to report.
+ */
+export function asInputError(e: unknown, sink: DiagnosticSink): unknown {
   const err = e as NodeJS.ErrnoException | undefined;
-  return typeof err?.path === "string" && typeof err.syscall === "string" && typeof err.code === "string" && ["EACCES", "EPERM", "ENOENT", "ENOTDIR", "EISDIR", "ELOOP", "EIO", "ENXIO", "ENAMETOOLONG"].includes(err.code);
+  if (typeof err?.path !== "string" || typeof err.syscall !== "string" || !["EACCES", "EPERM", "EISDIR", "ELOOP", "EIO", "ENXIO"].includes(err.code ?? "")) return e;
+  sink.report({ code: "KLP-E004", severity: "error", message: `cannot be read: ${systemReason(err)}`, location: { file: err.path, line: 0, column: 0 }, hint: "make the kernel tree's files and every input readable by the user running klp-ccp" });
+  return new StageFailed("input");
 }
