@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { LivepatchPlan } from "./model/plan.js";
@@ -21,6 +20,7 @@ import { buildReport, type Report } from "./decide/report.js";
 import { renderClosure, renderIncludeCheck, renderLivepatch } from "./render/render.js";
 import { trialCompile } from "./kbuild/trial-compile.js";
 import { timed, timedAsync, type StageTimer } from "./timings.js";
+import { makeScratchDir } from "./util/scratch-dir.js";
 
 export interface ExtractOptions {
   patch: string;
@@ -91,7 +91,7 @@ async function extractReadable(opts: ExtractOptions, sink: DiagnosticSink): Prom
   const tablesAhead = [readTableAhead(opts.symbols, "kallsyms", opts.cacheDir), readTableAhead(opts.symvers, "symvers", opts.cacheDir)] as const;
   const patchText = readFileSync(opts.patch, "utf8");
   const patch = timed(timer, "read inputs", () => readPatch(opts.patch, patchText, sink));
-  const work = mkdtempSync(join(tmpdir(), "klp-ccp-"));
+  const work = makeScratchDir("work");
   let started: StartedPreprocess | undefined;
   // The header cache and the include check's cache ask about the same headers.
   const stats: StatMemo = new Map();
