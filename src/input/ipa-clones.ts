@@ -20,9 +20,10 @@ export function readIpaClones(file: string, text: string, sink: DiagnosticSink, 
     const f = line.split(";");
     const location = { file, line: i + 1, column: 1 };
     const node = (at: number): IpaNode | undefined => {
+      // Order, line and column are decimal numbers (Number() would take "", " 1", "1e3").
+      if (!f[at] || ![f[at + 1], f[at + 3], f[at + 4]].every((n) => n !== undefined && /^\d+$/.test(n))) return undefined;
       const order = Number(f[at + 1]);
       const ln = Number(f[at + 3]);
-      if (!f[at] || !Number.isInteger(order) || !Number.isInteger(ln)) return undefined;
       const path = f[at + 2] ?? "";
       return { name: f[at]!, order, file: path.startsWith(stripPrefix) ? path.slice(stripPrefix.length) : path, line: ln };
     };
