@@ -45,4 +45,29 @@ describe.skipIf(isRoot && !hasSetpriv)("unreadable inputs", () => {
       }
     }, 20000);
   }
+
+  // The other commands' input files.
+  const commands: Record<string, (file: string, dir: string) => string[]> = {
+    "ipa-clones DUMP": (file) => ["ipa-clones", "--symbol", "show_val_kb", file],
+    "explain --report": (file) => ["explain", "show_val_kb", "--report", file],
+    "extract --kernels": (file, dir) => ["extract", "--patch", join(EXAMPLE, "fix.patch"), "--kernels", file, "--out", join(dir, "out")],
+  };
+  for (const [name, argvOf] of Object.entries(commands)) {
+    it(`${name} unreadable: KLP-E004, exit 2`, () => {
+      const dir = mkdtempSync(join(tmpdir(), "klp-ccp-unreadable-"));
+      try {
+        chmodSync(dir, 0o1777);
+        const file = join(dir, "input");
+        cpSync(name.startsWith("ipa") ? join(EXAMPLE, "build/fs/proc/meminfo.c.000i.ipa-clones") : join(import.meta.dirname, "fixtures/extract/meminfo-example/expected/report.json"), file);
+        chmodSync(file, 0);
+        const argv = [BIN, ...argvOf(file, dir)];
+        const r = isRoot ? spawnSync(NOBODY[0]!, [...NOBODY.slice(1), process.execPath, ...argv], { encoding: "utf8" }) : spawnSync(process.execPath, argv, { encoding: "utf8" });
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(/error KLP-E0(04|19): .*permission denied/);
+        expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 20000);
+  }
 });

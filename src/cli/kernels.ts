@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { unreadableReason } from "../util/readable.js";
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_UNSAFE } from "./exit-codes.js";
 
 /** One kernel build of kernels.json; paths relative to the file. */
@@ -65,7 +66,8 @@ export function combinedExit(exits: number[]): number {
 }
 
 function readKernels(file: string): KernelEntry[] | string {
-  if (!existsSync(file)) return "no such file";
+  const problem = unreadableReason(file, "file");
+  if (problem) return problem;
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(file, "utf8"));

@@ -92,6 +92,9 @@ function nameOf(b: Buffer, i: number, e: number): { start: number; end: number }
   if (t2 < 0 || t2 >= e || t2 === t1 + 1) return undefined;
   const t3 = b.indexOf(9, t2 + 1);
   if (t3 < 0 || t3 >= e || !startsWith(b, t3 + 1, e, EXPORT_SYMBOL)) return undefined;
+  // At most one more field, the namespace.
+  const t4 = b.indexOf(9, t3 + 1);
+  if (t4 >= 0 && t4 < e && b.indexOf(9, t4 + 1) >= 0 && b.indexOf(9, t4 + 1) < e) return undefined;
   return { start: t1 + 1, end: t2 };
 }
 
@@ -105,8 +108,9 @@ function startsWith(b: Buffer, at: number, e: number, what: Buffer): boolean {
 function isCrc(b: Buffer, i: number, e: number): boolean {
   if (e - i < 3 || b[i] !== 48 || (b[i + 1]! | 32) !== 120) return false;
   for (let k = i + 2; k < e; k++) {
-    const c = b[k]! | 32;
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+    // Digits before case folding: `| 32` would turn control bytes 0x10-0x19 into digits.
+    const c = b[k]!;
+    if (!((c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102))) return false;
   }
   return true;
 }
