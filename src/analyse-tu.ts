@@ -9,6 +9,7 @@ import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js"
 import { run } from "./kbuild/run.js";
 import { isIncludableHeader, readTuIpaClones } from "./input/tu-files.js";
 import { incompleteTu } from "./parse/tu-complete.js";
+import { outsideConditionals } from "./parse/conditional-depth.js";
 import { parsePreprocessed } from "./parse/preprocessed-tu.js";
 import { parseSourceFile } from "./parse/source-file.js";
 import { addedFunctions, touchedFunctions } from "./resolve/touched.js";
@@ -83,8 +84,22 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
   }
   const fp = cFiles[0]!;
   const ctx = loadTu(o, fp.path, join(o.work, "tree", fp.path), o.patched.get(fp.path)!, o.started);
-  const isLive = (name: string, from: number, to: number) => (ctx.tu.decls.get(name) ?? []).some((d) => d.kind === "function" && homeOf(ctx, d) === "main" && d.line >= from && d.line <= to);
-  const changed = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, sink, isLive));
+  // A changed definition the TU lacks is compiled out by the configuration, unless no #if
+  // encloses it: then the preprocessed text is not all of this file (cut short, or another file's).
+  const unconditional: Array<{ name: string; line: number }> = [];
+  const isLive = (name: string, from: number, to: number) => {
+    const live = (ctx.tu.decls.get(name) ?? []).some((d) => d.kind === "function" && homeOf(ctx, d) === "main" && d.line >= from && d.line <= to);
+    if (!live && outsideConditionals(ctx.main.text, from)) unconditional.push({ name, line: from });
+    return live;
+  };
+  const touchedSink = new DiagnosticSink(sink.forcedCodes);
+  const changed = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, touchedSink, isLive));
+  if (unconditional.length) {
+    const [first] = unconditional;
+    sink.report({ code: "KLP-E006", severity: "error", message: `the preprocessed TU has no definition of ${first!.name}, which ${fp.path}:${first!.line} defines outside any #if: it is cut short or not made from the patched ${fp.path}`, location: { file: o.preprocessed ?? fp.path, line: 0, column: 0 }, hint: o.preprocessed ? "preprocess the PATCHED file again with the TU's own command plus -E -dD -dI" : "check that --build was configured for this --src" });
+    throw new StageFailed("touched");
+  }
+  for (const d of touchedSink.items) sink.report(d);
   if (sink.hasErrors) throw new StageFailed("touched");
   if (changed.length === 0) {
     const cosmetic = fp.hunks.every((h) => h.cosmetic) || !sink.items.some((d) => d.code === "KLP-W001");
