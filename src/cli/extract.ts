@@ -6,7 +6,7 @@ import { CODES } from "../diagnostics/codes.js";
 import { printDiagnostic, printProgress } from "./print.js";
 import { extract, extractFunctions } from "../pipeline.js";
 import { EXIT_OK, exitCodeFor } from "./exit-codes.js";
-import { checkOutput, writeOutput } from "./write-output.js";
+import { checkOutput, checkOutputPlace, writeOutput } from "./write-output.js";
 import { exampleOptions } from "./example.js";
 import { runKernels } from "./kernels.js";
 import { timed, type StageTimer } from "../timings.js";
@@ -162,6 +162,7 @@ function runFunctions(flags: ExtractFlags, command: string[]): number {
     return finish(sink, flags);
   }
   if (flags.out && !flags.outputClosureOnly && !flags.eachFunction && !checkOutput(flags.out, Boolean(flags.forceOverwrite), sink)) return finish(sink, flags);
+  if (flags.out && (flags.outputClosureOnly || flags.eachFunction) && !checkOutputPlace(flags.out, sink)) return finish(sink, flags);
   try {
     const functions = flags.functions!.split(",").map((f) => f.trim()).filter(Boolean);
     const result = extractFunctions({

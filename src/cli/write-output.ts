@@ -81,11 +81,7 @@ export function recoverInterruptedOutput(outDir: string): void {
 export function checkOutput(outDir: string, overwrite: boolean, sink: DiagnosticSink): boolean {
   const out = resolve(outDir);
   recoverInterruptedOutput(out);
-  const place = uncreatableReason(dirname(out));
-  if (place) {
-    sink.report({ code: "KLP-E016", severity: "error", message: `--out ${outDir} cannot be created: ${place}`, hint: "choose an --out in a writable directory" });
-    return false;
-  }
+  if (!checkOutputPlace(outDir, sink)) return false;
   if (!existsSync(out)) return true;
   if (!statSync(out).isDirectory()) {
     sink.report({ code: "KLP-E016", severity: "error", message: `--out ${outDir} exists and is not a directory`, hint: "choose another --out" });
@@ -102,6 +98,13 @@ export function checkOutput(outDir: string, overwrite: boolean, sink: Diagnostic
     return false;
   }
   return true;
+}
+
+/** Whether --out (a directory or, for --output-closure-only, a file) can be created where it is: checked before any work. */
+export function checkOutputPlace(out: string, sink: DiagnosticSink): boolean {
+  const place = uncreatableReason(dirname(resolve(out)));
+  if (place) sink.report({ code: "KLP-E016", severity: "error", message: `--out ${out} cannot be created: ${place}`, hint: "choose an --out in a writable directory" });
+  return !place;
 }
 
 /**
