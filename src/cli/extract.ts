@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { DiagnosticSink, StageFailed } from "../diagnostics/diagnostic.js";
@@ -7,6 +7,7 @@ import { printDiagnostic, printProgress } from "./print.js";
 import { extract, extractFunctions } from "../pipeline.js";
 import { EXIT_OK, exitCodeFor } from "./exit-codes.js";
 import { checkOutput, checkOutputPlace, writeOutput } from "./write-output.js";
+import { writeWhole } from "../util/write-whole.js";
 import { exampleOptions } from "./example.js";
 import { runKernels } from "./kernels.js";
 import { timed, type StageTimer } from "../timings.js";
@@ -171,7 +172,7 @@ function runFunctions(flags: ExtractFlags, command: string[]): number {
     }, sink);
     if (result.kind === "each") return writeEach(result.each, flags.out!, flags);
     if (result.kind === "closure") {
-      if (flags.out) writeFileSync(flags.out, result.closure);
+      if (flags.out) writeWhole(flags.out, result.closure);
       else process.stdout.write(result.closure);
     } else {
       if (!writeOutput(flags.out!, result.files, Boolean(flags.forceOverwrite), sink)) return finish(sink, flags);
@@ -189,7 +190,7 @@ function writeEach(each: Array<{ name: string; closure?: string; sink: Diagnosti
   mkdirSync(out, { recursive: true });
   let worst = EXIT_OK;
   for (const r of each) {
-    if (r.closure !== undefined) writeFileSync(join(out, `${r.name}.c`), r.closure);
+    if (r.closure !== undefined) writeWhole(join(out, `${r.name}.c`), r.closure);
     else {
       const first = r.sink.errors()[0];
       if (first) printDiagnostic(first, `${r.name}: `);
