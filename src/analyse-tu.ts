@@ -292,7 +292,7 @@ function preprocess(o: TuInputs, relPath: string, mainPath: string): Preprocesse
     const text = readFileSync(o.preprocessed, "utf8");
     const incomplete = incompleteTu(text);
     if (incomplete) {
-      sink.report({ code: "KLP-E006", severity: "error", message: `--preprocessed ${o.preprocessed} ${incomplete}: it is not the whole of gcc's output (truncated?)`, location: { file: o.preprocessed, line: 0, column: 0 }, hint: "preprocess the PATCHED file again with the TU's own command plus -E -dD -dI, or pass --build instead" });
+      sink.report({ code: "KLP-E006", severity: "error", message: `--preprocessed ${o.preprocessed} ${incomplete}${incomplete === "is empty" ? "" : ": it is not the whole of gcc's output (cut short?)"}`, location: { file: o.preprocessed, line: 0, column: 0 }, hint: "preprocess the PATCHED file again with the TU's own command plus -E -dD -dI, or pass --build instead" });
       throw new StageFailed("preprocess");
     }
     // Without -dD -dI the .i has no #include or #define lines: the livepatch would lose its includes.

@@ -4,7 +4,8 @@
 // the exit code and the diagnostic codes (and, with "sympos", the sympos
 // report.json gives some externalized symbols, with "patched" the replaced
 // functions); a case with expected/ also has
-// its output files compared byte for byte.
+// its output files compared byte for byte; "stderrMatches" lists patterns the
+// messages must match.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,6 +47,8 @@ describe("extract", () => {
         sympos?: Record<string, number>;
         /** The functions report.json must list as patched, exactly. */
         patched?: string[];
+        /** Patterns stderr must match (what a message must say). */
+        stderrMatches?: string[];
       };
       const kallsyms = join(scratch, "kallsyms");
       const drop = new Set(spec.kallsymsWithout ?? []);
@@ -61,6 +64,7 @@ describe("extract", () => {
       const codes = [...new Set([...stderr.matchAll(/\b(KLP-[EW]\d{3})\b/g)].map((m) => m[1]))].sort();
       expect({ code, codes }).toEqual({ code: spec.exit, codes: [...spec.codes].sort() });
       expect(stderr).not.toMatch(/internal error|\n\s+at /);
+      for (const pattern of spec.stderrMatches ?? []) expect(stderr).toMatch(new RegExp(pattern));
       if (spec.exit !== 0) {
         // Nothing written on failure (a pre-existing directory is left as it was).
         const files = existsSync(out) ? readdirSync(out) : [];
