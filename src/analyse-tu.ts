@@ -8,6 +8,8 @@ import { homeOf, mainFileDecls, type TuContext } from "./model/tu.js";
 import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
 import { run } from "./kbuild/run.js";
 import { isIncludableHeader, readTuIpaClones } from "./input/tu-files.js";
+import { incompleteTu } from "./parse/tu-complete.js";
+import { outsideConditionals } from "./parse/conditional-depth.js";
 import { parsePreprocessed } from "./parse/preprocessed-tu.js";
 import { parseSourceFile } from "./parse/source-file.js";
 import { addedFunctions, touchedFunctions } from "./resolve/touched.js";
@@ -82,8 +84,22 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
   }
   const fp = cFiles[0]!;
   const ctx = loadTu(o, fp.path, join(o.work, "tree", fp.path), o.patched.get(fp.path)!, o.started);
-  const isLive = (name: string, from: number, to: number) => (ctx.tu.decls.get(name) ?? []).some((d) => d.kind === "function" && homeOf(ctx, d) === "main" && d.line >= from && d.line <= to);
-  const changed = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, sink, isLive));
+  // A changed definition the TU lacks is compiled out by the configuration, unless no #if
+  // encloses it: then the preprocessed text is not all of this file (cut short, or another file's).
+  const unconditional: Array<{ name: string; line: number }> = [];
+  const isLive = (name: string, from: number, to: number) => {
+    const live = (ctx.tu.decls.get(name) ?? []).some((d) => d.kind === "function" && homeOf(ctx, d) === "main" && d.line >= from && d.line <= to);
+    if (!live && outsideConditionals(ctx.main.text, from)) unconditional.push({ name, line: from });
+    return live;
+  };
+  const touchedSink = new DiagnosticSink(sink.forcedCodes);
+  const changed = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, touchedSink, isLive));
+  if (unconditional.length) {
+    const [first] = unconditional;
+    sink.report({ code: "KLP-E006", severity: "error", message: `the preprocessed TU has no definition of ${first!.name}, which ${fp.path}:${first!.line} defines outside any #if: it is cut short or not made from the patched ${fp.path}`, location: { file: o.preprocessed ?? fp.path, line: 0, column: 0 }, hint: o.preprocessed ? "preprocess the PATCHED file again with the TU's own command plus -E -dD -dI" : "check that --build was configured for this --src" });
+    throw new StageFailed("touched");
+  }
+  for (const d of touchedSink.items) sink.report(d);
   if (sink.hasErrors) throw new StageFailed("touched");
   if (changed.length === 0) {
     const cosmetic = fp.hunks.every((h) => h.cosmetic) || !sink.items.some((d) => d.code === "KLP-W001");
@@ -274,6 +290,11 @@ function preprocess(o: TuInputs, relPath: string, mainPath: string): Preprocesse
   const { sink } = o;
   if (o.preprocessed) {
     const text = readFileSync(o.preprocessed, "utf8");
+    const incomplete = incompleteTu(text);
+    if (incomplete) {
+      sink.report({ code: "KLP-E006", severity: "error", message: `--preprocessed ${o.preprocessed} ${incomplete}${incomplete === "is empty" ? "" : ": it is not the whole of gcc's output (cut short?)"}`, location: { file: o.preprocessed, line: 0, column: 0 }, hint: "preprocess the PATCHED file again with the TU's own command plus -E -dD -dI, or pass --build instead" });
+      throw new StageFailed("preprocess");
+    }
     // Without -dD -dI the .i has no #include or #define lines: the livepatch would lose its includes.
     if (!/^#include /m.test(text) || !/^#define /m.test(text)) {
       sink.report({ code: "KLP-E006", severity: "error", message: `--preprocessed ${o.preprocessed} was not made with -dD -dI (it has no #include/#define lines), so the livepatch's #includes and macros cannot be recovered`, location: { file: o.preprocessed, line: 1, column: 1 }, hint: "preprocess the PATCHED file with the TU's own command plus -E -dD -dI, or pass --build (the make O= tree) instead" });

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { LivepatchPlan } from "./model/plan.js";
+import type { PatchSet } from "./model/input.js";
+import { asInputError, unreadableReason } from "./util/readable.js";
 import { readPatch } from "./input/diff.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
@@ -20,6 +21,7 @@ import { buildReport, type Report } from "./decide/report.js";
 import { renderClosure, renderIncludeCheck, renderLivepatch } from "./render/render.js";
 import { trialCompile } from "./kbuild/trial-compile.js";
 import { timed, timedAsync, type StageTimer } from "./timings.js";
+import { makeScratchDir } from "./util/scratch-dir.js";
 
 export interface ExtractOptions {
   patch: string;
@@ -69,15 +71,20 @@ export interface ExtractResult {
  * (readAhead).
  */
 export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promise<ExtractResult> {
+  try {
+    return await extractReadable(opts, sink);
+  } catch (e) {
+    throw asInputError(e, sink);
+  }
+}
+
+async function extractReadable(opts: ExtractOptions, sink: DiagnosticSink): Promise<ExtractResult> {
   const src = resolve(opts.src);
   const build = resolve(opts.build);
-  for (const [flag, path, dir] of [["--patch", opts.patch, false], ["--src", src, true], ...(opts.preprocessed ? ([["--preprocessed", opts.preprocessed, false]] as const) : ([["--build", build, true]] as const)), ["--symbols", opts.symbols, false], ["--symvers", opts.symvers, false], ...(opts.ipaClones ? ([["--ipa-clones", opts.ipaClones, true]] as const) : [])] as const) {
-    if (!existsSync(path) || statSync(path).isDirectory() !== dir) {
-      sink.report({ code: "KLP-E004", severity: "error", message: `${flag} ${path}: ${existsSync(path) ? (dir ? "not a directory" : "is a directory") : "no such " + (dir ? "directory" : "file")}`, hint: `check the value of ${flag}` });
-    }
-  }
-  if (opts.modules && !(existsSync(opts.modules) && statSync(opts.modules).isDirectory())) {
-    sink.report({ code: "KLP-E004", severity: "error", message: `--modules ${opts.modules}: ${existsSync(opts.modules) ? "not a directory" : "no such directory"}`, hint: "pass the kernel's modules tree, e.g. /lib/modules/$(uname -r)" });
+  const paths: Array<[string, string | undefined, "file" | "directory"]> = [["--patch", opts.patch, "file"], ["--src", src, "directory"], opts.preprocessed ? ["--preprocessed", opts.preprocessed, "file"] : ["--build", build, "directory"], ["--symbols", opts.symbols, "file"], ["--symvers", opts.symvers, "file"], ["--ipa-clones", opts.ipaClones, "directory"], ["--modules", opts.modules, "directory"]];
+  for (const [flag, path, kind] of paths) {
+    const problem = path === undefined ? undefined : unreadableReason(path, kind);
+    if (problem) sink.report({ code: "KLP-E004", severity: "error", message: `${flag} ${path}: ${problem}`, hint: flag === "--modules" ? "pass the kernel's modules tree, e.g. /lib/modules/$(uname -r)" : `check the value of ${flag}` });
   }
   if (sink.hasErrors) throw new StageFailed("input");
 
@@ -86,7 +93,7 @@ export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promi
   const patchBytes = readFileSync(opts.patch);
   const patch = timed(timer, "read inputs", () => readPatch(opts.patch, patchBytes, sink));
   if (patch) checkFileChanges({ patch, sink });
-  const work = mkdtempSync(join(tmpdir(), "klp-ccp-"));
+  const work = makeScratchDir("work");
   let started: StartedPreprocess | undefined;
   // The header cache and the include check's cache ask about the same headers.
   const stats: StatMemo = new Map();
@@ -94,7 +101,7 @@ export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promi
     // The patch is applied and the TU's preprocessing started before the symbol tables are
     // read, so that the compiler runs meanwhile; what they report waits for its turn.
     const early = new DiagnosticSink();
-    const patched = patch && !sink.hasErrors ? timed(timer, "apply patch", () => applyPatch(patch, patchBytes, src, join(work, "tree"), early)) : undefined;
+    const patched = patch && !sink.hasErrors && patchedFilesReadable(patch, src, early) ? timed(timer, "apply patch", () => applyPatch(patch, patchBytes, src, join(work, "tree"), early)) : undefined;
     if (patch && patched) started = timed(timer, "start preprocess", () => startPreprocess({ patch, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) }));
     const [symbolsAhead, symversAhead] = await timedAsync(timer, "read inputs", () => Promise.all(tablesAhead));
     const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, opts.cacheDir, symbolsAhead));
@@ -118,10 +125,26 @@ export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promi
   }
 }
 
-/** Reads a symbol table file with its reader, through the index cache when there is one. */
+/** Whether every file of --src the patch changes can be read (one outside --src is applyPatch's to refuse). */
+function patchedFilesReadable(patch: PatchSet, src: string, sink: DiagnosticSink): boolean {
+  for (const f of patch.files) {
+    const file = resolve(src, f.path);
+    if (relative(src, file).startsWith("..") || !existsSync(file)) continue;
+    const problem = unreadableReason(file, "file");
+    if (problem) sink.report({ code: "KLP-E004", severity: "error", message: `the patch changes ${f.path}, which cannot be read in --src: ${problem}`, location: f.hunks[0]?.location ?? { file: patch.file, line: 0, column: 0 }, hint: "make the kernel tree readable by the user running klp-ccp" });
+  }
+  return !sink.hasErrors;
+}
+
+/**
+ * Reads a symbol table file with its reader, through the index cache when there is one
+ * and the file is one the cache can key on (see readTableAhead).
+ */
 function readTable<T>(file: string, reader: (file: string, bytes: Buffer, sink: DiagnosticSink, cache: IndexCacheRef) => T, sink: DiagnosticSink, cacheDir: string | undefined, ahead?: TableRead): T {
   const stamp = ahead?.stamp ?? fileStamp(file); // before reading: a change while it is read must not be kept as valid
-  return reader(file, ahead?.bytes ?? readFileSync(file), sink, { dir: cacheDir, stamp, entry: ahead?.entry });
+  const bytes = ahead?.bytes ?? readFileSync(file);
+  const keyable = ahead !== undefined && ahead.keyable && ahead.size === bytes.length;
+  return reader(file, bytes, sink, { dir: keyable ? cacheDir : undefined, stamp, entry: ahead?.entry });
 }
 
 /** A symbol table and its index entry as read ahead, with the table's stamp from before. */
@@ -129,14 +152,27 @@ interface TableRead {
   stamp: string;
   bytes: Buffer | undefined;
   entry: Buffer | undefined;
+  /** Whether the index cache may key on the stamp: a regular file; not /proc/kallsyms or a pipe, whose size and mtime do not follow their content. */
+  keyable: boolean;
+  /** The size stat gave before reading: a file read to a different length (procfs says 0) is not keyable either. */
+  size: number;
 }
 
 /** Reads a table and its index entry on the thread pool; both reads start, and the stamp is taken, before the first await. */
 async function readTableAhead(file: string, kind: string, cacheDir: string | undefined): Promise<TableRead> {
   const stamp = fileStamp(file);
+  let keyable = false;
+  let size = -1;
+  try {
+    const st = statSync(file);
+    keyable = st.isFile() && st.size > 0;
+    size = st.size;
+  } catch {
+    // read below, which reports why
+  }
   const bytes = readAhead(file);
-  const entry = cacheDir ? readAhead(indexEntryPath(cacheDir, kind, file)) : undefined;
-  return { stamp, bytes: await bytes, entry: await entry };
+  const entry = cacheDir && keyable ? readAhead(indexEntryPath(cacheDir, kind, file)) : undefined;
+  return { stamp, bytes: await bytes, entry: await entry, keyable, size };
 }
 
 /**
@@ -234,6 +270,14 @@ export type FunctionsResult =
   | { kind: "each"; each: Array<{ name: string; closure?: string; sink: DiagnosticSink }> };
 
 export function extractFunctions(opts: FunctionsOptions, sink: DiagnosticSink): FunctionsResult {
+  try {
+    return extractFunctionsReadable(opts, sink);
+  } catch (e) {
+    throw asInputError(e, sink);
+  }
+}
+
+function extractFunctionsReadable(opts: FunctionsOptions, sink: DiagnosticSink): FunctionsResult {
   const command = resolveCommand(opts, sink);
   if (!command) throw new StageFailed("input");
   const file = command.kind === "explicit" ? sourceFileOf(command.cmd, process.cwd()) : resolve(opts.file!);

@@ -77,6 +77,13 @@ describe("--functions on a userspace C project", () => {
     expect(r.stderr).toMatch(/calc\.c: error KLP-E027: calc\.c defines no function no_such_function/);
   });
 
+  it("an output file below a regular file is refused before any work", async () => {
+    const r = await closureOf("calc_eval", "calc.c", join(PROJECT, "calc.c", "out.c"));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error KLP-E016: --out .* cannot be created: .*calc\.c is not a directory/);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+
   it("no compile command is a usage error", async () => {
     let stderr = "";
     const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));

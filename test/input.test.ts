@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileStamp, loadIndex } from "../src/input/index-cache.js";
 import { DiagnosticSink } from "../src/diagnostics/diagnostic.js";
@@ -108,6 +109,26 @@ describe("input: files read ahead on the thread pool", () => {
       expect((await readAhead(join(dir, "empty")))?.length).toBe(0);
       expect(await readAhead(join(dir, "missing"))).toBeUndefined();
       expect(await readAhead(dir)).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // fstat says 0 bytes for procfs files (/proc/kallsyms) and pipes (`--symbols <(...)`).
+  it("reads a procfs file to its end", async () => {
+    const bytes = await readAhead("/proc/self/maps");
+    expect(bytes?.toString()).toMatch(/^[0-9a-f]+-[0-9a-f]+ /);
+  });
+
+  it("reads a pipe to its end", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "klp-ahead-"));
+    try {
+      const fifo = join(dir, "fifo");
+      expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+      const big = Buffer.alloc(1 << 20, "kallsyms line\n");
+      const writer = spawn("sh", ["-c", 'cat >"$0"', fifo], { stdio: ["pipe", "ignore", "ignore"] });
+      writer.stdin.end(big);
+      expect((await readAhead(fifo))?.equals(big)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { main } from "../src/cli/main.js";
+import { combinedExit } from "../src/cli/kernels.js";
 import { FIXTURES } from "./golden.js";
 
 describe("extract --kernels", () => {
@@ -33,5 +34,16 @@ describe("extract --kernels", () => {
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
+  });
+});
+
+describe("extract --kernels exit code", () => {
+  it("an internal error of one kernel (3) is the run's exit code, above bad input and an unsafe patch", () => {
+    expect(combinedExit([0, 2, 3, 1])).toBe(3);
+    expect(combinedExit([0, 1, 2])).toBe(2);
+    expect(combinedExit([0, 1])).toBe(1);
+    expect(combinedExit([0, 0])).toBe(0);
+    // Any other code (a crash of node itself) is not "unsafe".
+    expect(combinedExit([1, 134])).toBe(2);
   });
 });

@@ -10,6 +10,7 @@ import { parseSourceFile } from "../src/parse/source-file.js";
 import { parsePreprocessed, PreprocessedTuBuilder, snapshotOf } from "../src/parse/preprocessed-tu.js";
 import { decodeSnapshot, encodeSnapshot } from "../src/parse/scan-snapshot.js";
 import { FIXTURES, cases, expectGolden, json, read, readInputC, readKernelSource } from "./golden.js";
+import { outsideConditionals } from "../src/parse/conditional-depth.js";
 
 /** The bundled example's real preprocessed TU (3.7 MB, 11000 top-level pieces). */
 const MEMINFO_I = resolve(import.meta.dirname, "../examples/meminfo/build/fs/proc/meminfo.i");
@@ -275,5 +276,12 @@ describe("parse: a scan resumed from a kept snapshot", () => {
     const fn = text.indexOf("static int meminfo_proc_show(");
     const inside = text.indexOf("\n", text.indexOf("{", fn)) + 1;
     expect(snapshotOf(text.slice(0, inside))).toBeUndefined();
+  });
+});
+
+describe("parse: lines outside every #if", () => {
+  const text = ["int a;", "#ifdef X", "int b;", "/*", "#endif", "*/", "#if Y /* x */", "#endif", "#endif", "int c;", "  # ifndef Z", "int d;"].join("\n");
+  it("counts #if/#ifdef/#ifndef against #endif, skipping block comments", () => {
+    expect([1, 3, 6, 8, 10, 12].map((line) => outsideConditionals(text, line))).toEqual([true, false, false, false, true, false]);
   });
 });

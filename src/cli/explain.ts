@@ -1,7 +1,11 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { explain } from "../decide/explain.js";
 import type { Report } from "../decide/report.js";
+import { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import { readReport } from "../input/report-json.js";
+import { unreadableReason } from "../util/readable.js";
+import { printDiagnostic } from "./print.js";
 import { EXIT_BAD_INPUT, EXIT_OK } from "./exit-codes.js";
 
 /** `klp-ccp explain SYMBOL --report OUTDIR/report.json`. */
@@ -13,23 +17,14 @@ export function explainCommand(setExit: (code: number) => void): Command {
     .requiredOption("--report <file>", "report.json written by extract")
     .option("--json", "machine-readable output")
     .action((symbol: string | undefined, flags: { report: string; json?: boolean; all?: boolean }) => {
-      if (!existsSync(flags.report) || statSync(flags.report).isDirectory()) {
-        process.stderr.write(`${flags.report}: error KLP-E004: no such file\n  hint: pass the report.json that extract wrote\n`);
+      const sink = new DiagnosticSink();
+      const problem = unreadableReason(flags.report, "file");
+      if (problem) sink.report({ code: "KLP-E004", severity: "error", message: `--report ${flags.report}: ${problem}`, hint: "pass the report.json that extract wrote" });
+      const report = problem ? undefined : readReport(flags.report, readFileSync(flags.report, "utf8"), sink);
+      if (!report) {
+        for (const d of sink.items) printDiagnostic(d);
         return setExit(EXIT_BAD_INPUT);
       }
-      let report: Report;
-      try {
-        report = JSON.parse(readFileSync(flags.report, "utf8")) as Report;
-      } catch (e) {
-        process.stderr.write(`${flags.report}: error KLP-E004: not a report.json (${(e as Error).message})\n`);
-        return setExit(EXIT_BAD_INPUT);
-      }
-      const lists = ["patched", "externalized", "referenced", "copied"] as const;
-      if (!report || typeof report !== "object" || lists.some((k) => !Array.isArray((report as unknown as Record<string, unknown>)[k]))) {
-        process.stderr.write(`${flags.report}: error KLP-E004: not a report.json (no ${lists.join("/")} lists)\n  hint: pass the report.json that extract wrote\n`);
-        return setExit(EXIT_BAD_INPUT);
-      }
-      if (!report.usedBy || typeof report.usedBy !== "object") report = { ...report, usedBy: {} };
       const symbols = flags.all ? allSymbols(report) : symbol ? [symbol] : [];
       if (symbols.length === 0) {
         process.stderr.write("error KLP-E019: name a symbol or pass --all\n");

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { DiagnosticSink, StageFailed } from "../diagnostics/diagnostic.js";
@@ -6,7 +6,8 @@ import { CODES } from "../diagnostics/codes.js";
 import { printDiagnostic, printProgress } from "./print.js";
 import { extract, extractFunctions } from "../pipeline.js";
 import { EXIT_OK, exitCodeFor } from "./exit-codes.js";
-import { checkOutput, writeOutput } from "./write-output.js";
+import { checkOutput, checkOutputPlace, writeOutput } from "./write-output.js";
+import { writeWhole } from "../util/write-whole.js";
 import { exampleOptions } from "./example.js";
 import { checkOutOutsideSrc } from "./out-outside-src.js";
 import { runKernels } from "./kernels.js";
@@ -164,6 +165,7 @@ function runFunctions(flags: ExtractFlags, command: string[]): number {
     return finish(sink, flags);
   }
   if (flags.out && !flags.outputClosureOnly && !flags.eachFunction && !checkOutput(flags.out, Boolean(flags.forceOverwrite), sink)) return finish(sink, flags);
+  if (flags.out && (flags.outputClosureOnly || flags.eachFunction) && !checkOutputPlace(flags.out, sink)) return finish(sink, flags);
   try {
     const functions = flags.functions!.split(",").map((f) => f.trim()).filter(Boolean);
     const result = extractFunctions({
@@ -172,7 +174,7 @@ function runFunctions(flags: ExtractFlags, command: string[]): number {
     }, sink);
     if (result.kind === "each") return writeEach(result.each, flags.out!, flags);
     if (result.kind === "closure") {
-      if (flags.out) writeFileSync(flags.out, result.closure);
+      if (flags.out) writeWhole(flags.out, result.closure);
       else process.stdout.write(result.closure);
     } else {
       if (!writeOutput(flags.out!, result.files, Boolean(flags.forceOverwrite), sink)) return finish(sink, flags);
@@ -190,7 +192,7 @@ function writeEach(each: Array<{ name: string; closure?: string; sink: Diagnosti
   mkdirSync(out, { recursive: true });
   let worst = EXIT_OK;
   for (const r of each) {
-    if (r.closure !== undefined) writeFileSync(join(out, `${r.name}.c`), r.closure);
+    if (r.closure !== undefined) writeWhole(join(out, `${r.name}.c`), r.closure);
     else {
       const first = r.sink.errors()[0];
       if (first) printDiagnostic(first, `${r.name}: `);

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import { printDiagnostic } from "./print.js";
 import { readIpaClones } from "../input/ipa-clones.js";
+import { unreadableReason } from "../util/readable.js";
 import { ipaTree, type IpaTreeNode } from "../closure/ipa-tree.js";
 import { EXIT_BAD_INPUT, EXIT_OK, exitCodeFor } from "./exit-codes.js";
 
@@ -17,8 +18,9 @@ export function ipaClonesCommand(setExit: (code: number) => void): Command {
       const sink = new DiagnosticSink();
       const results = [];
       for (const dump of dumps) {
-        if (!existsSync(dump) || statSync(dump).isDirectory()) {
-          sink.report({ code: "KLP-E004", severity: "error", message: `${dump}: no such file` });
+        const problem = unreadableReason(dump, "file");
+        if (problem) {
+          sink.report({ code: "KLP-E004", severity: "error", message: `${dump}: ${problem}`, hint: "pass -fdump-ipa-clones dumps (<file>.c.000i.ipa-clones)" });
           continue;
         }
         results.push({ dump, ...ipaTree(readIpaClones(dump, readFileSync(dump, "utf8"), sink), flags.symbol) });

@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { EXIT_BAD_INPUT, EXIT_OK, EXIT_UNSAFE } from "./exit-codes.js";
+import { unreadableReason } from "../util/readable.js";
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_UNSAFE } from "./exit-codes.js";
 
 /** One kernel build of kernels.json; paths relative to the file. */
 interface KernelEntry {
@@ -50,12 +51,23 @@ export async function runKernels(kernelsFile: string, patch: string, outDir: str
   results.sort((a, b) => entries.findIndex((e) => e.id === a.id) - entries.findIndex((e) => e.id === b.id));
   if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   else process.stdout.write(table(results));
-  const worst = Math.max(0, ...results.map((r) => r.exit));
-  return worst === 0 ? EXIT_OK : worst === EXIT_UNSAFE ? EXIT_UNSAFE : EXIT_BAD_INPUT;
+  return combinedExit(results.map((r) => r.exit));
+}
+
+/**
+ * The exit code of the whole run from the kernels' own: the worst of them, where an
+ * internal error (3, or a child killed by a signal) outranks bad input (2), which
+ * outranks an unsafe patch (1). Any other code is bad input.
+ */
+export function combinedExit(exits: number[]): number {
+  const rank = (code: number) => (code === EXIT_OK ? 0 : code === EXIT_UNSAFE ? 1 : code === EXIT_INTERNAL ? 3 : 2);
+  const worst = Math.max(0, ...exits.map(rank));
+  return [EXIT_OK, EXIT_UNSAFE, EXIT_BAD_INPUT, EXIT_INTERNAL][worst]!;
 }
 
 function readKernels(file: string): KernelEntry[] | string {
-  if (!existsSync(file)) return "no such file";
+  const problem = unreadableReason(file, "file");
+  if (problem) return problem;
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(file, "utf8"));
@@ -101,7 +113,8 @@ function runOne(k: KernelEntry, patch: string, out: string, extra: string[]): Pr
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("close", (code) => {
-      const exit = code ?? EXIT_BAD_INPUT;
+      // Killed by a signal: not the input's fault.
+      const exit = code ?? EXIT_INTERNAL;
       let report: { patched?: Array<{ function: string; sympos: number }>; externalized?: unknown[] } = {};
       try {
         report = JSON.parse(stdout);

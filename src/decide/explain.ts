@@ -20,7 +20,7 @@ export function explain(report: Report, symbol: string): ExplainStep[] | undefin
     if (report.copied.includes(name)) return "static with no symbol of its own (inlined everywhere): copied";
     const r = report.referenced.find((x) => x.symbol === name);
     if (r) return `exported by ${r.exportedBy}: referenced by name`;
-    if (name in report.usedBy) return "type, enumerator or header inline the code needs: copied from the file or compiled from the included header";
+    if (Object.hasOwn(report.usedBy, name)) return "type, enumerator or header inline the code needs: copied from the file or compiled from the included header";
     return undefined;
   };
   const first = handling(symbol);
@@ -29,7 +29,7 @@ export function explain(report: Report, symbol: string): ExplainStep[] | undefin
   const seen = new Set([symbol]);
   let current = symbol;
   while (!report.patched.some((p) => p.function === current)) {
-    const by = report.usedBy[current];
+    const by = Object.hasOwn(report.usedBy, current) ? report.usedBy[current] : undefined;
     if (!by || seen.has(by)) break;
     seen.add(by);
     steps.unshift({ name: by, handling: handling(by) ?? "needed on the way" });

@@ -2,6 +2,7 @@ import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { KernelSymbol, SymbolsByName, SymbolTable } from "../model/input.js";
 import { ByteKeyIndex, countLines, isBlankLine, lineText } from "./byte-key-index.js";
 import { loadIndex, storeIndex, type IndexCacheRef } from "./index-cache.js";
+import { MalformedLines } from "./malformed-lines.js";
 
 const LINE = /^([0-9a-fA-F]+)\s+([A-Za-z?])\s+(\S+)(?:\s+\[(\S+)\])?\s*$/d;
 
@@ -34,21 +35,21 @@ export function readSymbolTable(file: string, content: string | Buffer, sink: Di
   const line: LineKeys = new Int32Array(4);
   let moduleStart = -1;
   let moduleEnd = -1;
-  let bad = 0;
+  const malformed = new MalformedLines(sink, file);
   let lineNo = 0;
   for (let i = 0; i < bytes.length; ) {
     let e = bytes.indexOf(10, i);
     if (e < 0) e = bytes.length;
     lineNo++;
     if (!fastLine(bytes, i, e, line) && !slowLine(bytes, i, e, line)) {
-      if (!isBlankLine(bytes, i, e) && bad++ < 5) {
-        sink.report({
+      if (!isBlankLine(bytes, i, e)) {
+        malformed.add(() => ({
           code: "KLP-E007",
           severity: "error",
           message: `malformed symbol line: ${JSON.stringify(bytes.toString("utf8", i, Math.min(e, i + 80)))}`,
           location: { file, line: lineNo, column: 1 },
           hint: "expected `ADDRESS TYPE NAME [MODULE]` as in /proc/kallsyms or System.map",
-        });
+        }));
       }
     } else {
       // A module's symbols come in one run: a string only when the module changes.
@@ -68,11 +69,12 @@ export function readSymbolTable(file: string, content: string | Buffer, sink: Di
     }
     i = e + 1;
   }
-  if (index.count === 0 && bad === 0) {
+  malformed.finish();
+  if (index.count === 0 && malformed.seen === 0) {
     sink.report({ code: "KLP-E007", severity: "error", message: "the symbol table is empty", location: { file, line: 0, column: 0 } });
   }
   // Only a clean read is kept: a table with errors is read (and reported) again.
-  if (cache && bad === 0 && index.count > 0) storeIndex(cache.dir, "kallsyms", file, cache.stamp, { meta: { count: index.count, modules: [...modules] }, arrays: [...index.arrays(), lineStart, next] });
+  if (cache && malformed.seen === 0 && index.count > 0) storeIndex(cache.dir, "kallsyms", file, cache.stamp, { meta: { count: index.count, modules: [...modules] }, arrays: [...index.arrays(), lineStart, next] });
   return { file, byName: new LazySymbols(bytes, index, lineStart, next), modules };
 }
 

@@ -2,6 +2,7 @@ import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { ExportedSymbol, ExportTable } from "../model/input.js";
 import { ByteKeyIndex, countLines, isBlankLine, lineText } from "./byte-key-index.js";
 import { loadIndex, storeIndex, type IndexCacheRef } from "./index-cache.js";
+import { MalformedLines } from "./malformed-lines.js";
 
 /**
  * Reads Module.symvers: "CRC<TAB>NAME<TAB>MODULE<TAB>EXPORT_TYPE[<TAB>NAMESPACE]".
@@ -22,7 +23,7 @@ export function readSymvers(file: string, content: string | Buffer, sink: Diagno
   const index = new ByteKeyIndex(bytes, lines);
   // Per line (index id): where it starts; per first line of a name: where its last line starts.
   const lineStart = new Int32Array(lines);
-  let bad = 0;
+  const malformed = new MalformedLines(sink, file);
   let lineNo = 0;
   for (let i = 0; i < bytes.length; ) {
     let e = bytes.indexOf(10, i);
@@ -34,22 +35,23 @@ export function readSymvers(file: string, content: string | Buffer, sink: Diagno
       const first = index.add(name.start, name.end);
       lineStart[id] = i;
       lineStart[first] = i;
-    } else if (!isBlankLine(bytes, i, e) && bad++ < 5) {
-      sink.report({
+    } else if (!isBlankLine(bytes, i, e)) {
+      malformed.add(() => ({
         code: "KLP-E008",
         severity: "error",
         message: `malformed Module.symvers line: ${JSON.stringify(bytes.toString("utf8", i, Math.min(e, i + 80)))}`,
         location: { file, line: lineNo, column: 1 },
         hint: "expected CRC, symbol, module and export type separated by tabs",
-      });
+      }));
     }
     i = e + 1;
   }
-  if (index.count === 0 && bad === 0) {
+  malformed.finish();
+  if (index.count === 0 && malformed.seen === 0) {
     sink.report({ code: "KLP-E008", severity: "error", message: "Module.symvers is empty", location: { file, line: 0, column: 0 }, hint: "pass the kernel's own Module.symvers (from its headers package or build tree)" });
   }
   // Only a clean read is kept: a file with errors is read (and reported) again.
-  if (cache && bad === 0 && index.count > 0) storeIndex(cache.dir, "symvers", file, cache.stamp, { meta: index.count, arrays: [...index.arrays(), lineStart] });
+  if (cache && malformed.seen === 0 && index.count > 0) storeIndex(cache.dir, "symvers", file, cache.stamp, { meta: index.count, arrays: [...index.arrays(), lineStart] });
   return new LazyExports(bytes, index, lineStart);
 }
 
@@ -90,6 +92,9 @@ function nameOf(b: Buffer, i: number, e: number): { start: number; end: number }
   if (t2 < 0 || t2 >= e || t2 === t1 + 1) return undefined;
   const t3 = b.indexOf(9, t2 + 1);
   if (t3 < 0 || t3 >= e || !startsWith(b, t3 + 1, e, EXPORT_SYMBOL)) return undefined;
+  // At most one more field, the namespace.
+  const t4 = b.indexOf(9, t3 + 1);
+  if (t4 >= 0 && t4 < e && b.indexOf(9, t4 + 1) >= 0 && b.indexOf(9, t4 + 1) < e) return undefined;
   return { start: t1 + 1, end: t2 };
 }
 
@@ -103,8 +108,9 @@ function startsWith(b: Buffer, at: number, e: number, what: Buffer): boolean {
 function isCrc(b: Buffer, i: number, e: number): boolean {
   if (e - i < 3 || b[i] !== 48 || (b[i + 1]! | 32) !== 120) return false;
   for (let k = i + 2; k < e; k++) {
-    const c = b[k]! | 32;
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+    // Digits before case folding: `| 32` would turn control bytes 0x10-0x19 into digits.
+    const c = b[k]!;
+    if (!((c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102))) return false;
   }
   return true;
 }

@@ -1,13 +1,23 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { IpaRecord } from "../model/input.js";
 import { readIpaClones } from "./ipa-clones.js";
+import { unreadableReason } from "../util/readable.js";
 
-/** Reads `DIR/<path>.000i.ipa-clones` if present; paths in it are made relative to `src`. */
+/**
+ * Reads `DIR/<path>.000i.ipa-clones` if present; paths in it are made relative to `src`.
+ * A dump that is there but cannot be read (a directory, no permission) is an
+ * error, never "no dump".
+ */
 export function readTuIpaClones(dir: string, relPath: string, src: string, sink: DiagnosticSink): { records: IpaRecord[]; found: boolean } {
   const file = join(dir, `${relPath}.000i.ipa-clones`);
-  if (!existsSync(file) || statSync(file).isDirectory()) return { records: [], found: false };
+  if (!existsSync(file)) return { records: [], found: false };
+  const problem = unreadableReason(file, "file");
+  if (problem) {
+    sink.report({ code: "KLP-E004", severity: "error", message: `the IPA clone dump ${problem === "is a directory" ? "is a directory" : `cannot be read: ${problem}`}`, location: { file, line: 0, column: 0 }, hint: "make it a readable -fdump-ipa-clones dump, or remove it" });
+    return { records: [], found: true };
+  }
   return { records: readIpaClones(file, readFileSync(file, "utf8"), sink, `${src}/`), found: true };
 }
 

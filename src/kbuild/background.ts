@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { run, type RunResult } from "./run.js";
+import { makeScratchDir } from "../util/scratch-dir.js";
 
 /** A program started with runInBackground(). */
 export interface BackgroundRun {
@@ -28,7 +28,7 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
  * synchronous: the pipeline stays a plain sequence of stages.
  */
 export function runInBackground(argv: string[], cwd: string, onOutput: (piece: string) => void): BackgroundRun {
-  const dir = mkdtempSync(join(tmpdir(), "klp-ccp-run-"));
+  const dir = makeScratchDir("run");
   const out = join(dir, "stdout");
   const err = join(dir, "stderr");
   const status = join(dir, "status");

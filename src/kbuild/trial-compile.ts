@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { run } from "./run.js";
 import { writeWhole } from "../util/write-whole.js";
 import { depsUnchanged, readDeps, stampDeps, type StampedDep, type StatMemo } from "./deps.js";
+import { makeScratchDir } from "../util/scratch-dir.js";
 
 /** What a trial compile of generated C found. */
 export interface TrialResult {
@@ -41,7 +41,7 @@ export function trialCompile(compile: { argv: string[]; cwd: string }, cText: st
   const cached = cacheDir ? lookup(cacheDir, key, stats) : undefined;
   if (cached) return { ...cached, cached: true };
   beforeCompile?.();
-  const dir = mkdtempSync(join(tmpdir(), "klp-ccp-trial-"));
+  const dir = makeScratchDir("trial");
   try {
     const file = join(dir, "livepatch.c");
     const depFile = join(dir, "livepatch.d");
