@@ -146,7 +146,7 @@ describe("patch paths", () => {
   it("a patch with CRLF line ends finds its file and says why its hunks fail", async () => {
     const src = tree("src");
     expectCleanFailure(await extract(Buffer.from(FIX.toString("utf8").replaceAll("\n", "\r\n")), src), 2);
-    expect(stderr).toMatch(/fix\.patch:3: error KLP-E002: fs\/proc\/meminfo\.c: hunk @@ -159,6 \+159,8 @@ does not apply.*\n  hint: the patch has CRLF/);
+    expect(stderr).toMatch(/fix\.patch:3: error KLP-E002: fs\/proc\/meminfo\.c: hunk @@ -159,6 \+159,8 @@ does not apply.*\n {2}hint: the patch has CRLF/);
   });
 
   it("a failing hunk names its file, its @@ line and where it is in the patch", async () => {
