@@ -87,13 +87,14 @@ SYMBOLS=$("$TB/kallsyms.sh" 2>>"$SETUPLOG") \
 # --- per case ----------------------------------------------------------------
 run_case() {  # run_case ID DIR; sets REASON and DETAILS on failure, returns 1
   local id=$1 dir=$2 name=livepatch_${1//-/_} out=$WORKDIR/$KLP_EXTERNALIZE/$1 logs=$WORKDIR/$KLP_EXTERNALIZE/$1.logs
-  local files=() effect=() needs=() rc problems
+  local files=() effect=() needs=() preload=() rc problems
   rm -rf "$out" "$logs"; mkdir -p "$logs"
   mapfile -d '' files < <(jlist "$dir/case.json" files)
   mapfile -t files < <(printf '%s\n' "${files[@]}" | grep '\.c$' || true)
   ((${#files[@]})) || mapfile -t files < <(sed -n 's|^+++ b/\(.*\.c\)\([[:space:]].*\)\{0,1\}$|\1|p' "$dir/fix.patch")
   mapfile -d '' effect < <(jlist "$dir/case.json" effect)
   mapfile -d '' needs < <(jlist "$dir/case.json" needs_modules)
+  mapfile -d '' preload < <(jlist "$dir/case.json" preload_modules)
 
   log "$id: compiling ${files[*]}"
   "$TB/prepare-build.sh" "${files[@]}" > "$logs/prepare.log" 2>&1 \
@@ -128,7 +129,7 @@ run_case() {  # run_case ID DIR; sets REASON and DETAILS on failure, returns 1
   [[ -f $out/$name.ko ]] || { REASON="no $name.ko built"; return 1; }
 
   log "$id: booting with $name.ko${needs[*]:+ (extra modules: ${needs[*]})}"
-  if ! EXTRA_MODULES="${needs[*]}" WORK="$logs/boot" "$TB/boot-test.sh" "$out/$name.ko" "${effect[@]}" \
+  if ! EXTRA_MODULES="${needs[*]}" PRELOAD_MODULES="${preload[*]}" WORK="$logs/boot" "$TB/boot-test.sh" "$out/$name.ko" "${effect[@]}" \
        > "$logs/boot.log" 2>&1; then
     REASON="boot test failed${problems:+; report: ${problems//$'\n'/; }}"
     DETAILS=$(grep -E '^TESTBED: (insmod|livepatch|command)|ERROR:|WARNING: CPU|BUG:|Oops' "$logs/boot.log" \

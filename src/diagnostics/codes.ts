@@ -27,7 +27,6 @@ export const CODES = {
   "KLP-E015": { exit: 2, advice: "tree-sitter could not parse the C around a changed function: report the region; the tool will not guess." },
   "KLP-E016": { exit: 2, advice: "The output directory exists and is not empty: choose another --out or pass --force-overwrite." },
   "KLP-E017": { exit: 1, advice: "A non-exported symbol is reached only through header code the module compiles itself and klp-ccp cannot copy (a macro-generated inline such as a tracepoint's trace_*): use --externalize klp-reloc, or copy that code into the patch by hand." },
-  "KLP-E018": { exit: 1, advice: "A symbol of a module object cannot be looked up at init time in kallsyms mode: use --externalize klp-reloc." },
   "KLP-E019": { exit: 2, advice: "Bad command-line usage: see `klp-ccp extract --help`." },
   "KLP-E020": { exit: 1, advice: "Unsupported patch shape: a changed header (its inline code is in every TU that includes it; the message names those TUs and the `klp-ccp prepare` command for their IPA dumps), several .c files, or a file that is not C: patch the .c functions that use the change, one TU per patch." },
   "KLP-E021": { exit: 1, advice: "The patch changes a struct/union/enum layout: data cannot be live-patched; keep the layout and use shadow variables (klp_shadow_*) or callbacks." },
