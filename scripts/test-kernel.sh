@@ -171,6 +171,30 @@ if [[ " ${MODES[*]} " == *" kallsyms "* && -n ${BYID[cmdline]:-} ]]; then
   if missing_symbol_check; then report_case PASS "missing-symbol init failure [kallsyms]" $((SECONDS - start))
   else report_case FAIL "missing-symbol init failure [kallsyms]" $((SECONDS - start)) "$REASON" ""; fi
 fi
+# A target module whose symbol lookup fails (kallsyms mode, the livepatch's module notifier)
+# must fail to load, cleanly, while the livepatch stays: module-kallsyms-load-after's module,
+# asking for a symbol dummy.ko does not have.
+missing_module_symbol_check() {
+  local src=$WORKDIR/kallsyms/module-kallsyms-load-after name=livepatch_module_kallsyms_load_after
+  local out=$WORKDIR/missing-module-symbol logs=$WORKDIR/missing-module-symbol.logs
+  [[ -f $src/$name.c ]] || { REASON="needs the module-kallsyms-load-after case in kallsyms mode first"; return 1; }
+  rm -rf "$out" "$logs" && mkdir -p "$out" "$logs"
+  sed 's/{ "numdummies",/{ "klp_ccp_no_such_symbol",/' "$src/$name.c" > "$out/$name.c"
+  cp "$src/Kbuild" "$out/"
+  grep -q klp_ccp_no_such_symbol "$out/$name.c" || { REASON="could not plant the missing symbol"; return 1; }
+  KLP_EXTERNALIZE=kallsyms "$TB/build-module.sh" "$out" > "$logs/build.log" 2>&1 || { REASON="module build failed"; return 1; }
+  EXTRA_MODULES=dummy WORK="$logs/boot" "$TB/boot-test.sh" "$out/$name.ko" \
+    'ko=$(find / -xdev -name "dummy.ko*" | head -n1); ! insmod "$ko"' \
+    '! grep -q "^dummy " /proc/modules' \
+    'dmesg | grep -q "cannot resolve symbol klp_ccp_no_such_symbol,0 of dummy"' \
+    'dmesg | grep -q "refusing to let module dummy load"' > "$logs/boot.log" 2>&1 \
+    || { REASON="boot test failed (see $logs/boot/console.log)"; return 1; }
+}
+if [[ " ${MODES[*]} " == *" kallsyms "* && -n ${BYID[module-kallsyms-load-after]:-} ]]; then
+  start=$SECONDS REASON= DETAILS=
+  if missing_module_symbol_check; then report_case PASS "missing module symbol fails that module's load [kallsyms]" $((SECONDS - start))
+  else report_case FAIL "missing module symbol fails that module's load [kallsyms]" $((SECONDS - start)) "$REASON" ""; fi
+fi
 # The header cache must give the .i a full run gives, for every case's TU.
 if [[ ${KLP_SKIP_HEADER_CACHE_CHECK:-0} != 1 ]]; then
   start=$SECONDS
