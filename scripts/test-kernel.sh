@@ -93,6 +93,8 @@ run_case() {  # run_case ID DIR; sets REASON and DETAILS on failure, returns 1
   mapfile -t files < <(printf '%s\n' "${files[@]}" | grep '\.c$' || true)
   ((${#files[@]})) || mapfile -t files < <(sed -n 's|^+++ b/\(.*\.c\)\([[:space:]].*\)\{0,1\}$|\1|p' "$dir/fix.patch")
   mapfile -d '' effect < <(jlist "$dir/case.json" effect)
+  # "effect_<mode>": more commands for one externalization mode only.
+  mapfile -d '' -O "${#effect[@]}" effect < <(jlist "$dir/case.json" "effect_$KLP_EXTERNALIZE")
   mapfile -d '' needs < <(jlist "$dir/case.json" needs_modules)
   mapfile -d '' preload < <(jlist "$dir/case.json" preload_modules)
 
