@@ -87,13 +87,16 @@ SYMBOLS=$("$TB/kallsyms.sh" 2>>"$SETUPLOG") \
 # --- per case ----------------------------------------------------------------
 run_case() {  # run_case ID DIR; sets REASON and DETAILS on failure, returns 1
   local id=$1 dir=$2 name=livepatch_${1//-/_} out=$WORKDIR/$KLP_EXTERNALIZE/$1 logs=$WORKDIR/$KLP_EXTERNALIZE/$1.logs
-  local files=() effect=() needs=() rc problems
+  local files=() effect=() needs=() preload=() rc problems
   rm -rf "$out" "$logs"; mkdir -p "$logs"
   mapfile -d '' files < <(jlist "$dir/case.json" files)
   mapfile -t files < <(printf '%s\n' "${files[@]}" | grep '\.c$' || true)
   ((${#files[@]})) || mapfile -t files < <(sed -n 's|^+++ b/\(.*\.c\)\([[:space:]].*\)\{0,1\}$|\1|p' "$dir/fix.patch")
   mapfile -d '' effect < <(jlist "$dir/case.json" effect)
+  # "effect_<mode>": more commands for one externalization mode only.
+  mapfile -d '' -O "${#effect[@]}" effect < <(jlist "$dir/case.json" "effect_$KLP_EXTERNALIZE")
   mapfile -d '' needs < <(jlist "$dir/case.json" needs_modules)
+  mapfile -d '' preload < <(jlist "$dir/case.json" preload_modules)
 
   log "$id: compiling ${files[*]}"
   "$TB/prepare-build.sh" "${files[@]}" > "$logs/prepare.log" 2>&1 \
@@ -128,7 +131,7 @@ run_case() {  # run_case ID DIR; sets REASON and DETAILS on failure, returns 1
   [[ -f $out/$name.ko ]] || { REASON="no $name.ko built"; return 1; }
 
   log "$id: booting with $name.ko${needs[*]:+ (extra modules: ${needs[*]})}"
-  if ! EXTRA_MODULES="${needs[*]}" WORK="$logs/boot" "$TB/boot-test.sh" "$out/$name.ko" "${effect[@]}" \
+  if ! EXTRA_MODULES="${needs[*]}" PRELOAD_MODULES="${preload[*]}" WORK="$logs/boot" "$TB/boot-test.sh" "$out/$name.ko" "${effect[@]}" \
        > "$logs/boot.log" 2>&1; then
     REASON="boot test failed${problems:+; report: ${problems//$'\n'/; }}"
     DETAILS=$(grep -E '^TESTBED: (insmod|livepatch|command)|ERROR:|WARNING: CPU|BUG:|Oops' "$logs/boot.log" \
@@ -169,6 +172,30 @@ if [[ " ${MODES[*]} " == *" kallsyms "* && -n ${BYID[cmdline]:-} ]]; then
   start=$SECONDS REASON= DETAILS=
   if missing_symbol_check; then report_case PASS "missing-symbol init failure [kallsyms]" $((SECONDS - start))
   else report_case FAIL "missing-symbol init failure [kallsyms]" $((SECONDS - start)) "$REASON" ""; fi
+fi
+# A target module whose symbol lookup fails (kallsyms mode, the livepatch's module notifier)
+# must fail to load, cleanly, while the livepatch stays: module-kallsyms-load-after's module,
+# asking for a symbol dummy.ko does not have.
+missing_module_symbol_check() {
+  local src=$WORKDIR/kallsyms/module-kallsyms-load-after name=livepatch_module_kallsyms_load_after
+  local out=$WORKDIR/missing-module-symbol logs=$WORKDIR/missing-module-symbol.logs
+  [[ -f $src/$name.c ]] || { REASON="needs the module-kallsyms-load-after case in kallsyms mode first"; return 1; }
+  rm -rf "$out" "$logs" && mkdir -p "$out" "$logs"
+  sed 's/{ "numdummies",/{ "klp_ccp_no_such_symbol",/' "$src/$name.c" > "$out/$name.c"
+  cp "$src/Kbuild" "$out/"
+  grep -q klp_ccp_no_such_symbol "$out/$name.c" || { REASON="could not plant the missing symbol"; return 1; }
+  KLP_EXTERNALIZE=kallsyms "$TB/build-module.sh" "$out" > "$logs/build.log" 2>&1 || { REASON="module build failed"; return 1; }
+  EXTRA_MODULES=dummy WORK="$logs/boot" "$TB/boot-test.sh" "$out/$name.ko" \
+    'ko=$(find / -xdev -name "dummy.ko*" | head -n1); ! insmod "$ko"' \
+    '! grep -q "^dummy " /proc/modules' \
+    'dmesg | grep -q "cannot resolve symbol klp_ccp_no_such_symbol,0 of dummy"' \
+    'dmesg | grep -q "refusing to let module dummy load"' > "$logs/boot.log" 2>&1 \
+    || { REASON="boot test failed (see $logs/boot/console.log)"; return 1; }
+}
+if [[ " ${MODES[*]} " == *" kallsyms "* && -n ${BYID[module-kallsyms-load-after]:-} ]]; then
+  start=$SECONDS REASON= DETAILS=
+  if missing_module_symbol_check; then report_case PASS "missing module symbol fails that module's load [kallsyms]" $((SECONDS - start))
+  else report_case FAIL "missing module symbol fails that module's load [kallsyms]" $((SECONDS - start)) "$REASON" ""; fi
 fi
 # The header cache must give the .i a full run gives, for every case's TU.
 if [[ ${KLP_SKIP_HEADER_CACHE_CHECK:-0} != 1 ]]; then

@@ -23,6 +23,8 @@ import { computeClosure } from "./closure/closure.js";
 import { locateTuSymbol } from "./decide/locate.js";
 import { decideSymbols } from "./decide/decide.js";
 import { assemble } from "./decide/assemble.js";
+import { dropDeletedFunctions } from "./decide/deleted-functions.js";
+import { refuseEmptyLivepatch } from "./decide/empty-livepatch.js";
 import { timed, type StageTimer } from "./timings.js";
 import type { StartedPreprocess } from "./start-preprocess.js";
 import { compareText } from "./util/compare.js";
@@ -93,7 +95,7 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
     return live;
   };
   const touchedSink = new DiagnosticSink(sink.forcedCodes);
-  const changed = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, touchedSink, isLive));
+  const touched = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, touchedSink, isLive));
   if (unconditional.length) {
     const [first] = unconditional;
     sink.report({ code: "KLP-E006", severity: "error", message: `the preprocessed TU has no definition of ${first!.name}, which ${fp.path}:${first!.line} defines outside any #if: it is cut short or not made from the patched ${fp.path}`, location: { file: o.preprocessed ?? fp.path, line: 0, column: 0 }, hint: o.preprocessed ? "preprocess the PATCHED file again with the TU's own command plus -E -dD -dI" : "check that --build was configured for this --src" });
@@ -101,13 +103,15 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
   }
   for (const d of touchedSink.items) sink.report(d);
   if (sink.hasErrors) throw new StageFailed("touched");
-  if (changed.length === 0) {
+  if (touched.length === 0) {
     const cosmetic = fp.hunks.every((h) => h.cosmetic) || !sink.items.some((d) => d.code === "KLP-W001");
     sink.report(cosmetic
       ? { code: "KLP-E011", severity: "error", message: "nothing to patch: the patch changes only comments or whitespace", location: fp.hunks[0]!.location }
       : { code: "KLP-E010", severity: "error", message: "the patch changes no function", location: fp.hunks[0]!.location, hint: "data, macro and declaration changes cannot be live-patched by replacing functions" });
     throw new StageFailed("touched");
   }
+  const changed = dropDeletedFunctions({ changed: touched, original: ctx.original, patched: ctx.main, sink });
+  if (sink.hasErrors) throw new StageFailed("touched");
   const title = o.patch.subject ?? o.patch.file.replace(/^.*\//, "");
   return planTu(o, ctx, changed, title, true);
 }
@@ -172,6 +176,7 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
     }
   }
   if (sink.hasErrors) throw new StageFailed("ipa");
+  if (!o.keepNames) refuseEmptyLivepatch(patchedFns, changed, ctx.relPath, sink);
 
   const added = isPatch ? addedFunctions(ctx.main, ctx.original) : new Set<string>();
   const hasOwnSymbol = (n: string) => (o.symbols && !added.has(n) ? locateTuSymbol(o.symbols, ctx, n, true).found : false);
@@ -192,6 +197,10 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
     sink.report({ code: "KLP-E017", severity: "error", message: `${name}${u ? ` (${u.reason})` : ""} is reached only through header code the module compiles itself, so the reference cannot be redirected`, location: { file: ctx.relPath, line: 0, column: 0 }, hint: "copy the header inline or macro into the patch by hand, or use --externalize klp-reloc" });
   }
   if (sink.hasErrors) throw new StageFailed("assemble");
+  // A function whose text was not found (KLP-E028 accepted with --force) has no klpp_ code to register.
+  const missing = new Set(pieces.missing.map((m) => m.name));
+  const emitted = patchedFns.filter((p) => !missing.has(p.sourceName));
+  if (!o.keepNames) refuseEmptyLivepatch(emitted, changed, ctx.relPath, sink);
   // Within the stages above: tree-sitter parses of the few top-level pieces of the .i they used.
   timer?.("tree-sitter (lazy)", ctx.tu.stats.parseMs);
 
@@ -200,7 +209,7 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
   return {
     name: o.name, mode: o.mode, title, kernel,
     preamble: pieces.preamble, includes: pieces.includes, body: pieces.body, syscallWrappers: pieces.syscallWrappers,
-    patched: patchedFns,
+    patched: emitted,
     externalized: uses.filter((u): u is LivepatchPlan["externalized"][number] => u.decision.kind === "externalize"),
     referenced: uses.filter((u) => u.decision.kind === "reference"),
     copied: [...closure.copiedFunctions].sort(),

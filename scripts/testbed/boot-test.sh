@@ -11,6 +11,8 @@
 # script dies.
 # Env: EXTRA_MODULES="dummy ..." — copied to /modules/extra/ in the initramfs
 #   and NOT loaded (their dependencies are loaded before MODULE.ko);
+#   PRELOAD_MODULES="dummy ..." — loaded, with their dependencies, before MODULE.ko
+#   (a livepatch's target module that is already there when the livepatch loads);
 #   WORK (default $TESTBED/boot-test), OUTDIR (default $WORK/out),
 #   TIMEOUT (s, default 300), LP_TIMEOUT (s, default 60), MEM (default 1G),
 #   APPEND (extra kernel command line).
@@ -51,7 +53,7 @@ resolve() {
   RESOLVED+=("$path")
 }
 
-# Modules loaded at boot: EXTRA_MODULES' dependencies, then MODULE's, then MODULE.
+# Modules loaded at boot: EXTRA_MODULES' dependencies, PRELOAD_MODULES, then MODULE's, then MODULE.
 LP_NAME= modname=
 extra=()
 for m in ${EXTRA_MODULES:-}; do
@@ -59,6 +61,7 @@ for m in ${EXTRA_MODULES:-}; do
   ((${#RESOLVED[@]} > n)) && unset 'RESOLVED[-1]'   # keep the deps, not the module itself
   SEEN[${m//-/_}]=; extra+=("$m")
 done
+for m in ${PRELOAD_MODULES:-}; do resolve "$m"; done
 if [[ $MODULE != none ]]; then
   [[ -f $MODULE ]] || die "$MODULE: no such file"
   modname=$(modinfo -F name "$MODULE"); [[ -n $modname ]] || modname=$(basename "$MODULE" .ko)

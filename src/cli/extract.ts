@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { DiagnosticSink, StageFailed } from "../diagnostics/diagnostic.js";
-import { CODES } from "../diagnostics/codes.js";
+import { CODES, type CodeInfo } from "../diagnostics/codes.js";
 import { printDiagnostic, printProgress } from "./print.js";
 import { extract, extractFunctions } from "../pipeline.js";
 import { EXIT_OK, exitCodeFor } from "./exit-codes.js";
@@ -216,6 +216,8 @@ function usageProblem(command: string[], flags: ExtractFlags): string | undefine
   if (flags.example && (flags.patch || flags.src || flags.build || flags.symbols || flags.symvers || flags.preprocessed)) return "--example brings its own inputs: leave out --patch, --src, --build, --symbols, --symvers and --preprocessed";
   const unknown = (flags.force ?? []).filter((c) => !(c in CODES) || !c.startsWith("KLP-E"));
   if (unknown.length) return `--force ${unknown.join(" ")}: not an error code of klp-ccp (see the README's table of diagnostic codes)`;
+  const fixed = (flags.force ?? []).filter((c) => (CODES as Record<string, CodeInfo>)[c]?.forceable === false);
+  if (fixed.length) return `--force ${fixed.join(" ")}: this error cannot be accepted (see the README's table of diagnostic codes)`;
   return undefined;
 }
 

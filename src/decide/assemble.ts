@@ -10,6 +10,7 @@ import { redeclare } from "./declarator.js";
 import { enumValueOf } from "./enum-values.js";
 import { generatedFunctionNames, macroDefinedFunctions, stripComments, type MacroDefinedFunction } from "../resolve/touched.js";
 import { syscallCopyText } from "./syscall-copy.js";
+import { runtimeStaticKeys } from "./runtime-static-keys.js";
 import { compareText } from "../util/compare.js";
 
 export interface AssembleOptions {
@@ -225,7 +226,8 @@ export function assemble(opts: AssembleOptions): Assembled {
     const p = emitExternalized(u, "klp-ccp", 0);
     if (p) headerDecls.push(p);
   }
-  out.body.unshift(...headerDecls, ...macroRedefinitions, ...inlinePieces);
+  const runtimeKeys = runtimeStaticKeys([...out.body, ...macroRedefinitions, ...inlinePieces], mode);
+  out.body.unshift(...headerDecls, ...runtimeKeys, ...macroRedefinitions, ...inlinePieces);
   out.includes = annotateIncludes(ctx, includeCandidates, neededHeaderFiles(ctx, closure, macroNames));
   out.unrenamable.push(...[...externalized.keys()].filter((n) => !renamedNames.has(n) && !bound.has(n)));
   out.unrenamable.sort();

@@ -1,6 +1,6 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { ExportTable, SymbolTable } from "../model/input.js";
-import type { SymbolUse } from "../model/plan.js";
+import type { Resolution, SymbolUse } from "../model/plan.js";
 import { homeOf, type TuContext } from "../model/tu.js";
 import type { Closure } from "../closure/closure.js";
 import { locateByName, locateInModuleObject, locateTuSymbol } from "./locate.js";
@@ -44,7 +44,7 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
       continue;
     }
     if (!symbols) {
-      uses.push(withoutSymbolTable(need, ctx.object, placement));
+      uses.push(withoutSymbolTable(need, ctx.object, placement, opts.mode));
       continue;
     }
     // Whether the module's .ko has it or not: the target's struct module is never bound (and the
@@ -101,23 +101,13 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
       });
       continue;
     }
-    if (object !== "vmlinux" && opts.mode === "kallsyms") {
-      sink.report({
-        code: "KLP-E018",
-        severity: "error",
-        message: `${need.name} belongs to module ${object}, which may load after the livepatch: a kallsyms lookup at init time cannot reach it`,
-        location: { file: ctx.relPath, line: need.decl.line, column: 0 },
-        hint: "use --externalize klp-reloc",
-      });
-      continue;
-    }
     const kind = need.isStatic ? `static ${need.what}` : `non-exported ${need.what}`;
     uses.push({
       name: need.name,
       what: need.what,
       object,
       isStatic: need.isStatic,
-      decision: { kind: "externalize", sympos: loc.sympos },
+      decision: { kind: "externalize", sympos: loc.sympos, resolution: resolutionOf(opts.mode, object) },
       reason: `${kind} '${loc.symbol.address} ${loc.symbol.type} ${need.name}' (${loc.how})${need.viaHeaderInline ? `, used by header inline ${need.viaHeaderInline}` : ""}`,
       placement,
     });
@@ -138,6 +128,15 @@ function spelledIn(ctx: DecideOptions["ctx"], user: string, name: string): boole
   return true;
 }
 
+/**
+ * kallsyms mode looks a vmlinux symbol up once at init; a module's symbols when
+ * that module loads, since it may load after the livepatch (or again later).
+ */
+function resolutionOf(mode: DecideOptions["mode"], object: string): Resolution {
+  if (mode === "klp-reloc") return { kind: "klp-relocation" };
+  return object === "vmlinux" ? { kind: "init-lookup" } : { kind: "module-load-lookup", module: object };
+}
+
 /** vmlinux unless only a module has the name. */
 function objectOf(symbols: SymbolTable, name: string): string {
   const all = symbols.byName.get(name) ?? [];
@@ -149,11 +148,11 @@ function objectOf(symbols: SymbolTable, name: string): string {
  * No symbol table (--functions mode): a non-static name is taken as reachable
  * by name; static state is still never copied, it needs externalization.
  */
-function withoutSymbolTable(need: Closure["symbols"] extends Map<string, infer N> ? N : never, object: string, placement: SymbolUse["placement"]): SymbolUse {
+function withoutSymbolTable(need: Closure["symbols"] extends Map<string, infer N> ? N : never, object: string, placement: SymbolUse["placement"], mode: DecideOptions["mode"]): SymbolUse {
   if (!need.isStatic) {
     return { name: need.name, what: need.what, object, isStatic: false, decision: { kind: "reference", exportedBy: "(assumed: no --symbols)" }, reason: "non-static: reachable by name (no --symbols given)", placement };
   }
-  return { name: need.name, what: need.what, object, isStatic: true, decision: { kind: "externalize", sympos: 0 }, reason: `static ${need.what}: never copied, needs externalization (sympos unknown without --symbols)`, placement };
+  return { name: need.name, what: need.what, object, isStatic: true, decision: { kind: "externalize", sympos: 0, resolution: resolutionOf(mode, object) }, reason: `static ${need.what}: never copied, needs externalization (sympos unknown without --symbols)`, placement };
 }
 
 /** Module.symvers names a module by its path (net/netfilter/nf_conntrack); klp objects by KBUILD_MODNAME. */

@@ -1,5 +1,5 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { LivepatchPlan } from "../model/plan.js";
+import type { LivepatchPlan, Resolution } from "../model/plan.js";
 
 /** report.json: every decision, machine-readable. */
 export interface Report {
@@ -8,7 +8,7 @@ export interface Report {
   /** klp_funcs: what is replaced, where, and the chain that made it necessary. */
   patched: Array<{ object: string; function: string; sympos: number; reason: string }>;
   /** Non-exported symbols reached through kallsyms or KLP relocations. */
-  externalized: Array<{ object: string; symbol: string; sympos: number; kind: string; reason: string }>;
+  externalized: Array<{ object: string; symbol: string; sympos: number; kind: string; reason: string; resolution: string }>;
   /** Exported symbols the module links against by name. */
   referenced: Array<{ symbol: string; kind: string; exportedBy: string }>;
   /** Static functions with no symbol of their own, copied into the module. */
@@ -18,12 +18,24 @@ export interface Report {
   diagnostics: Diagnostic[];
 }
 
+/** The mechanism that fills in an externalized symbol's address, and why it is safe, in words. */
+export function describeResolution(r: Resolution): string {
+  switch (r.kind) {
+    case "init-lookup":
+      return "kallsyms lookup at the livepatch's init, before klp_enable_patch (vmlinux is always there)";
+    case "module-load-lookup":
+      return `kallsyms lookup in module ${r.module} when it loads (MODULE_STATE_COMING notifier: after the livepatch core patched it, before any of its code runs; a failed lookup fails its load) or at the livepatch's init if it is already loaded; cleared when it goes`;
+    case "klp-relocation":
+      return "klp relocation (.klp.sym), resolved by the kernel's livepatch loader when the object is patched";
+  }
+}
+
 export function buildReport(plan: LivepatchPlan): Report {
   return {
     name: plan.name,
     externalize: plan.mode,
     patched: plan.patched.map((p) => ({ object: p.object, function: p.name, sympos: p.sympos, reason: p.reason })),
-    externalized: plan.externalized.map((u) => ({ object: u.object, symbol: u.name, sympos: u.decision.sympos, kind: u.what, reason: u.reason })),
+    externalized: plan.externalized.map((u) => ({ object: u.object, symbol: u.name, sympos: u.decision.sympos, kind: u.what, reason: u.reason, resolution: describeResolution(u.decision.resolution) })),
     referenced: plan.referenced.map((u) => ({ symbol: u.name, kind: u.what, exportedBy: u.decision.kind === "reference" ? u.decision.exportedBy : "" })),
     copied: plan.copied,
     usedBy: plan.usedBy,

@@ -7,6 +7,8 @@ export interface CodeInfo {
   exit: 1 | 2;
   /** One line for the README: what to do. */
   advice: string;
+  /** false: `--force` cannot accept it (the result would be wrong whatever the user checked). */
+  forceable?: false;
 }
 
 export const CODES = {
@@ -27,7 +29,6 @@ export const CODES = {
   "KLP-E015": { exit: 2, advice: "tree-sitter could not parse the C around a changed function: report the region; the tool will not guess." },
   "KLP-E016": { exit: 2, advice: "The output directory exists and is not empty: choose another --out or pass --force-overwrite." },
   "KLP-E017": { exit: 1, advice: "A non-exported symbol is reached only through header code the module compiles itself and klp-ccp cannot copy (a macro-generated inline such as a tracepoint's trace_*): use --externalize klp-reloc, or copy that code into the patch by hand." },
-  "KLP-E018": { exit: 1, advice: "A symbol of a module object cannot be looked up at init time in kallsyms mode: use --externalize klp-reloc." },
   "KLP-E019": { exit: 2, advice: "Bad command-line usage (also: --out inside --src, which is never written to): see `klp-ccp extract --help`." },
   "KLP-E020": { exit: 1, advice: "Unsupported patch shape: a changed header (its inline code is in every TU that includes it; the message names those TUs and the `klp-ccp prepare` command for their IPA dumps), several .c files, a file that is not C, a file created, deleted, renamed or copied, a binary diff, or a .c name that is not UTF-8: patch the .c functions that use the change, one TU per patch." },
   "KLP-E021": { exit: 1, advice: "The patch changes a struct/union/enum layout: data cannot be live-patched; keep the layout and use shadow variables (klp_shadow_*) or callbacks." },
@@ -46,6 +47,8 @@ export const CODES = {
   "KLP-E035": { exit: 1, advice: "The module already has livepatch relocation sections that are wrong or clash with the rewrite: rebuild it and run fixup once on kbuild's output." },
   "KLP-E036": { exit: 1, advice: "An undefined symbol is neither a .klp.sym symbol nor exported (Module.symvers): the loader would refuse the module; fix the name or externalize it." },
   "KLP-E037": { exit: 2, advice: "The module or its output could not be read or written: check the path and permissions." },
+  "KLP-E040": { exit: 1, forceable: false, advice: "No function is left to replace (every changed function was refused, or the fix only deletes functions): a livepatch would load and change nothing; fix what the other diagnostics report." },
+  "KLP-E041": { exit: 1, advice: "The fix deletes a function that unpatched code still calls or whose address it takes (or a global one other files may call): keep the function in the fix, or patch its users too." },
   "KLP-W001": { exit: 1, advice: "A hunk changes no function (a comment, declaration or macro outside any function): check it needs no live change." },
   "KLP-W002": { exit: 1, advice: "No IPA clone dump was found for a TU: inlining and clones of the changed functions are unknown; produce one with -fdump-ipa-clones." },
   "KLP-W004": { exit: 1, advice: "A header inline or a kernel macro's expansion the new code uses names a non-exported symbol: usually dead code gcc drops; if modpost rejects the module, copy the inline and externalize the symbol." },
@@ -54,6 +57,7 @@ export const CODES = {
   "KLP-W007": { exit: 1, advice: "The kernel was not built with -flive-patching: IPA effects other than those in the dumps (e.g. ipa-ra, ipa-icf) are not captured; review the result." },
   "KLP-W008": { exit: 1, advice: "The livepatch's #include section (with --verify: the whole module) fails to compile as a module: the module build shows the full error; report it with the patch." },
   "KLP-W009": { exit: 1, advice: "Code replaced in a module uses tracepoints, static keys or static calls, which a module defines and binds at load: test with the module loaded after and before the livepatch." },
+  "KLP-W010": { exit: 1, advice: "The fix deletes a static function: nothing replaces it; its users in the file are replaced and no longer call it." },
   "KLP-W003": { exit: 1, advice: "The new code compares or stores a patched function's address: the old and new functions differ; check such comparisons." },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -5,9 +5,22 @@ export type SymbolDecision =
   /** Exported (Module.symvers): referenced by name, resolved by the module loader. */
   | { kind: "reference"; exportedBy: string }
   /** Not exported but in the symbol table: reached through a klpe_ pointer or a KLP relocation. */
-  | { kind: "externalize"; sympos: number }
+  | { kind: "externalize"; sympos: number; resolution: Resolution }
   /** A static function with no symbol (inlined everywhere): its source is copied in. */
   | { kind: "copy" };
+
+/** When and by whom an externalized symbol's address is filled in. */
+export type Resolution =
+  /** kallsyms mode, a vmlinux symbol: looked up once at the livepatch's init (kallsyms_on_each_symbol). */
+  | { kind: "init-lookup" }
+  /**
+   * kallsyms mode, a symbol of a module: looked up in that module's kallsyms when it loads
+   * (a MODULE_STATE_COMING notifier, before any of its code runs; a failure fails its load)
+   * or at the livepatch's init when it is already loaded; cleared when it goes.
+   */
+  | { kind: "module-load-lookup"; module: string }
+  /** klp-reloc mode: a `.klp.sym` relocation the kernel's livepatch loader resolves. */
+  | { kind: "klp-relocation" };
 
 /** A symbol (function or variable) the new code uses, with what was decided for it. */
 export interface SymbolUse {
@@ -80,7 +93,7 @@ export interface LivepatchPlan {
   /** A system call is copied with KLPP_SYSCALL_DEFINEn: emit those macros after the includes. */
   syscallWrappers: boolean;
   patched: PatchedFunction[];
-  externalized: Array<SymbolUse & { decision: { kind: "externalize"; sympos: number } }>;
+  externalized: Array<SymbolUse & { decision: Extract<SymbolDecision, { kind: "externalize" }> }>;
   referenced: SymbolUse[];
   copied: string[];
   /** For each copied function, type or symbol: the function whose code needed it first. */

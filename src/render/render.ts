@@ -39,6 +39,7 @@ function templateSpecs(): Record<string, Spec> {
     // The preamble and #include section, shared by the module source and its include check.
     runtime.registerPartial("includes", runtime.template(specOf(loaded, "partials/includes.hbs")));
     runtime.registerPartial("syscallWrappers", runtime.template(specOf(loaded, "partials/syscall-wrappers.hbs")));
+    runtime.registerPartial("kallsymsResolver", runtime.template(specOf(loaded, "partials/kallsyms-resolver.hbs")));
     specs = loaded;
   }
   return specs;

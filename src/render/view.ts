@@ -11,6 +11,10 @@ export interface LivepatchView {
   mode: string;
   /** Kallsyms mode with something to resolve: emit the kprobe-based resolver. */
   kallsyms: boolean;
+  /** Kallsyms mode: the vmlinux symbols, looked up at init. */
+  vmlinuxRelocs: RelocView[];
+  /** Kallsyms mode: per target module, its symbols, looked up when it loads (a module notifier). */
+  moduleRelocs: Array<{ module: string; nameString: string; table: string; relocs: RelocView[] }>;
   patchedList: string[];
   preamble: PieceView[];
   includes: string[];
@@ -18,7 +22,14 @@ export interface LivepatchView {
   /** Emit klp-ccp's KLPP_SYSCALL_DEFINEn macros (a system call is copied). */
   syscallWrappers: boolean;
   objects: Array<{ label: string; nameField: string; funcs: Array<{ oldName: string; newName: string; sympos: number }> }>;
-  relocs: Array<{ name: string; objname: string; pointer: string; sympos: number }>;
+  relocs: RelocView[];
+}
+
+export interface RelocView {
+  name: string;
+  objname: string;
+  pointer: string;
+  sympos: number;
 }
 
 export interface PieceView {
@@ -42,6 +53,7 @@ export function toView(plan: LivepatchPlan): LivepatchView {
     banner: p.origin === "klp-ccp" ? `klp-ccp: ${p.note ?? KIND_NOTE[p.kind]}` : `from ${p.origin}:${p.line} (${p.note ?? KIND_NOTE[p.kind]})`,
     text: p.text,
   });
+  const relocs = plan.externalized.map((u) => ({ name: u.name, objname: u.object, pointer: `klpe_${u.name}`, sympos: u.decision.sympos }));
   const byObject = new Map<string, LivepatchView["objects"][number]["funcs"]>();
   for (const f of plan.patched) {
     const list = byObject.get(f.object) ?? [];
@@ -65,6 +77,23 @@ export function toView(plan: LivepatchPlan): LivepatchView {
       nameField: obj === "vmlinux" ? "NULL /* vmlinux */" : JSON.stringify(obj),
       funcs,
     })),
-    relocs: plan.externalized.map((u) => ({ name: u.name, objname: u.object, pointer: `klpe_${u.name}`, sympos: u.decision.sympos })),
+    relocs,
+    vmlinuxRelocs: plan.mode === "kallsyms" ? relocs.filter((_, i) => plan.externalized[i]!.decision.resolution.kind === "init-lookup") : [],
+    moduleRelocs: plan.mode === "kallsyms" ? moduleTables(plan, relocs) : [],
   };
+}
+
+/** One table per module whose symbols are looked up when it loads, sorted by module name. */
+function moduleTables(plan: LivepatchPlan, relocs: RelocView[]): LivepatchView["moduleRelocs"] {
+  const byModule = new Map<string, RelocView[]>();
+  plan.externalized.forEach((u, i) => {
+    const r = u.decision.resolution;
+    if (r.kind === "module-load-lookup") byModule.set(r.module, [...(byModule.get(r.module) ?? []), relocs[i]!]);
+  });
+  return [...byModule.entries()].sort(([a], [b]) => compareText(a, b)).map(([module, list]) => ({
+    module,
+    nameString: JSON.stringify(module),
+    table: `klpe_${module.replace(/[^A-Za-z0-9_]/g, "_")}_symbols`,
+    relocs: list,
+  }));
 }

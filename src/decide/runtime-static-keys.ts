@@ -1,0 +1,22 @@
+import type { OutputPiece } from "../model/plan.js";
+
+/** `static_branch_likely(&(*klpe_key))`: a jump label on a key that only a kallsyms lookup finds. */
+const KEY_THROUGH_POINTER = /\bstatic_branch_(?:likely|unlikely)\s*\(\s*&\s*\(\s*\*\s*klpe_\w+\s*\)/;
+
+/**
+ * kallsyms mode: a static key reached through a klpe_ pointer has no address at
+ * link time, which a jump label's `asm goto` needs ("impossible constraint in
+ * asm"). The copied code then tests the key at run time, as static_key_enabled()
+ * does (an atomic read: the same answer, without the patched-in branch). The
+ * redefinition follows the includes, so only copied code sees it.
+ */
+export function runtimeStaticKeys(pieces: OutputPiece[], mode: "kallsyms" | "klp-reloc"): OutputPiece[] {
+  if (mode !== "kallsyms" || !pieces.some((p) => KEY_THROUGH_POINTER.test(p.text))) return [];
+  const text = [
+    "#undef static_branch_likely",
+    "#define static_branch_likely(x) likely(static_key_enabled(x))",
+    "#undef static_branch_unlikely",
+    "#define static_branch_unlikely(x) unlikely(static_key_enabled(x))",
+  ].join("\n");
+  return [{ origin: "klp-ccp", line: 0, kind: "macro", text, note: "a static key reached through a klpe_ pointer has no link-time address for a jump label: tested at run time" }];
+}
