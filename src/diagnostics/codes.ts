@@ -5,6 +5,8 @@
  */
 export interface CodeInfo {
   exit: 1 | 2;
+  /** True when --force cannot turn the error into a warning (the livepatch would mean something else than the kernel's code). */
+  unforceable?: true;
   /** One line for the README: what to do. */
   advice: string;
 }
@@ -46,13 +48,15 @@ export const CODES = {
   "KLP-E035": { exit: 1, advice: "The module already has livepatch relocation sections that are wrong or clash with the rewrite: rebuild it and run fixup once on kbuild's output." },
   "KLP-E036": { exit: 1, advice: "An undefined symbol is neither a .klp.sym symbol nor exported (Module.symvers): the loader would refuse the module; fix the name or externalize it." },
   "KLP-E037": { exit: 2, advice: "The module or its output could not be read or written: check the path and permissions." },
+  "KLP-E040": { exit: 1, advice: "The generated module does not compile as a module (-DMODULE -fsyntax-only, the TU's command): the message shows the compiler's first error, in the generated file and the original line it was copied from; report it with the patch. Nothing was written." },
+  "KLP-E041": { exit: 1, unforceable: true, advice: "A replaced or copied function, preprocessed as the livepatch compiles it, is not the kernel's function (beyond the documented renames): the message names it and shows the first differing tokens in both; report it with the patch. --force cannot accept it." },
   "KLP-W001": { exit: 1, advice: "A hunk changes no function (a comment, declaration or macro outside any function): check it needs no live change." },
   "KLP-W002": { exit: 1, advice: "No IPA clone dump was found for a TU: inlining and clones of the changed functions are unknown; produce one with -fdump-ipa-clones." },
   "KLP-W004": { exit: 1, advice: "A header inline or a kernel macro's expansion the new code uses names a non-exported symbol: usually dead code gcc drops; if modpost rejects the module, copy the inline and externalize the symbol." },
   "KLP-W005": { exit: 1, advice: "A replaced or copied function has (non-const) static locals: the livepatch's copy starts with fresh state; externalize it by hand if it matters." },
   "KLP-W006": { exit: 1, advice: "A replaced or copied function uses pr_*_once/WARN_ONCE/ratelimit state, which restarts in the livepatch." },
   "KLP-W007": { exit: 1, advice: "The kernel was not built with -flive-patching: IPA effects other than those in the dumps (e.g. ipa-ra, ipa-icf) are not captured; review the result." },
-  "KLP-W008": { exit: 1, advice: "The livepatch's #include section (with --verify: the whole module) fails to compile as a module: the module build shows the full error; report it with the patch." },
+  "KLP-W008": { exit: 1, advice: "With --no-verify: the livepatch's #include section fails to compile as a module: the module build shows the full error; report it with the patch." },
   "KLP-W009": { exit: 1, advice: "Code replaced in a module uses tracepoints, static keys or static calls, which a module defines and binds at load: test with the module loaded after and before the livepatch." },
   "KLP-W003": { exit: 1, advice: "The new code compares or stores a patched function's address: the old and new functions differ; check such comparisons." },
 } as const satisfies Record<string, CodeInfo>;

@@ -1,0 +1,74 @@
+import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import type { OriginalFunction } from "../model/plan.js";
+import { tokenizePreprocessed, type CToken } from "../parse/c-tokens.js";
+import { parsePreprocessed } from "../parse/preprocessed-tu.js";
+import { firstDifference, type Rewrites } from "./equivalence.js";
+
+export interface EquivalenceOptions {
+  /** The livepatch's own part of its preprocessed text (ModuleCompile.preprocessed). */
+  preprocessed: string;
+  /** The livepatch's file name, as its line markers and `__FILE__` name it. */
+  fileName: string;
+  /** The functions of the TU the livepatch copies, as the kernel compiled them. */
+  originals: OriginalFunction[];
+  /** Names the livepatch must define (klpp_X for a replaced X, X for a copied one): one missing is a difference too. */
+  expected: string[];
+  /** The rewrites besides the renames: see Rewrites. */
+  rewrites: Omit<Rewrites, "name" | "moduleFile">;
+  sink: DiagnosticSink;
+}
+
+/** How many of the livepatch's copies were compared, and how many are the same as their original. */
+export interface EquivalenceCount {
+  compared: number;
+  identical: number;
+}
+
+/**
+ * The equivalence check: every function the livepatch defines that stands
+ * for a function of the TU (klpp_X, klpr_X, or a copy under its own name)
+ * has the original's token sequence, but for the documented rewrites
+ * (equivalence.ts). A difference is KLP-E041, which --force cannot accept.
+ */
+export function checkEquivalence(o: EquivalenceOptions): EquivalenceCount {
+  const originals = new Map(o.originals.map((f) => [f.name, f]));
+  const defined = new Set<string>();
+  const count = { compared: 0, identical: 0 };
+  for (const [name, decls] of parsePreprocessed(o.preprocessed).decls.inFiles(() => true)) {
+    const def = decls.find((d) => d.kind === "function");
+    if (!def) continue;
+    const original = originals.get(name) ?? (/^klp[pr]_/.test(name) ? originals.get(name.slice(5)) : undefined);
+    defined.add(name);
+    if (!original) continue;
+    count.compared++;
+    const mine = tokenizePreprocessed(o.preprocessed.slice(def.start, def.end), { file: o.fileName, line: def.line });
+    const theirs = tokenizePreprocessed(original.text, { file: original.markerFile, line: original.line });
+    const diff = firstDifference(mine, theirs, { ...o.rewrites, name: original.name, moduleFile: JSON.stringify(o.fileName) });
+    if (!diff) {
+      count.identical++;
+      continue;
+    }
+    const a = mine[Math.min(diff.moduleAt, mine.length - 1)];
+    const b = theirs[Math.min(diff.originalAt, theirs.length - 1)];
+    const where = (t: CToken | undefined, f: OriginalFunction | undefined) => (t ? `${f && t.file === f.markerFile ? f.file : t.file}:${t.line}` : "?");
+    o.sink.report({
+      code: "KLP-E041",
+      severity: "error",
+      message: `${name} does not mean what ${original.name} means in the kernel: preprocessed, ${o.fileName} has ${excerpt(mine, diff.moduleAt)} (${where(a, undefined)}) where ${original.file} has ${excerpt(theirs, diff.originalAt)} (${where(b, original)})`,
+      location: { file: b ? (b.file === original.markerFile ? original.file : b.file) : original.file, line: b?.line ?? original.line, column: 0 },
+      hint: "klp-ccp copied the function with a different macro, type or declaration in force: please report it with the patch; write this function by hand until then (--force cannot accept this)",
+    });
+  }
+  for (const name of o.expected) {
+    if (defined.has(name)) continue;
+    count.compared++;
+    o.sink.report({ code: "KLP-E041", severity: "error", message: `the livepatch has no definition of ${name} after preprocessing (an #if around it, or a macro that renamed it)`, location: { file: o.fileName, line: 0, column: 0 }, hint: "please report it with the patch (--force cannot accept this)" });
+  }
+  return count;
+}
+
+/** A few tokens from `at`, quoted; `(end)` when the function ends there. */
+function excerpt(tokens: CToken[], at: number): string {
+  if (at >= tokens.length) return "(end of function)";
+  return `\`${tokens.slice(at, at + 6).map((t) => t.text).join(" ")}\``;
+}

@@ -1,0 +1,109 @@
+import { resolve } from "node:path";
+import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import type { LivepatchPlan } from "../model/plan.js";
+import type { StatMemo } from "../kbuild/deps.js";
+import { compileModule, type ModuleCompile } from "../kbuild/module-compile.js";
+import { trialCompile } from "../kbuild/trial-compile.js";
+import { checkEquivalence, type EquivalenceCount } from "./check-equivalence.js";
+import { originOfLine } from "./module-lines.js";
+
+export interface VerifyOptions {
+  plan: LivepatchPlan;
+  /** The module source as it would be written now (again after an #include is left out). */
+  renderModule: () => string;
+  /** The module's preamble and #includes alone (the include check's text). */
+  renderIncludes: () => string;
+  sink: DiagnosticSink;
+  /** Where compile answers are kept between runs (see compileModule); undefined: none. */
+  cacheDir?: string;
+  stats?: StatMemo;
+  progress?: (message: string) => void;
+}
+
+/**
+ * The proof on every run: the whole generated module is compiled as kbuild
+ * will (syntax only, the TU's command, -DMODULE), and every function it
+ * copies is compared, preprocessed, with the kernel's (checkEquivalence).
+ * When the compile fails inside headers that an include nothing copied needs
+ * brings in, the include-by-include check (dropBreakingIncludes) leaves such
+ * includes out and the module is compiled again. A module that does not
+ * compile is KLP-E040. Without a compile command (--preprocessed) nothing
+ * can be compiled: undefined.
+ */
+export function verifyModule(o: VerifyOptions): EquivalenceCount | undefined {
+  const { plan, sink } = o;
+  if (!plan.compile) return undefined;
+  const fileName = `${plan.name}.c`;
+  let text = "";
+  let r: ModuleCompile | undefined;
+  for (let round = 0; round < 8; round++) {
+    text = o.renderModule();
+    r = compileModule(plan.compile, fileName, text, o.cacheDir, () => o.progress?.("compiling the livepatch as a module (-DMODULE -fsyntax-only) and checking its copies"), o.stats);
+    if (r.ok) break;
+    const inHeaders = r.errors.length > 0 && r.errors[0]!.file !== fileName;
+    if (!inHeaders || dropBreakingIncludes(o).dropped === 0) break;
+  }
+  if (!r?.ok) {
+    reportCompileFailure(plan, fileName, text, r!, sink);
+    return undefined;
+  }
+  // kbuild's -DKBUILD_MODNAME='"name"' of the TU; the trial compile's own is "klp_ccp_trial" (moduleArgv).
+  const modName = [...plan.compile.argv].reverse().find((a) => a.startsWith("-DKBUILD_MODNAME="))?.slice("-DKBUILD_MODNAME=".length);
+  const sources = new Set((plan.originals ?? []).map((f) => f.file));
+  return checkEquivalence({
+    preprocessed: r.preprocessed,
+    fileName,
+    originals: plan.originals ?? [],
+    expected: [...plan.patched.map((p) => `klpp_${p.sourceName}`), ...plan.copied],
+    rewrites: {
+      isTuFile: (path) => [...sources].some((f) => path === f || path.endsWith(`/${f}`)),
+      ...(modName ? { modName: { module: '"klp_ccp_trial"', original: modName } } : {}),
+    },
+    sink,
+  });
+}
+
+/**
+ * Compiles the module's preamble and #includes alone as a module: some kernel
+ * headers hide content from modules (asm/tlbflush.h is `#ifndef MODULE`,
+ * which breaks asm/tlb.h). When it fails inside headers that only an include
+ * nothing copied needs brings in, that include is left out and the check
+ * repeats. The text depends only on the TU's includes, so the cache answers
+ * it for every later fix to the same TU. `ok`: the includes compile now.
+ */
+export function dropBreakingIncludes(o: Omit<VerifyOptions, "renderModule">): { dropped: number; ok: boolean; firstError: string } {
+  const compile = o.plan.compile!;
+  let dropped = 0;
+  for (let round = 0; round < 8; round++) {
+    const r = trialCompile(compile, o.renderIncludes(), o.cacheDir, () => o.progress?.("checking the #includes as a module (-DMODULE -fsyntax-only)"), o.stats);
+    if (r.ok) return { dropped, ok: true, firstError: "" };
+    const culprit = o.plan.includes.find((p) => p.include && !p.include.needed && !p.include.dropped && p.include.files.some((f) => r.errorFiles.includes(resolve(compile.cwd, f))));
+    if (!culprit) return { dropped, ok: false, firstError: r.firstError };
+    culprit.include!.dropped = true;
+    dropped++;
+  }
+  return { dropped, ok: false, firstError: "too many includes break a module build" };
+}
+
+/** KLP-E040 at the first error: the original line when the generated line is copied code, else the generated file's. */
+function reportCompileFailure(plan: LivepatchPlan, fileName: string, text: string, r: ModuleCompile, sink: DiagnosticSink): void {
+  const first = r.errors[0];
+  const hint = "the livepatch would not build: please report it with the patch (a declaration, macro or type the copied code needs is missing); nothing was written";
+  if (!first) {
+    sink.report({ code: "KLP-E040", severity: "error", message: `the livepatch does not compile as a module: ${r.failure ?? "the compiler failed"}`, location: { file: fileName, line: 0, column: 0 }, hint });
+    return;
+  }
+  if (first.file !== fileName) {
+    sink.report({ code: "KLP-E040", severity: "error", message: `the livepatch does not compile as a module: error in a header it includes: ${first.message}`, location: { file: first.file, line: first.line, column: first.column }, hint });
+    return;
+  }
+  const origin = originOfLine(text, [...plan.preamble, ...plan.includes, ...plan.body], first.line);
+  const lineText = text.split("\n")[first.line - 1]?.trim() ?? "";
+  sink.report({
+    code: "KLP-E040",
+    severity: "error",
+    message: `the livepatch does not compile as a module: ${fileName}:${first.line}:${first.column}: ${first.message}${origin ? ` (copied from ${origin.file}:${origin.line})` : " (klp-ccp's own code)"}: \`${lineText}\``,
+    location: origin ? { file: origin.file, line: origin.line, column: 0 } : { file: fileName, line: first.line, column: first.column },
+    hint,
+  });
+}
