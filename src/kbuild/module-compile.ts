@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { run } from "./run.js";
@@ -39,7 +39,7 @@ const ENTRY_VERSION = "module-compile 1";
 /**
  * Compiles the generated module as kbuild would (the TU's command, -DMODULE),
  * syntax only, in two steps: `gcc -E` (which also gives the text the
- * equivalence check compares), then `-fsyntax-only` on that .i; together
+ * equivalence check compares), then `-fsyntax-only` on that text (stdin); together
  * they cost what one -fsyntax-only run does. `__FILE__` is the file's bare
  * name (-fmacro-prefix-map), so the text does not depend on the scratch
  * directory. With `cacheDir`, the answer is kept by the exact command and
@@ -54,12 +54,11 @@ export function compileModule(compile: { argv: string[]; cwd: string }, fileName
   const dir = mkdtempSync(join(tmpdir(), "klp-ccp-module-"));
   try {
     const file = join(dir, fileName);
-    const iFile = join(dir, fileName.replace(/\.c$/, ".i"));
     const depFile = join(dir, "module.d");
     writeFileSync(file, text);
     const common = [...syntaxOnly.slice(0, -1), `-fmacro-prefix-map=${dir}/=`];
-    const pp = run([...common, "-E", "-MD", "-MF", depFile, file, "-o", iFile], compile.cwd);
-    const cc = pp.status === 0 ? run([...common, "-fsyntax-only", iFile], compile.cwd) : undefined;
+    const pp = run([...common, "-E", "-MD", "-MF", depFile, file], compile.cwd);
+    const cc = pp.status === 0 ? run([...common, "-fsyntax-only", "-x", "cpp-output", "-"], compile.cwd, pp.stdout) : undefined;
     const stderr = cc?.stderr ?? pp.stderr;
     const errors = compileErrors(stderr, compile.cwd, file, fileName);
     const ok = pp.status === 0 && cc?.status === 0;
@@ -67,7 +66,7 @@ export function compileModule(compile: { argv: string[]; cwd: string }, fileName
       ok,
       errors,
       ...(!ok && errors.length === 0 ? { failure: stderr.trim().split("\n")[0] ?? `exit status ${cc?.status ?? pp.status}` } : {}),
-      preprocessed: pp.status === 0 ? ownLines(readFileSync(iFile, "utf8"), file, fileName) : "",
+      preprocessed: pp.status === 0 ? ownLines(pp.stdout, file, fileName) : "",
     };
     // A compiler that could not run (status 127) is not an answer to keep.
     if (cacheDir && pp.status !== 127 && cc?.status !== 127) store(cacheDir, key, result, readDeps(depFile, compile.cwd, file));

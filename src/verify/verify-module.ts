@@ -54,7 +54,7 @@ export function verifyModule(o: VerifyOptions): EquivalenceCount | undefined {
     preprocessed: r.preprocessed,
     fileName,
     originals: plan.originals ?? [],
-    expected: [...plan.patched.map((p) => `klpp_${p.sourceName}`), ...plan.copied],
+    expected: [...new Set([...plan.patched.map((p) => p.sourceName), ...plan.copied])],
     rewrites: {
       isTuFile: (path) => [...sources].some((f) => path === f || path.endsWith(`/${f}`)),
       ...(modName ? { modName: { module: '"klp_ccp_trial"', original: modName } } : {}),
