@@ -46,7 +46,7 @@ export function firstDifference(module: CToken[], original: CToken[], rewrites: 
       j++;
       continue;
     }
-    const step = rewriteStep(module, i, b, rewrites, numbered);
+    const step = rewriteStep(module, i, b, rewrites, numbered) || lineStep(a, b, module, original);
     if (step) {
       i += step;
       j++;
@@ -78,11 +78,14 @@ function rewriteStep(module: CToken[], i: number, b: CToken, r: Rewrites, number
     // __stringify(__COUNTER__) (instrumentation_begin() in WARN): a numbered asm label.
     return /^"\d+"$/.test(a.text) && /^"\d+"$/.test(b.text) ? 1 : 0;
   }
-  if (a.kind === "number" && b.kind === "number" && /^\d+$/.test(a.text) && /^\d+$/.test(b.text)) {
-    // __LINE__: the same distance from the line the token stands on.
-    return Number(a.text) - a.line === Number(b.text) - b.line && Math.abs(Number(a.text) - a.line) < 100 ? 1 : 0;
-  }
   return 0;
+}
+
+/** __LINE__: each a line of its own function, at the same distance from the line the token stands on. */
+function lineStep(a: CToken, b: CToken, module: CToken[], original: CToken[]): number {
+  if (a.kind !== "number" || b.kind !== "number" || !/^\d+$/.test(a.text) || !/^\d+$/.test(b.text)) return 0;
+  const inside = (value: number, tokens: CToken[]) => value >= tokens[0]!.line && value <= tokens[tokens.length - 1]!.line;
+  return inside(Number(a.text), module) && inside(Number(b.text), original) && Number(a.text) - a.line === Number(b.text) - b.line ? 1 : 0;
 }
 
 /**

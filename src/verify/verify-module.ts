@@ -103,7 +103,7 @@ function reportCompileFailure(plan: LivepatchPlan, fileName: string, text: strin
     code: "KLP-E040",
     severity: "error",
     message: `the livepatch does not compile as a module: ${fileName}:${first.line}:${first.column}: ${first.message}${origin ? ` (copied from ${origin.file}:${origin.line})` : " (klp-ccp's own code)"}: \`${lineText}\``,
-    location: origin ? { file: origin.file, line: origin.line, column: 0 } : { file: fileName, line: first.line, column: first.column },
+    location: origin ? { file: origin.file, line: origin.line, column: first.column } : { file: fileName, line: first.line, column: first.column },
     hint,
   });
 }
