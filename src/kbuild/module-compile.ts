@@ -82,7 +82,8 @@ function compileErrors(stderr: string, cwd: string, file: string, fileName: stri
     const m = /^(.+?):(\d+):(\d+): (?:fatal )?error: (.*)$/.exec(line);
     if (!m) continue;
     const path = isAbsolute(m[1]!) ? m[1]! : resolve(cwd, m[1]!);
-    errors.push({ file: path === file ? fileName : path, line: Number(m[2]), column: Number(m[3]), message: m[4]! });
+    // gcc quotes with ‘’ in a UTF-8 locale and '' otherwise: the same message either way.
+    errors.push({ file: path === file ? fileName : path, line: Number(m[2]), column: Number(m[3]), message: m[4]!.replace(/[‘’]/g, "'") });
   }
   return errors;
 }
