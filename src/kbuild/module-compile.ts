@@ -89,7 +89,7 @@ function compileErrors(stderr: string, cwd: string, file: string, fileName: stri
 }
 
 /** The lines of a .i that line markers give to `file`, with those markers (renamed `fileName`). */
-function ownLines(text: string, file: string, fileName: string): string {
+export function ownLines(text: string, file: string, fileName: string): string {
   const out: string[] = [];
   let mine = false;
   const quoted = JSON.stringify(file);
