@@ -107,7 +107,8 @@ export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promi
     // The kept headers, read ahead meanwhile.
     if (started) await timedAsync(timer, "start preprocess", () => started!.ready());
     const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(opts.cacheDir ? { outlines: diskOutlineStore(opts.cacheDir)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
-    timed(timer, "compile check", () => checkModule(plan, sink, opts, stats));
+    const relPath = patch.files.find((f) => f.path.endsWith(".c"))!.path;
+    timed(timer, "compile check", () => checkModule(plan, sink, opts, stats, { original: join(src, relPath), preprocessed: join(work, "tree", relPath) }));
     const report = timed(timer, "render", () => buildReport(plan));
     const files = timed(timer, "render", () => renderLivepatch(plan, report));
     timed(timer, "keep headers", () => started?.keepHeaders());
@@ -145,7 +146,7 @@ async function readTableAhead(file: string, kind: string, cacheDir: string | und
  * (dropBreakingIncludes; a failure is KLP-W008). Errors stop the run: nothing
  * is written.
  */
-function checkModule(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cacheDir?: string; verify?: boolean; progress?: (m: string) => void }, stats: StatMemo): void {
+function checkModule(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cacheDir?: string; verify?: boolean; progress?: (m: string) => void }, stats: StatMemo, source?: { original: string; preprocessed: string }): void {
   if (!plan.compile) return;
   const common = { plan, sink, stats, renderIncludes: () => renderIncludeCheck(plan), ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}), ...(opts.progress ? { progress: opts.progress } : {}) };
   if (opts.verify === false) {
@@ -153,7 +154,7 @@ function checkModule(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cacheDir
     if (!r.ok) sink.report({ code: "KLP-W008", severity: "warning", message: `the livepatch's #includes fail to compile as a module: ${r.firstError}`, location: { file: `${plan.name}.c`, line: 0, column: 0 }, hint: "the module build will show the full error (--no-verify: the whole module was not compiled)" });
     return;
   }
-  verifyModule({ ...common, renderModule: () => renderLivepatch(plan, buildReport(plan)).get(`${plan.name}.c`)! });
+  verifyModule({ ...common, ...(source ? { source } : {}), renderModule: () => renderLivepatch(plan, buildReport(plan)).get(`${plan.name}.c`)! });
   if (sink.hasErrors) throw new StageFailed("verify");
 }
 
@@ -253,7 +254,7 @@ export function extractFunctions(opts: FunctionsOptions, sink: DiagnosticSink): 
   );
   const report = buildReport(plan);
   if (opts.closureOnly) return { kind: "closure", closure: renderClosure(plan), report };
-  timed(timer, "compile check", () => checkModule(plan, sink, opts, new Map()));
+  timed(timer, "compile check", () => checkModule(plan, sink, opts, new Map(), { original: file, preprocessed: file }));
   return { kind: "module", plan, report: buildReport(plan), files: renderLivepatch(plan, buildReport(plan)) };
 }
 

@@ -13,6 +13,13 @@ export interface EquivalenceOptions {
   originals: OriginalFunction[];
   /** Functions of the TU the livepatch must define (as X, klpp_X or klpr_X): one missing is a difference too. */
   expected: string[];
+  /**
+   * The same functions as a module build of the TU has them (-DMODULE), asked
+   * for (once) only when a function differs: kernel headers expand some
+   * macros differently in a module (static_call_mod, THIS_MODULE), which the
+   * livepatch, a module, cannot help. Undefined: no second look.
+   */
+  asModule?: () => OriginalFunction[];
   /** The rewrites besides the renames: see Rewrites. */
   rewrites: Omit<Rewrites, "name" | "moduleFile">;
   sink: DiagnosticSink;
@@ -34,6 +41,7 @@ export function checkEquivalence(o: EquivalenceOptions): EquivalenceCount {
   const originals = new Map(o.originals.map((f) => [f.name, f]));
   const defined = new Set<string>();
   const count = { compared: 0, identical: 0 };
+  let moduleOriginals: Map<string, OriginalFunction> | undefined;
   for (const [name, decls] of parsePreprocessed(o.preprocessed).decls.inFiles(() => true)) {
     const def = decls.find((d) => d.kind === "function");
     if (!def) continue;
@@ -42,8 +50,13 @@ export function checkEquivalence(o: EquivalenceOptions): EquivalenceCount {
     if (!original) continue;
     count.compared++;
     const mine = tokenizePreprocessed(o.preprocessed.slice(def.start, def.end), { file: o.fileName, line: def.line });
-    const theirs = tokenizePreprocessed(original.text, { file: original.markerFile, line: original.line });
-    const diff = firstDifference(mine, theirs, { ...o.rewrites, name: original.name, moduleFile: JSON.stringify(o.fileName) });
+    const compare = (f: OriginalFunction) => {
+      const theirs = tokenizePreprocessed(f.text, { file: f.markerFile, line: f.line });
+      return { theirs, diff: firstDifference(mine, theirs, { ...o.rewrites, name: f.name, moduleFile: JSON.stringify(o.fileName) }) };
+    };
+    let { theirs, diff } = compare(original);
+    const asModule = diff && o.asModule ? (moduleOriginals ??= new Map(o.asModule().map((f) => [f.name, f]))).get(original.name) : undefined;
+    if (asModule) ({ theirs, diff } = compare(asModule));
     if (!diff) {
       count.identical++;
       continue;

@@ -27,7 +27,8 @@ export interface Difference {
  *   `(*klpe_X)` (externalized, klp-reloc / kallsyms) stand for `X`;
  * - before the body, the copy may add `static` and `__attribute__((__unused__))`
  *   (replaced functions and the KLPP_SYSCALL_DEFINEn wrappers are static);
- * - `__func__`/`__FUNCTION__` became the original name as a string literal;
+ * - `__func__`/`__FUNCTION__` became the original name as a string literal,
+ *   and stringized code (`#x`) shows the renames;
  * - `__FILE__`, `__LINE__` and `__COUNTER__` give the livepatch's file, the
  *   same line relative to the token (the copy sits elsewhere), and another
  *   number in a name that only differs in its trailing digits (`__UNIQUE_ID_x12`);
@@ -75,6 +76,7 @@ function rewriteStep(module: CToken[], i: number, b: CToken, r: Rewrites, number
   if (a.kind === "string" && b.kind === "string") {
     if (a.text === r.moduleFile && /^"[^"\\]*"$/.test(b.text) && r.isTuFile(b.text.slice(1, -1))) return 1;
     if (r.modName && a.text === r.modName.module && b.text === r.modName.original) return 1;
+    if (a.text !== b.text && withoutRenames(a.text) === b.text) return 1;
     // __stringify(__COUNTER__) (instrumentation_begin() in WARN): a numbered asm label.
     return /^"\d+"$/.test(a.text) && /^"\d+"$/.test(b.text) ? 1 : 0;
   }
@@ -86,6 +88,11 @@ function lineStep(a: CToken, b: CToken, module: CToken[], original: CToken[]): n
   if (a.kind !== "number" || b.kind !== "number" || !/^\d+$/.test(a.text) || !/^\d+$/.test(b.text)) return 0;
   const inside = (value: number, tokens: CToken[]) => value >= tokens[0]!.line && value <= tokens[tokens.length - 1]!.line;
   return inside(Number(a.text), module) && inside(Number(b.text), original) && Number(a.text) - a.line === Number(b.text) - b.line ? 1 : 0;
+}
+
+/** Stringized code (`#x`, BUILD_BUG_ON's message) with the renames undone. */
+function withoutRenames(literal: string): string {
+  return literal.replace(/\(\*klpe_(\w+)\)/g, "$1").replace(/\bklp[pre]_(\w+)/g, "$1");
 }
 
 /**

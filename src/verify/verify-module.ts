@@ -1,6 +1,9 @@
 import { resolve } from "node:path";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
-import type { LivepatchPlan } from "../model/plan.js";
+import type { LivepatchPlan, OriginalFunction } from "../model/plan.js";
+import { preprocessArgv } from "../kbuild/compile-command.js";
+import { run } from "../kbuild/run.js";
+import { parsePreprocessed } from "../parse/preprocessed-tu.js";
 import type { StatMemo } from "../kbuild/deps.js";
 import { compileModule, type ModuleCompile } from "../kbuild/module-compile.js";
 import { trialCompile } from "../kbuild/trial-compile.js";
@@ -14,6 +17,8 @@ export interface VerifyOptions {
   /** The module's preamble and #includes alone (the include check's text). */
   renderIncludes: () => string;
   sink: DiagnosticSink;
+  /** The TU's .c file in the source tree and the (patched) copy the TU was preprocessed from: for a second look as a module (see checkEquivalence). */
+  source?: { original: string; preprocessed: string };
   /** Where compile answers are kept between runs (see compileModule); undefined: none. */
   cacheDir?: string;
   stats?: StatMemo;
@@ -55,12 +60,31 @@ export function verifyModule(o: VerifyOptions): EquivalenceCount | undefined {
     fileName,
     originals: plan.originals ?? [],
     expected: [...new Set([...plan.patched.map((p) => p.sourceName), ...plan.copied])],
+    ...(o.source ? { asModule: () => originalsAsModule(plan, o.source!) } : {}),
     rewrites: {
       isTuFile: (path) => [...sources].some((f) => path === f || path.endsWith(`/${f}`)),
       ...(modName ? { modName: { module: '"klp_ccp_trial"', original: modName } } : {}),
     },
     sink,
   });
+}
+
+/**
+ * plan.originals again, from the TU preprocessed as a module would be
+ * (-DMODULE): what the kernel's functions mean in a module build.
+ */
+function originalsAsModule(plan: LivepatchPlan, source: { original: string; preprocessed: string }): OriginalFunction[] {
+  const compile = plan.compile!;
+  const pp = run([...preprocessArgv({ ...compile, source: "", isModule: true }, source.original, source.preprocessed), "-DMODULE"], compile.cwd);
+  if (pp.status !== 0) return [];
+  const tu = parsePreprocessed(pp.stdout);
+  const out: OriginalFunction[] = [];
+  for (const f of plan.originals ?? []) {
+    const defs = (tu.decls.get(f.name) ?? []).filter((d) => d.kind === "function");
+    const d = defs.find((x) => x.file === source.preprocessed || x.file.endsWith(`/${f.file}`)) ?? defs[0];
+    if (d) out.push({ ...f, markerFile: d.file, line: d.line, text: pp.stdout.slice(d.start, d.end) });
+  }
+  return out;
 }
 
 /**
