@@ -14,7 +14,7 @@ import { main } from "../src/cli/main.js";
 import { DiagnosticSink, formatDiagnostic } from "../src/diagnostics/diagnostic.js";
 import { compileModule } from "../src/kbuild/module-compile.js";
 import { run } from "../src/kbuild/run.js";
-import { tokenizePreprocessed } from "../src/parse/c-tokens.js";
+import { functionDefinitions, tokenizePreprocessed } from "../src/parse/c-tokens.js";
 import { parsePreprocessed } from "../src/parse/preprocessed-tu.js";
 import { checkEquivalence } from "../src/verify/check-equivalence.js";
 import type { OriginalFunction } from "../src/model/plan.js";
@@ -66,6 +66,24 @@ describe("tokenizePreprocessed", () => {
       "a.c:9:identifier:s", "a.c:9:punctuator:->", "a.c:9:identifier:f", "a.c:9:punctuator:>>=", "a.c:9:number:1.5e+3", "a.c:9:punctuator:;", 'a.c:9:string:u8"s"', 'a.c:9:string:"t"',
       "b.h:2:punctuator:...",
     ]);
+  });
+});
+
+describe("functionDefinitions", () => {
+  it("finds file-scope function definitions, not struct bodies or initializers", () => {
+    const text = [
+      "struct s { int a; } __attribute__((packed));",
+      "struct __attribute__((aligned(8))) { int b; } anon;",
+      "static int tbl[2] = { 1, 2 };",
+      "typedef struct t { int c; } t_t;",
+      "_Static_assert(sizeof(int) == 4, \"int\");",
+      "static __attribute__((__unused__)) long klpp_f(const struct pt_regs *regs) __asm__(\"x\") { return ({ int y = 1; y; }); }",
+      "static int (*get(void))(int) { return 0; }",
+      "int g(int (*cb)(void), int n[3]) { if (n) { return cb(); } return 0; }",
+      "enum e { E1 } ev;",
+    ].join("\n");
+    const tokens = tokenizePreprocessed(text);
+    expect(functionDefinitions(tokens).map((f) => `${f.name}:${tokens[f.start]!.text}..${tokens[f.end - 1]!.text}@${tokens[f.start]!.line}`)).toEqual(["klpp_f:static..}@6", "get:static..}@7", "g:int..}@8"]);
   });
 });
 

@@ -76,3 +76,89 @@ function tokenizeLine(text: string, file: string, line: number, out: CToken[]): 
     at += m[0].length;
   }
 }
+
+/** A function definition found in a token list: its name and the tokens from its first specifier to its closing brace. */
+export interface TokenFunction {
+  name: string;
+  /** Index of the first token and one past the closing `}`. */
+  start: number;
+  end: number;
+}
+
+/** Words whose parenthesized group is not a parameter list. */
+const NOT_A_NAME = new Set(["__attribute__", "__attribute", "__asm__", "__asm", "asm", "__typeof__", "__typeof", "typeof", "_Alignas", "__declspec", "sizeof", "_Static_assert", "__extension__"]);
+
+/**
+ * The file-scope function definitions of preprocessed C: a top-level `{`
+ * whose declarator ends in a parameter list (after any attributes or asm
+ * label), named by the identifier before the innermost-first parameter list.
+ * A struct, union or enum body, an initializer and `_Static_assert` are not
+ * functions. Enough for gcc -E output, which has no macros left.
+ */
+export function functionDefinitions(tokens: CToken[]): TokenFunction[] {
+  const out: TokenFunction[] = [];
+  let start = 0;
+  let i = 0;
+  while (i < tokens.length) {
+    const t = tokens[i]!.text;
+    if (t === "(" || t === "[") {
+      i = closing(tokens, i) + 1;
+      continue;
+    }
+    if (t === ";") {
+      start = ++i;
+      continue;
+    }
+    if (t !== "{") {
+      i++;
+      continue;
+    }
+    const end = closing(tokens, i) + 1;
+    const name = declaredFunction(tokens, start, i);
+    if (name) out.push({ name, start, end });
+    // A function's body ends its definition; a struct body goes on to its declarators and `;`.
+    i = end;
+    if (name) start = i;
+  }
+  return out;
+}
+
+/** The index of the bracket that closes the one at `open` (the last token when unbalanced). */
+function closing(tokens: CToken[], open: number): number {
+  let depth = 0;
+  for (let i = open; i < tokens.length; i++) {
+    const t = tokens[i]!.text;
+    if (t === "(" || t === "[" || t === "{") depth++;
+    else if ((t === ")" || t === "]" || t === "}") && --depth === 0) return i;
+  }
+  return tokens.length - 1;
+}
+
+/** The name a declaration (tokens from..to, before a `{`) gives a function; undefined when it declares none. */
+function declaredFunction(tokens: CToken[], from: number, to: number): string | undefined {
+  if (from >= to || tokens[from]!.text === "typedef") return undefined;
+  let name: string | undefined;
+  let depthOfName = Infinity;
+  let last = "";
+  const groups: number[] = [];
+  for (let i = from; i < to; i++) {
+    const t = tokens[i]!;
+    if (t.text === "=") return undefined;
+    if (t.kind === "identifier" && NOT_A_NAME.has(t.text) && tokens[i + 1]?.text === "(") {
+      i = closing(tokens, i + 1);
+      continue;
+    }
+    if (t.text === "(") {
+      const prev = tokens[i - 1];
+      // `(*name(...))`: a declarator in parentheses, not a parameter list.
+      const declarator = tokens[i + 1]?.text === "*" || tokens[i + 1]?.text === "^";
+      if (prev?.kind === "identifier" && !declarator && groups.length < depthOfName) {
+        name = prev.text;
+        depthOfName = groups.length;
+      }
+      groups.push(i);
+    } else if (t.text === ")") groups.pop();
+    last = t.text;
+  }
+  return last === ")" ? name : undefined;
+}

@@ -1,7 +1,6 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { OriginalFunction } from "../model/plan.js";
-import { tokenizePreprocessed, type CToken } from "../parse/c-tokens.js";
-import { parsePreprocessed } from "../parse/preprocessed-tu.js";
+import { functionDefinitions, tokenizePreprocessed, type CToken } from "../parse/c-tokens.js";
 import { firstDifference, type Rewrites } from "./equivalence.js";
 
 export interface EquivalenceOptions {
@@ -42,14 +41,14 @@ export function checkEquivalence(o: EquivalenceOptions): EquivalenceCount {
   const defined = new Set<string>();
   const count = { compared: 0, identical: 0 };
   let moduleOriginals: Map<string, OriginalFunction> | undefined;
-  for (const [name, decls] of parsePreprocessed(o.preprocessed).decls.inFiles(() => true)) {
-    const def = decls.find((d) => d.kind === "function");
-    if (!def) continue;
+  const tokens = tokenizePreprocessed(o.preprocessed, { file: o.fileName, line: 1 });
+  for (const def of functionDefinitions(tokens)) {
+    const name = def.name;
     const original = originals.get(name) ?? (/^klp[pr]_/.test(name) ? originals.get(name.slice(5)) : undefined);
     defined.add(name);
     if (!original) continue;
     count.compared++;
-    const mine = tokenizePreprocessed(o.preprocessed.slice(def.start, def.end), { file: o.fileName, line: def.line });
+    const mine = tokens.slice(def.start, def.end);
     const compare = (f: OriginalFunction) => {
       const theirs = tokenizePreprocessed(f.text, { file: f.markerFile, line: f.line });
       return { theirs, diff: firstDifference(mine, theirs, { ...o.rewrites, name: f.name, moduleFile: JSON.stringify(o.fileName) }) };
