@@ -12,15 +12,17 @@ const PUNCTUATORS = ["%:%:", "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", 
 
 const TOKEN = new RegExp(
   [
-    String.raw`(?<string>(?:u8|[LuU])?"(?:[^"\\\n]|\\.)*")`,
-    String.raw`(?<char>[LuU]?'(?:[^'\\\n]|\\.)*')`,
-    String.raw`(?<identifier>[A-Za-z_$][\w$]*)`,
+    String.raw`((?:u8|[LuU])?"(?:[^"\\\n]|\\.)*")`,
+    String.raw`([LuU]?'(?:[^'\\\n]|\\.)*')`,
+    String.raw`([A-Za-z_$][\w$]*)`,
     // A pp-number: digits, letters, dots, and signs after an exponent letter.
-    String.raw`(?<number>\.?\d(?:[eEpP][+-]|[\w.])*)`,
-    `(?<punctuator>${PUNCTUATORS.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")}|[^\\s])`,
-  ].join("|"),
+    String.raw`(\.?\d(?:[eEpP][+-]|[\w.])*)`,
+  ].join("|") + `|(?:${PUNCTUATORS.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")}|[^\\s])`,
   "y",
 );
+
+/** The kind of each capture group of TOKEN, in order; no group matched: a punctuator. */
+const KINDS: Array<CToken["kind"]> = ["string", "char", "identifier", "number"];
 
 /**
  * Splits preprocessed C (gcc -E output) into tokens, each placed by the
@@ -71,7 +73,8 @@ function tokenizeLine(text: string, file: string, line: number, out: CToken[]): 
     if (text.startsWith("//", at)) break;
     TOKEN.lastIndex = at;
     const m = TOKEN.exec(text)!;
-    const kind = (Object.keys(m.groups!) as Array<CToken["kind"]>).find((k) => m.groups![k] !== undefined)!;
+    let kind: CToken["kind"] = "punctuator";
+    for (let g = 1; g <= KINDS.length; g++) if (m[g] !== undefined) kind = KINDS[g - 1]!;
     out.push({ text: m[0], kind, file, line });
     at += m[0].length;
   }
