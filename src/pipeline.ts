@@ -252,10 +252,11 @@ export function extractFunctions(opts: FunctionsOptions, sink: DiagnosticSink): 
     relPath,
     opts.functions,
   );
-  const report = buildReport(plan);
-  if (opts.closureOnly) return { kind: "closure", closure: renderClosure(plan), report };
+  if (opts.closureOnly) return { kind: "closure", closure: renderClosure(plan), report: buildReport(plan) };
   timed(timer, "compile check", () => checkModule(plan, sink, opts, new Map(), { original: file, preprocessed: file }));
-  return { kind: "module", plan, report: buildReport(plan), files: renderLivepatch(plan, buildReport(plan)) };
+  // After the check: an #include it left out shows in the module, and its diagnostics in the report.
+  const report = buildReport(plan);
+  return { kind: "module", plan, report, files: renderLivepatch(plan, report) };
 }
 
 function resolveCommand(opts: FunctionsOptions, sink: DiagnosticSink): { kind: "explicit"; cmd: CompileCommand } | { kind: "kbuild" } | undefined {
