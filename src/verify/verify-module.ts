@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { LivepatchPlan, OriginalFunction } from "../model/plan.js";
@@ -6,7 +7,7 @@ import { run } from "../kbuild/run.js";
 import { parsePreprocessed } from "../parse/preprocessed-tu.js";
 import type { StatMemo } from "../kbuild/deps.js";
 import { compileModule, type ModuleCompile } from "../kbuild/module-compile.js";
-import { trialCompile } from "../kbuild/trial-compile.js";
+import { lookup, store, trialCompile } from "../kbuild/trial-compile.js";
 import { checkEquivalence, type EquivalenceCount } from "./check-equivalence.js";
 import { originOfLine } from "./module-lines.js";
 
@@ -55,11 +56,17 @@ export function verifyModule(o: VerifyOptions): EquivalenceCount | undefined {
   // kbuild's -DKBUILD_MODNAME='"name"' of the TU; the trial compile's own is "klp_ccp_trial" (moduleArgv).
   const modName = [...plan.compile.argv].reverse().find((a) => a.startsWith("-DKBUILD_MODNAME="))?.slice("-DKBUILD_MODNAME=".length);
   const sources = new Set((plan.originals ?? []).map((f) => f.file));
-  return checkEquivalence({
+  const expected = [...new Set([...plan.patched.map((p) => p.sourceName), ...plan.copied])];
+  // A verdict of "identical" depends on nothing but these texts: kept, a rerun of the same fix tokenizes nothing.
+  const key = createHash("sha256").update(JSON.stringify([VERDICT_VERSION, r.preprocessed, fileName, plan.originals, expected, modName])).digest("hex");
+  const kept = o.cacheDir ? lookup<EquivalenceCount>(o.cacheDir, key, undefined) : undefined;
+  if (kept) return kept;
+  const errors = sink.errors().length;
+  const count = checkEquivalence({
     preprocessed: r.preprocessed,
     fileName,
     originals: plan.originals ?? [],
-    expected: [...new Set([...plan.patched.map((p) => p.sourceName), ...plan.copied])],
+    expected,
     ...(o.source ? { asModule: () => originalsAsModule(plan, o.source!) } : {}),
     rewrites: {
       isTuFile: (path) => [...sources].some((f) => path === f || path.endsWith(`/${f}`)),
@@ -67,7 +74,12 @@ export function verifyModule(o: VerifyOptions): EquivalenceCount | undefined {
     },
     sink,
   });
+  if (o.cacheDir && sink.errors().length === errors) store(o.cacheDir, key, count, []);
+  return count;
 }
+
+/** Bumped when the rules of equivalence.ts change: an older verdict is then never read. */
+const VERDICT_VERSION = "equivalence 1";
 
 /**
  * plan.originals again, from the TU preprocessed as a module would be
