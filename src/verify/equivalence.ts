@@ -77,9 +77,12 @@ function rewriteStep(module: CToken[], i: number, b: CToken, r: Rewrites, number
     if (a.text === r.moduleFile && /^"[^"\\]*"$/.test(b.text) && r.isTuFile(b.text.slice(1, -1))) return 1;
     if (r.modName && a.text === r.modName.module && b.text === r.modName.original) return 1;
     if (a.text !== b.text && withoutRenames(a.text) === b.text) return 1;
-    // __stringify(__COUNTER__) (instrumentation_begin() in WARN): a numbered asm label.
-    return /^"\d+"$/.test(a.text) && /^"\d+"$/.test(b.text) ? 1 : 0;
+    // __stringify(__COUNTER__) in instrumentation_begin(): a numbered asm label (`"12" ": nop"`, `"12" "b - ."`).
+    const label = /^"(?:: |b)/.test(module[i + 1]?.text ?? "");
+    return label && /^"\d+"$/.test(a.text) && /^"\d+"$/.test(b.text) && sameCounter(a.text, b.text, numbered) ? 1 : 0;
   }
+  // ... and the same number as its asm operand ("i" (12)).
+  if (a.kind === "number" && b.kind === "number" && numbered.get(`"${a.text}"`) === `"${b.text}"`) return 1;
   return 0;
 }
 
@@ -103,6 +106,11 @@ function sameButCounter(a: string, b: string, numbered: Map<string, string>): bo
   const ma = /^(__\w*?)\d+$/.exec(a);
   const mb = /^(__\w*?)\d+$/.exec(b);
   if (!ma || !mb || ma[1] !== mb[1] || !(ma[1]!.startsWith("__UNIQUE_ID_") || ma[1]!.endsWith("_"))) return false;
+  return sameCounter(a, b, numbered);
+}
+
+/** One module value of __COUNTER__ always stands for the same original one. */
+function sameCounter(a: string, b: string, numbered: Map<string, string>): boolean {
   const seen = numbered.get(a);
   if (seen !== undefined) return seen === b;
   numbered.set(a, b);
