@@ -66,7 +66,7 @@ export function checkEquivalence(o: EquivalenceOptions): EquivalenceCount {
     o.sink.report({
       code: "KLP-E041",
       severity: "error",
-      message: `${name} does not mean what ${original.name} means in the kernel: preprocessed, ${o.fileName} has ${excerpt(mine, diff.moduleAt)} (${where(a, undefined)}) where ${original.file} has ${excerpt(theirs, diff.originalAt)} (${where(b, original)})`,
+      message: `${name} does not mean what ${original.name} means in the kernel: preprocessed, ${o.fileName} has ${excerpt(mine, diff.moduleAt, b?.text)} (${where(a, undefined)}) where ${original.file} has ${excerpt(theirs, diff.originalAt, a?.text)} (${where(b, original)})`,
       location: { file: b ? (b.file === original.markerFile ? original.file : b.file) : original.file, line: b?.line ?? original.line, column: 0 },
       hint: "klp-ccp copied the function with a different macro, type or declaration in force: please report it with the patch; write this function by hand until then (--force cannot accept this)",
     });
@@ -79,8 +79,15 @@ export function checkEquivalence(o: EquivalenceOptions): EquivalenceCount {
   return count;
 }
 
-/** A few tokens from `at`, quoted; `(end)` when the function ends there. */
-function excerpt(tokens: CToken[], at: number): string {
+/** A few tokens from `at`, quoted; `(end)` when the function ends there. A long token that differs from `other` late shows around the difference. */
+function excerpt(tokens: CToken[], at: number, other?: string): string {
   if (at >= tokens.length) return "(end of function)";
-  return `\`${tokens.slice(at, at + 6).map((t) => t.text).join(" ")}\``;
+  const first = tokens[at]!.text;
+  if (first.length > 60 && other !== undefined) {
+    let k = 0;
+    while (k < first.length && first[k] === other[k]) k++;
+    if (k > 30) return `\`...${first.slice(k - 20, k + 40)}...\``;
+  }
+  // A token can be long (a stringized statement): the start of each is enough to see the difference.
+  return `\`${tokens.slice(at, at + 6).map((t) => (t.text.length > 60 ? `${t.text.slice(0, 57)}...` : t.text)).join(" ")}\``;
 }

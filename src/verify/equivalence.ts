@@ -28,7 +28,7 @@ export interface Difference {
  * - before the body, the copy may add `static` and `__attribute__((__unused__))`
  *   (replaced functions and the KLPP_SYSCALL_DEFINEn wrappers are static);
  * - `__func__`/`__FUNCTION__` became the original name as a string literal,
- *   and stringized code (`#x`) shows the renames;
+ *   and stringized code (`#x`) shows the renames and other __COUNTER__ values;
  * - `__FILE__`, `__LINE__` and `__COUNTER__` give the livepatch's file, the
  *   same line relative to the token (the copy sits elsewhere), and another
  *   number in a name that only differs in its trailing digits (`__UNIQUE_ID_x12`);
@@ -76,7 +76,7 @@ function rewriteStep(module: CToken[], i: number, b: CToken, r: Rewrites, number
   if (a.kind === "string" && b.kind === "string") {
     if (a.text === r.moduleFile && /^"[^"\\]*"$/.test(b.text) && r.isTuFile(b.text.slice(1, -1))) return 1;
     if (r.modName && a.text === r.modName.module && b.text === r.modName.original) return 1;
-    if (a.text !== b.text && withoutRenames(a.text) === b.text) return 1;
+    if (withoutCounters(withoutRenames(a.text)) === withoutCounters(b.text)) return 1;
     // __stringify(__COUNTER__) in instrumentation_begin(): a numbered asm label (`"12" ": nop"`, `"12" "b - ."`).
     const label = /^"(?:: |b)/.test(module[i + 1]?.text ?? "");
     return label && /^"\d+"$/.test(a.text) && /^"\d+"$/.test(b.text) && sameCounter(a.text, b.text, numbered) ? 1 : 0;
@@ -96,6 +96,11 @@ function lineStep(a: CToken, b: CToken, module: CToken[], original: CToken[]): n
 /** Stringized code (`#x`, BUILD_BUG_ON's message) with the renames undone. */
 function withoutRenames(literal: string): string {
   return literal.replace(/\(\*klpe_(\w+)\)/g, "$1").replace(/\bklp[pre]_(\w+)/g, "$1");
+}
+
+/** Stringized code with the numbers of compiler-made names (sameButCounter) left out. */
+function withoutCounters(literal: string): string {
+  return literal.replace(/\b(__UNIQUE_ID_\w*?|__\w*_)\d+\b/g, "$1#");
 }
 
 /**
