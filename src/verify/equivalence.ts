@@ -86,11 +86,14 @@ function rewriteStep(module: CToken[], i: number, b: CToken, r: Rewrites, number
   return 0;
 }
 
-/** __LINE__: each a line of its own function, at the same distance from the line the token stands on. */
+/** __LINE__ (or __stringify(__LINE__)): each a line of its own function, at the same distance from the line the token stands on. */
 function lineStep(a: CToken, b: CToken, module: CToken[], original: CToken[]): number {
-  if (a.kind !== "number" || b.kind !== "number" || !/^\d+$/.test(a.text) || !/^\d+$/.test(b.text)) return 0;
-  const inside = (value: number, tokens: CToken[]) => value >= tokens[0]!.line && value <= tokens[tokens.length - 1]!.line;
-  return inside(Number(a.text), module) && inside(Number(b.text), original) && Number(a.text) - a.line === Number(b.text) - b.line ? 1 : 0;
+  const value = (t: CToken) => (/^\d+$/.test(t.text) ? Number(t.text) : /^"\d+"$/.test(t.text) ? Number(t.text.slice(1, -1)) : undefined);
+  const va = value(a);
+  const vb = value(b);
+  if (va === undefined || vb === undefined || a.kind !== b.kind) return 0;
+  const inside = (v: number, tokens: CToken[]) => v >= tokens[0]!.line && v <= tokens[tokens.length - 1]!.line;
+  return inside(va, module) && inside(vb, original) && va - a.line === vb - b.line ? 1 : 0;
 }
 
 /** Stringized code (`#x`, BUILD_BUG_ON's message) with the renames undone. */
