@@ -50,9 +50,9 @@ describe("equivalence check", () => {
   }
 
   it("is an error --force cannot accept", () => {
-    const sink = new DiagnosticSink(new Set(["KLP-E041", "KLP-E040"]));
-    sink.report({ code: "KLP-E041", severity: "error", message: "differs" });
-    sink.report({ code: "KLP-E040", severity: "error", message: "does not compile" });
+    const sink = new DiagnosticSink(new Set(["KLP-E043", "KLP-E042"]));
+    sink.report({ code: "KLP-E043", severity: "error", message: "differs" });
+    sink.report({ code: "KLP-E042", severity: "error", message: "does not compile" });
     expect(sink.items.map((d) => d.severity)).toEqual(["error", "warning"]);
   });
 });

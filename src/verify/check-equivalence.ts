@@ -34,7 +34,7 @@ export interface EquivalenceCount {
  * The equivalence check: every function the livepatch defines that stands
  * for a function of the TU (klpp_X, klpr_X, or a copy under its own name)
  * has the original's token sequence, but for the documented rewrites
- * (equivalence.ts). A difference is KLP-E041, which --force cannot accept.
+ * (equivalence.ts). A difference is KLP-E043, which --force cannot accept.
  */
 export function checkEquivalence(o: EquivalenceOptions): EquivalenceCount {
   const originals = new Map(o.originals.map((f) => [f.name, f]));
@@ -64,7 +64,7 @@ export function checkEquivalence(o: EquivalenceOptions): EquivalenceCount {
     const b = theirs[Math.min(diff.originalAt, theirs.length - 1)];
     const where = (t: CToken | undefined, f: OriginalFunction | undefined) => (t ? `${f && t.file === f.markerFile ? f.file : t.file}:${t.line}` : "?");
     o.sink.report({
-      code: "KLP-E041",
+      code: "KLP-E043",
       severity: "error",
       message: `${name} does not mean what ${original.name} means in the kernel: preprocessed, ${o.fileName} has ${excerpt(mine, diff.moduleAt, b?.text)} (${where(a, undefined)}) where ${original.file} has ${excerpt(theirs, diff.originalAt, a?.text)} (${where(b, original)})`,
       location: { file: b ? (b.file === original.markerFile ? original.file : b.file) : original.file, line: b?.line ?? original.line, column: 0 },
@@ -74,7 +74,7 @@ export function checkEquivalence(o: EquivalenceOptions): EquivalenceCount {
   for (const name of o.expected) {
     if (defined.has(name) || defined.has(`klpp_${name}`) || defined.has(`klpr_${name}`)) continue;
     count.compared++;
-    o.sink.report({ code: "KLP-E041", severity: "error", message: `the livepatch has no definition of ${name} after preprocessing (an #if around it, or a macro that renamed it)`, location: { file: o.fileName, line: 0, column: 0 }, hint: "please report it with the patch (--force cannot accept this)" });
+    o.sink.report({ code: "KLP-E043", severity: "error", message: `the livepatch has no definition of ${name} after preprocessing (an #if around it, or a macro that renamed it)`, location: { file: o.fileName, line: 0, column: 0 }, hint: "please report it with the patch (--force cannot accept this)" });
   }
   return count;
 }

@@ -33,7 +33,7 @@ export interface VerifyOptions {
  * When the compile fails inside headers that an include nothing copied needs
  * brings in, the include-by-include check (dropBreakingIncludes) leaves such
  * includes out and the module is compiled again. A module that does not
- * compile is KLP-E040. Without a compile command (--preprocessed) nothing
+ * compile is KLP-E042. Without a compile command (--preprocessed) nothing
  * can be compiled: undefined.
  */
 export function verifyModule(o: VerifyOptions): EquivalenceCount | undefined {
@@ -121,22 +121,22 @@ export function dropBreakingIncludes(o: Omit<VerifyOptions, "renderModule">): { 
   return { dropped, ok: false, firstError: "too many includes break a module build" };
 }
 
-/** KLP-E040 at the first error: the original line when the generated line is copied code, else the generated file's. */
+/** KLP-E042 at the first error: the original line when the generated line is copied code, else the generated file's. */
 function reportCompileFailure(plan: LivepatchPlan, fileName: string, text: string, r: ModuleCompile, sink: DiagnosticSink): void {
   const first = r.errors[0];
   const hint = "the livepatch would not build: please report it with the patch (a declaration, macro or type the copied code needs is missing); nothing was written";
   if (!first) {
-    sink.report({ code: "KLP-E040", severity: "error", message: `the livepatch does not compile as a module: ${r.failure ?? "the compiler failed"}`, location: { file: fileName, line: 0, column: 0 }, hint });
+    sink.report({ code: "KLP-E042", severity: "error", message: `the livepatch does not compile as a module: ${r.failure ?? "the compiler failed"}`, location: { file: fileName, line: 0, column: 0 }, hint });
     return;
   }
   if (first.file !== fileName) {
-    sink.report({ code: "KLP-E040", severity: "error", message: `the livepatch does not compile as a module: error in a header it includes: ${first.message}`, location: { file: first.file, line: first.line, column: first.column }, hint });
+    sink.report({ code: "KLP-E042", severity: "error", message: `the livepatch does not compile as a module: error in a header it includes: ${first.message}`, location: { file: first.file, line: first.line, column: first.column }, hint });
     return;
   }
   const origin = originOfLine(text, [...plan.preamble, ...plan.includes, ...plan.body], first.line);
   const lineText = text.split("\n")[first.line - 1]?.trim() ?? "";
   sink.report({
-    code: "KLP-E040",
+    code: "KLP-E042",
     severity: "error",
     message: `the livepatch does not compile as a module: ${fileName}:${first.line}:${first.column}: ${first.message}${origin ? ` (copied from ${origin.file}:${origin.line})` : " (klp-ccp's own code)"}: \`${lineText}\``,
     location: origin ? { file: origin.file, line: origin.line, column: first.column } : { file: fileName, line: first.line, column: first.column },
