@@ -1,4 +1,4 @@
-// scripts/bench.mjs [--runs N] [--only NAME,...] [--timings] [--check] [--no-cache]     (npm run bench)
+// scripts/bench.mjs [--runs N] [--only NAME,...] [--timings] [--check] [--no-cache] [--no-verify]     (npm run bench)
 //
 // Speed of `klp-ccp extract` on real TUs of the Debian 6.1 test bed (issue #6).
 // For each TU below, with its one-function fix from scripts/bench-fixes/NAME.patch,
@@ -12,7 +12,7 @@
 //     compiles the #includes as a module and stages the TU's headers, whose PCH gcc
 //     builds in the background (1-3 s, awaited before the next run); later runs reuse
 //     both as any second fix to the same TU would (only the rest of the file is
-//     preprocessed). --no-cache measures every run cold.
+//     preprocessed). --no-cache measures every run cold; --no-verify runs extract without the whole-module compile and equivalence check (README, "The proof on every run").
 // Prints per TU the median times, their ratio and the peak RSS over all runs, then
 // where extract's time goes (median per stage, from `extract --timings`; stages
 // overlap: the preprocessor runs in the background while inputs are read), then
@@ -91,6 +91,8 @@ try {
       "--src", env.SRC, "--build", env.BUILD, "--symbols", env.SYMBOLS, "--symvers", env.SYMVERS,
       "--out", join(scratch, tu.name),
       ...(flag("--no-cache") ? ["--no-cache"] : ["--cache-dir", join(scratch, `cache-${tu.name}`)]),
+      // The cost of the whole-module compile and equivalence check: compare with runs without them.
+      ...(flag("--no-verify") ? ["--no-verify"] : []),
     ];
     const gcc = [];
     const ext = [];

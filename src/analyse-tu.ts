@@ -28,6 +28,7 @@ import { refuseEmptyLivepatch } from "./decide/empty-livepatch.js";
 import { timed, type StageTimer } from "./timings.js";
 import type { StartedPreprocess } from "./start-preprocess.js";
 import { compareText } from "./util/compare.js";
+import { originalFunctions } from "./verify/originals.js";
 
 /** A path with a `.`, `..` or empty segment (what path.relative would normalize). */
 const NOT_NORMAL = /\/\.{1,2}(?:\/|$)|\/\//;
@@ -216,6 +217,7 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
     usedBy: usedByOf(closure),
     diagnostics: sink.items,
     ...(ctx.compileFlags && ctx.compileCwd ? { compile: { argv: ctx.compileFlags, cwd: ctx.compileCwd } } : {}),
+    originals: originalFunctions(ctx, [...closure.patched, ...closure.copiedFunctions], pieces.body.map((p) => p.text)),
   };
 }
 

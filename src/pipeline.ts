@@ -19,7 +19,7 @@ import type { CompileCommand } from "./model/input.js";
 import { commandFromArgv, findInCompileCommands } from "./kbuild/compile-command.js";
 import { buildReport, type Report } from "./decide/report.js";
 import { renderClosure, renderIncludeCheck, renderLivepatch } from "./render/render.js";
-import { trialCompile } from "./kbuild/trial-compile.js";
+import { dropBreakingIncludes, verifyModule } from "./verify/verify-module.js";
 import { timed, timedAsync, type StageTimer } from "./timings.js";
 import { makeScratchDir } from "./util/scratch-dir.js";
 
@@ -43,11 +43,14 @@ export interface ExtractOptions {
    */
   preprocessed?: string;
   /**
-   * Where include-check results (see trialCompile) and the symbol tables'
+   * Where compile answers (see compileModule and trialCompile) and the symbol tables'
    * indexes (see index-cache.ts) are kept between runs; undefined: no cache.
    */
   cacheDir?: string;
-  /** Also compile the whole generated module (-fsyntax-only) and warn (KLP-W008) when it fails. */
+  /**
+   * false (--no-verify): compile only the #include section, a failure a warning (KLP-W008).
+   * Otherwise the whole module is compiled and its copies checked (verifyModule): a failure is an error.
+   */
   verify?: boolean;
   /** Receives each stage's wall time (`--timings`); stages do not print. */
   timer?: StageTimer;
@@ -113,8 +116,8 @@ async function extractReadable(opts: ExtractOptions, sink: DiagnosticSink): Prom
     // The kept headers, read ahead meanwhile.
     if (started) await timedAsync(timer, "start preprocess", () => started!.ready());
     const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(opts.cacheDir ? { outlines: diskOutlineStore(opts.cacheDir)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
-    timed(timer, "include check", () => dropBreakingIncludes(plan, sink, opts, stats));
-    if (opts.verify) timed(timer, "verify", () => verifyModule(plan, sink, opts));
+    const relPath = patch.files.find((f) => f.path.endsWith(".c"))!.path;
+    timed(timer, "compile check", () => checkModule(plan, sink, opts, stats, { original: join(src, relPath), preprocessed: join(work, "tree", relPath) }));
     const report = timed(timer, "render", () => buildReport(plan));
     const files = timed(timer, "render", () => renderLivepatch(plan, report));
     timed(timer, "keep headers", () => started?.keepHeaders());
@@ -176,35 +179,21 @@ async function readTableAhead(file: string, kind: string, cacheDir: string | und
 }
 
 /**
- * Compiles the module's preamble and #includes alone as a module would be
- * (-DMODULE, syntax only) with the TU's command: some kernel headers hide
- * content from modules (asm/tlbflush.h is `#ifndef MODULE`, which breaks
- * asm/tlb.h). When it fails inside headers that only an include nothing
- * patched needs brings in, that include is left out and the check repeats.
- * The text depends only on the TU's includes, so the cache answers it for
- * every later fix to the same TU.
+ * The module compiled as a check (verifyModule: the whole module, then the
+ * equivalence of its copies), or with --no-verify only its #include section
+ * (dropBreakingIncludes; a failure is KLP-W008). Errors stop the run: nothing
+ * is written.
  */
-function dropBreakingIncludes(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cacheDir?: string; progress?: (m: string) => void }, stats: StatMemo): void {
+function checkModule(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cacheDir?: string; verify?: boolean; progress?: (m: string) => void }, stats: StatMemo, source?: { original: string; preprocessed: string }): void {
   if (!plan.compile) return;
-  const compile = plan.compile;
-  for (let round = 0; round < 8; round++) {
-    const r = trialCompile(compile, renderIncludeCheck(plan), opts.cacheDir, () => opts.progress?.("checking the #includes as a module (-DMODULE -fsyntax-only)"), stats);
-    if (r.ok) return;
-    const culprit = plan.includes.find((p) => p.include && !p.include.needed && !p.include.dropped && p.include.files.some((f) => r.errorFiles.includes(resolve(compile.cwd, f))));
-    if (!culprit) {
-      sink.report({ code: "KLP-W008", severity: "warning", message: `the livepatch's #includes fail to compile as a module: ${r.firstError}`, location: { file: `${plan.name}.c`, line: 0, column: 0 }, hint: "the module build will show the full error; please report it with the patch" });
-      return;
-    }
-    culprit.include!.dropped = true;
+  const common = { plan, sink, stats, renderIncludes: () => renderIncludeCheck(plan), ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}), ...(opts.progress ? { progress: opts.progress } : {}) };
+  if (opts.verify === false) {
+    const r = dropBreakingIncludes(common);
+    if (!r.ok) sink.report({ code: "KLP-W008", severity: "warning", message: `the livepatch's #includes fail to compile as a module: ${r.firstError}`, location: { file: `${plan.name}.c`, line: 0, column: 0 }, hint: "the module build will show the full error (--no-verify: the whole module was not compiled)" });
+    return;
   }
-}
-
-/** --verify: the whole generated module, compiled syntax-only as a module; a failure is KLP-W008. */
-function verifyModule(plan: LivepatchPlan, sink: DiagnosticSink, opts: { progress?: (m: string) => void }): void {
-  if (!plan.compile) return;
-  opts.progress?.("verifying: compiling the livepatch as a module (-DMODULE -fsyntax-only)");
-  const r = trialCompile(plan.compile, renderLivepatch(plan, buildReport(plan)).get(`${plan.name}.c`)!);
-  if (!r.ok) sink.report({ code: "KLP-W008", severity: "warning", message: `a trial compile of the livepatch as a module fails: ${r.firstError}`, location: { file: `${plan.name}.c`, line: 0, column: 0 }, hint: "the module build will show the full error; please report it with the patch" });
+  verifyModule({ ...common, ...(source ? { source } : {}), renderModule: () => renderLivepatch(plan, buildReport(plan)).get(`${plan.name}.c`)! });
+  if (sink.hasErrors) throw new StageFailed("verify");
 }
 
 /**
@@ -253,6 +242,8 @@ export interface FunctionsOptions {
   closureOnly: boolean;
   /** With closureOnly: one closure per function ("*" = every non-inline function of the file). */
   each?: boolean;
+  /** false (--no-verify): see ExtractOptions.verify. */
+  verify?: boolean;
   timer?: StageTimer;
 }
 
@@ -307,8 +298,10 @@ function extractFunctionsReadable(opts: FunctionsOptions, sink: DiagnosticSink):
     relPath,
     opts.functions,
   );
+  if (opts.closureOnly) return { kind: "closure", closure: renderClosure(plan), report: buildReport(plan) };
+  timed(timer, "compile check", () => checkModule(plan, sink, opts, new Map(), { original: file, preprocessed: file }));
+  // After the check: an #include it left out shows in the module, and its diagnostics in the report.
   const report = buildReport(plan);
-  if (opts.closureOnly) return { kind: "closure", closure: renderClosure(plan), report };
   return { kind: "module", plan, report, files: renderLivepatch(plan, report) };
 }
 

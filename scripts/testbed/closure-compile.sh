@@ -5,17 +5,20 @@
 # kernel/fork.c, net/ipv4/tcp_input.c): for every non-inline function the
 # file defines, `klp-ccp extract --functions F --output-closure-only` (one
 # process per TU, --each-function), then each carved-out C is compiled with the
-# TU's own kbuild command. Prints `FILE: compiled N/M` per TU (M = the functions
-# extract accepts; the ones it refuses get a located error) and a total line;
-# exit 0 only if all accepted ones compile. Time: ~1-2 s per function on 2 cores.
+# TU's own kbuild command (-save-temps=obj keeps its .i), and its functions are
+# compared token by token with the TU's own preprocessed text (the equivalence
+# check of every extract run, scripts/testbed/closure-identical.mjs). Prints
+# `FILE: compiled N/M, identical K/M` per TU (M = the functions extract accepts;
+# the ones it refuses get a located error) and a total line; exit 0 only if all
+# accepted ones compile and are identical. Time: ~1-2 s per function on 2 cores.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 REPO=$(cd "$TB_DIR/../.." && pwd)
 (($#)) || set -- fs/proc/cmdline.c kernel/fork.c net/ipv4/tcp_input.c
 "$TB_DIR/prepare-build.sh" "$@"
-OUT=$TESTBED/work/closure-compile
+OUT=${KLP_WORKDIR:-$TESTBED/work}/closure-compile   # KLP_WORKDIR: one per concurrent run
 rm -rf "$OUT" && mkdir -p "$OUT"
-total=0 ok=0
+total=0 ok=0 same=0
 for f in "$@"; do
   dir=$OUT/${f//\//_}
   node "$REPO/bin/klp-ccp" extract -q --functions '*' --each-function --src "$SRC" --build "$BUILD" \
@@ -30,12 +33,21 @@ for f in "$@"; do
   # Compile each closure with the TU's command, two at a time.
   ls "$dir"/*.c 2>/dev/null | xargs -r -P "$(nproc)" -I{} bash -c '
     c={}; cmd=$(cat "$0"); cmd=${cmd//@OBJ@/${c%.c}.o}; cmd=${cmd//@SRC@/$c}
-    (cd "$1" && eval "$cmd") > "${c%.c}.log" 2>&1 && touch "${c%.c}.ok" || true' "$dir.cmd" "$BUILD"
+    (cd "$1" && eval "$cmd -save-temps=obj") > "${c%.c}.log" 2>&1 && touch "${c%.c}.ok" || true' "$dir.cmd" "$BUILD"
   n=$(ls "$dir"/*.ok 2>/dev/null | wc -l)
   all=$m
-  echo "$f: compiled $n/$all (extract accepted $m functions, refused $failed_extract with a located error)"
+  # The TU as the kernel compiled it, preprocessed, for the equivalence check.
+  ocmd=${cmd/-c -o @OBJ@/-E -o $dir.orig.i}; ocmd=${ocmd//@SRC@/$SRC/$f}
+  (cd "$BUILD" && eval "$ocmd") > "$dir.orig.log" 2>&1 || die "cannot preprocess $f (log: $dir.orig.log)"
+  k=0
+  if ((m)); then
+    node "$REPO/scripts/testbed/closure-identical.mjs" "$dir.orig.i" "$f" "$dir"/*.i > "$dir.identical.log"
+    k=$(sed -n 's#^identical \([0-9]*\)/.*#\1#p' "$dir.identical.log")
+  fi
+  echo "$f: compiled $n/$all, identical $k/$all (extract accepted $m functions, refused $failed_extract with a located error)"
   for c in "$dir"/*.c; do [[ -f ${c%.c}.ok ]] || echo "  FAILED: $(basename "$c" .c): $(grep -m1 'error' "${c%.c}.log" || true)"; done | head -20
-  total=$((total + all)) ok=$((ok + n))
+  grep '^  DIFFERS' "$dir.identical.log" 2>/dev/null | head -20 || true
+  total=$((total + all)) ok=$((ok + n)) same=$((same + k))
 done
-echo "compiled $ok/$total"
-((ok == total))
+echo "compiled $ok/$total, identical $same/$total"
+((ok == total && same == total))

@@ -64,7 +64,8 @@ export function extractCommand(setExit: (code: number) => void): Command {
     .option("--timings", "print the wall time of each stage to stderr")
     .option("--cache-dir <dir>", "where include-check results and symbol-table indexes are kept between runs (default: $XDG_CACHE_HOME/klp-ccp or ~/.cache/klp-ccp)")
     .option("--no-cache", "check the #includes with the compiler on every run")
-    .option("--verify", "also compile the whole generated module as a check (-fsyntax-only, ~1 s)")
+    .option("--verify", "compile the whole generated module as a check and compare its copies with the kernel's functions (the default)")
+    .option("--no-verify", "compile only the module's #include section (a failure is a warning): for those who know why")
     .option("--json", "print report.json (or the diagnostics) on stdout instead of a summary")
     .option("--kernels <kernels.json>", "one livepatch per kernel build listed in the file, in --out/<id>/, in parallel")
     .option("--functions <names>", "instead of --patch: carve out these functions (comma-separated) of one TU")
@@ -85,7 +86,7 @@ export function extractCommand(setExit: (code: number) => void): Command {
           process.stderr.write("error KLP-E019: --kernels needs --patch and --out\n");
           return setExit(2);
         }
-        const extra = ["--externalize", flags.externalize, ...(flags.force ?? []).flatMap((c) => ["--force", c]), ...(flags.forceOverwrite ? ["--force-overwrite"] : []), ...(flags.verify ? ["--verify"] : []), ...(flags.name ? ["--name", flags.name] : []), ...(flags.modules ? ["--modules", flags.modules] : [])];
+        const extra = ["--externalize", flags.externalize, ...(flags.force ?? []).flatMap((c) => ["--force", c]), ...(flags.forceOverwrite ? ["--force-overwrite"] : []), ...(flags.verify === false ? ["--no-verify"] : []), ...(flags.name ? ["--name", flags.name] : []), ...(flags.modules ? ["--modules", flags.modules] : [])];
         return setExit(await runKernels(flags.kernels, flags.patch, flags.out, extra, Boolean(flags.json)));
       }
       setExit(await runExtract(flags));
@@ -122,7 +123,7 @@ async function runExtractTimed(flags: ExtractFlags, timings: StageTimings | unde
   const overwrite = Boolean(flags.forceOverwrite || (flags.example && !flags.out));
   if (!checkOutOutsideSrc(out, opts.src!, sink) || !checkOutput(out, overwrite, sink)) return finish(sink, flags);
   try {
-    const result = await extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.modules ? { modules: opts.modules } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...cacheOptions(flags), ...(flags.verify ? { verify: true } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
+    const result = await extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.modules ? { modules: opts.modules } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...cacheOptions(flags), ...(flags.verify === false ? { verify: false } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
     if (!timed(timings?.timer, "write output", () => writeOutput(out, result.files, overwrite, sink))) return finish(sink, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
     else if (!flags.quiet) {
@@ -169,7 +170,7 @@ function runFunctions(flags: ExtractFlags, command: string[]): number {
   try {
     const functions = flags.functions!.split(",").map((f) => f.trim()).filter(Boolean);
     const result = extractFunctions({
-      functions, command, externalize: flags.externalize, closureOnly: Boolean(flags.outputClosureOnly || flags.eachFunction), each: Boolean(flags.eachFunction),
+      functions, command, externalize: flags.externalize, closureOnly: Boolean(flags.outputClosureOnly || flags.eachFunction), each: Boolean(flags.eachFunction), ...(flags.verify === false ? { verify: false } : {}),
       ...pick(flags, ["compileCommands", "file", "src", "build", "symbols", "symvers", "ipaClones", "name"]),
     }, sink);
     if (result.kind === "each") return writeEach(result.each, flags.out!, flags);

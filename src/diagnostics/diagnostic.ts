@@ -1,3 +1,5 @@
+import { CODES, type CodeInfo } from "./codes.js";
+
 /** A position in a file the user gave us (or one derived from it). 1-based line and column. */
 export interface SourceLocation {
   /** Path as the user knows it (relative to the kernel source tree when it is in there). */
@@ -36,7 +38,7 @@ export class DiagnosticSink {
   }
 
   report(d: Diagnostic): void {
-    if (d.severity === "error" && this.forced.has(d.code)) {
+    if (d.severity === "error" && this.forced.has(d.code) && (CODES as Record<string, CodeInfo>)[d.code]?.forceable !== false) {
       this.items.push({ ...d, severity: "warning", message: `${d.message} (accepted with --force ${d.code})` });
       return;
     }

@@ -17,13 +17,6 @@ export interface TrialResult {
   cached?: boolean;
 }
 
-/** A cache entry: the result and the files the compile read, with what they were then. */
-interface CacheEntry {
-  result: TrialResult;
-  /** [absolute path, mtimeMs, size] of every file gcc read (its -MD list). */
-  deps: StampedDep[];
-}
-
 /**
  * Compiles generated C with the TU's own command as a module would be built
  * (-DMODULE), syntax only (~1 s on a kernel TU), and tells in which files it
@@ -38,7 +31,7 @@ interface CacheEntry {
 export function trialCompile(compile: { argv: string[]; cwd: string }, cText: string, cacheDir?: string, beforeCompile?: () => void, stats?: StatMemo): TrialResult {
   const argv = moduleArgv(compile.argv);
   const key = createHash("sha256").update(JSON.stringify([argv, compile.cwd, cText])).digest("hex");
-  const cached = cacheDir ? lookup(cacheDir, key, stats) : undefined;
+  const cached = cacheDir ? lookup<TrialResult>(cacheDir, key, stats) : undefined;
   if (cached) return { ...cached, cached: true };
   beforeCompile?.();
   const dir = makeScratchDir("trial");
@@ -66,7 +59,7 @@ export function trialCompile(compile: { argv: string[]; cwd: string }, cText: st
 }
 
 /** The TU's command made a module's syntax-only compile of another file (the file is appended). */
-function moduleArgv(argv: string[]): string[] {
+export function moduleArgv(argv: string[]): string[] {
   const args: string[] = [argv[0]!];
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
@@ -81,10 +74,11 @@ function moduleArgv(argv: string[]): string[] {
   return [...args, "-DMODULE", "-DKBUILD_MODNAME=\"klp_ccp_trial\"", "-D__KBUILD_MODNAME=kmod_klp_ccp_trial", "-fsyntax-only"];
 }
 
-function lookup(cacheDir: string, key: string, stats: StatMemo | undefined): TrialResult | undefined {
-  let entry: CacheEntry;
+/** A kept answer whose files are unchanged; undefined otherwise. */
+export function lookup<T>(cacheDir: string, key: string, stats: StatMemo | undefined): T | undefined {
+  let entry: { result: T; deps: StampedDep[] };
   try {
-    entry = JSON.parse(readFileSync(join(cacheDir, key.slice(0, 2), `${key}.json`), "utf8")) as CacheEntry;
+    entry = JSON.parse(readFileSync(join(cacheDir, key.slice(0, 2), `${key}.json`), "utf8")) as typeof entry;
   } catch {
     return undefined;
   }
@@ -92,11 +86,11 @@ function lookup(cacheDir: string, key: string, stats: StatMemo | undefined): Tri
 }
 
 /** Best effort: a cache that cannot be written only costs the next run its compile. */
-function store(cacheDir: string, key: string, result: TrialResult, files: string[] | undefined): void {
+export function store<T>(cacheDir: string, key: string, result: T, files: string[] | undefined): void {
   if (!files) return;
   try {
     const deps = stampDeps(files);
-    writeWhole(join(cacheDir, key.slice(0, 2), `${key}.json`), JSON.stringify({ result, deps } satisfies CacheEntry));
+    writeWhole(join(cacheDir, key.slice(0, 2), `${key}.json`), JSON.stringify({ result, deps }));
   } catch {
     // unreadable dependency or read-only cache: keep nothing
   }

@@ -100,5 +100,20 @@ export interface LivepatchPlan {
   usedBy: Record<string, string>;
   /** The TU's compile command, for the trial compile of the result (not for templates). */
   compile?: { argv: string[]; cwd: string };
+  /** The functions the livepatch defines, as the kernel compiled them: what the equivalence check compares the copies with (not for templates). */
+  originals?: OriginalFunction[];
   diagnostics: Diagnostic[];
+}
+
+/** A function of the TU as the kernel compiled it: its text in the TU's preprocessed output. */
+export interface OriginalFunction {
+  /** Its name in the TU (the livepatch's copy may be klpp_/klpr_ renamed). */
+  name: string;
+  /** Where its definition starts: the file as the TU's line markers spell it, and the 1-based line. */
+  markerFile: string;
+  line: number;
+  /** The file relative to the source tree, when it is in it (for messages). */
+  file: string;
+  /** The whole definition as `gcc -E` wrote it (line markers included). */
+  text: string;
 }

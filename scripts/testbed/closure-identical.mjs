@@ -1,0 +1,43 @@
+// node scripts/testbed/closure-identical.mjs ORIGINAL.i REL_PATH CLOSURE.i...
+//
+// The equivalence check of closure-compile.sh: each closure's functions (the
+// .i gcc -save-temps left beside the closure), token by token against the
+// TU's own preprocessed text (src/verify/check-equivalence.ts). Prints one
+// line per closure that differs (the function, the first differing tokens)
+// and last `identical N/M` (M = closures given). Needs `npm run build`.
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const dist = (m) => import(join(REPO, "dist", m));
+const { parsePreprocessed } = await dist("parse/preprocessed-tu.js");
+const { checkEquivalence } = await dist("verify/check-equivalence.js");
+const { ownLines } = await dist("kbuild/module-compile.js");
+const { DiagnosticSink, formatDiagnostic } = await dist("diagnostics/diagnostic.js");
+
+const [originalFile, rel, ...closures] = process.argv.slice(2);
+const originalText = readFileSync(originalFile, "utf8");
+const tu = parsePreprocessed(originalText);
+const isTuFile = (path) => path === rel || path.endsWith(`/${rel}`);
+/** The TU's definition of `name`: the .c file's own first, a header's static inline otherwise. */
+function original(name) {
+  const defs = (tu.decls.get(name) ?? []).filter((d) => d.kind === "function");
+  const d = defs.find((x) => x.file === rel || x.file.endsWith(`/${rel}`)) ?? defs[0];
+  return d && { name, markerFile: d.file, line: d.line, file: d.file.endsWith(`/${rel}`) ? rel : d.file, text: originalText.slice(d.start, d.end) };
+}
+
+let identical = 0;
+for (const closure of closures) {
+  const text = readFileSync(closure, "utf8");
+  const source = closure.replace(/\.i$/, ".c");
+  const own = ownLines(text, source, source);
+  const names = [...parsePreprocessed(own).decls.inFiles(() => true)].filter(([, ds]) => ds.some((d) => d.kind === "function")).map(([n]) => n);
+  const originals = names.map(original).filter(Boolean);
+  const sink = new DiagnosticSink();
+  const fn = source.replace(/^.*\//, "").replace(/\.c$/, "");
+  checkEquivalence({ preprocessed: own, fileName: source, originals, expected: [fn], rewrites: { isTuFile }, sink });
+  if (sink.hasErrors) console.log(`  DIFFERS: ${fn}: ${formatDiagnostic(sink.errors()[0]).split("\n")[0]}`);
+  else identical++;
+}
+console.log(`identical ${identical}/${closures.length}`);

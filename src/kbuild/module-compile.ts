@@ -1,0 +1,108 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import { run } from "./run.js";
+import { readDeps, type StatMemo } from "./deps.js";
+import { lookup, moduleArgv, store } from "./trial-compile.js";
+
+/** One error gcc reported. */
+export interface CompileError {
+  /** Absolute path, or the generated file's own name (`NAME.c`). */
+  file: string;
+  line: number;
+  column: number;
+  /** gcc's message after `error: `. */
+  message: string;
+}
+
+/** What compiling the whole generated module found. */
+export interface ModuleCompile {
+  ok: boolean;
+  /** Errors in the order gcc reported them (the first is the one to show). */
+  errors: CompileError[];
+  /** Without an error line: gcc's first line of output (a compiler that could not run). */
+  failure?: string;
+  /**
+   * The generated file's part of its preprocessed text (`gcc -E`): the lines
+   * the line markers give to it, with those markers, which name it `NAME.c`.
+   * What the equivalence check compares; empty when preprocessing failed.
+   */
+  preprocessed: string;
+  /** True when the answer came from the cache (nothing was compiled). */
+  cached?: boolean;
+}
+
+/** Bumped when what is kept changes: older entries are then never read. */
+const ENTRY_VERSION = "module-compile 1";
+
+/**
+ * Compiles the generated module as kbuild would (the TU's command, -DMODULE),
+ * syntax only, in two steps: `gcc -E` (which also gives the text the
+ * equivalence check compares), then `-fsyntax-only` on that text (stdin); together
+ * they cost what one -fsyntax-only run does. `__FILE__` is the file's bare
+ * name (-fmacro-prefix-map), so the text does not depend on the scratch
+ * directory. With `cacheDir`, the answer is kept by the exact command and
+ * text plus the files gcc read (mtime and size, see trialCompile).
+ */
+export function compileModule(compile: { argv: string[]; cwd: string }, fileName: string, text: string, cacheDir?: string, beforeCompile?: () => void, stats?: StatMemo): ModuleCompile {
+  const syntaxOnly = moduleArgv(compile.argv);
+  const key = createHash("sha256").update(JSON.stringify([ENTRY_VERSION, syntaxOnly, compile.cwd, fileName, text])).digest("hex");
+  const cached = cacheDir ? lookup<ModuleCompile>(cacheDir, key, stats) : undefined;
+  if (cached) return { ...cached, cached: true };
+  beforeCompile?.();
+  const dir = mkdtempSync(join(tmpdir(), "klp-ccp-module-"));
+  try {
+    const file = join(dir, fileName);
+    const depFile = join(dir, "module.d");
+    writeFileSync(file, text);
+    const common = [...syntaxOnly.slice(0, -1), `-fmacro-prefix-map=${dir}/=`];
+    const pp = run([...common, "-E", "-MD", "-MF", depFile, file], compile.cwd);
+    const cc = pp.status === 0 ? run([...common, "-fsyntax-only", "-x", "cpp-output", "-"], compile.cwd, pp.stdout) : undefined;
+    const stderr = cc?.stderr ?? pp.stderr;
+    const errors = compileErrors(stderr, compile.cwd, file, fileName);
+    const ok = pp.status === 0 && cc?.status === 0;
+    const result: ModuleCompile = {
+      ok,
+      errors,
+      ...(!ok && errors.length === 0 ? { failure: stderr.trim().split("\n")[0] ?? `exit status ${cc?.status ?? pp.status}` } : {}),
+      preprocessed: pp.status === 0 ? ownLines(pp.stdout, file, fileName) : "",
+    };
+    // A compiler that could not run (status 127) is not an answer to keep.
+    if (cacheDir && pp.status !== 127 && cc?.status !== 127) store(cacheDir, key, result, readDeps(depFile, compile.cwd, file));
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function compileErrors(stderr: string, cwd: string, file: string, fileName: string): CompileError[] {
+  const errors: CompileError[] = [];
+  for (const line of stderr.split("\n")) {
+    const m = /^(.+?):(\d+):(\d+): (?:fatal )?error: (.*)$/.exec(line);
+    if (!m) continue;
+    const path = isAbsolute(m[1]!) ? m[1]! : resolve(cwd, m[1]!);
+    // gcc quotes with ‘’ in a UTF-8 locale and '' otherwise: the same message either way.
+    errors.push({ file: path === file ? fileName : path, line: Number(m[2]), column: Number(m[3]), message: m[4]!.replace(/[‘’]/g, "'") });
+  }
+  return errors;
+}
+
+/** The lines of a .i that line markers give to `file`, with those markers (renamed `fileName`). */
+export function ownLines(text: string, file: string, fileName: string): string {
+  const out: string[] = [];
+  let mine = false;
+  const quoted = JSON.stringify(file);
+  for (const line of text.split("\n")) {
+    if (line.startsWith("# ")) {
+      const m = /^# \d+ ("(?:[^"\\]|\\.)*")/.exec(line);
+      if (m) {
+        mine = m[1] === quoted;
+        if (mine) out.push(line.replace(quoted, JSON.stringify(fileName)));
+        continue;
+      }
+    }
+    if (mine) out.push(line);
+  }
+  return `${out.join("\n")}\n`;
+}
