@@ -7,6 +7,9 @@ import { readPatch } from "./input/diff.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
 import { fileStamp, indexEntryPath, type IndexCacheRef } from "./input/index-cache.js";
+import type { CacheDir } from "./model/cache.js";
+import { openCacheDir } from "./cache/open-cache-dir.js";
+import { cachePath } from "./cache/cache-files.js";
 import { readAhead } from "./util/read-ahead.js";
 import type { StatMemo } from "./kbuild/deps.js";
 import { diskOutlineStore } from "./input/outline-store.js";
@@ -40,8 +43,10 @@ export interface ExtractOptions {
    */
   preprocessed?: string;
   /**
-   * Where include-check results (see trialCompile) and the symbol tables'
-   * indexes (see index-cache.ts) are kept between runs; undefined: no cache.
+   * Where include-check results (see trialCompile), the symbol tables'
+   * indexes (see index-cache.ts), the TU's headers (kbuild/header-cache.ts)
+   * and source outlines are kept between runs; undefined: no cache. Must be
+   * the user's own and writable by no one else (KLP-E038, cache/open-cache-dir.ts).
    */
   cacheDir?: string;
   /** Also compile the whole generated module (-fsyntax-only) and warn (KLP-W008) when it fails. */
@@ -78,10 +83,32 @@ export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promi
   if (opts.modules && !(existsSync(opts.modules) && statSync(opts.modules).isDirectory())) {
     sink.report({ code: "KLP-E004", severity: "error", message: `--modules ${opts.modules}: ${existsSync(opts.modules) ? "not a directory" : "no such directory"}`, hint: "pass the kernel's modules tree, e.g. /lib/modules/$(uname -r)" });
   }
+  const cache = opts.cacheDir ? openCacheDir(opts.cacheDir, sink) : undefined;
   if (sink.hasErrors) throw new StageFailed("input");
+  try {
+    return await extractWith({ ...opts, src, build }, cache, sink);
+  } finally {
+    if (cache) reportDiscarded(cache, sink);
+  }
+}
 
-  const { timer } = opts;
-  const tablesAhead = [readTableAhead(opts.symbols, "kallsyms", opts.cacheDir), readTableAhead(opts.symvers, "symvers", opts.cacheDir)] as const;
+/** One warning for every cache entry this run found damaged (KLP-W010); shown even with -q. */
+function reportDiscarded(cache: CacheDir, sink: DiagnosticSink): void {
+  const n = cache.discarded.length;
+  if (n === 0) return;
+  const shown = cache.discarded.slice(0, 3).join(", ") + (n > 3 ? `, and ${n - 3} more` : "");
+  sink.report({
+    code: "KLP-W010",
+    severity: "warning",
+    message: `${n} cache entr${n === 1 ? "y" : "ies"} under ${cache.root} failed the integrity check (${shown}): discarded and made again; this run did not use ${n === 1 ? "it" : "them"}`,
+    location: { file: cache.root, line: 0, column: 0 },
+    hint: "nothing to do unless it repeats: then check the disk, or whether something else writes into --cache-dir",
+  });
+}
+
+async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, sink: DiagnosticSink): Promise<ExtractResult> {
+  const { src, build, timer } = opts;
+  const tablesAhead = [readTableAhead(opts.symbols, "kallsyms", cache), readTableAhead(opts.symvers, "symvers", cache)] as const;
   const patchText = readFileSync(opts.patch, "utf8");
   const patch = timed(timer, "read inputs", () => readPatch(opts.patch, patchText, sink));
   const work = mkdtempSync(join(tmpdir(), "klp-ccp-"));
@@ -93,18 +120,18 @@ export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promi
     // read, so that the compiler runs meanwhile; what they report waits for its turn.
     const early = new DiagnosticSink();
     const patched = patch && !sink.hasErrors ? timed(timer, "apply patch", () => applyPatch(patch, patchText, src, join(work, "tree"), early)) : undefined;
-    if (patch && patched) started = timed(timer, "start preprocess", () => startPreprocess({ patch, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) }));
+    if (patch && patched) started = timed(timer, "start preprocess", () => startPreprocess({ patch, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(cache ? { cacheDir: cache } : {}) }));
     const [symbolsAhead, symversAhead] = await timedAsync(timer, "read inputs", () => Promise.all(tablesAhead));
-    const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, opts.cacheDir, symbolsAhead));
-    const exports = timed(timer, "read inputs", () => readTable(opts.symvers, readSymvers, sink, opts.cacheDir, symversAhead));
+    const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, cache, symbolsAhead));
+    const exports = timed(timer, "read inputs", () => readTable(opts.symvers, readSymvers, sink, cache, symversAhead));
     if (!patch || sink.hasErrors) throw new StageFailed("input");
     for (const d of early.items) sink.report(d);
     if (!patched) throw new StageFailed("apply");
     const name = opts.name ?? moduleName(opts.patch);
     // The kept headers, read ahead meanwhile.
     if (started) await timedAsync(timer, "start preprocess", () => started!.ready());
-    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(opts.cacheDir ? { outlines: diskOutlineStore(opts.cacheDir)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
-    timed(timer, "include check", () => dropBreakingIncludes(plan, sink, opts, stats));
+    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
+    timed(timer, "include check", () => dropBreakingIncludes(plan, sink, { ...opts, cache }, stats));
     if (opts.verify) timed(timer, "verify", () => verifyModule(plan, sink, opts));
     const report = timed(timer, "render", () => buildReport(plan));
     const files = timed(timer, "render", () => renderLivepatch(plan, report));
@@ -117,7 +144,7 @@ export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promi
 }
 
 /** Reads a symbol table file with its reader, through the index cache when there is one. */
-function readTable<T>(file: string, reader: (file: string, bytes: Buffer, sink: DiagnosticSink, cache: IndexCacheRef) => T, sink: DiagnosticSink, cacheDir: string | undefined, ahead?: TableRead): T {
+function readTable<T>(file: string, reader: (file: string, bytes: Buffer, sink: DiagnosticSink, cache: IndexCacheRef) => T, sink: DiagnosticSink, cacheDir: CacheDir | undefined, ahead?: TableRead): T {
   const stamp = ahead?.stamp ?? fileStamp(file); // before reading: a change while it is read must not be kept as valid
   return reader(file, ahead?.bytes ?? readFileSync(file), sink, { dir: cacheDir, stamp, entry: ahead?.entry });
 }
@@ -130,10 +157,11 @@ interface TableRead {
 }
 
 /** Reads a table and its index entry on the thread pool; both reads start, and the stamp is taken, before the first await. */
-async function readTableAhead(file: string, kind: string, cacheDir: string | undefined): Promise<TableRead> {
+async function readTableAhead(file: string, kind: string, cache: CacheDir | undefined): Promise<TableRead> {
   const stamp = fileStamp(file);
   const bytes = readAhead(file);
-  const entry = cacheDir ? readAhead(indexEntryPath(cacheDir, kind, file)) : undefined;
+  const entryPath = cache && cachePath(cache, indexEntryPath(kind, file));
+  const entry = entryPath ? readAhead(entryPath, true) : undefined;
   return { stamp, bytes: await bytes, entry: await entry };
 }
 
@@ -146,11 +174,11 @@ async function readTableAhead(file: string, kind: string, cacheDir: string | und
  * The text depends only on the TU's includes, so the cache answers it for
  * every later fix to the same TU.
  */
-function dropBreakingIncludes(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cacheDir?: string; progress?: (m: string) => void }, stats: StatMemo): void {
+function dropBreakingIncludes(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cache?: CacheDir | undefined; progress?: (m: string) => void }, stats: StatMemo): void {
   if (!plan.compile) return;
   const compile = plan.compile;
   for (let round = 0; round < 8; round++) {
-    const r = trialCompile(compile, renderIncludeCheck(plan), opts.cacheDir, () => opts.progress?.("checking the #includes as a module (-DMODULE -fsyntax-only)"), stats);
+    const r = trialCompile(compile, renderIncludeCheck(plan), opts.cache, () => opts.progress?.("checking the #includes as a module (-DMODULE -fsyntax-only)"), stats);
     if (r.ok) return;
     const culprit = plan.includes.find((p) => p.include && !p.include.needed && !p.include.dropped && p.include.files.some((f) => r.errorFiles.includes(resolve(compile.cwd, f))));
     if (!culprit) {

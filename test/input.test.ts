@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileStamp, loadIndex } from "../src/input/index-cache.js";
+import { openCacheDir } from "../src/cache/open-cache-dir.js";
 import { DiagnosticSink } from "../src/diagnostics/diagnostic.js";
 import { readPatch } from "../src/input/diff.js";
 import { readSymbolTable } from "../src/input/kallsyms.js";
@@ -49,7 +50,7 @@ describe("symbol-table index cache", () => {
       const path = join(FIXTURES, "input", name, "input.txt");
       const dir = mkdtempSync(join(tmpdir(), "klp-index-"));
       try {
-        const cache = { dir, stamp: fileStamp(path) };
+        const cache = { dir: openCacheDir(dir, new DiagnosticSink())!, stamp: fileStamp(path) };
         const dump = () => {
           const sink = new DiagnosticSink();
           if (kind === "kallsyms") {
@@ -60,10 +61,10 @@ describe("symbol-table index cache", () => {
           return { byName: [...t.keys()].map((n) => [n, t.get(n), t.has(n)]), missing: t.get("no such symbol") ?? null, errors: sink.items.length };
         };
         const read = dump();
-        const kept = loadIndex(dir, kind, path, cache.stamp);
+        const kept = loadIndex(cache.dir, kind, path, cache.stamp, readFileSync(path), () => true);
         // Only a clean read is kept.
         expect(kept !== undefined).toBe(read.errors === 0);
-        expect(loadIndex(dir, kind, path, `${cache.stamp}x`)).toBeUndefined();
+        expect(loadIndex(cache.dir, kind, path, `${cache.stamp}x`, readFileSync(path), () => true)).toBeUndefined();
         expect(dump()).toEqual(read);
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -76,16 +77,20 @@ describe("input: outlines of source files kept on disk", () => {
   it("keeps the outline of a parsed file and reads it back for the same text only", () => {
     const dir = mkdtempSync(join(tmpdir(), "klp-outlines-"));
     try {
-      const store = diskOutlineStore(dir)!;
+      const cache = openCacheDir(dir, new DiagnosticSink())!;
+      const store = diskOutlineStore(cache)!;
       const text = "static int a(void)\n{\n\treturn 1;\n}\n";
       parseSourceFile("a.c", text, { outlines: store });
       expect(readdirSync(join(dir, "sources"))).toHaveLength(1);
       const kept = store.get(text);
       expect(kept?.items.map((i) => [i.kind, i.name, i.nodeType])).toEqual([["function", "a", "function_definition"]]);
       expect(store.get(`${text}\n`)).toBeUndefined();
-      // A damaged entry is no entry.
-      writeFileSync(join(dir, "sources", readdirSync(join(dir, "sources"))[0]!), "{ not json");
+      // A damaged entry is no entry: it is removed and noted for the run's warning.
+      const entry = readdirSync(join(dir, "sources"))[0]!;
+      writeFileSync(join(dir, "sources", entry), "{ not json");
       expect(store.get(text)).toBeUndefined();
+      expect(cache.discarded).toEqual([`sources/${entry}`]);
+      expect(readdirSync(join(dir, "sources"))).toHaveLength(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

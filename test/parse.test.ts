@@ -256,7 +256,7 @@ describe("parse: a scan resumed from a kept snapshot", () => {
       const cut = text.indexOf("\n# ", Math.floor((text.length * k) / 5)) + 1;
       const snap = snapshotOf(text.slice(0, cut));
       if (!snap) continue;
-      const kept = decodeSnapshot(encodeSnapshot(snap));
+      const kept = decodeSnapshot(encodeSnapshot(snap))!;
       expect(kept).toEqual(snap);
       const b = PreprocessedTuBuilder.resume(kept, text.slice(0, cut));
       for (let i = cut; i < text.length; i += 65537) b.push(text.slice(i, i + 65537));

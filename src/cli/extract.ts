@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { DiagnosticSink, StageFailed } from "../diagnostics/diagnostic.js";
-import { CODES } from "../diagnostics/codes.js";
+import { CODES, type CodeInfo } from "../diagnostics/codes.js";
 import { printDiagnostic, printProgress } from "./print.js";
 import { extract, extractFunctions } from "../pipeline.js";
 import { EXIT_OK, exitCodeFor } from "./exit-codes.js";
@@ -217,7 +217,7 @@ function usageProblem(command: string[], flags: ExtractFlags): string | undefine
 
 function finish(sink: DiagnosticSink, flags: ExtractFlags): number {
   for (const d of sink.items) {
-    if (flags.quiet && d.severity !== "error") continue;
+    if (flags.quiet && d.severity !== "error" && !(CODES as Record<string, CodeInfo>)[d.code]?.loud) continue;
     printDiagnostic(d);
   }
   // --json promises machine-readable output: a failed run gives its diagnostics.

@@ -7,6 +7,8 @@ export interface CodeInfo {
   exit: 1 | 2;
   /** One line for the README: what to do. */
   advice: string;
+  /** A warning printed even with -q (one the user must hear of although the run succeeded). */
+  loud?: true;
 }
 
 export const CODES = {
@@ -46,6 +48,7 @@ export const CODES = {
   "KLP-E035": { exit: 1, advice: "The module already has livepatch relocation sections that are wrong or clash with the rewrite: rebuild it and run fixup once on kbuild's output." },
   "KLP-E036": { exit: 1, advice: "An undefined symbol is neither a .klp.sym symbol nor exported (Module.symvers): the loader would refuse the module; fix the name or externalize it." },
   "KLP-E037": { exit: 2, advice: "The module or its output could not be read or written: check the path and permissions." },
+  "KLP-E038": { exit: 2, advice: "--cache-dir is not a directory of your own, or others can write it: what it keeps goes into the livepatch; `chmod go-w` it or pass another (or --no-cache)." },
   "KLP-W001": { exit: 1, advice: "A hunk changes no function (a comment, declaration or macro outside any function): check it needs no live change." },
   "KLP-W002": { exit: 1, advice: "No IPA clone dump was found for a TU: inlining and clones of the changed functions are unknown; produce one with -fdump-ipa-clones." },
   "KLP-W004": { exit: 1, advice: "A header inline or a kernel macro's expansion the new code uses names a non-exported symbol: usually dead code gcc drops; if modpost rejects the module, copy the inline and externalize the symbol." },
@@ -54,6 +57,7 @@ export const CODES = {
   "KLP-W007": { exit: 1, advice: "The kernel was not built with -flive-patching: IPA effects other than those in the dumps (e.g. ipa-ra, ipa-icf) are not captured; review the result." },
   "KLP-W008": { exit: 1, advice: "The livepatch's #include section (with --verify: the whole module) fails to compile as a module: the module build shows the full error; report it with the patch." },
   "KLP-W009": { exit: 1, advice: "Code replaced in a module uses tracepoints, static keys or static calls, which a module defines and binds at load: test with the module loaded after and before the livepatch." },
+  "KLP-W010": { exit: 1, loud: true, advice: "A cache entry under --cache-dir failed its integrity check (checksum, or numbers pointing outside its data): it was discarded and not used, and is rebuilt; if it repeats, check the disk or what else writes there." },
   "KLP-W003": { exit: 1, advice: "The new code compares or stores a patched function's address: the old and new functions differ; check such comparisons." },
 } as const satisfies Record<string, CodeInfo>;
 

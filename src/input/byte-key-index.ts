@@ -121,3 +121,24 @@ export function isBlankLine(bytes: Buffer, i: number, e: number): boolean {
   }
   return true;
 }
+
+/**
+ * True when kept arrays (arrays() of an index of `bytes` with `count`
+ * entries) can be taken as they are without a lookup running away: a
+ * power-of-two table holding only entry ids and at least one empty slot
+ * (else find() would probe forever), and every key inside the bytes.
+ */
+export function validKeyIndex(bytes: Buffer, arrays: Int32Array[], count: number): boolean {
+  const [slots, keyStart, keyEnd] = arrays;
+  if (!slots || !keyStart || !keyEnd || !Number.isInteger(count) || count < 0 || keyStart.length < count || keyEnd.length < count) return false;
+  if (slots.length < 16 || (slots.length & (slots.length - 1)) !== 0 || slots.length < count * 2) return false;
+  let empty = 0;
+  for (let s = 0; s < slots.length; s++) {
+    const v = slots[s]!;
+    if (v < -1 || v >= count) return false;
+    if (v === -1) empty++;
+  }
+  if (empty === 0) return false;
+  for (let id = 0; id < count; id++) if (keyStart[id]! < 0 || keyStart[id]! > keyEnd[id]! || keyEnd[id]! > bytes.length) return false;
+  return true;
+}

@@ -1,7 +1,7 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { KernelSymbol, SymbolsByName, SymbolTable } from "../model/input.js";
 import { ByteKeyIndex, countLines, isBlankLine, lineText } from "./byte-key-index.js";
-import { loadIndex, storeIndex, type IndexCacheRef } from "./index-cache.js";
+import { allLineStarts, allWithin, loadIndex, storeIndex, type CachedIndex, type IndexCacheRef } from "./index-cache.js";
 
 const LINE = /^([0-9a-fA-F]+)\s+([A-Za-z?])\s+(\S+)(?:\s+\[(\S+)\])?\s*$/d;
 
@@ -17,7 +17,7 @@ const LINE = /^([0-9a-fA-F]+)\s+([A-Za-z?])\s+(\S+)(?:\s+\[(\S+)\])?\s*$/d;
  */
 export function readSymbolTable(file: string, content: string | Buffer, sink: DiagnosticSink, cache?: IndexCacheRef): SymbolTable {
   const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
-  const kept = cache && loadIndex(cache.dir, "kallsyms", file, cache.stamp, cache.entry);
+  const kept = cache && loadIndex(cache.dir, "kallsyms", file, cache.stamp, bytes, (k, count) => validKept(bytes, k, count), cache.entry);
   if (kept) {
     const [slots, keyStart, keyEnd, lineStart, next] = kept.arrays;
     const meta = kept.meta as { count: number; modules: string[] };
@@ -72,8 +72,18 @@ export function readSymbolTable(file: string, content: string | Buffer, sink: Di
     sink.report({ code: "KLP-E007", severity: "error", message: "the symbol table is empty", location: { file, line: 0, column: 0 } });
   }
   // Only a clean read is kept: a table with errors is read (and reported) again.
-  if (cache && bad === 0 && index.count > 0) storeIndex(cache.dir, "kallsyms", file, cache.stamp, { meta: { count: index.count, modules: [...modules] }, arrays: [...index.arrays(), lineStart, next] });
+  if (cache && bad === 0 && index.count > 0) storeIndex(cache.dir, "kallsyms", file, cache.stamp, index.count, { meta: { count: index.count, modules: [...modules] }, arrays: [...index.arrays(), lineStart, next] });
   return { file, byName: new LazySymbols(bytes, index, lineStart, next), modules };
+}
+
+/** A kept index's own part: meta of the right shape, lines starting inside the table, and same-name chains that only go forward (a loop would never end). */
+function validKept(bytes: Buffer, kept: CachedIndex, count: number): boolean {
+  const meta = kept.meta as { count?: unknown; modules?: unknown } | null;
+  if (!meta || meta.count !== count || !Array.isArray(meta.modules) || !meta.modules.every((m) => typeof m === "string")) return false;
+  const [, , , lineStart, next] = kept.arrays;
+  if (!allLineStarts(bytes, lineStart, count) || !allWithin(next, count, -1, count)) return false;
+  for (let id = 0; id < count; id++) if (next![id]! !== -1 && next![id]! <= id) return false;
+  return true;
 }
 
 /** Symbols of that name in vmlinux (module === undefined) or in the named module. */

@@ -1,7 +1,7 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { ExportedSymbol, ExportTable } from "../model/input.js";
 import { ByteKeyIndex, countLines, isBlankLine, lineText } from "./byte-key-index.js";
-import { loadIndex, storeIndex, type IndexCacheRef } from "./index-cache.js";
+import { allLineStarts, loadIndex, storeIndex, type IndexCacheRef } from "./index-cache.js";
 
 /**
  * Reads Module.symvers: "CRC<TAB>NAME<TAB>MODULE<TAB>EXPORT_TYPE[<TAB>NAMESPACE]".
@@ -13,7 +13,7 @@ import { loadIndex, storeIndex, type IndexCacheRef } from "./index-cache.js";
  */
 export function readSymvers(file: string, content: string | Buffer, sink: DiagnosticSink, cache?: IndexCacheRef): ExportTable {
   const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
-  const kept = cache && loadIndex(cache.dir, "symvers", file, cache.stamp, cache.entry);
+  const kept = cache && loadIndex(cache.dir, "symvers", file, cache.stamp, bytes, (k, count) => k.meta === count && allLineStarts(bytes, k.arrays[3], count), cache.entry);
   if (kept) {
     const [slots, keyStart, keyEnd, lineStart] = kept.arrays;
     return new LazyExports(bytes, new ByteKeyIndex(bytes, 0, { arrays: [slots!, keyStart!, keyEnd!], count: kept.meta as number }), lineStart!);
@@ -49,7 +49,7 @@ export function readSymvers(file: string, content: string | Buffer, sink: Diagno
     sink.report({ code: "KLP-E008", severity: "error", message: "Module.symvers is empty", location: { file, line: 0, column: 0 }, hint: "pass the kernel's own Module.symvers (from its headers package or build tree)" });
   }
   // Only a clean read is kept: a file with errors is read (and reported) again.
-  if (cache && bad === 0 && index.count > 0) storeIndex(cache.dir, "symvers", file, cache.stamp, { meta: index.count, arrays: [...index.arrays(), lineStart] });
+  if (cache && bad === 0 && index.count > 0) storeIndex(cache.dir, "symvers", file, cache.stamp, index.count, { meta: index.count, arrays: [...index.arrays(), lineStart] });
   return new LazyExports(bytes, index, lineStart);
 }
 

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { run } from "./run.js";
-import { writeWhole } from "../util/write-whole.js";
+import type { CacheDir } from "../model/cache.js";
+import { cachePath, discard, readSealed, writeSealed } from "../cache/cache-files.js";
 import { depsUnchanged, readDeps, stampDeps, type StampedDep, type StatMemo } from "./deps.js";
 
 /** What a trial compile of generated C found. */
@@ -34,8 +35,10 @@ interface CacheEntry {
  * mtime and size; it is reused while none of them changed, the way ccache's
  * direct mode does. Checking the #include section of a TU gives the same
  * text again for every fix to that TU, so repeated runs skip the compile.
+ * An entry is sealed (cache/seal.ts) and checked for its shape: a damaged
+ * one is discarded and the compile runs.
  */
-export function trialCompile(compile: { argv: string[]; cwd: string }, cText: string, cacheDir?: string, beforeCompile?: () => void, stats?: StatMemo): TrialResult {
+export function trialCompile(compile: { argv: string[]; cwd: string }, cText: string, cacheDir?: CacheDir, beforeCompile?: () => void, stats?: StatMemo): TrialResult {
   const argv = moduleArgv(compile.argv);
   const key = createHash("sha256").update(JSON.stringify([argv, compile.cwd, cText])).digest("hex");
   const cached = cacheDir ? lookup(cacheDir, key, stats) : undefined;
@@ -81,23 +84,41 @@ function moduleArgv(argv: string[]): string[] {
   return [...args, "-DMODULE", "-DKBUILD_MODNAME=\"klp_ccp_trial\"", "-D__KBUILD_MODNAME=kmod_klp_ccp_trial", "-fsyntax-only"];
 }
 
-function lookup(cacheDir: string, key: string, stats: StatMemo | undefined): TrialResult | undefined {
-  let entry: CacheEntry;
+const entryPath = (key: string) => `includes/${key}.json`;
+
+function lookup(cache: CacheDir, key: string, stats: StatMemo | undefined): TrialResult | undefined {
+  const content = readSealed(cache, entryPath(key));
+  if (!content) return undefined;
+  let entry: unknown;
   try {
-    entry = JSON.parse(readFileSync(join(cacheDir, key.slice(0, 2), `${key}.json`), "utf8")) as CacheEntry;
+    entry = JSON.parse(content.toString("utf8"));
   } catch {
+    entry = undefined;
+  }
+  if (!validEntry(entry)) {
+    const path = cachePath(cache, entryPath(key));
+    if (path) discard(cache, path);
     return undefined;
   }
   return depsUnchanged(entry.deps, stats) ? entry.result : undefined;
 }
 
+/** True for an entry of the shape store() writes. */
+function validEntry(e: unknown): e is CacheEntry {
+  const { result, deps } = (e ?? {}) as Partial<CacheEntry>;
+  const okResult = result && typeof result.ok === "boolean" && typeof result.firstError === "string" && Array.isArray(result.errorFiles) && result.errorFiles.every((f) => typeof f === "string");
+  const okDeps = Array.isArray(deps) && deps.every((d) => Array.isArray(d) && d.length === 3 && typeof d[0] === "string" && typeof d[1] === "number" && typeof d[2] === "number");
+  return Boolean(okResult && okDeps);
+}
+
 /** Best effort: a cache that cannot be written only costs the next run its compile. */
-function store(cacheDir: string, key: string, result: TrialResult, files: string[] | undefined): void {
+function store(cache: CacheDir, key: string, result: TrialResult, files: string[] | undefined): void {
   if (!files) return;
+  let deps: StampedDep[];
   try {
-    const deps = stampDeps(files);
-    writeWhole(join(cacheDir, key.slice(0, 2), `${key}.json`), JSON.stringify({ result, deps } satisfies CacheEntry));
+    deps = stampDeps(files);
   } catch {
-    // unreadable dependency or read-only cache: keep nothing
+    return; // a dependency that cannot be read: keep nothing
   }
+  writeSealed(cache, entryPath(key), JSON.stringify({ result, deps } satisfies CacheEntry));
 }
