@@ -1,16 +1,20 @@
 import { mkdirSync, realpathSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { CacheDir } from "../model/cache.js";
-import { ownedSafely } from "./cache-files.js";
+import { cachePath, ownedSafely } from "./cache-files.js";
+
+/** The layout's version: entries live in <dir>/v<N>/, so that another version's entries are never read (nor warned about). */
+const LAYOUT = "v2";
 
 /**
  * The run's cache directory, made (0700) when missing and checked the way
  * ssh checks a key's directory: it must be the user's own and writable by
  * no one else, since what it keeps goes into the livepatch (KLP-E038
  * otherwise). Its path is made absolute (and real) here, before any cache
- * hands it to a child process that runs elsewhere. Undefined when it cannot
- * be made: the run goes on without a cache.
+ * hands it to a child process that runs elsewhere. Entries go into a
+ * subdirectory per layout version (LAYOUT). Undefined when it cannot be
+ * made: the run goes on without a cache.
  */
 export function openCacheDir(path: string, sink: DiagnosticSink): CacheDir | undefined {
   let root = resolve(path);
@@ -40,5 +44,7 @@ export function openCacheDir(path: string, sink: DiagnosticSink): CacheDir | und
     });
     return undefined;
   }
-  return { root, discarded: [], checkedDirs: new Set() };
+  const top: CacheDir = { root, discarded: [], checkedDirs: new Set() };
+  const layout = cachePath(top, `${LAYOUT}/-`);
+  return layout ? { root: dirname(layout), discarded: top.discarded, checkedDirs: new Set() } : undefined;
 }

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { DiagnosticSink, StageFailed } from "../diagnostics/diagnostic.js";
 import { CODES, type CodeInfo } from "../diagnostics/codes.js";
@@ -83,7 +83,7 @@ export function extractCommand(setExit: (code: number) => void): Command {
           process.stderr.write("error KLP-E019: --kernels needs --patch and --out\n");
           return setExit(2);
         }
-        const extra = ["--externalize", flags.externalize, ...(flags.force ?? []).flatMap((c) => ["--force", c]), ...(flags.forceOverwrite ? ["--force-overwrite"] : []), ...(flags.verify ? ["--verify"] : []), ...(flags.name ? ["--name", flags.name] : []), ...(flags.modules ? ["--modules", flags.modules] : [])];
+        const extra = ["--externalize", flags.externalize, ...(flags.force ?? []).flatMap((c) => ["--force", c]), ...(flags.forceOverwrite ? ["--force-overwrite"] : []), ...(flags.verify ? ["--verify"] : []), ...(flags.name ? ["--name", flags.name] : []), ...(flags.modules ? ["--modules", flags.modules] : []), ...(flags.cache === false ? ["--no-cache"] : flags.cacheDir ? ["--cache-dir", resolve(flags.cacheDir)] : [])];
         return setExit(await runKernels(flags.kernels, flags.patch, flags.out, extra, Boolean(flags.json)));
       }
       setExit(await runExtract(flags));
