@@ -5,8 +5,9 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileStamp, loadIndex } from "../src/input/index-cache.js";
+import { fileStamp, loadIndex, storeIndex } from "../src/input/index-cache.js";
 import { openCacheDir } from "../src/cache/open-cache-dir.js";
+import { seal, unseal } from "../src/cache/seal.js";
 import { DiagnosticSink } from "../src/diagnostics/diagnostic.js";
 import { readPatch } from "../src/input/diff.js";
 import { readSymbolTable } from "../src/input/kallsyms.js";
@@ -66,6 +67,14 @@ describe("symbol-table index cache", () => {
         expect(kept !== undefined).toBe(read.errors === 0);
         expect(loadIndex(cache.dir, kind, path, `${cache.stamp}x`, readFileSync(path), () => true)).toBeUndefined();
         expect(dump()).toEqual(read);
+        if (kept) {
+          // An entry whose checksum holds but whose hash table has no empty slot (a lookup would
+          // probe forever) is not used: the table is indexed again, and the entry made again.
+          const count = kind === "kallsyms" ? (kept.meta as { count: number }).count : (kept.meta as number);
+          storeIndex(cache.dir, kind, path, cache.stamp, count, { meta: kept.meta, arrays: [new Int32Array(kept.arrays[0]!.length).fill(0), ...kept.arrays.slice(1)] });
+          expect(dump()).toEqual(read);
+          expect(loadIndex(cache.dir, kind, path, cache.stamp, readFileSync(path), () => true)?.arrays).toEqual(kept.arrays);
+        }
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -81,16 +90,24 @@ describe("input: outlines of source files kept on disk", () => {
       const store = diskOutlineStore(cache)!;
       const text = "static int a(void)\n{\n\treturn 1;\n}\n";
       parseSourceFile("a.c", text, { outlines: store });
-      expect(readdirSync(join(dir, "sources"))).toHaveLength(1);
+      const sources = join(cache.root, "sources");
+      expect(readdirSync(sources)).toHaveLength(1);
       const kept = store.get(text);
       expect(kept?.items.map((i) => [i.kind, i.name, i.nodeType])).toEqual([["function", "a", "function_definition"]]);
       expect(store.get(`${text}\n`)).toBeUndefined();
       // A damaged entry is no entry: it is removed and noted for the run's warning.
-      const entry = readdirSync(join(dir, "sources"))[0]!;
-      writeFileSync(join(dir, "sources", entry), "{ not json");
+      const entry = readdirSync(sources)[0]!;
+      const good = readFileSync(join(sources, entry));
+      writeFileSync(join(sources, entry), "{ not json");
       expect(store.get(text)).toBeUndefined();
       expect(cache.discarded).toEqual([`sources/${entry}`]);
-      expect(readdirSync(join(dir, "sources"))).toHaveLength(0);
+      expect(readdirSync(sources)).toHaveLength(0);
+      // So is one whose checksum holds but whose offsets lie outside the text (a writer's bug, or a forgery).
+      const outline = JSON.parse(unseal(good)!.toString("utf8")) as { items: Array<{ end: number }> };
+      outline.items[0]!.end = text.length + 1;
+      writeFileSync(join(sources, entry), seal(JSON.stringify(outline)));
+      expect(store.get(text)).toBeUndefined();
+      expect(readdirSync(sources)).toHaveLength(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
