@@ -5,7 +5,7 @@ import type { CacheDir } from "../model/cache.js";
 import { cachePath, ownedSafely } from "./cache-files.js";
 
 /** The layout's version: entries live in <dir>/v<N>/, so that another version's entries are never read (nor warned about). */
-const LAYOUT = "v2";
+export const CACHE_LAYOUT = "v2";
 
 /**
  * The run's cache directory, made (0700) when missing and checked the way
@@ -13,7 +13,7 @@ const LAYOUT = "v2";
  * no one else, since what it keeps goes into the livepatch (KLP-E038
  * otherwise). Its path is made absolute (and real) here, before any cache
  * hands it to a child process that runs elsewhere. Entries go into a
- * subdirectory per layout version (LAYOUT). Undefined when it cannot be
+ * subdirectory per layout version (CACHE_LAYOUT). Undefined when it cannot be
  * made: the run goes on without a cache.
  */
 export function openCacheDir(path: string, sink: DiagnosticSink): CacheDir | undefined {
@@ -45,6 +45,6 @@ export function openCacheDir(path: string, sink: DiagnosticSink): CacheDir | und
     return undefined;
   }
   const top: CacheDir = { root, discarded: [], checkedDirs: new Set() };
-  const layout = cachePath(top, `${LAYOUT}/-`);
+  const layout = cachePath(top, `${CACHE_LAYOUT}/-`);
   return layout ? { root: dirname(layout), discarded: top.discarded, checkedDirs: new Set() } : undefined;
 }

@@ -7,6 +7,7 @@ import type { ScanSnapshot } from "../parse/scan-preprocessed.js";
 import { decodeSnapshot, encodeSnapshot } from "../parse/scan-snapshot.js";
 import { cachePath, discard, ownedSafely, readCacheFile, readSealed } from "../cache/cache-files.js";
 import { seal, sha256 } from "../cache/seal.js";
+import { CACHE_LAYOUT } from "../cache/open-cache-dir.js";
 import { depsUnchanged, stampDeps, type StampedDep, type StatMemo } from "./deps.js";
 import { headerPrefix, type HeaderPrefix } from "./header-prefix.js";
 
@@ -257,10 +258,10 @@ const FINISH_ENTRY =
 /** A building directory older than this was left by a build that died. */
 const STALE_BUILD_MS = 10 * 60_000;
 
-/** True while some run is still building an entry under the cache directory (for scripts that wait for it). */
+/** True while some run is still building an entry under the cache directory (--cache-dir's value; for scripts that wait for it). */
 export function entriesBuilding(cacheDir: string): boolean {
   try {
-    return readdirSync(join(cacheDir, "headers")).some((n) => n.endsWith(".building"));
+    return readdirSync(join(cacheDir, CACHE_LAYOUT, "headers")).some((n) => n.endsWith(".building"));
   } catch {
     return false;
   }
