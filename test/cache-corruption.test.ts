@@ -134,7 +134,7 @@ describe("cache corruption", () => {
       expect(await settled(pristine)).toBe(true);
       const files = filesUnder(pristine);
       expect(kinds(files)).toEqual([
-        ...["meta.json", "prefix.h", "prefix.h.gch", "prefix.h.gch.sha256", "prefix.i", "scan.bin"].map((f) => `v2/headers/*/${f}`),
+        ...["meta.json", "prefix.h", "prefix.h.gch", "prefix.h.gch.sum", "prefix.i", "scan.bin"].map((f) => `v2/headers/*/${f}`),
         "v2/includes/*.json", "v2/index/kallsyms-*.bin", "v2/index/symvers-*.bin", "v2/sources/*.json",
       ].sort());
       // A run from the kept headers writes what the first (full) run wrote.

@@ -8,6 +8,7 @@ import { decodeSnapshot, encodeSnapshot } from "../parse/scan-snapshot.js";
 import { cachePath, discard, ownedSafely, readCacheFile, readSealed } from "../cache/cache-files.js";
 import { seal, sha256 } from "../cache/seal.js";
 import { CACHE_LAYOUT } from "../cache/open-cache-dir.js";
+import { PCH_FINISH, PCH_SUM_FILE, pchMatches } from "./pch-sum.js";
 import { depsUnchanged, stampDeps, type StampedDep, type StatMemo } from "./deps.js";
 import { headerPrefix, type HeaderPrefix } from "./header-prefix.js";
 
@@ -29,8 +30,8 @@ export { afterPchPragma, filesRead, prefixEnd, skippedOnceRead } from "./header-
  * gcc (else: a full run, and the entry is dropped).
  *
  * Integrity: meta.json is sealed (cache/seal.ts) and holds the SHA-256 of
- * every other file; the PCH's is written beside it (prefix.h.gch.sha256) once
- * gcc has finished it, before the entry moves into place. A file that does
+ * every other file; the PCH's is written beside it (pch-sum.ts) once gcc has
+ * finished it, before the entry moves into place. A file that does
  * not match, or a scan whose numbers point outside the kept text, discards
  * the whole entry and the run preprocesses the whole TU.
  */
@@ -112,11 +113,11 @@ export function planHeaderCache(o: { cache: CacheDir; ppArgv: string[]; cmd: Com
 
 /** The plan's entry if it is there, intact and still holds; writes the body file the returned argv preprocesses. */
 export function lookupHeaders(plan: HeaderCachePlan, stats?: StatMemo): HeaderCacheHit | undefined {
-  const { cache, entry } = plan;
+  const { entry } = plan;
   const st = lstatSync(entry, { throwIfNoEntry: false });
   if (!st) return undefined;
   const meta = st.isDirectory() && ownedSafely(st) ? readMeta(plan) : undefined;
-  const pchSum = meta && pchChecksum(plan);
+  const pchSum = meta && pchSumLine(plan);
   if (!meta || !pchSum) {
     dropEntry(plan);
     return undefined;
@@ -138,7 +139,7 @@ export function lookupHeaders(plan: HeaderCachePlan, stats?: StatMemo): HeaderCa
     argv: [...plan.baseArgv, "-fpch-preprocess", "-Winvalid-pch", body],
     files,
     load: (ahead) => loadKept(plan, meta, files, ahead ?? []),
-    pchIntact: () => (intact ??= fileSum(cache, join(entry, "prefix.h.gch")) === pchSum || (dropEntry(plan), false)),
+    pchIntact: () => (intact ??= pchMatches(join(entry, "prefix.h.gch"), pchSum) || (dropEntry(plan), false)),
   };
 }
 
@@ -159,12 +160,12 @@ function readMeta(plan: HeaderCachePlan): EntryMeta | undefined {
   return ok && fileSum(plan.cache, join(plan.entry, "prefix.h")) === meta.sums["prefix.h"] ? meta : undefined;
 }
 
-/** The PCH's checksum as its build wrote it (sha256sum's output), when the PCH is a plain file; else undefined. */
-function pchChecksum(plan: HeaderCachePlan): string | undefined {
+/** The PCH's checksum line as its build wrote it (pch-sum.ts), when the PCH is a plain file; else undefined. */
+function pchSumLine(plan: HeaderCachePlan): string | undefined {
   const pch = lstatSync(join(plan.entry, "prefix.h.gch"), { throwIfNoEntry: false });
   if (!pch?.isFile()) return undefined;
-  const sum = readCacheFile(plan.cache, join(plan.entry, "prefix.h.gch.sha256"))?.toString("latin1", 0, 64);
-  return sum && HEX64.test(sum) ? sum : undefined;
+  const line = readCacheFile(plan.cache, join(plan.entry, PCH_SUM_FILE));
+  return line && line.length < 128 ? line.toString("latin1") : undefined;
 }
 
 /** SHA-256 (hex) of a file under the cache, read in pieces without following a symlink; undefined when unreadable. */
@@ -214,8 +215,8 @@ function keptHeaders(plan: HeaderCachePlan, meta: EntryMeta, prefix: Buffer, sca
  * Stages the plan's entry in `<entry>.building` (all but the PCH: the kept
  * text, its scan, the header and what the headers read, stamped now, and the
  * sealed meta.json with their checksums) and returns the argv that finishes
- * it, to run detached: gcc builds the PCH (1-3 s), its checksum is written,
- * then the directory moves into place, or `<entry>.failed` stays so that no
+ * it, to run detached (node, pch-sum.ts): gcc builds the PCH (1-3 s), its
+ * checksum is written, then the directory moves into place, or `<entry>.failed` stays so that no
  * later run tries again. Undefined when another run is building it, or gcc
  * failed on it before.
  */
@@ -239,22 +240,20 @@ export function stageEntry(plan: HeaderCachePlan, prefixText: string, snapshot: 
       "prefix.i": Buffer.from(prefixText),
       "scan.bin": encodeSnapshot(snapshot),
     };
-    for (const f of SUMMED) writeFileSync(join(dir, f), written[f]);
+    for (const f of SUMMED) writeFileSync(join(dir, f), written[f], { mode: 0o600 });
     const ascii = written["prefix.i"].length === prefixText.length;
     const sums = Object.fromEntries(SUMMED.map((f) => [f, sha256(written[f]).toString("hex")])) as EntryMeta["sums"];
     const meta: EntryMeta = { version: VERSION, mainPath: plan.mainPath, ascii, deps: stampDeps(files), sums };
-    writeFileSync(join(dir, "meta.json"), seal(JSON.stringify(meta)));
+    writeFileSync(join(dir, "meta.json"), seal(JSON.stringify(meta)), { mode: 0o600 });
     evict(dirname(plan.entry));
   } catch {
     rmSync(dir, { recursive: true, force: true });
     return undefined;
   }
   const flags = plan.baseArgv.filter((a) => a !== "-E" && a !== "-dD" && a !== "-dI");
-  return ["/bin/sh", "-c", FINISH_ENTRY, "sh", dir, plan.entry, ...flags, "-x", "c-header", "-o", join(dir, "prefix.h.gch"), join(dir, "prefix.h")];
+  return [process.execPath, "-e", PCH_FINISH, dir, plan.entry, ...flags, "-x", "c-header", "-o", join(dir, "prefix.h.gch"), join(dir, "prefix.h")];
 }
 
-const FINISH_ENTRY =
-  'dir=$1 entry=$2; shift 2; if "$@" >/dev/null 2>&1 && sha256sum <"$dir/prefix.h.gch" >"$dir/prefix.h.gch.sha256"; then rm -rf "$entry" && mv "$dir" "$entry" || rm -rf "$dir"; else touch "$entry.failed"; rm -rf "$dir"; fi';
 /** A building directory older than this was left by a build that died. */
 const STALE_BUILD_MS = 10 * 60_000;
 
