@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { CacheDir } from "../model/cache.js";
 import type { CompileCommand } from "../model/input.js";
 import type { ScanSnapshot } from "../parse/scan-preprocessed.js";
 import { decodeSnapshot, encodeSnapshot } from "../parse/scan-snapshot.js";
 import { cachePath, discard, ownedSafely, readCacheFile, readSealed } from "../cache/cache-files.js";
-import { seal, sha256 } from "../cache/seal.js";
+import { quickSum, seal } from "../cache/seal.js";
 import { CACHE_LAYOUT } from "../cache/open-cache-dir.js";
-import { PCH_FINISH, PCH_SUM_FILE, pchMatches } from "./pch-sum.js";
+import { checkPchAhead, PCH_FINISH, PCH_SUM_FILE } from "./pch-sum.js";
 import { depsUnchanged, stampDeps, type StampedDep, type StatMemo } from "./deps.js";
 import { headerPrefix, type HeaderPrefix } from "./header-prefix.js";
 
@@ -77,13 +77,12 @@ interface EntryMeta {
   /** The kept text is all ASCII: read as latin1, the same string (decoding UTF-8 takes ~5x longer). */
   ascii?: boolean;
   deps: StampedDep[];
-  /** SHA-256 (hex) of prefix.h, prefix.i and scan.bin as they were written. */
+  /** quickSum() of prefix.h, prefix.i and scan.bin as they were written. */
   sums: Record<(typeof SUMMED)[number], string>;
 }
 
-const VERSION = 2;
+const VERSION = 3;
 const SUMMED = ["prefix.h", "prefix.i", "scan.bin"] as const;
-const HEX64 = /^[0-9a-f]{64}$/;
 /** Entries kept (KLP_CCP_HEADER_CACHE_ENTRIES, default 12); the least recently used go first (a kernel TU's PCH is 40-100 MB). */
 const maxEntries = (): number => {
   const n = Number(process.env.KLP_CCP_HEADER_CACHE_ENTRIES);
@@ -135,11 +134,12 @@ export function lookupHeaders(plan: HeaderCachePlan, stats?: StatMemo): HeaderCa
   writeFileSync(body, `#include ${cString(join(entry, "prefix.h"))}\n#line ${plan.prefix.lines + 1} ${cString(plan.mainPath)}\n${rest}`);
   const files: HeaderCacheHit["files"] = [join(entry, "prefix.i"), join(entry, "scan.bin")];
   let intact: boolean | undefined;
+  const pchChecked = checkPchAhead(join(entry, "prefix.h.gch"), pchSum);
   return {
     argv: [...plan.baseArgv, "-fpch-preprocess", "-Winvalid-pch", body],
     files,
     load: (ahead) => loadKept(plan, meta, files, ahead ?? []),
-    pchIntact: () => (intact ??= pchMatches(join(entry, "prefix.h.gch"), pchSum) || (dropEntry(plan), false)),
+    pchIntact: () => (intact ??= pchChecked() || (dropEntry(plan), false)),
   };
 }
 
@@ -156,8 +156,9 @@ function readMeta(plan: HeaderCachePlan): EntryMeta | undefined {
   const ok =
     meta?.version === VERSION && typeof meta.mainPath === "string" && (meta.ascii === undefined || typeof meta.ascii === "boolean") &&
     Array.isArray(meta.deps) && meta.deps.every((d) => Array.isArray(d) && d.length === 3 && typeof d[0] === "string" && typeof d[1] === "number" && typeof d[2] === "number") &&
-    typeof meta.sums === "object" && meta.sums !== null && SUMMED.every((f) => typeof meta.sums[f] === "string" && HEX64.test(meta.sums[f]));
-  return ok && fileSum(plan.cache, join(plan.entry, "prefix.h")) === meta.sums["prefix.h"] ? meta : undefined;
+    typeof meta.sums === "object" && meta.sums !== null && SUMMED.every((f) => typeof meta.sums[f] === "string");
+  const prefixH = ok ? readCacheFile(plan.cache, join(plan.entry, "prefix.h")) : undefined;
+  return prefixH && quickSum(prefixH) === meta.sums["prefix.h"] ? meta : undefined;
 }
 
 /** The PCH's checksum line as its build wrote it (pch-sum.ts), when the PCH is a plain file; else undefined. */
@@ -166,27 +167,6 @@ function pchSumLine(plan: HeaderCachePlan): string | undefined {
   if (!pch?.isFile()) return undefined;
   const line = readCacheFile(plan.cache, join(plan.entry, PCH_SUM_FILE));
   return line && line.length < 128 ? line.toString("latin1") : undefined;
-}
-
-/** SHA-256 (hex) of a file under the cache, read in pieces without following a symlink; undefined when unreadable. */
-function fileSum(cache: CacheDir, path: string): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return undefined;
-  }
-  try {
-    if (!fstatSync(fd).isFile()) return undefined;
-    const hash = createHash("sha256");
-    const buf = Buffer.allocUnsafe(1 << 22);
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
-    return hash.digest("hex");
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function loadKept(plan: HeaderCachePlan, meta: EntryMeta, [prefixFile, scanFile]: HeaderCacheHit["files"], [prefixBytes, scanBytes]: Array<Buffer | undefined>): KeptHeaders | undefined {
@@ -199,7 +179,7 @@ function loadKept(plan: HeaderCachePlan, meta: EntryMeta, [prefixFile, scanFile]
 
 /** The kept text and scan from their bytes, when both match their checksums and the scan fits the text. */
 function keptHeaders(plan: HeaderCachePlan, meta: EntryMeta, prefix: Buffer, scan: Buffer): KeptHeaders | undefined {
-  if (sha256(prefix).toString("hex") !== meta.sums["prefix.i"] || sha256(scan).toString("hex") !== meta.sums["scan.bin"]) return undefined;
+  if (quickSum(prefix) !== meta.sums["prefix.i"] || quickSum(scan) !== meta.sums["scan.bin"]) return undefined;
   // Same length: offsets in the kept scan stay right.
   const prefixText = prefix.toString(meta.ascii ? "latin1" : "utf8").replaceAll(meta.mainPath, plan.mainPath);
   // The .i starts by naming its main file: a text that names another (an entry replaced while it was read) is not this entry's.
@@ -242,7 +222,7 @@ export function stageEntry(plan: HeaderCachePlan, prefixText: string, snapshot: 
     };
     for (const f of SUMMED) writeFileSync(join(dir, f), written[f], { mode: 0o600 });
     const ascii = written["prefix.i"].length === prefixText.length;
-    const sums = Object.fromEntries(SUMMED.map((f) => [f, sha256(written[f]).toString("hex")])) as EntryMeta["sums"];
+    const sums = Object.fromEntries(SUMMED.map((f) => [f, quickSum(written[f])])) as EntryMeta["sums"];
     const meta: EntryMeta = { version: VERSION, mainPath: plan.mainPath, ascii, deps: stampDeps(files), sums };
     writeFileSync(join(dir, "meta.json"), seal(JSON.stringify(meta)), { mode: 0o600 });
     evict(dirname(plan.entry));

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 import zlib from "node:zlib";
 
 /**
@@ -8,7 +9,8 @@ import zlib from "node:zlib";
  * that uses it, while gcc reads it. CRC-32 (zlib's, ~2.5x faster than
  * SHA-256 here) where node has it (20.15+), else SHA-256: it guards against
  * damage, not forgery (a cache only the user can write, see the README's
- * trust model). The file: "<algorithm> <hex> <size>\n".
+ * trust model). The file: "<algorithm> <hex> <size>\n". A run checks it on
+ * a worker thread (checkPchAhead), beside gcc and the main thread.
  */
 export const PCH_SUM_FILE = "prefix.h.gch.sum";
 
@@ -62,4 +64,36 @@ export function pchMatches(path: string, sumLine: string): boolean {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Longest wait for the worker's answer before checking here instead. */
+const WORKER_WAIT_MS = 20_000;
+/** The worker's module: dist/kbuild/ both from dist/kbuild/pch-sum.js and from the bundle in dist/cli/. */
+const WORKER_FILE = new URL("../kbuild/pch-check-worker.js", import.meta.url);
+
+/**
+ * Starts pchMatches() on a worker thread (pch-check-worker.ts) and returns at
+ * once; the returned function waits (synchronously) for its answer. Where no
+ * worker starts or answers (no compiled worker, as under the tests' TS), the
+ * check runs on the calling thread.
+ */
+export function checkPchAhead(path: string, sumLine: string): () => boolean {
+  // 0: pending, 1: matches, 2: does not, 3: the worker could not check.
+  const state = new Int32Array(new SharedArrayBuffer(4));
+  let worker: Worker | undefined;
+  try {
+    if (existsSync(WORKER_FILE)) {
+      worker = new Worker(WORKER_FILE, { workerData: { path, sumLine, state } });
+      worker.unref();
+      worker.on("error", () => undefined);
+    }
+  } catch {
+    worker = undefined;
+  }
+  return () => {
+    if (worker && Atomics.load(state, 0) === 0) Atomics.wait(state, 0, 0, WORKER_WAIT_MS);
+    const answer = Atomics.load(state, 0);
+    void worker?.terminate();
+    return answer === 1 || answer === 2 ? answer === 1 : pchMatches(path, sumLine);
+  };
 }
