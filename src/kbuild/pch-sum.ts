@@ -1,7 +1,8 @@
-import { createHash } from "node:crypto";
-import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import zlib from "node:zlib";
+import { pchMatches } from "./pch-check-worker.js";
+
+export { pchMatches };
 
 /**
  * The checksum of a kept PCH (40-100 MB for a kernel TU), written beside it
@@ -14,9 +15,7 @@ import zlib from "node:zlib";
  */
 export const PCH_SUM_FILE = "prefix.h.gch.sum";
 
-const crc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
-
-/** The build's own check, run by node after gcc: `node -e PCH_FINISH DIR ENTRY GCC-ARGV...`; same hashing as pchSum(). */
+/** The build's own check, run by node after gcc: `node -e PCH_FINISH DIR ENTRY GCC-ARGV...`; the same hashing as pchMatches(). */
 export const PCH_FINISH = `
 const [dir, entry, ...argv] = process.argv.slice(1);
 const fs = require("fs"), zlib = require("zlib"), crypto = require("crypto");
@@ -38,36 +37,8 @@ if (!ok) fs.writeFileSync(entry + ".failed", "");
 fs.rmSync(dir, { recursive: true, force: true });
 `;
 
-/** True when the file at `path` (not followed through a symlink) has the checksum `sumLine` (PCH_SUM_FILE's text) says. */
-export function pchMatches(path: string, sumLine: string): boolean {
-  const m = /^(crc32|sha256) ([0-9a-f]{1,64}) (\d+)\n$/.exec(sumLine);
-  if (!m || (m[1] === "crc32" && !crc32)) return false;
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return false;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size !== Number(m[3])) return false;
-    const buf = Buffer.allocUnsafe(1 << 22);
-    const hash = m[1] === "sha256" ? createHash("sha256") : undefined;
-    let crc = 0;
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
-      if (hash) hash.update(buf.subarray(0, n));
-      else crc = crc32!(buf.subarray(0, n), crc);
-    }
-    return (hash ? hash.digest("hex") : (crc >>> 0).toString(16)) === m[2];
-  } catch {
-    return false;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Longest wait for the worker's answer before checking here instead. */
-const WORKER_WAIT_MS = 20_000;
+const WORKER_WAIT_MS = 10_000;
 /** The worker's module: dist/kbuild/ both from dist/kbuild/pch-sum.js and from the bundle in dist/cli/. */
 const WORKER_FILE = new URL("../kbuild/pch-check-worker.js", import.meta.url);
 
@@ -83,7 +54,7 @@ export function checkPchAhead(path: string, sumLine: string): () => boolean {
   let worker: Worker | undefined;
   try {
     if (existsSync(WORKER_FILE)) {
-      worker = new Worker(WORKER_FILE, { workerData: { path, sumLine, state } });
+      worker = new Worker(WORKER_FILE, { workerData: { klpPchCheck: true, path, sumLine, state } });
       worker.unref();
       worker.on("error", () => undefined);
     }
