@@ -10,9 +10,11 @@ import { validKeyIndex } from "./byte-key-index.js";
  * runs: indexing kallsyms and Module.symvers costs ~80 ms per run before the
  * JIT warms up, reading the arrays back ~3 ms. An entry is keyed by the
  * file's path and is valid only for the same size, mtime and inode; it is
- * sealed with a checksum (cache/seal.ts) and every number in it is checked
- * to point inside the table before it is used (`valid`), so that a damaged
- * entry is discarded rather than trusted. Any trouble reading it means "no entry".
+ * sealed with a checksum (cache/seal.ts), so that a damaged entry is
+ * discarded rather than trusted; its shape is checked here (`valid`), and
+ * each number it holds where a lookup reads it (ByteKeyIndex.find(), the
+ * readers' line starts), so that a lookup never runs away or out of the
+ * table. Any trouble reading it means "no entry".
  */
 export interface CachedIndex {
   meta: unknown;
@@ -33,11 +35,11 @@ const VERSION = 2;
 
 /**
  * The entry for `file` if it was made from the file as `stamp` (fileStamp()
- * before reading it) says it is, and its index lies inside `table` (the
- * file's bytes): the key index's part is checked here, the reader's own
- * arrays and meta by `valid`. `entry`: its bytes, read ahead.
+ * before reading it) says it is, and has the shape of an index: the key
+ * index's part is checked here, the reader's own arrays and meta by `valid`.
+ * `entry`: its bytes, read ahead.
  */
-export function loadIndex(cache: CacheDir | undefined, kind: string, file: string, stamp: string, table: Buffer, valid: (index: CachedIndex, count: number) => boolean, entry?: Buffer): CachedIndex | undefined {
+export function loadIndex(cache: CacheDir | undefined, kind: string, file: string, stamp: string, valid: (index: CachedIndex, count: number) => boolean, entry?: Buffer): CachedIndex | undefined {
   if (!cache) return undefined;
   const content = readSealed(cache, indexEntryPath(kind, file), entry);
   if (!content) return undefined;
@@ -45,7 +47,7 @@ export function loadIndex(cache: CacheDir | undefined, kind: string, file: strin
     const { header, arrays } = decodeInt32Blob<{ version: number; stamp: string; count: number; meta: unknown }>(content);
     if (header.version !== VERSION || header.stamp !== stamp) return undefined;
     const index = { meta: header.meta, arrays };
-    if (validKeyIndex(table, arrays, header.count) && valid(index, header.count)) return index;
+    if (validKeyIndex(arrays, header.count) && valid(index, header.count)) return index;
   } catch {
     // malformed though sealed: an entry of a broken writer
   }
@@ -72,16 +74,8 @@ export function fileStamp(file: string): string {
   }
 }
 
-/** True when every number of `a` (its first `n`) lies in [lo, hi). */
-export function allWithin(a: Int32Array | undefined, n: number, lo: number, hi: number): boolean {
-  if (!a || a.length < n) return false;
-  for (let i = 0; i < n; i++) if (a[i]! < lo || a[i]! >= hi) return false;
-  return true;
-}
-
-/** True when the first `n` numbers of `a` are each the start of a line of `bytes`. */
-export function allLineStarts(bytes: Buffer, a: Int32Array | undefined, n: number): boolean {
-  if (!allWithin(a, n, 0, bytes.length)) return false;
-  for (let i = 0; i < n; i++) if (a![i]! > 0 && bytes[a![i]! - 1] !== 10) return false;
-  return true;
+/** The line start `a[id]` when it is one of `bytes` (a kept index's number, checked as it is read); else -1. */
+export function keptLineStart(bytes: Buffer, a: Int32Array, id: number): number {
+  const at = a[id];
+  return at !== undefined && at >= 0 && at < bytes.length && (at === 0 || bytes[at - 1] === 10) ? at : -1;
 }

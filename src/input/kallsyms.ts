@@ -1,7 +1,7 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { KernelSymbol, SymbolsByName, SymbolTable } from "../model/input.js";
 import { ByteKeyIndex, countLines, isBlankLine, lineText } from "./byte-key-index.js";
-import { allLineStarts, allWithin, loadIndex, storeIndex, type CachedIndex, type IndexCacheRef } from "./index-cache.js";
+import { keptLineStart, loadIndex, storeIndex, type CachedIndex, type IndexCacheRef } from "./index-cache.js";
 
 const LINE = /^([0-9a-fA-F]+)\s+([A-Za-z?])\s+(\S+)(?:\s+\[(\S+)\])?\s*$/d;
 
@@ -17,7 +17,7 @@ const LINE = /^([0-9a-fA-F]+)\s+([A-Za-z?])\s+(\S+)(?:\s+\[(\S+)\])?\s*$/d;
  */
 export function readSymbolTable(file: string, content: string | Buffer, sink: DiagnosticSink, cache?: IndexCacheRef): SymbolTable {
   const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
-  const kept = cache && loadIndex(cache.dir, "kallsyms", file, cache.stamp, bytes, (k, count) => validKept(bytes, k, count), cache.entry);
+  const kept = cache && loadIndex(cache.dir, "kallsyms", file, cache.stamp, validKept, cache.entry);
   if (kept) {
     const [slots, keyStart, keyEnd, lineStart, next] = kept.arrays;
     const meta = kept.meta as { count: number; modules: string[] };
@@ -76,14 +76,12 @@ export function readSymbolTable(file: string, content: string | Buffer, sink: Di
   return { file, byName: new LazySymbols(bytes, index, lineStart, next), modules };
 }
 
-/** A kept index's own part: meta of the right shape, lines starting inside the table, and same-name chains that only go forward (a loop would never end). */
-function validKept(bytes: Buffer, kept: CachedIndex, count: number): boolean {
+/** A kept index's own part has its shape: meta as written, and a line start and a next entry per symbol (their values are checked as they are read). */
+function validKept(kept: CachedIndex, count: number): boolean {
   const meta = kept.meta as { count?: unknown; modules?: unknown } | null;
   if (!meta || meta.count !== count || !Array.isArray(meta.modules) || !meta.modules.every((m) => typeof m === "string")) return false;
   const [, , , lineStart, next] = kept.arrays;
-  if (!allLineStarts(bytes, lineStart, count) || !allWithin(next, count, -1, count)) return false;
-  for (let id = 0; id < count; id++) if (next![id]! !== -1 && next![id]! <= id) return false;
-  return true;
+  return Boolean(lineStart && next && lineStart.length >= count && next.length >= count);
 }
 
 /** Symbols of that name in vmlinux (module === undefined) or in the named module. */
@@ -179,7 +177,14 @@ class LazySymbols implements SymbolsByName {
     const first = this.index.find(name);
     if (first < 0) return undefined;
     const list: KernelSymbol[] = [];
-    for (let id = first; id >= 0; id = this.next[id]!) list.push(this.symbolAt(id));
+    // Same-name chains only go forward (a kept index's, which could loop, is checked here).
+    for (let id = first; id >= 0 && id < this.index.count; ) {
+      const symbol = this.symbolAt(id);
+      if (symbol) list.push(symbol);
+      const next = this.next[id]!;
+      if (next >= 0 && next <= id) break;
+      id = next;
+    }
     this.made.set(name, list);
     return list;
   }
@@ -196,10 +201,12 @@ class LazySymbols implements SymbolsByName {
     return index >= 0 && index < this.index.count ? this.symbolAt(index) : undefined;
   }
 
-  /** The index-th symbol of the file. */
-  private symbolAt(index: number): KernelSymbol {
-    const text = lineText(this.bytes, this.lineStart[index]!);
-    const l = parseLine(text, 0, text.length)!;
+  /** The index-th symbol of the file (undefined only where a kept index points at no symbol line). */
+  private symbolAt(index: number): KernelSymbol | undefined {
+    const start = keptLineStart(this.bytes, this.lineStart, index);
+    const text = start < 0 ? "" : lineText(this.bytes, start);
+    const l = parseLine(text, 0, text.length);
+    if (!l) return undefined;
     return { name: l.name, address: l.address, type: l.type, index, ...(l.module !== undefined ? { module: l.module } : {}) };
   }
 }

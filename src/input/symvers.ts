@@ -1,7 +1,7 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { ExportedSymbol, ExportTable } from "../model/input.js";
 import { ByteKeyIndex, countLines, isBlankLine, lineText } from "./byte-key-index.js";
-import { allLineStarts, loadIndex, storeIndex, type IndexCacheRef } from "./index-cache.js";
+import { keptLineStart, loadIndex, storeIndex, type IndexCacheRef } from "./index-cache.js";
 
 /**
  * Reads Module.symvers: "CRC<TAB>NAME<TAB>MODULE<TAB>EXPORT_TYPE[<TAB>NAMESPACE]".
@@ -13,7 +13,7 @@ import { allLineStarts, loadIndex, storeIndex, type IndexCacheRef } from "./inde
  */
 export function readSymvers(file: string, content: string | Buffer, sink: DiagnosticSink, cache?: IndexCacheRef): ExportTable {
   const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
-  const kept = cache && loadIndex(cache.dir, "symvers", file, cache.stamp, bytes, (k, count) => k.meta === count && allLineStarts(bytes, k.arrays[3], count), cache.entry);
+  const kept = cache && loadIndex(cache.dir, "symvers", file, cache.stamp, (k, count) => k.meta === count && (k.arrays[3]?.length ?? 0) >= count, cache.entry);
   if (kept) {
     const [slots, keyStart, keyEnd, lineStart] = kept.arrays;
     return new LazyExports(bytes, new ByteKeyIndex(bytes, 0, { arrays: [slots!, keyStart!, keyEnd!], count: kept.meta as number }), lineStart!);
@@ -67,7 +67,10 @@ class LazyExports implements ExportTable {
     if (done) return done;
     const first = this.index.find(name);
     if (first < 0) return undefined;
-    const [, symbol, module, exportType] = lineText(this.bytes, this.lineStart[first]!).split("\t");
+    // A kept index's line start is checked as it is read.
+    const start = keptLineStart(this.bytes, this.lineStart, first);
+    const [, symbol, module, exportType] = start < 0 ? [] : lineText(this.bytes, start).split("\t");
+    if (symbol === undefined || module === undefined || exportType === undefined) return undefined;
     const made = { name: symbol!, module: module!, exportType: exportType!.replace(/\r$/, "") };
     this.made.set(name, made);
     return made;
