@@ -8,7 +8,7 @@ import { decodeSnapshot, encodeSnapshot } from "../parse/scan-snapshot.js";
 import { cachePath, discard, ownedSafely, readCacheFile, readSealed } from "../cache/cache-files.js";
 import { quickSum, seal } from "../cache/seal.js";
 import { CACHE_LAYOUT } from "../cache/open-cache-dir.js";
-import { checkPchAhead, PCH_FINISH, PCH_SUM_FILE } from "./pch-sum.js";
+import { PCH_FINISH, PCH_SUM_FILE, pchMatches } from "./pch-sum.js";
 import { depsUnchanged, stampDeps, type StampedDep, type StatMemo } from "./deps.js";
 import { headerPrefix, type HeaderPrefix } from "./header-prefix.js";
 
@@ -134,12 +134,11 @@ export function lookupHeaders(plan: HeaderCachePlan, stats?: StatMemo): HeaderCa
   writeFileSync(body, `#include ${cString(join(entry, "prefix.h"))}\n#line ${plan.prefix.lines + 1} ${cString(plan.mainPath)}\n${rest}`);
   const files: HeaderCacheHit["files"] = [join(entry, "prefix.i"), join(entry, "scan.bin")];
   let intact: boolean | undefined;
-  const pchChecked = checkPchAhead(join(entry, "prefix.h.gch"), pchSum);
   return {
     argv: [...plan.baseArgv, "-fpch-preprocess", "-Winvalid-pch", body],
     files,
     load: (ahead) => loadKept(plan, meta, files, ahead ?? []),
-    pchIntact: () => (intact ??= pchChecked() || (dropEntry(plan), false)),
+    pchIntact: () => (intact ??= pchMatches(join(entry, "prefix.h.gch"), pchSum) || (dropEntry(plan), false)),
   };
 }
 

@@ -1,8 +1,6 @@
-import { existsSync } from "node:fs";
-import { Worker } from "node:worker_threads";
-import { pchMatches } from "./pch-check-worker.js";
-
-export { pchMatches };
+import { createHash } from "node:crypto";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import zlib from "node:zlib";
 
 /**
  * The checksum of a kept PCH (40-100 MB for a kernel TU), written beside it
@@ -10,8 +8,9 @@ export { pchMatches };
  * that uses it, while gcc reads it. CRC-32 (zlib's, ~2.5x faster than
  * SHA-256 here) where node has it (20.15+), else SHA-256: it guards against
  * damage, not forgery (a cache only the user can write, see the README's
- * trust model). The file: "<algorithm> <hex> <size>\n". A run checks it on
- * a worker thread (checkPchAhead), beside gcc and the main thread.
+ * trust model). The file: "<algorithm> <hex> <size>\n". A run checks it
+ * while gcc reads it, before waiting for gcc (checking it on a worker thread
+ * measured slower here: the worker's start-up costs more than it saves).
  */
 export const PCH_SUM_FILE = "prefix.h.gch.sum";
 
@@ -37,34 +36,32 @@ if (!ok) fs.writeFileSync(entry + ".failed", "");
 fs.rmSync(dir, { recursive: true, force: true });
 `;
 
-/** Longest wait for the worker's answer before checking here instead. */
-const WORKER_WAIT_MS = 10_000;
-/** The worker's module: dist/kbuild/ both from dist/kbuild/pch-sum.js and from the bundle in dist/cli/. */
-const WORKER_FILE = new URL("../kbuild/pch-check-worker.js", import.meta.url);
+const crc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
-/**
- * Starts pchMatches() on a worker thread (pch-check-worker.ts) and returns at
- * once; the returned function waits (synchronously) for its answer. Where no
- * worker starts or answers (no compiled worker, as under the tests' TS), the
- * check runs on the calling thread.
- */
-export function checkPchAhead(path: string, sumLine: string): () => boolean {
-  // 0: pending, 1: matches, 2: does not, 3: the worker could not check.
-  const state = new Int32Array(new SharedArrayBuffer(4));
-  let worker: Worker | undefined;
+/** True when the file at `path` (not followed through a symlink) has the checksum `sumLine` (PCH_SUM_FILE's text) says. */
+export function pchMatches(path: string, sumLine: string): boolean {
+  const m = /^(crc32|sha256) ([0-9a-f]{1,64}) (\d+)\n$/.exec(sumLine);
+  if (!m || (m[1] === "crc32" && !crc32)) return false;
+  let fd: number;
   try {
-    if (existsSync(WORKER_FILE)) {
-      worker = new Worker(WORKER_FILE, { workerData: { klpPchCheck: true, path, sumLine, state } });
-      worker.unref();
-      worker.on("error", () => undefined);
-    }
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch {
-    worker = undefined;
+    return false;
   }
-  return () => {
-    if (worker && Atomics.load(state, 0) === 0) Atomics.wait(state, 0, 0, WORKER_WAIT_MS);
-    const answer = Atomics.load(state, 0);
-    void worker?.terminate();
-    return answer === 1 || answer === 2 ? answer === 1 : pchMatches(path, sumLine);
-  };
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size !== Number(m[3])) return false;
+    const buf = Buffer.allocUnsafe(1 << 22);
+    const hash = m[1] === "sha256" ? createHash("sha256") : undefined;
+    let crc = 0;
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
+      if (hash) hash.update(buf.subarray(0, n));
+      else crc = crc32!(buf.subarray(0, n), crc);
+    }
+    return (hash ? hash.digest("hex") : (crc >>> 0).toString(16)) === m[2];
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
 }
