@@ -92,13 +92,13 @@ export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promi
   }
 }
 
-/** One warning for every cache entry this run found damaged (KLP-W010); shown even with -q. */
+/** One warning for every cache entry this run found damaged (KLP-W011); shown even with -q. */
 function reportDiscarded(cache: CacheDir, sink: DiagnosticSink): void {
   const n = cache.discarded.length;
   if (n === 0) return;
   const shown = cache.discarded.slice(0, 3).join(", ") + (n > 3 ? `, and ${n - 3} more` : "");
   sink.report({
-    code: "KLP-W010",
+    code: "KLP-W011",
     severity: "warning",
     message: `${n} cache entr${n === 1 ? "y" : "ies"} under ${cache.root} failed the integrity check (${shown}): discarded and made again; this run did not use ${n === 1 ? "it" : "them"}`,
     location: { file: cache.root, line: 0, column: 0 },

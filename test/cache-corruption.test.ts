@@ -1,7 +1,7 @@
 // Every kind of file extract keeps in --cache-dir, damaged one at a time (a byte changed at
 // several places, the file cut short): each run must still write the livepatch an undamaged
 // cache gives, byte for byte, or fail cleanly (exit 1 or 2, never 3), within a time bound, say
-// so once (KLP-W010, even with -q), and leave the entry rebuilt for the next run. The bundled
+// so once (KLP-W011, even with -q), and leave the entry rebuilt for the next run. The bundled
 // example makes the symbol tables' indexes and the source outlines; a tiny build tree
 // (fixtures/cache/tree) the #include check's answers and the kept headers with their PCH.
 // Runs the built CLI (dist/, made by `npm ci`) as a child process, so that a hang is killed.
@@ -67,7 +67,7 @@ async function settled(cache: string): Promise<boolean> {
 /**
  * Damages each file of `pristine` each way, in a copy of its own, runs extract on it with
  * `run(cache, out)`, and returns what went wrong: a hang, exit 3, another livepatch than
- * `reference`, no single KLP-W010, or a cache whose files were not made again.
+ * `reference`, no single KLP-W011, or a cache whose files were not made again.
  */
 async function damageEach(o: { dir: string; pristine: string; files: string[]; damages: Damage[]; reference: Record<string, string>; run: (cache: string, out: string) => Promise<Run> }): Promise<string[]> {
   const cases = o.files.flatMap((file) => o.damages.map(([label, damage]) => ({ file, label, damage })));
@@ -85,7 +85,7 @@ async function damageEach(o: { dir: string; pristine: string; files: string[]; d
       if (r.status === null) failures.push(`${what}: no end within ${TIME_BOUND_MS} ms`);
       else if (r.status === 0) {
         if (JSON.stringify(outputOf(out)) !== JSON.stringify(o.reference)) failures.push(`${what}: a different livepatch`);
-        if ((r.stderr.match(/warning KLP-W010/g) ?? []).length !== 1) failures.push(`${what}: not reported once: ${r.stderr}`);
+        if ((r.stderr.match(/warning KLP-W011/g) ?? []).length !== 1) failures.push(`${what}: not reported once: ${r.stderr}`);
       } else if (r.status !== 1 && r.status !== 2) failures.push(`${what}: exit ${r.status}: ${r.stderr}`);
       // Healed: the damaged entry is made again (its PCH in the background).
       if (!(await settled(cache))) failures.push(`${what}: a PCH build did not end`);

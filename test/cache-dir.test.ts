@@ -71,7 +71,7 @@ describe("--cache-dir", () => {
     rmSync(join(cache, "v2/sources", outline));
     symlinkSync(join(outside, "victim"), join(cache, "v2/sources", outline));
     expect(await extract(cache, "b")).toBe(0);
-    expect(stderr).toMatch(/warning KLP-W010: 2 cache entries .* failed the integrity check \((index, sources\/[0-9a-f]+\.json|sources\/[0-9a-f]+\.json, index)\)/);
+    expect(stderr).toMatch(/warning KLP-W011: 2 cache entries .* failed the integrity check \((index, sources\/[0-9a-f]+\.json|sources\/[0-9a-f]+\.json, index)\)/);
     expect(readdirSync(outside)).toEqual(["victim"]);
     expect(readFileSync(join(outside, "victim"), "utf8")).toBe("keep me\n");
     expect(lstatSync(join(cache, "v2/index")).isDirectory()).toBe(true);

@@ -57,7 +57,7 @@ export const CODES = {
   "KLP-W007": { exit: 1, advice: "The kernel was not built with -flive-patching: IPA effects other than those in the dumps (e.g. ipa-ra, ipa-icf) are not captured; review the result." },
   "KLP-W008": { exit: 1, advice: "The livepatch's #include section (with --verify: the whole module) fails to compile as a module: the module build shows the full error; report it with the patch." },
   "KLP-W009": { exit: 1, advice: "Code replaced in a module uses tracepoints, static keys or static calls, which a module defines and binds at load: test with the module loaded after and before the livepatch." },
-  "KLP-W010": { exit: 1, loud: true, advice: "A cache entry under --cache-dir failed its integrity check (checksum, or numbers pointing outside its data): it was discarded and not used, and is rebuilt; if it repeats, check the disk or what else writes there." },
+  "KLP-W011": { exit: 1, loud: true, advice: "A cache entry under --cache-dir failed its integrity check (checksum, or numbers pointing outside its data): it was discarded and not used, and is rebuilt; if it repeats, check the disk or what else writes there." },
   "KLP-W003": { exit: 1, advice: "The new code compares or stores a patched function's address: the old and new functions differ; check such comparisons." },
 } as const satisfies Record<string, CodeInfo>;
 
