@@ -24,6 +24,7 @@ const { startPreprocess } = await dist("start-preprocess.js");
 const { DiagnosticSink } = await dist("diagnostics/diagnostic.js");
 const { originLines } = await dist("parse/line-markers.js");
 const { entriesBuilding } = await dist("kbuild/header-cache.js");
+const { openCacheDir } = await dist("cache/open-cache-dir.js");
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 const { SRC, BUILD } = process.env;
@@ -48,7 +49,7 @@ function check(patchFile, dir) {
     const work = mkdtempSync(join(dir, "w"));
     const patched = applyPatch(patch, text, SRC, join(work, "tree"), sink);
     if (!patched) return { error: sink.items.map((d) => d.message).join("; ") };
-    const started = startPreprocess({ patch, patched, src: SRC, build: BUILD, work, cacheDir });
+    const started = startPreprocess({ patch, patched, src: SRC, build: BUILD, work, cacheDir: openCacheDir(cacheDir, sink) });
     if (!started) return { skip: "not one .c file" };
     const mainPath = join(work, "tree", started.relPath);
     try {

@@ -7,6 +7,9 @@ import { asInputError, unreadableReason } from "./util/readable.js";
 import { readPatch } from "./input/diff.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
+import type { CacheDir } from "./model/cache.js";
+import { openCacheDir } from "./cache/open-cache-dir.js";
+import { cachePath } from "./cache/cache-files.js";
 import { fileStamp, indexEntryPath, type IndexCacheRef } from "./input/index-cache.js";
 import { readAhead } from "./util/read-ahead.js";
 import type { StatMemo } from "./kbuild/deps.js";
@@ -43,8 +46,10 @@ export interface ExtractOptions {
    */
   preprocessed?: string;
   /**
-   * Where compile answers (see compileModule and trialCompile) and the symbol tables'
-   * indexes (see index-cache.ts) are kept between runs; undefined: no cache.
+   * Where compile answers (see compileModule and trialCompile), the symbol tables'
+   * indexes (see index-cache.ts), the TU's headers (kbuild/header-cache.ts)
+   * and source outlines are kept between runs; undefined: no cache. Must be
+   * the user's own and writable by no one else (KLP-E038, cache/open-cache-dir.ts).
    */
   cacheDir?: string;
   /**
@@ -90,9 +95,31 @@ async function extractReadable(opts: ExtractOptions, sink: DiagnosticSink): Prom
     if (problem) sink.report({ code: "KLP-E004", severity: "error", message: `${flag} ${path}: ${problem}`, hint: flag === "--modules" ? "pass the kernel's modules tree, e.g. /lib/modules/$(uname -r)" : `check the value of ${flag}` });
   }
   if (sink.hasErrors) throw new StageFailed("input");
+  const cache = opts.cacheDir ? openCacheDir(opts.cacheDir, sink) : undefined;
+  try {
+    return await extractWith({ ...opts, src, build }, cache, sink);
+  } finally {
+    if (cache) reportDiscarded(cache, sink);
+  }
+}
 
-  const { timer } = opts;
-  const tablesAhead = [readTableAhead(opts.symbols, "kallsyms", opts.cacheDir), readTableAhead(opts.symvers, "symvers", opts.cacheDir)] as const;
+/** One warning for every cache entry this run found damaged (KLP-W011); shown even with -q. */
+function reportDiscarded(cache: CacheDir, sink: DiagnosticSink): void {
+  const n = cache.discarded.length;
+  if (n === 0) return;
+  const shown = cache.discarded.slice(0, 3).join(", ") + (n > 3 ? `, and ${n - 3} more` : "");
+  sink.report({
+    code: "KLP-W011",
+    severity: "warning",
+    message: `${n} cache entr${n === 1 ? "y" : "ies"} under ${cache.root} failed the integrity check (${shown}): discarded and made again; this run did not use ${n === 1 ? "it" : "them"}`,
+    location: { file: cache.root, line: 0, column: 0 },
+    hint: "nothing to do unless it repeats: then check the disk, or whether something else writes into --cache-dir",
+  });
+}
+
+async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, sink: DiagnosticSink): Promise<ExtractResult> {
+  const { src, build, timer } = opts;
+  const tablesAhead = [readTableAhead(opts.symbols, "kallsyms", cache), readTableAhead(opts.symvers, "symvers", cache)] as const;
   const patchBytes = readFileSync(opts.patch);
   const patch = timed(timer, "read inputs", () => readPatch(opts.patch, patchBytes, sink));
   if (patch) checkFileChanges({ patch, sink });
@@ -105,19 +132,19 @@ async function extractReadable(opts: ExtractOptions, sink: DiagnosticSink): Prom
     // read, so that the compiler runs meanwhile; what they report waits for its turn.
     const early = new DiagnosticSink();
     const patched = patch && !sink.hasErrors && patchedFilesReadable(patch, src, early) ? timed(timer, "apply patch", () => applyPatch(patch, patchBytes, src, join(work, "tree"), early)) : undefined;
-    if (patch && patched) started = timed(timer, "start preprocess", () => startPreprocess({ patch, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) }));
+    if (patch && patched) started = timed(timer, "start preprocess", () => startPreprocess({ patch, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(cache ? { cacheDir: cache } : {}) }));
     const [symbolsAhead, symversAhead] = await timedAsync(timer, "read inputs", () => Promise.all(tablesAhead));
-    const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, opts.cacheDir, symbolsAhead));
-    const exports = timed(timer, "read inputs", () => readTable(opts.symvers, readSymvers, sink, opts.cacheDir, symversAhead));
+    const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, cache, symbolsAhead));
+    const exports = timed(timer, "read inputs", () => readTable(opts.symvers, readSymvers, sink, cache, symversAhead));
     if (!patch || sink.hasErrors) throw new StageFailed("input");
     for (const d of early.items) sink.report(d);
     if (!patched) throw new StageFailed("apply");
     const name = opts.name ?? moduleName(opts.patch);
     // The kept headers, read ahead meanwhile.
     if (started) await timedAsync(timer, "start preprocess", () => started!.ready());
-    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(opts.cacheDir ? { outlines: diskOutlineStore(opts.cacheDir)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
+    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
     const relPath = patch.files.find((f) => f.path.endsWith(".c"))!.path;
-    timed(timer, "compile check", () => checkModule(plan, sink, opts, stats, { original: join(src, relPath), preprocessed: join(work, "tree", relPath) }));
+    timed(timer, "compile check", () => checkModule(plan, sink, { ...opts, cache }, stats, { original: join(src, relPath), preprocessed: join(work, "tree", relPath) }));
     const report = timed(timer, "render", () => buildReport(plan));
     const files = timed(timer, "render", () => renderLivepatch(plan, report));
     timed(timer, "keep headers", () => started?.keepHeaders());
@@ -143,7 +170,7 @@ function patchedFilesReadable(patch: PatchSet, src: string, sink: DiagnosticSink
  * Reads a symbol table file with its reader, through the index cache when there is one
  * and the file is one the cache can key on (see readTableAhead).
  */
-function readTable<T>(file: string, reader: (file: string, bytes: Buffer, sink: DiagnosticSink, cache: IndexCacheRef) => T, sink: DiagnosticSink, cacheDir: string | undefined, ahead?: TableRead): T {
+function readTable<T>(file: string, reader: (file: string, bytes: Buffer, sink: DiagnosticSink, cache: IndexCacheRef) => T, sink: DiagnosticSink, cacheDir: CacheDir | undefined, ahead?: TableRead): T {
   const stamp = ahead?.stamp ?? fileStamp(file); // before reading: a change while it is read must not be kept as valid
   const bytes = ahead?.bytes ?? readFileSync(file);
   const keyable = ahead !== undefined && ahead.keyable && ahead.size === bytes.length;
@@ -162,7 +189,7 @@ interface TableRead {
 }
 
 /** Reads a table and its index entry on the thread pool; both reads start, and the stamp is taken, before the first await. */
-async function readTableAhead(file: string, kind: string, cacheDir: string | undefined): Promise<TableRead> {
+async function readTableAhead(file: string, kind: string, cache: CacheDir | undefined): Promise<TableRead> {
   const stamp = fileStamp(file);
   let keyable = false;
   let size = -1;
@@ -174,7 +201,8 @@ async function readTableAhead(file: string, kind: string, cacheDir: string | und
     // read below, which reports why
   }
   const bytes = readAhead(file);
-  const entry = cacheDir && keyable ? readAhead(indexEntryPath(cacheDir, kind, file)) : undefined;
+  const entryPath = cache && keyable && cachePath(cache, indexEntryPath(kind, file));
+  const entry = entryPath ? readAhead(entryPath, true) : undefined;
   return { stamp, bytes: await bytes, entry: await entry, keyable, size };
 }
 
@@ -184,9 +212,9 @@ async function readTableAhead(file: string, kind: string, cacheDir: string | und
  * (dropBreakingIncludes; a failure is KLP-W008). Errors stop the run: nothing
  * is written.
  */
-function checkModule(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cacheDir?: string; verify?: boolean; progress?: (m: string) => void }, stats: StatMemo, source?: { original: string; preprocessed: string }): void {
+function checkModule(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cache?: CacheDir | undefined; verify?: boolean; progress?: (m: string) => void }, stats: StatMemo, source?: { original: string; preprocessed: string }): void {
   if (!plan.compile) return;
-  const common = { plan, sink, stats, renderIncludes: () => renderIncludeCheck(plan), ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}), ...(opts.progress ? { progress: opts.progress } : {}) };
+  const common = { plan, sink, stats, renderIncludes: () => renderIncludeCheck(plan), ...(opts.cache ? { cacheDir: opts.cache } : {}), ...(opts.progress ? { progress: opts.progress } : {}) };
   if (opts.verify === false) {
     const r = dropBreakingIncludes(common);
     if (!r.ok) sink.report({ code: "KLP-W008", severity: "warning", message: `the livepatch's #includes fail to compile as a module: ${r.firstError}`, location: { file: `${plan.name}.c`, line: 0, column: 0 }, hint: "the module build will show the full error (--no-verify: the whole module was not compiled)" });

@@ -6,6 +6,7 @@ import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js"
 import { runDetached, runInBackground } from "./kbuild/background.js";
 import { run } from "./kbuild/run.js";
 import type { StatMemo } from "./kbuild/deps.js";
+import type { CacheDir } from "./model/cache.js";
 import { readAhead } from "./util/read-ahead.js";
 import { afterPchPragma, dropEntry, filesRead, lookupHeaders, planHeaderCache, prefixEnd, skippedOnceRead, stageEntry, type HeaderCachePlan } from "./kbuild/header-cache.js";
 import { PreprocessedTuBuilder, snapshotOf } from "./parse/preprocessed-tu.js";
@@ -40,7 +41,7 @@ export interface StartedPreprocess {
  * only the rest of its file preprocessed. Undefined where analyseTu() would
  * not preprocess (not exactly one .c file) or has a ready .i.
  */
-export function startPreprocess(o: { patch: PatchSet; patched: Map<string, string>; src: string; build: string; work: string; preprocessed?: string; cacheDir?: string; stats?: StatMemo }): StartedPreprocess | undefined {
+export function startPreprocess(o: { patch: PatchSet; patched: Map<string, string>; src: string; build: string; work: string; preprocessed?: string; cacheDir?: CacheDir; stats?: StatMemo }): StartedPreprocess | undefined {
   const files = o.patch.files;
   if (o.preprocessed || files.length !== 1 || !files[0]!.path.endsWith(".c")) return undefined;
   const relPath = files[0]!.path;
@@ -50,13 +51,13 @@ export function startPreprocess(o: { patch: PatchSet; patched: Map<string, strin
   const cmd = readCompileCommand(o.build, relPath, early);
   const source = o.patched.get(relPath);
   const ppArgv = cmd ? preprocessArgv(cmd, join(o.src, relPath), mainPath) : [];
-  const plan = cmd && o.cacheDir && source !== undefined ? planHeaderCache({ cacheDir: o.cacheDir, ppArgv, cmd, mainPath, source }) : undefined;
+  const plan = cmd && o.cacheDir && source !== undefined ? planHeaderCache({ cache: o.cacheDir, ppArgv, cmd, mainPath, source }) : undefined;
   const hit = plan ? lookupHeaders(plan, o.stats) : undefined;
   // gcc first; the kept part is read while it runs (its output is handed on only from wait()).
   let builder = new PreprocessedTuBuilder();
   let body: ReturnType<typeof afterPchPragma> | undefined;
   const job = cmd ? runInBackground(hit ? hit.argv : ppArgv, cmd.cwd, (piece) => (body ? body.push(piece) : builder.push(piece))) : undefined;
-  const keptAhead = hit ? Promise.all(hit.files.map(readAhead)) : undefined;
+  const keptAhead = hit ? Promise.all(hit.files.map((f) => readAhead(f, true))) : undefined;
   let taken = !hit;
   const take = (ahead?: Array<Buffer | undefined>) => {
     if (taken) return;
@@ -78,12 +79,15 @@ export function startPreprocess(o: { patch: PatchSet; patched: Map<string, strin
       take();
       for (const d of early.items) t.sink.report(d);
       if (!cmd || !job) throw new StageFailed("kbuild");
+      // Checked while gcc runs, and before waiting for it: a damaged PCH is never waited on.
+      const intact = !hit || hit.pchIntact();
+      if (!intact) job.cancel();
       let pp = job.wait();
       body?.end();
       fromHeaders = Boolean(hit);
-      if (hit && (pp.status !== 0 || !body?.used())) {
-        // gcc did not take the PCH, the kept part was unreadable, or the rest of the file failed: the plain way, which also says why.
-        if (pp.status === 0) dropEntry(plan!);
+      if (hit && (!intact || pp.status !== 0 || !body?.used())) {
+        // A damaged entry, gcc did not take the PCH, the kept part was unreadable, or the rest of the file failed: the plain way, which also says why.
+        if (intact && pp.status === 0 && body) dropEntry(plan!, false);
         builder = new PreprocessedTuBuilder();
         pp = run(ppArgv, cmd.cwd);
         builder.push(pp.stdout);

@@ -59,6 +59,8 @@ describe("extract", () => {
         writeFileSync(join(out, "keep.txt"), "user data\n");
       }
       const argv = spec.args.map((a) => a.replace("$EXAMPLE", EXAMPLE).replace("$FIXTURE", dir).replace("$OUT", out).replace("$KALLSYMS", kallsyms));
+      // A cache of the test's own (never the user's); a fixture may name its own or --no-cache.
+      if (argv[0] === "extract" && !argv.some((a) => a === "--no-cache" || a.startsWith("--cache-dir"))) argv.push("--cache-dir", join(scratch, "cache"));
       const code = await main(argv);
       const codes = [...new Set([...stderr.matchAll(/\b(KLP-[EW]\d{3})\b/g)].map((m) => m[1]))].sort();
       expect({ code, codes }).toEqual({ code: spec.exit, codes: [...spec.codes].sort() });

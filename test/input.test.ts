@@ -6,7 +6,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { fileStamp, loadIndex } from "../src/input/index-cache.js";
+import { fileStamp, loadIndex, storeIndex } from "../src/input/index-cache.js";
+import { openCacheDir } from "../src/cache/open-cache-dir.js";
+import { seal, unseal } from "../src/cache/seal.js";
 import { DiagnosticSink } from "../src/diagnostics/diagnostic.js";
 import { readPatch } from "../src/input/diff.js";
 import { readSymbolTable } from "../src/input/kallsyms.js";
@@ -51,7 +53,7 @@ describe("symbol-table index cache", () => {
       const path = join(FIXTURES, "input", name, "input.txt");
       const dir = mkdtempSync(join(tmpdir(), "klp-index-"));
       try {
-        const cache = { dir, stamp: fileStamp(path) };
+        const cache = { dir: openCacheDir(dir, new DiagnosticSink())!, stamp: fileStamp(path) };
         const dump = () => {
           const sink = new DiagnosticSink();
           if (kind === "kallsyms") {
@@ -62,11 +64,19 @@ describe("symbol-table index cache", () => {
           return { byName: [...t.keys()].map((n) => [n, t.get(n), t.has(n)]), missing: t.get("no such symbol") ?? null, errors: sink.items.length };
         };
         const read = dump();
-        const kept = loadIndex(dir, kind, path, cache.stamp);
+        const kept = loadIndex(cache.dir, kind, path, cache.stamp, () => true);
         // Only a clean read is kept.
         expect(kept !== undefined).toBe(read.errors === 0);
-        expect(loadIndex(dir, kind, path, `${cache.stamp}x`)).toBeUndefined();
+        expect(loadIndex(cache.dir, kind, path, `${cache.stamp}x`, () => true)).toBeUndefined();
         expect(dump()).toEqual(read);
+        if (kept) {
+          // An entry whose checksum holds but whose hash table has no empty slot (a lookup would
+          // probe forever) is not used: the table is indexed again, and the entry made again.
+          const count = kind === "kallsyms" ? (kept.meta as { count: number }).count : (kept.meta as number);
+          storeIndex(cache.dir, kind, path, cache.stamp, count, { meta: kept.meta, arrays: [new Int32Array(kept.arrays[0]!.length).fill(0), ...kept.arrays.slice(1)] });
+          expect(dump()).toEqual(read);
+          expect(loadIndex(cache.dir, kind, path, cache.stamp, () => true)?.arrays).toEqual(kept.arrays);
+        }
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -78,16 +88,28 @@ describe("input: outlines of source files kept on disk", () => {
   it("keeps the outline of a parsed file and reads it back for the same text only", () => {
     const dir = mkdtempSync(join(tmpdir(), "klp-outlines-"));
     try {
-      const store = diskOutlineStore(dir)!;
+      const cache = openCacheDir(dir, new DiagnosticSink())!;
+      const store = diskOutlineStore(cache)!;
       const text = "static int a(void)\n{\n\treturn 1;\n}\n";
       parseSourceFile("a.c", text, { outlines: store });
-      expect(readdirSync(join(dir, "sources"))).toHaveLength(1);
+      const sources = join(cache.root, "sources");
+      expect(readdirSync(sources)).toHaveLength(1);
       const kept = store.get(text);
       expect(kept?.items.map((i) => [i.kind, i.name, i.nodeType])).toEqual([["function", "a", "function_definition"]]);
       expect(store.get(`${text}\n`)).toBeUndefined();
-      // A damaged entry is no entry.
-      writeFileSync(join(dir, "sources", readdirSync(join(dir, "sources"))[0]!), "{ not json");
+      // A damaged entry is no entry: it is removed and noted for the run's warning.
+      const entry = readdirSync(sources)[0]!;
+      const good = readFileSync(join(sources, entry));
+      writeFileSync(join(sources, entry), "{ not json");
       expect(store.get(text)).toBeUndefined();
+      expect(cache.discarded).toEqual([`sources/${entry}`]);
+      expect(readdirSync(sources)).toHaveLength(0);
+      // So is one whose checksum holds but whose offsets lie outside the text (a writer's bug, or a forgery).
+      const outline = JSON.parse(unseal(good)!.toString("utf8")) as { items: Array<{ end: number }> };
+      outline.items[0]!.end = text.length + 1;
+      writeFileSync(join(sources, entry), seal(JSON.stringify(outline)));
+      expect(store.get(text)).toBeUndefined();
+      expect(readdirSync(sources)).toHaveLength(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -9,6 +9,8 @@ import { hasIncludeGuard, headerPrefix } from "../src/kbuild/header-prefix.js";
 import { afterPchPragma, filesRead, lookupHeaders, planHeaderCache, prefixEnd, skippedOnceRead, stageEntry } from "../src/kbuild/header-cache.js";
 import { PreprocessedTuBuilder, snapshotOf } from "../src/parse/preprocessed-tu.js";
 import { originLines } from "../src/parse/line-markers.js";
+import { openCacheDir } from "../src/cache/open-cache-dir.js";
+import { DiagnosticSink } from "../src/diagnostics/diagnostic.js";
 
 // The include check: a syntax-only compile as a module, cached by gcc's own dependency list.
 describe("trialCompile", () => {
@@ -20,7 +22,7 @@ describe("trialCompile", () => {
   const user = join(dir, "user.h");
   writeFileSync(user, '#include "hidden.h"\nstatic inline int uses(void) { return hidden(); }\n');
   const compile = { argv: ["gcc", "-O2", "-Werror=implicit-function-declaration", "-I", dir, "-c", "tu.c", "-o", "tu.o"], cwd: dir };
-  const cache = join(dir, "cache");
+  const cache = openCacheDir(join(dir, "cache"), new DiagnosticSink())!;
 
   it("reports the header a module build fails in", () => {
     const r = trialCompile(compile, '#include "user.h"\n');
@@ -103,7 +105,7 @@ describe("header cache", () => {
     ["a header it skips (and text that is not ASCII)", source.replace('#include "b.h"\n', '#include "b.h"\n#include "utf8.h"\n'), /^\nstatic int f/],
   ] as const) {
     it(`gives a full run's .i from the kept headers and the rest of the file: the block ends with ${label}`, () => {
-      const cacheDir = mkdtempSync(join(dir, "cache"));
+      const cache = openCacheDir(mkdtempSync(join(dir, "cache")), new DiagnosticSink())!;
       const preprocess = (work: string) => {
         mkdirSync(join(work, "src"), { recursive: true });
         const mainPath = join(work, "src/main.c");
@@ -111,7 +113,7 @@ describe("header cache", () => {
         const ppArgv = preprocessArgv(cmd, join(dir, "src/main.c"), mainPath);
         const full = run(ppArgv, dir);
         expect(full.status).toBe(0);
-        const plan = planHeaderCache({ cacheDir, ppArgv, cmd, mainPath, source: text })!;
+        const plan = planHeaderCache({ cache, ppArgv, cmd, mainPath, source: text })!;
         return { mainPath, full: full.stdout, plan };
       };
       // The first run keeps the headers.
@@ -147,11 +149,11 @@ describe("header cache", () => {
   }
 
   it("remembers a PCH gcc could not build, and does not try again", () => {
-    const cacheDir = mkdtempSync(join(dir, "cache"));
+    const cache = openCacheDir(mkdtempSync(join(dir, "cache")), new DiagnosticSink())!;
     const mainPath = join(dir, "src/main.c");
     writeFileSync(mainPath, source);
     const ppArgv = preprocessArgv(cmd, mainPath, mainPath);
-    const plan = planHeaderCache({ cacheDir, ppArgv, cmd, mainPath, source })!;
+    const plan = planHeaderCache({ cache, ppArgv, cmd, mainPath, source })!;
     const full = run(ppArgv, dir).stdout;
     const scan = parsePreprocessedScan(full);
     const prefixText = full.slice(0, prefixEnd(scan.markers, scan.lineStarts, mainPath, plan.prefix.lines));

@@ -19,7 +19,7 @@ describe("extract --kernels", () => {
       return true;
     });
     try {
-      const code = await main(["extract", "--patch", resolve(import.meta.dirname, "../examples/meminfo/fix.patch"), "--kernels", join(FIXTURES, "kernels", "kernels.json"), "--out", join(out, "lp"), "--json"]);
+      const code = await main(["extract", "--patch", resolve(import.meta.dirname, "../examples/meminfo/fix.patch"), "--kernels", join(FIXTURES, "kernels", "kernels.json"), "--out", join(out, "lp"), "--json", "--cache-dir", join(out, "cache")]);
       const results = JSON.parse(stdout) as Array<{ id: string; status: string; patched: string[]; reason: string }>;
       expect(code).toBe(2);
       expect(results.map((r) => [r.id, r.status, r.patched.join(",")])).toEqual([

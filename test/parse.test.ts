@@ -257,8 +257,12 @@ describe("parse: a scan resumed from a kept snapshot", () => {
       const cut = text.indexOf("\n# ", Math.floor((text.length * k) / 5)) + 1;
       const snap = snapshotOf(text.slice(0, cut));
       if (!snap) continue;
-      const kept = decodeSnapshot(encodeSnapshot(snap));
+      const kept = decodeSnapshot(encodeSnapshot(snap))!;
       expect(kept).toEqual(snap);
+      // A kept scan whose numbers point outside its text, or whose name index has no empty slot, is not taken.
+      expect(decodeSnapshot(encodeSnapshot({ ...snap, chunks: { ...snap.chunks, ends: [...snap.chunks.ends.slice(0, -1), snap.length + 1] } }))).toBeUndefined();
+      expect(decodeSnapshot(encodeSnapshot({ ...snap, candidates: { ...snap.candidates, slots: new Int32Array(snap.candidates.slots.length).fill(0) } }))).toBeUndefined();
+      expect(decodeSnapshot(encodeSnapshot(snap).subarray(0, 1000))).toBeUndefined();
       const b = PreprocessedTuBuilder.resume(kept, text.slice(0, cut));
       for (let i = cut; i < text.length; i += 65537) b.push(text.slice(i, i + 65537));
       const tu = b.finish();

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { DiagnosticSink, StageFailed } from "../diagnostics/diagnostic.js";
 import { CODES, type CodeInfo } from "../diagnostics/codes.js";
@@ -86,7 +86,7 @@ export function extractCommand(setExit: (code: number) => void): Command {
           process.stderr.write("error KLP-E019: --kernels needs --patch and --out\n");
           return setExit(2);
         }
-        const extra = ["--externalize", flags.externalize, ...(flags.force ?? []).flatMap((c) => ["--force", c]), ...(flags.forceOverwrite ? ["--force-overwrite"] : []), ...(flags.verify === false ? ["--no-verify"] : []), ...(flags.name ? ["--name", flags.name] : []), ...(flags.modules ? ["--modules", flags.modules] : [])];
+        const extra = ["--externalize", flags.externalize, ...(flags.force ?? []).flatMap((c) => ["--force", c]), ...(flags.forceOverwrite ? ["--force-overwrite"] : []), ...(flags.verify === false ? ["--no-verify"] : []), ...(flags.name ? ["--name", flags.name] : []), ...(flags.modules ? ["--modules", flags.modules] : []), ...(flags.cache === false ? ["--no-cache"] : flags.cacheDir ? ["--cache-dir", resolve(flags.cacheDir)] : [])];
         return setExit(await runKernels(flags.kernels, flags.patch, flags.out, extra, Boolean(flags.json)));
       }
       setExit(await runExtract(flags));
@@ -224,7 +224,7 @@ function usageProblem(command: string[], flags: ExtractFlags): string | undefine
 
 function finish(sink: DiagnosticSink, flags: ExtractFlags): number {
   for (const d of sink.items) {
-    if (flags.quiet && d.severity !== "error") continue;
+    if (flags.quiet && d.severity !== "error" && !(CODES as Record<string, CodeInfo>)[d.code]?.loud) continue;
     printDiagnostic(d);
   }
   // --json promises machine-readable output: a failed run gives its diagnostics.

@@ -71,9 +71,11 @@ export class ByteKeyIndex {
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
       const at = this.slots[s]!;
       if (at < 0) return -1;
+      // A kept index is checked here, as it is read (validKeyIndex): an entry outside it or a key outside the bytes is no match.
+      if (at >= this.count) continue;
       const start = this.keyStart[at]!;
       const end = this.keyEnd[at]!;
-      if (end - start === key.length && this.bytes.compare(key, 0, key.length, start, end) === 0) return at;
+      if (end - start === key.length && start >= 0 && end <= this.bytes.length && this.bytes.compare(key, 0, key.length, start, end) === 0) return at;
     }
   }
 
@@ -120,4 +122,18 @@ export function isBlankLine(bytes: Buffer, i: number, e: number): boolean {
     if (c !== 32 && c !== 9 && c !== 13 && c !== 11 && c !== 12) return false;
   }
   return true;
+}
+
+/**
+ * True when kept arrays (arrays() of an index of some bytes with `count`
+ * entries) can be taken as they are without a lookup running away: a
+ * power-of-two table with at least one empty slot (else find() would probe
+ * forever). What the slots and keys point to is checked where a lookup
+ * reads it (find()), which costs nothing per run; a scan of every number
+ * here would cost ~10 ms before the JIT warms up.
+ */
+export function validKeyIndex(arrays: Int32Array[], count: number): boolean {
+  const [slots, keyStart, keyEnd] = arrays;
+  if (!slots || !keyStart || !keyEnd || !Number.isInteger(count) || count < 0 || keyStart.length < count || keyEnd.length < count) return false;
+  return slots.length >= 16 && (slots.length & (slots.length - 1)) === 0 && slots.length >= count * 2 && slots.indexOf(-1) >= 0;
 }

@@ -1,58 +1,67 @@
 import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { statSync } from "node:fs";
+import type { CacheDir } from "../model/cache.js";
+import { readSealed, writeSealed } from "../cache/cache-files.js";
 import { decodeInt32Blob, encodeInt32Blob } from "../util/int32-blob.js";
-import { writeWhole } from "../util/write-whole.js";
+import { validKeyIndex } from "./byte-key-index.js";
 
 /**
  * A table file's index (typed arrays and a little JSON), kept on disk between
  * runs: indexing kallsyms and Module.symvers costs ~80 ms per run before the
  * JIT warms up, reading the arrays back ~3 ms. An entry is keyed by the
  * file's path and is valid only for the same size, mtime and inode; it is
- * written under a temporary name and renamed, so a reader never sees half of
- * one. Any trouble reading it means "no entry".
+ * sealed with a checksum (cache/seal.ts), so that a damaged entry is
+ * discarded rather than trusted; its shape is checked here (`valid`), and
+ * each number it holds where a lookup reads it (ByteKeyIndex.find(), the
+ * readers' line starts), so that a lookup never runs away or out of the
+ * table. Any trouble reading it means "no entry".
  */
 export interface CachedIndex {
   meta: unknown;
+  /** A ByteKeyIndex's arrays (slots, key starts, key ends), then the reader's own. */
   arrays: Int32Array[];
 }
 
 /** Where a reader may find the index of its table: the cache directory and the table's stamp. */
 export interface IndexCacheRef {
-  dir: string | undefined;
+  dir: CacheDir | undefined;
   /** fileStamp() of the table, taken before it was read. */
   stamp: string;
   /** The entry's bytes when they were read ahead (indexEntryPath()); else the entry is read now. */
   entry?: Buffer | undefined;
 }
 
-const VERSION = 1;
+const VERSION = 2;
 
-/** The entry for `file` if it was made from the file as `stamp` (fileStamp() before reading it) says it is; `entry`: its bytes, read ahead. */
-export function loadIndex(cacheDir: string | undefined, kind: string, file: string, stamp: string, entry?: Buffer): CachedIndex | undefined {
-  if (!cacheDir) return undefined;
+/**
+ * The entry for `file` if it was made from the file as `stamp` (fileStamp()
+ * before reading it) says it is, and has the shape of an index: the key
+ * index's part is checked here, the reader's own arrays and meta by `valid`.
+ * `entry`: its bytes, read ahead.
+ */
+export function loadIndex(cache: CacheDir | undefined, kind: string, file: string, stamp: string, valid: (index: CachedIndex, count: number) => boolean, entry?: Buffer): CachedIndex | undefined {
+  if (!cache) return undefined;
+  const content = readSealed(cache, indexEntryPath(kind, file), entry);
+  if (!content) return undefined;
   try {
-    const { header, arrays } = decodeInt32Blob<{ version: number; stamp: string; meta: unknown }>(entry ?? readFileSync(indexEntryPath(cacheDir, kind, file)));
+    const { header, arrays } = decodeInt32Blob<{ version: number; stamp: string; count: number; meta: unknown }>(content);
     if (header.version !== VERSION || header.stamp !== stamp) return undefined;
-    return { meta: header.meta, arrays };
+    const index = { meta: header.meta, arrays };
+    if (validKeyIndex(arrays, header.count) && valid(index, header.count)) return index;
   } catch {
-    return undefined;
+    // malformed though sealed: an entry of a broken writer
   }
+  return undefined;
 }
 
-/** Keeps the index of `file`, made from its content as `stamp` says it was. */
-export function storeIndex(cacheDir: string | undefined, kind: string, file: string, stamp: string, index: CachedIndex): void {
-  if (!cacheDir) return;
-  try {
-    writeWhole(indexEntryPath(cacheDir, kind, file), encodeInt32Blob({ version: VERSION, stamp, meta: index.meta }, index.arrays));
-  } catch {
-    // A cache that cannot be written is only slower.
-  }
+/** Keeps the index of `file` (`count` keys), made from its content as `stamp` says it was. */
+export function storeIndex(cache: CacheDir | undefined, kind: string, file: string, stamp: string, count: number, index: CachedIndex): void {
+  if (cache) writeSealed(cache, indexEntryPath(kind, file), encodeInt32Blob({ version: VERSION, stamp, count, meta: index.meta }, index.arrays));
 }
 
-/** The file that keeps the index of `file`. */
-export function indexEntryPath(cacheDir: string, kind: string, file: string): string {
-  return join(cacheDir, "index", `${kind}-${createHash("sha1").update(file).digest("hex").slice(0, 16)}.bin`);
+/** The entry (relative to the cache directory) that keeps the index of `file`. */
+export function indexEntryPath(kind: string, file: string): string {
+  return `index/${kind}-${createHash("sha1").update(file).digest("hex").slice(0, 16)}.bin`;
 }
 
 /** What must not have changed for an entry to hold; taken before the file is read, so that a change while reading shows. */
@@ -63,4 +72,10 @@ export function fileStamp(file: string): string {
   } catch {
     return "";
   }
+}
+
+/** The line start `a[id]` when it is one of `bytes` (a kept index's number, checked as it is read); else -1. */
+export function keptLineStart(bytes: Buffer, a: Int32Array, id: number): number {
+  const at = a[id];
+  return at !== undefined && at >= 0 && at < bytes.length && (at === 0 || bytes[at - 1] === 10) ? at : -1;
 }

@@ -1,7 +1,7 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { KernelSymbol, SymbolsByName, SymbolTable } from "../model/input.js";
 import { ByteKeyIndex, countLines, isBlankLine, lineText } from "./byte-key-index.js";
-import { loadIndex, storeIndex, type IndexCacheRef } from "./index-cache.js";
+import { keptLineStart, loadIndex, storeIndex, type CachedIndex, type IndexCacheRef } from "./index-cache.js";
 import { MalformedLines } from "./malformed-lines.js";
 
 const LINE = /^([0-9a-fA-F]+)\s+([A-Za-z?])\s+(\S+)(?:\s+\[(\S+)\])?\s*$/d;
@@ -18,7 +18,7 @@ const LINE = /^([0-9a-fA-F]+)\s+([A-Za-z?])\s+(\S+)(?:\s+\[(\S+)\])?\s*$/d;
  */
 export function readSymbolTable(file: string, content: string | Buffer, sink: DiagnosticSink, cache?: IndexCacheRef): SymbolTable {
   const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
-  const kept = cache && loadIndex(cache.dir, "kallsyms", file, cache.stamp, cache.entry);
+  const kept = cache && loadIndex(cache.dir, "kallsyms", file, cache.stamp, validKept, cache.entry);
   if (kept) {
     const [slots, keyStart, keyEnd, lineStart, next] = kept.arrays;
     const meta = kept.meta as { count: number; modules: string[] };
@@ -74,8 +74,16 @@ export function readSymbolTable(file: string, content: string | Buffer, sink: Di
     sink.report({ code: "KLP-E007", severity: "error", message: "the symbol table is empty", location: { file, line: 0, column: 0 } });
   }
   // Only a clean read is kept: a table with errors is read (and reported) again.
-  if (cache && malformed.seen === 0 && index.count > 0) storeIndex(cache.dir, "kallsyms", file, cache.stamp, { meta: { count: index.count, modules: [...modules] }, arrays: [...index.arrays(), lineStart, next] });
+  if (cache && malformed.seen === 0 && index.count > 0) storeIndex(cache.dir, "kallsyms", file, cache.stamp, index.count, { meta: { count: index.count, modules: [...modules] }, arrays: [...index.arrays(), lineStart, next] });
   return { file, byName: new LazySymbols(bytes, index, lineStart, next), modules };
+}
+
+/** A kept index's own part has its shape: meta as written, and a line start and a next entry per symbol (their values are checked as they are read). */
+function validKept(kept: CachedIndex, count: number): boolean {
+  const meta = kept.meta as { count?: unknown; modules?: unknown } | null;
+  if (!meta || meta.count !== count || !Array.isArray(meta.modules) || !meta.modules.every((m) => typeof m === "string")) return false;
+  const [, , , lineStart, next] = kept.arrays;
+  return Boolean(lineStart && next && lineStart.length >= count && next.length >= count);
 }
 
 /** Symbols of that name in vmlinux (module === undefined) or in the named module. */
@@ -171,7 +179,14 @@ class LazySymbols implements SymbolsByName {
     const first = this.index.find(name);
     if (first < 0) return undefined;
     const list: KernelSymbol[] = [];
-    for (let id = first; id >= 0; id = this.next[id]!) list.push(this.symbolAt(id));
+    // Same-name chains only go forward (a kept index's, which could loop, is checked here).
+    for (let id = first; id >= 0 && id < this.index.count; ) {
+      const symbol = this.symbolAt(id);
+      if (symbol) list.push(symbol);
+      const next = this.next[id]!;
+      if (next >= 0 && next <= id) break;
+      id = next;
+    }
     this.made.set(name, list);
     return list;
   }
@@ -188,10 +203,12 @@ class LazySymbols implements SymbolsByName {
     return index >= 0 && index < this.index.count ? this.symbolAt(index) : undefined;
   }
 
-  /** The index-th symbol of the file. */
-  private symbolAt(index: number): KernelSymbol {
-    const text = lineText(this.bytes, this.lineStart[index]!);
-    const l = parseLine(text, 0, text.length)!;
+  /** The index-th symbol of the file (undefined only where a kept index points at no symbol line). */
+  private symbolAt(index: number): KernelSymbol | undefined {
+    const start = keptLineStart(this.bytes, this.lineStart, index);
+    const text = start < 0 ? "" : lineText(this.bytes, start);
+    const l = parseLine(text, 0, text.length);
+    if (!l) return undefined;
     return { name: l.name, address: l.address, type: l.type, index, ...(l.module !== undefined ? { module: l.module } : {}) };
   }
 }

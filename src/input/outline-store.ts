@@ -1,35 +1,67 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import type { CacheDir } from "../model/cache.js";
 import type { OutlineStore, SourceOutline } from "../model/syntax.js";
-import { writeWhole } from "../util/write-whole.js";
+import { discard, cachePath, readSealed, writeSealed } from "../cache/cache-files.js";
 
 /**
  * Outlines of source files (parse/source-outline.ts) kept under
- * <cacheDir>/sources/, one JSON file per text, named by a hash of it: a
- * kernel .c or header is parsed once, and read back (~1 ms) by every later
- * run on the same tree. An entry is written whole (writeWhole); any trouble
- * reading one means "no entry", and writing one that fails is only slower.
+ * <cacheDir>/sources/, one sealed JSON file per text, named by a hash of it:
+ * a kernel .c or header is parsed once, and read back (~1 ms) by every later
+ * run on the same tree. An entry that fails its checksum, or whose offsets
+ * and lines do not lie inside the text (validOutline), is discarded; writing
+ * one that fails is only slower.
  */
-export function diskOutlineStore(cacheDir: string | undefined): OutlineStore | undefined {
-  if (!cacheDir) return undefined;
-  const dir = join(cacheDir, "sources");
-  const entry = (text: string) => join(dir, `${createHash("sha1").update(text).digest("hex")}.json`);
+export function diskOutlineStore(cache: CacheDir | undefined): OutlineStore | undefined {
+  if (!cache) return undefined;
+  const entry = (text: string) => `sources/${createHash("sha1").update(text).digest("hex")}.json`;
   return {
     get(text) {
+      const rel = entry(text);
+      const content = readSealed(cache, rel);
+      if (!content) return undefined;
+      let outline: unknown;
       try {
-        const outline = JSON.parse(readFileSync(entry(text), "utf8")) as SourceOutline;
-        return Array.isArray(outline.items) && Array.isArray(outline.tops) ? outline : undefined;
+        outline = JSON.parse(content.toString("utf8"));
       } catch {
-        return undefined;
+        outline = undefined;
       }
+      if (validOutline(outline, text)) return outline;
+      const path = cachePath(cache, rel);
+      if (path) discard(cache, path);
+      return undefined;
     },
     put(text, outline) {
-      try {
-        writeWhole(entry(text), JSON.stringify(outline));
-      } catch {
-        // a cache that cannot be written is only slower
-      }
+      writeSealed(cache, entry(text), JSON.stringify(outline));
     },
   };
+}
+
+const KINDS = new Set(["include", "macro", "function", "declaration", "other"]);
+const isInt = (v: unknown, lo: number, hi: number): v is number => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
+const optional = (v: unknown, type: string) => v === undefined || typeof v === type;
+
+/** True when `o` is an outline whose every offset and line lies inside `text`, in order (what the parse layer relies on). */
+export function validOutline(o: unknown, text: string): o is SourceOutline {
+  if (!o || typeof o !== "object") return false;
+  const { version, items, tops, recovered } = o as Record<string, unknown>;
+  if (typeof version !== "number" || typeof recovered !== "boolean" || !Array.isArray(items) || !Array.isArray(tops)) return false;
+  const length = text.length;
+  let lines = 1;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines++;
+  let last = 0;
+  for (const t of tops as unknown[]) {
+    if (!Array.isArray(t) || t.length !== 3 || !isInt(t[0], last, length) || !isInt(t[1], t[0], length) || typeof t[2] !== "boolean") return false;
+    last = t[1];
+  }
+  for (const item of items as unknown[]) {
+    if (!item || typeof item !== "object") return false;
+    const it = item as Record<string, unknown>;
+    if (!KINDS.has(it.kind as string) || typeof it.hasError !== "boolean") return false;
+    if (!isInt(it.start, 0, length) || !isInt(it.codeStart, it.start, length) || !isInt(it.end, it.codeStart, length)) return false;
+    if (!isInt(it.startLine, 1, lines) || !isInt(it.codeStartLine, it.startLine, lines) || !isInt(it.endLine, it.codeStartLine, lines)) return false;
+    if (!optional(it.name, "string") || !optional(it.includePath, "string") || !optional(it.includeQuoted, "boolean") || !optional(it.nodeType, "string")) return false;
+    if (it.nodeEnd !== undefined && !isInt(it.nodeEnd, it.codeStart, length)) return false;
+    if ((it.nodeType === undefined) !== (it.nodeEnd === undefined)) return false;
+  }
+  return true;
 }

@@ -1,7 +1,7 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { ExportedSymbol, ExportTable } from "../model/input.js";
 import { ByteKeyIndex, countLines, isBlankLine, lineText } from "./byte-key-index.js";
-import { loadIndex, storeIndex, type IndexCacheRef } from "./index-cache.js";
+import { keptLineStart, loadIndex, storeIndex, type IndexCacheRef } from "./index-cache.js";
 import { MalformedLines } from "./malformed-lines.js";
 
 /**
@@ -14,7 +14,7 @@ import { MalformedLines } from "./malformed-lines.js";
  */
 export function readSymvers(file: string, content: string | Buffer, sink: DiagnosticSink, cache?: IndexCacheRef): ExportTable {
   const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
-  const kept = cache && loadIndex(cache.dir, "symvers", file, cache.stamp, cache.entry);
+  const kept = cache && loadIndex(cache.dir, "symvers", file, cache.stamp, (k, count) => k.meta === count && (k.arrays[3]?.length ?? 0) >= count, cache.entry);
   if (kept) {
     const [slots, keyStart, keyEnd, lineStart] = kept.arrays;
     return new LazyExports(bytes, new ByteKeyIndex(bytes, 0, { arrays: [slots!, keyStart!, keyEnd!], count: kept.meta as number }), lineStart!);
@@ -51,7 +51,7 @@ export function readSymvers(file: string, content: string | Buffer, sink: Diagno
     sink.report({ code: "KLP-E008", severity: "error", message: "Module.symvers is empty", location: { file, line: 0, column: 0 }, hint: "pass the kernel's own Module.symvers (from its headers package or build tree)" });
   }
   // Only a clean read is kept: a file with errors is read (and reported) again.
-  if (cache && malformed.seen === 0 && index.count > 0) storeIndex(cache.dir, "symvers", file, cache.stamp, { meta: index.count, arrays: [...index.arrays(), lineStart] });
+  if (cache && malformed.seen === 0 && index.count > 0) storeIndex(cache.dir, "symvers", file, cache.stamp, index.count, { meta: index.count, arrays: [...index.arrays(), lineStart] });
   return new LazyExports(bytes, index, lineStart);
 }
 
@@ -69,7 +69,10 @@ class LazyExports implements ExportTable {
     if (done) return done;
     const first = this.index.find(name);
     if (first < 0) return undefined;
-    const [, symbol, module, exportType] = lineText(this.bytes, this.lineStart[first]!).split("\t");
+    // A kept index's line start is checked as it is read.
+    const start = keptLineStart(this.bytes, this.lineStart, first);
+    const [, symbol, module, exportType] = start < 0 ? [] : lineText(this.bytes, start).split("\t");
+    if (symbol === undefined || module === undefined || exportType === undefined) return undefined;
     const made = { name: symbol!, module: module!, exportType: exportType!.replace(/\r$/, "") };
     this.made.set(name, made);
     return made;

@@ -1,12 +1,18 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import type { CacheDir } from "../model/cache.js";
 import type { CompileCommand } from "../model/input.js";
-import type { LineMarker } from "../parse/line-markers.js";
 import type { ScanSnapshot } from "../parse/scan-preprocessed.js";
 import { decodeSnapshot, encodeSnapshot } from "../parse/scan-snapshot.js";
+import { cachePath, discard, ownedSafely, readCacheFile, readSealed } from "../cache/cache-files.js";
+import { quickSum, seal } from "../cache/seal.js";
+import { CACHE_LAYOUT } from "../cache/open-cache-dir.js";
+import { PCH_FINISH, PCH_SUM_FILE, pchMatches } from "./pch-sum.js";
 import { depsUnchanged, stampDeps, type StampedDep, type StatMemo } from "./deps.js";
-import { hasIncludeGuard, headerPrefix, type HeaderPrefix } from "./header-prefix.js";
+import { headerPrefix, type HeaderPrefix } from "./header-prefix.js";
+
+export { afterPchPragma, filesRead, prefixEnd, skippedOnceRead } from "./header-stitch.js";
 
 /**
  * A TU's headers, preprocessed once and kept for later fixes to the same TU.
@@ -22,9 +28,17 @@ import { hasIncludeGuard, headerPrefix, type HeaderPrefix } from "./header-prefi
  * instead of 0.42 s). An entry holds while no file the headers read changed
  * (mtime and size, like the include-check cache) and the PCH is accepted by
  * gcc (else: a full run, and the entry is dropped).
+ *
+ * Integrity: meta.json is sealed (cache/seal.ts) and holds the SHA-256 of
+ * every other file; the PCH's is written beside it (pch-sum.ts) once gcc has
+ * finished it, before the entry moves into place. A file that does
+ * not match, or a scan whose numbers point outside the kept text, discards
+ * the whole entry and the run preprocesses the whole TU.
  */
 export interface HeaderCachePlan {
-  /** The entry's directory: <cacheDir>/headers/<key>. */
+  /** The checked cache directory the entry is under. */
+  cache: CacheDir;
+  /** The entry's directory: <cacheDir>/headers/<key> (absolute: the PCH build runs in the build tree). */
   entry: string;
   prefix: HeaderPrefix;
   /** The preprocessing argv without -include files and without the input file. */
@@ -44,8 +58,10 @@ export interface HeaderCacheHit {
   argv: string[];
   /** The files load() reads: the kept text and its scan (to read ahead). */
   files: [prefix: string, scan: string];
-  /** The kept headers' part of the .i (from the files' bytes when read ahead); undefined when it cannot be read (then: a full run). */
+  /** The kept headers' part of the .i (from the files' bytes when read ahead); undefined when it cannot be read or fails its check (then: a full run). */
   load(ahead?: Array<Buffer | undefined>): KeptHeaders | undefined;
+  /** True when the PCH is the one gcc built (its checksum matches); false discards the entry. Computed once. */
+  pchIntact(): boolean;
 }
 
 export interface KeptHeaders {
@@ -61,9 +77,12 @@ interface EntryMeta {
   /** The kept text is all ASCII: read as latin1, the same string (decoding UTF-8 takes ~5x longer). */
   ascii?: boolean;
   deps: StampedDep[];
+  /** quickSum() of prefix.h, prefix.i and scan.bin as they were written. */
+  sums: Record<(typeof SUMMED)[number], string>;
 }
 
-const VERSION = 1;
+const VERSION = 3;
+const SUMMED = ["prefix.h", "prefix.i", "scan.bin"] as const;
 /** Entries kept (KLP_CCP_HEADER_CACHE_ENTRIES, default 12); the least recently used go first (a kernel TU's PCH is 40-100 MB). */
 const maxEntries = (): number => {
   const n = Number(process.env.KLP_CCP_HEADER_CACHE_ENTRIES);
@@ -72,9 +91,11 @@ const maxEntries = (): number => {
 const BODY_PREFIX = ".klp-body-";
 
 /** The cache plan for preprocessing `mainPath` with `ppArgv` (preprocessArgv()'s, input last); undefined when the file has no header block. */
-export function planHeaderCache(o: { cacheDir: string; ppArgv: string[]; cmd: CompileCommand; mainPath: string; source: string }): HeaderCachePlan | undefined {
+export function planHeaderCache(o: { cache: CacheDir; ppArgv: string[]; cmd: CompileCommand; mainPath: string; source: string }): HeaderCachePlan | undefined {
   const prefix = headerPrefix(o.source);
   if (!prefix) return undefined;
+  const headers = cachePath(o.cache, "headers/-");
+  if (!headers) return undefined;
   const baseArgv: string[] = [];
   const forcedIncludes: string[] = [];
   const args = o.ppArgv.slice(0, -1);
@@ -86,222 +107,161 @@ export function planHeaderCache(o: { cacheDir: string; ppArgv: string[]; cmd: Co
     } else baseArgv.push(args[i]!);
   }
   const key = createHash("sha256").update(JSON.stringify([VERSION, baseArgv, forcedIncludes, o.cmd.cwd, dirname(o.mainPath).length, basename(o.mainPath), prefix.text])).digest("hex").slice(0, 24);
-  return { entry: join(o.cacheDir, "headers", key), prefix, baseArgv, forcedIncludes, cwd: o.cmd.cwd, mainPath: o.mainPath, source: o.source };
+  return { cache: o.cache, entry: join(dirname(headers), key), prefix, baseArgv, forcedIncludes, cwd: o.cmd.cwd, mainPath: o.mainPath, source: o.source };
 }
 
-/** The plan's entry if it is there and still holds; writes the body file the returned argv preprocesses. */
+/** The plan's entry if it is there, intact and still holds; writes the body file the returned argv preprocesses. */
 export function lookupHeaders(plan: HeaderCachePlan, stats?: StatMemo): HeaderCacheHit | undefined {
-  let meta: EntryMeta;
-  try {
-    meta = JSON.parse(readFileSync(join(plan.entry, "meta.json"), "utf8")) as EntryMeta;
-    if (meta.version !== VERSION || meta.mainPath.length !== plan.mainPath.length || !existsSync(join(plan.entry, "prefix.h.gch"))) return undefined;
-    if (!depsUnchanged(meta.deps, stats)) return undefined;
-  } catch {
+  const { entry } = plan;
+  const st = lstatSync(entry, { throwIfNoEntry: false });
+  if (!st) return undefined;
+  const meta = st.isDirectory() && ownedSafely(st) ? readMeta(plan) : undefined;
+  const pchSum = meta && pchSumLine(plan);
+  if (!meta || !pchSum) {
+    dropEntry(plan);
     return undefined;
   }
+  if (meta.mainPath.length !== plan.mainPath.length || !depsUnchanged(meta.deps, stats)) return undefined;
   const now = new Date();
   try {
-    utimesSync(join(plan.entry, "meta.json"), now, now); // least recently used goes first
+    utimesSync(join(entry, "meta.json"), now, now); // least recently used goes first
   } catch {
     // read-only cache: no matter
   }
   // Quote includes search the including file's directory: the body sits beside the patched file.
   const body = join(dirname(plan.mainPath), `${BODY_PREFIX}${basename(plan.mainPath)}`);
   const rest = plan.source.split("\n").slice(plan.prefix.lines).join("\n");
-  writeFileSync(body, `#include ${cString(join(plan.entry, "prefix.h"))}\n#line ${plan.prefix.lines + 1} ${cString(plan.mainPath)}\n${rest}`);
-  const files: HeaderCacheHit["files"] = [join(plan.entry, "prefix.i"), join(plan.entry, "scan.bin")];
-  return { argv: [...plan.baseArgv, "-fpch-preprocess", "-Winvalid-pch", body], files, load: (ahead) => loadKept(plan, meta, files, ahead ?? []) };
+  writeFileSync(body, `#include ${cString(join(entry, "prefix.h"))}\n#line ${plan.prefix.lines + 1} ${cString(plan.mainPath)}\n${rest}`);
+  const files: HeaderCacheHit["files"] = [join(entry, "prefix.i"), join(entry, "scan.bin")];
+  let intact: boolean | undefined;
+  return {
+    argv: [...plan.baseArgv, "-fpch-preprocess", "-Winvalid-pch", body],
+    files,
+    load: (ahead) => loadKept(plan, meta, files, ahead ?? []),
+    pchIntact: () => (intact ??= pchMatches(join(entry, "prefix.h.gch"), pchSum) || (dropEntry(plan), false)),
+  };
 }
 
-function loadKept(plan: HeaderCachePlan, meta: EntryMeta, [prefixFile, scanFile]: HeaderCacheHit["files"], [prefixBytes, scanBytes]: Array<Buffer | undefined>): KeptHeaders | undefined {
+/** The entry's sealed meta.json, of the right shape and version, with prefix.h as it was written; else undefined. */
+function readMeta(plan: HeaderCachePlan): EntryMeta | undefined {
+  const bytes = readSealed(plan.cache, relative(plan.cache.root, join(plan.entry, "meta.json")));
+  if (!bytes) return undefined;
+  let meta: EntryMeta;
   try {
-    // Same length: offsets in the kept scan stay right.
-    const encoding = meta.ascii ? "latin1" : "utf8";
-    const prefixText = (prefixBytes ? prefixBytes.toString(encoding) : readFileSync(prefixFile, encoding)).replaceAll(meta.mainPath, plan.mainPath);
-    // The .i starts by naming its main file: a text that names another (an entry replaced while it was read) is not this entry's.
-    if (!prefixText.slice(0, 4096).includes(`"${plan.mainPath}"`)) return undefined;
-    const snapshot = decodeSnapshot(scanBytes ?? readFileSync(scanFile));
-    if (snapshot.length !== prefixText.length) return undefined;
-    for (const m of snapshot.markers) if (m.file === meta.mainPath) m.file = plan.mainPath;
-    if (snapshot.curFile === meta.mainPath) snapshot.curFile = plan.mainPath;
-    return { prefixText, snapshot };
+    meta = JSON.parse(bytes.toString("utf8")) as EntryMeta;
   } catch {
     return undefined;
   }
+  const ok =
+    meta?.version === VERSION && typeof meta.mainPath === "string" && (meta.ascii === undefined || typeof meta.ascii === "boolean") &&
+    Array.isArray(meta.deps) && meta.deps.every((d) => Array.isArray(d) && d.length === 3 && typeof d[0] === "string" && typeof d[1] === "number" && typeof d[2] === "number") &&
+    typeof meta.sums === "object" && meta.sums !== null && SUMMED.every((f) => typeof meta.sums[f] === "string");
+  const prefixH = ok ? readCacheFile(plan.cache, join(plan.entry, "prefix.h")) : undefined;
+  return prefixH && quickSum(prefixH) === meta.sums["prefix.h"] ? meta : undefined;
 }
 
-/**
- * Passes on the body run's output from the line after gcc's
- * `#pragma GCC pch_preprocess` (what comes before it is gcc's built-in and
- * command-line macros, which the kept text has already), made to read as
- * the same part of a full run does:
- * - The next line is the marker `#line` made. Where the kept text ends inside
- *   a header, a full run has that marker with flag 2 (back from an #include)
- *   and gets the flag here; where it ends in the main file (the last #include
- *   was skipped by its guard), a full run goes on without it, and so does this.
- * - A PCH does not carry gcc's list of guarded headers it has read, so a
- *   header the kept part read is entered again, empty, where a full run
- *   skips it: such an enter/leave pair becomes a plain marker, lest the
- *   include tree credit the #include with that header.
- * `used()` is false when the pragma never came: gcc did not take the PCH.
- */
-export function afterPchPragma(o: { returning: boolean; skips: (file: string) => boolean }, onOutput: (piece: string) => void): { push(piece: string): void; end(): void; used(): boolean } {
-  let state: "prelude" | "marker" | "body" = "prelude";
-  let head = "";
-  const emit = (text: string): void => {
-    if (text) onOutput(text.includes('" 1\n# ') ? text.replace(EMPTY_ENTRY, (m, file: string, line: string, back: string) => (o.skips(unescape(file)) ? `# ${line} "${back}"\n` : m)) : text);
-  };
-  const push = (piece: string): void => {
-    head += piece;
-    if (state === "prelude") {
-      const at = head.indexOf("\n#pragma GCC pch_preprocess ");
-      const end = at < 0 ? -1 : head.indexOf("\n", at + 1);
-      if (end < 0) return;
-      state = "marker";
-      head = head.slice(end + 1);
-    }
-    if (state === "marker") {
-      const nl = head.indexOf("\n");
-      if (nl < 0) return;
-      state = "body";
-      const line = head.slice(0, nl);
-      const marker = line.startsWith("# ");
-      head = marker && !o.returning ? head.slice(nl + 1) : `${marker ? `${line} 2` : line}${head.slice(nl)}`;
-    }
-    // Whole lines only, and an enter marker waits for the line after it.
-    let cut = head.lastIndexOf("\n") + 1;
-    const lastLine = head.lastIndexOf("\n", cut - 2) + 1;
-    if (cut > 0 && /^# 1 ".*" 1\n$/.test(head.slice(lastLine, cut))) cut = lastLine;
-    emit(head.slice(0, cut));
-    head = head.slice(cut);
-  };
-  return {
-    push,
-    end: () => {
-      if (state === "body") emit(head);
-      head = "";
-    },
-    used: () => state !== "prelude",
-  };
+/** The PCH's checksum line as its build wrote it (pch-sum.ts), when the PCH is a plain file; else undefined. */
+function pchSumLine(plan: HeaderCachePlan): string | undefined {
+  const pch = lstatSync(join(plan.entry, "prefix.h.gch"), { throwIfNoEntry: false });
+  if (!pch?.isFile()) return undefined;
+  const line = readCacheFile(plan.cache, join(plan.entry, PCH_SUM_FILE));
+  return line && line.length < 128 ? line.toString("latin1") : undefined;
 }
 
-const EMPTY_ENTRY = /^# 1 "((?:[^"\\]|\\.)*)" 1\n# (\d+) "((?:[^"\\]|\\.)*)" 2\n/gm;
-const unescape = (s: string) => s.replace(/\\(.)/g, "$1");
-
-/** A file gcc skips when included again after the kept part read it: it has an include guard (cached per file). */
-export function skippedOnceRead(snapshot: ScanSnapshot, cwd: string): (file: string) => boolean {
-  const readFiles = new Set(enteredFiles(snapshot));
-  const known = new Map<string, boolean>();
-  return (file) => {
-    if (!readFiles.has(file)) return false;
-    let guarded = known.get(file);
-    if (guarded === undefined) {
-      try {
-        guarded = hasIncludeGuard(readFileSync(resolve(cwd, file), "utf8"));
-      } catch {
-        guarded = false;
-      }
-      known.set(file, guarded);
-    }
-    return guarded;
-  };
+function loadKept(plan: HeaderCachePlan, meta: EntryMeta, [prefixFile, scanFile]: HeaderCacheHit["files"], [prefixBytes, scanBytes]: Array<Buffer | undefined>): KeptHeaders | undefined {
+  const prefix = prefixBytes ?? readCacheFile(plan.cache, prefixFile);
+  const scan = scanBytes ?? readCacheFile(plan.cache, scanFile);
+  const kept = prefix && scan ? keptHeaders(plan, meta, prefix, scan) : undefined;
+  if (!kept) dropEntry(plan);
+  return kept;
 }
 
-/**
- * Where the headers' part of a full run's .i ends: the start of the first
- * line that comes from the main file's lines after the block (line markers
- * just before it included). -1 when there is none.
- */
-export function prefixEnd(markers: LineMarker[], lineStarts: number[], mainPath: string, prefixLines: number): number {
-  for (let k = 0; k < markers.length; k++) {
-    const m = markers[k]!;
-    if (m.file !== mainPath) continue;
-    const nextMarker = k + 1 < markers.length ? markers[k + 1]!.iLine : lineStarts.length;
-    // .i line m.iLine + 1 + j holds line m.line + j of the file.
-    const first = m.iLine + 1 + Math.max(0, prefixLines + 1 - m.line);
-    if (first >= nextMarker) continue;
-    let split = first;
-    // The main file's markers announcing it belong to it (not a header's, even when adjacent).
-    for (let b = k; b >= 0 && markers[b]!.iLine === split - 1 && markers[b]!.file === mainPath; b--) split--;
-    return split < lineStarts.length ? lineStarts[split]! : -1;
-  }
-  return -1;
+/** The kept text and scan from their bytes, when both match their checksums and the scan fits the text. */
+function keptHeaders(plan: HeaderCachePlan, meta: EntryMeta, prefix: Buffer, scan: Buffer): KeptHeaders | undefined {
+  if (quickSum(prefix) !== meta.sums["prefix.i"] || quickSum(scan) !== meta.sums["scan.bin"]) return undefined;
+  // Same length: offsets in the kept scan stay right.
+  const prefixText = prefix.toString(meta.ascii ? "latin1" : "utf8").replaceAll(meta.mainPath, plan.mainPath);
+  // The .i starts by naming its main file: a text that names another (an entry replaced while it was read) is not this entry's.
+  if (!prefixText.slice(0, 4096).includes(`"${plan.mainPath}"`)) return undefined;
+  const snapshot = decodeSnapshot(scan);
+  if (!snapshot || snapshot.length !== prefixText.length) return undefined;
+  for (const m of snapshot.markers) if (m.file === meta.mainPath) m.file = plan.mainPath;
+  if (snapshot.curFile === meta.mainPath) snapshot.curFile = plan.mainPath;
+  return { prefixText, snapshot };
 }
 
 /**
  * Stages the plan's entry in `<entry>.building` (all but the PCH: the kept
- * text, its scan, the header and what the headers read, stamped now) and
- * returns the argv that finishes it, to run detached: gcc builds the PCH
- * (1-3 s), then the directory moves into place, or `<entry>.failed` stays
- * so that no later run tries again. Undefined when another run is building
- * it, or gcc failed on it before.
+ * text, its scan, the header and what the headers read, stamped now, and the
+ * sealed meta.json with their checksums) and returns the argv that finishes
+ * it, to run detached (node, pch-sum.ts): gcc builds the PCH (1-3 s), its
+ * checksum is written, then the directory moves into place, or `<entry>.failed` stays so that no
+ * later run tries again. Undefined when another run is building it, or gcc
+ * failed on it before.
  */
 export function stageEntry(plan: HeaderCachePlan, prefixText: string, snapshot: ScanSnapshot, files: string[]): string[] | undefined {
+  // The finishing command runs in the build tree: a relative path would name another place there.
+  if (!isAbsolute(plan.entry)) throw new Error(`invariant: header cache entry ${plan.entry} is not absolute`);
   const dir = `${plan.entry}.building`;
-  if (existsSync(`${plan.entry}.failed`)) return undefined;
+  if (lstatSync(`${plan.entry}.failed`, { throwIfNoEntry: false })) return undefined;
   try {
-    mkdirSync(dirname(dir), { recursive: true });
     try {
-      mkdirSync(dir); // the lock: one build per entry
+      mkdirSync(dir, { mode: 0o700 }); // the lock: one build per entry
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || Date.now() - statSync(dir).mtimeMs < STALE_BUILD_MS) return undefined;
+      const st = lstatSync(dir, { throwIfNoEntry: false });
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || (st && Date.now() - st.mtimeMs < STALE_BUILD_MS)) return undefined;
       rmSync(dir, { recursive: true, force: true });
-      mkdirSync(dir);
+      mkdirSync(dir, { mode: 0o700 });
     }
     const forced = plan.forcedIncludes.map((f) => `#include ${cString(f)}\n`).join("");
-    writeFileSync(join(dir, "prefix.h"), `${forced}#line 1 ${cString(plan.mainPath)}\n${plan.prefix.text}`);
-    writeFileSync(join(dir, "prefix.i"), prefixText);
-    writeFileSync(join(dir, "scan.bin"), encodeSnapshot(snapshot));
-    const ascii = Buffer.byteLength(prefixText, "utf8") === prefixText.length;
-    const meta: EntryMeta = { version: VERSION, mainPath: plan.mainPath, ascii, deps: stampDeps(files) };
-    writeFileSync(join(dir, "meta.json"), JSON.stringify(meta));
+    const written = {
+      "prefix.h": Buffer.from(`${forced}#line 1 ${cString(plan.mainPath)}\n${plan.prefix.text}`),
+      "prefix.i": Buffer.from(prefixText),
+      "scan.bin": encodeSnapshot(snapshot),
+    };
+    for (const f of SUMMED) writeFileSync(join(dir, f), written[f], { mode: 0o600 });
+    const ascii = written["prefix.i"].length === prefixText.length;
+    const sums = Object.fromEntries(SUMMED.map((f) => [f, quickSum(written[f])])) as EntryMeta["sums"];
+    const meta: EntryMeta = { version: VERSION, mainPath: plan.mainPath, ascii, deps: stampDeps(files), sums };
+    writeFileSync(join(dir, "meta.json"), seal(JSON.stringify(meta)), { mode: 0o600 });
     evict(dirname(plan.entry));
   } catch {
     rmSync(dir, { recursive: true, force: true });
     return undefined;
   }
   const flags = plan.baseArgv.filter((a) => a !== "-E" && a !== "-dD" && a !== "-dI");
-  return ["/bin/sh", "-c", FINISH_ENTRY, "sh", dir, plan.entry, ...flags, "-x", "c-header", "-o", join(dir, "prefix.h.gch"), join(dir, "prefix.h")];
+  return [process.execPath, "-e", PCH_FINISH, dir, plan.entry, ...flags, "-x", "c-header", "-o", join(dir, "prefix.h.gch"), join(dir, "prefix.h")];
 }
 
-const FINISH_ENTRY = 'dir=$1 entry=$2; shift 2; if "$@" >/dev/null 2>&1; then rm -rf "$entry" && mv "$dir" "$entry"; else touch "$entry.failed"; rm -rf "$dir"; fi';
 /** A building directory older than this was left by a build that died. */
 const STALE_BUILD_MS = 10 * 60_000;
 
-/** The files a full run's headers part read, from its line markers (to stamp an entry with). */
-export function filesRead(snapshot: ScanSnapshot, cwd: string): string[] {
-  return [...new Set(enteredFiles(snapshot).map((f) => resolve(cwd, f)))];
-}
-
-/** The files the kept part entered (markers with flag 1), as the markers name them; not <built-in> or <command-line>. */
-function enteredFiles(snapshot: ScanSnapshot): string[] {
-  return snapshot.markers.filter((m) => m.flags.includes(1) && !m.file.startsWith("<")).map((m) => m.file);
-}
-
-/** True while some run is still building an entry under the cache directory (for scripts that wait for it). */
+/** True while some run is still building an entry under the cache directory (--cache-dir's value; for scripts that wait for it). */
 export function entriesBuilding(cacheDir: string): boolean {
   try {
-    return readdirSync(join(cacheDir, "headers")).some((n) => n.endsWith(".building"));
+    return readdirSync(join(cacheDir, CACHE_LAYOUT, "headers")).some((n) => n.endsWith(".building"));
   } catch {
     return false;
   }
 }
 
-/** Forgets an entry gcc would not take. */
-export function dropEntry(plan: HeaderCachePlan): void {
-  rmSync(plan.entry, { recursive: true, force: true });
+/** Forgets an entry gcc would not take, or one that failed its checks (noted for the run's warning then). */
+export function dropEntry(plan: HeaderCachePlan, damaged = true): void {
+  if (damaged) discard(plan.cache, plan.entry);
+  else rmSync(plan.entry, { recursive: true, force: true });
 }
 
+/** Removes the least recently used entries beyond the bound, and building directories a dead run left. */
 function evict(headersDir: string): void {
-  const entries = readdirSync(headersDir)
+  const names = readdirSync(headersDir);
+  for (const n of names) {
+    if (!n.endsWith(".building")) continue;
+    const st = lstatSync(join(headersDir, n), { throwIfNoEntry: false });
+    if (st && Date.now() - st.mtimeMs >= STALE_BUILD_MS) rmSync(join(headersDir, n), { recursive: true, force: true });
+  }
+  const entries = names
     .filter((n) => /^[0-9a-f]+$/.test(n))
-    .map((n) => {
-      try {
-        return { n, t: statSync(join(headersDir, n, "meta.json")).mtimeMs };
-      } catch {
-        return { n, t: 0 };
-      }
-    })
+    .map((n) => ({ n, t: lstatSync(join(headersDir, n, "meta.json"), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
     .sort((a, b) => b.t - a.t);
   // One place is for the entry being staged.
   for (const e of entries.slice(Math.max(0, maxEntries() - 1))) rmSync(join(headersDir, e.n), { recursive: true, force: true });

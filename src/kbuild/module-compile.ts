@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { run } from "./run.js";
 import { readDeps, type StatMemo } from "./deps.js";
-import { lookup, moduleArgv, store } from "./trial-compile.js";
+import { moduleArgv } from "./trial-compile.js";
+import type { CacheDir } from "../model/cache.js";
+import { lookupAnswer, storeAnswer } from "../cache/compile-answers.js";
 
 /** One error gcc reported. */
 export interface CompileError {
@@ -33,6 +35,13 @@ export interface ModuleCompile {
   cached?: boolean;
 }
 
+/** True for a ModuleCompile as it was kept. */
+function isModuleCompile(r: unknown): r is ModuleCompile {
+  const m = r as Partial<ModuleCompile> | undefined;
+  const okErrors = Array.isArray(m?.errors) && m.errors.every((e) => e && typeof e.file === "string" && Number.isInteger(e.line) && Number.isInteger(e.column) && typeof e.message === "string");
+  return Boolean(m && typeof m.ok === "boolean" && okErrors && typeof m.preprocessed === "string" && (m.failure === undefined || typeof m.failure === "string"));
+}
+
 /** Bumped when what is kept changes: older entries are then never read. */
 const ENTRY_VERSION = "module-compile 1";
 
@@ -45,10 +54,10 @@ const ENTRY_VERSION = "module-compile 1";
  * directory. With `cacheDir`, the answer is kept by the exact command and
  * text plus the files gcc read (mtime and size, see trialCompile).
  */
-export function compileModule(compile: { argv: string[]; cwd: string }, fileName: string, text: string, cacheDir?: string, beforeCompile?: () => void, stats?: StatMemo): ModuleCompile {
+export function compileModule(compile: { argv: string[]; cwd: string }, fileName: string, text: string, cacheDir?: CacheDir, beforeCompile?: () => void, stats?: StatMemo): ModuleCompile {
   const syntaxOnly = moduleArgv(compile.argv);
   const key = createHash("sha256").update(JSON.stringify([ENTRY_VERSION, syntaxOnly, compile.cwd, fileName, text])).digest("hex");
-  const cached = cacheDir ? lookup<ModuleCompile>(cacheDir, key, stats) : undefined;
+  const cached = cacheDir ? lookupAnswer(cacheDir, key, stats, isModuleCompile) : undefined;
   if (cached) return { ...cached, cached: true };
   beforeCompile?.();
   const dir = mkdtempSync(join(tmpdir(), "klp-ccp-module-"));
@@ -69,7 +78,7 @@ export function compileModule(compile: { argv: string[]; cwd: string }, fileName
       preprocessed: pp.status === 0 ? ownLines(pp.stdout, file, fileName) : "",
     };
     // A compiler that could not run (status 127) is not an answer to keep.
-    if (cacheDir && pp.status !== 127 && cc?.status !== 127) store(cacheDir, key, result, readDeps(depFile, compile.cwd, file));
+    if (cacheDir && pp.status !== 127 && cc?.status !== 127) storeAnswer(cacheDir, key, result, readDeps(depFile, compile.cwd, file));
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { run } from "./run.js";
-import { writeWhole } from "../util/write-whole.js";
-import { depsUnchanged, readDeps, stampDeps, type StampedDep, type StatMemo } from "./deps.js";
+import type { CacheDir } from "../model/cache.js";
+import { isStringArray, lookupAnswer, storeAnswer } from "../cache/compile-answers.js";
+import { readDeps, type StatMemo } from "./deps.js";
 import { makeScratchDir } from "../util/scratch-dir.js";
 
 /** What a trial compile of generated C found. */
@@ -27,11 +28,13 @@ export interface TrialResult {
  * mtime and size; it is reused while none of them changed, the way ccache's
  * direct mode does. Checking the #include section of a TU gives the same
  * text again for every fix to that TU, so repeated runs skip the compile.
+ * An entry is sealed (cache/seal.ts) and checked for its shape: a damaged
+ * one is discarded and the compile runs.
  */
-export function trialCompile(compile: { argv: string[]; cwd: string }, cText: string, cacheDir?: string, beforeCompile?: () => void, stats?: StatMemo): TrialResult {
+export function trialCompile(compile: { argv: string[]; cwd: string }, cText: string, cacheDir?: CacheDir, beforeCompile?: () => void, stats?: StatMemo): TrialResult {
   const argv = moduleArgv(compile.argv);
   const key = createHash("sha256").update(JSON.stringify([argv, compile.cwd, cText])).digest("hex");
-  const cached = cacheDir ? lookup<TrialResult>(cacheDir, key, stats) : undefined;
+  const cached = cacheDir ? lookupAnswer(cacheDir, key, stats, isTrialResult) : undefined;
   if (cached) return { ...cached, cached: true };
   beforeCompile?.();
   const dir = makeScratchDir("trial");
@@ -51,7 +54,7 @@ export function trialCompile(compile: { argv: string[]; cwd: string }, cText: st
     }
     const result = { ok: r.status === 0, errorFiles, firstError: firstError || r.stderr.trim().split("\n")[0] || "" };
     // A compiler that could not run (status 127) or a missing dependency list is not an answer to keep.
-    if (cacheDir && r.status !== 127) store(cacheDir, key, result, readDeps(depFile, compile.cwd, file));
+    if (cacheDir && r.status !== 127) storeAnswer(cacheDir, key, result, readDeps(depFile, compile.cwd, file));
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -74,24 +77,8 @@ export function moduleArgv(argv: string[]): string[] {
   return [...args, "-DMODULE", "-DKBUILD_MODNAME=\"klp_ccp_trial\"", "-D__KBUILD_MODNAME=kmod_klp_ccp_trial", "-fsyntax-only"];
 }
 
-/** A kept answer whose files are unchanged; undefined otherwise. */
-export function lookup<T>(cacheDir: string, key: string, stats: StatMemo | undefined): T | undefined {
-  let entry: { result: T; deps: StampedDep[] };
-  try {
-    entry = JSON.parse(readFileSync(join(cacheDir, key.slice(0, 2), `${key}.json`), "utf8")) as typeof entry;
-  } catch {
-    return undefined;
-  }
-  return depsUnchanged(entry.deps, stats) ? entry.result : undefined;
-}
-
-/** Best effort: a cache that cannot be written only costs the next run its compile. */
-export function store<T>(cacheDir: string, key: string, result: T, files: string[] | undefined): void {
-  if (!files) return;
-  try {
-    const deps = stampDeps(files);
-    writeWhole(join(cacheDir, key.slice(0, 2), `${key}.json`), JSON.stringify({ result, deps }));
-  } catch {
-    // unreadable dependency or read-only cache: keep nothing
-  }
+/** True for a TrialResult as it was kept. */
+function isTrialResult(r: unknown): r is TrialResult {
+  const t = r as Partial<TrialResult> | undefined;
+  return Boolean(t && typeof t.ok === "boolean" && typeof t.firstError === "string" && isStringArray(t.errorFiles));
 }

@@ -33,8 +33,20 @@ export function encodeSnapshot(snap: ScanSnapshot): Buffer {
   return encodeInt32Blob({ length: snap.length, curFile: snap.curFile, files, used: [snap.defines.byName.used, snap.candidates.used] }, arrays);
 }
 
-export function decodeSnapshot(data: Buffer): ScanSnapshot {
+/** The snapshot encodeSnapshot() wrote, or undefined when the bytes do not make a consistent one (validSnapshot). */
+export function decodeSnapshot(data: Buffer): ScanSnapshot | undefined {
+  let snap: ScanSnapshot;
+  try {
+    snap = decode(data);
+  } catch {
+    return undefined;
+  }
+  return validSnapshot(snap) ? snap : undefined;
+}
+
+function decode(data: Buffer): ScanSnapshot {
   const { header: h, arrays } = decodeInt32Blob<{ length: number; curFile: string; files: string[]; used: [number, number] }>(data);
+  if (arrays.length !== 24 || !Array.isArray(h.files) || !h.files.every((f) => typeof f === "string") || typeof h.curFile !== "string" || !Array.isArray(h.used)) throw new Error("scan snapshot: bad header");
   const next = () => arrays.shift()!;
   // A plain loop: Array.from(typed array) is ~10x slower before the JIT warms up.
   const list = (a: Int32Array) => {
@@ -51,7 +63,9 @@ export function decodeSnapshot(data: Buffer): ScanSnapshot {
     const bits = flags[i]!;
     let f = flagLists.get(bits);
     if (!f) flagLists.set(bits, (f = bitFlags(bits)));
-    markers[i] = { iLine: iLine[i]!, line: line[i]!, file: h.files[file[i]!]!, flags: f };
+    const name = h.files[file[i]!];
+    if (name === undefined) throw new Error("scan snapshot: bad file id");
+    markers[i] = { iLine: iLine[i]!, line: line[i]!, file: name, flags: f };
   }
   const defines = { offsets: list(next()), ends: list(next()), nameEnds: list(next()), lines: list(next()) };
   const [incOffset, incLine] = [next(), next()];
@@ -63,6 +77,50 @@ export function decodeSnapshot(data: Buffer): ScanSnapshot {
   const chunks = { starts, ends, bodies, lines, mixed };
   const index = (used: number): NameIndexState => ({ slots: next(), hashes: next(), values: next(), next: next(), used });
   return { length: h.length, lineStarts, markers, defines: { ...defines, byName: index(h.used[0]) }, includes, chunks, candidates: index(h.used[1]), curFile: h.curFile };
+}
+
+/**
+ * True when every offset, line and index of the snapshot lies inside what it
+ * points into, and its name indexes can be probed without running away (an
+ * empty slot left, chains that only go back): a kept scan is used as it is.
+ */
+export function validSnapshot(s: ScanSnapshot): boolean {
+  const { length, lineStarts, markers, defines: d, includes, chunks: c } = s;
+  if (!Number.isInteger(length) || length < 0 || lineStarts[0] !== 0) return false;
+  for (let i = 1; i < lineStarts.length; i++) if (!(lineStarts[i]! > lineStarts[i - 1]! && lineStarts[i]! <= length)) return false;
+  const lines = lineStarts.length;
+  const inLines = (v: number) => Number.isInteger(v) && v >= 0 && v < lines;
+  let prev = 0;
+  for (const m of markers) {
+    if (!inLines(m.iLine) || m.iLine < prev || !(m.line >= 0)) return false;
+    prev = m.iLine;
+  }
+  const n = d.offsets.length;
+  if (d.ends.length !== n || d.nameEnds.length !== n || d.lines.length !== n) return false;
+  for (let i = 0; i < n; i++) if (!(d.offsets[i]! >= 0 && d.offsets[i]! + 8 <= d.nameEnds[i]! && d.nameEnds[i]! <= d.ends[i]! && d.ends[i]! <= length && inLines(d.lines[i]!))) return false;
+  for (const inc of includes) if (!(inc.offset >= 0 && inc.offset <= length && inLines(inc.iLine))) return false;
+  const m = c.starts.length;
+  if (c.ends.length !== m || c.bodies.length !== m || c.lines.length !== m || c.mixed.length !== m) return false;
+  for (let i = 0; i < m; i++) {
+    if (!(c.starts[i]! >= 0 && c.starts[i]! <= c.ends[i]! && c.ends[i]! <= length && inLines(c.lines[i]!))) return false;
+    if (c.bodies[i] !== -1 && !(c.bodies[i]! >= c.starts[i]! && c.bodies[i]! <= c.ends[i]!)) return false;
+  }
+  return validNameIndex(d.byName, n) && validNameIndex(s.candidates, m);
+}
+
+/** A NameIndex's state whose values lie in [0, max] and whose lookups end. */
+function validNameIndex(st: NameIndexState, max: number): boolean {
+  const { slots, hashes, values, next, used } = st;
+  if (slots.length < 2 || (slots.length & (slots.length - 1)) !== 0 || hashes.length !== slots.length || next.length !== values.length) return false;
+  if (!Number.isInteger(used) || used < 0 || used * 2 > slots.length - 1) return false;
+  let empty = 0;
+  for (let i = 0; i < slots.length; i++) {
+    if (slots[i]! < -1 || slots[i]! >= values.length) return false;
+    if (slots[i] === -1) empty++;
+  }
+  if (empty === 0) return false;
+  for (let e = 0; e < values.length; e++) if (values[e]! < 0 || values[e]! > max || next[e]! < -1 || next[e]! >= e) return false;
+  return true;
 }
 
 function indexArrays(st: NameIndexState): Int32Array[] {

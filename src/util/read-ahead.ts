@@ -1,4 +1,4 @@
-import { close, fstatSync, openSync, read } from "node:fs";
+import { close, constants, fstatSync, openSync, read } from "node:fs";
 
 /**
  * Starts reading a whole file on libuv's thread pool and returns at once:
@@ -8,12 +8,13 @@ import { close, fstatSync, openSync, read } from "node:fs";
  * for the main thread, which is busy. A file whose size says nothing (0 for
  * /proc/kallsyms, a pipe such as `--symbols <(...)`) is read until its end.
  * Resolves to undefined when the file cannot be read whole (the caller then
- * reads it itself, which reports why).
+ * reads it itself, which reports why). `noFollow`: a symlink is not followed
+ * (cache entries).
  */
-export function readAhead(path: string): Promise<Buffer | undefined> {
+export function readAhead(path: string, noFollow = false): Promise<Buffer | undefined> {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    fd = openSync(path, noFollow ? constants.O_RDONLY | constants.O_NOFOLLOW : "r");
   } catch {
     return Promise.resolve(undefined);
   }

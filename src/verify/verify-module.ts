@@ -7,7 +7,9 @@ import { run } from "../kbuild/run.js";
 import { parsePreprocessed } from "../parse/preprocessed-tu.js";
 import type { StatMemo } from "../kbuild/deps.js";
 import { compileModule, type ModuleCompile } from "../kbuild/module-compile.js";
-import { lookup, store, trialCompile } from "../kbuild/trial-compile.js";
+import { trialCompile } from "../kbuild/trial-compile.js";
+import type { CacheDir } from "../model/cache.js";
+import { lookupAnswer, storeAnswer } from "../cache/compile-answers.js";
 import { checkEquivalence, type EquivalenceCount } from "./check-equivalence.js";
 import { originOfLine } from "./module-lines.js";
 
@@ -21,7 +23,7 @@ export interface VerifyOptions {
   /** The TU's .c file in the source tree and the (patched) copy the TU was preprocessed from: for a second look as a module (see checkEquivalence). */
   source?: { original: string; preprocessed: string };
   /** Where compile answers are kept between runs (see compileModule); undefined: none. */
-  cacheDir?: string;
+  cacheDir?: CacheDir;
   stats?: StatMemo;
   progress?: (message: string) => void;
 }
@@ -59,7 +61,7 @@ export function verifyModule(o: VerifyOptions): EquivalenceCount | undefined {
   const expected = [...new Set([...plan.patched.map((p) => p.sourceName), ...plan.copied])];
   // A verdict of "identical" depends on nothing but these texts: kept, a rerun of the same fix tokenizes nothing.
   const key = createHash("sha256").update(JSON.stringify([VERDICT_VERSION, r.preprocessed, fileName, plan.originals, expected, modName])).digest("hex");
-  const kept = o.cacheDir ? lookup<EquivalenceCount>(o.cacheDir, key, undefined) : undefined;
+  const kept = o.cacheDir ? lookupAnswer(o.cacheDir, key, undefined, isCount) : undefined;
   if (kept) return kept;
   const errors = sink.errors().length;
   const count = checkEquivalence({
@@ -74,7 +76,7 @@ export function verifyModule(o: VerifyOptions): EquivalenceCount | undefined {
     },
     sink,
   });
-  if (o.cacheDir && sink.errors().length === errors) store(o.cacheDir, key, count, []);
+  if (o.cacheDir && sink.errors().length === errors) storeAnswer(o.cacheDir, key, count, []);
   return count;
 }
 
@@ -142,4 +144,10 @@ function reportCompileFailure(plan: LivepatchPlan, fileName: string, text: strin
     location: origin ? { file: origin.file, line: origin.line, column: first.column } : { file: fileName, line: first.line, column: first.column },
     hint,
   });
+}
+
+/** True for an EquivalenceCount as it was kept. */
+function isCount(r: unknown): r is EquivalenceCount {
+  const c = r as Partial<EquivalenceCount> | undefined;
+  return Boolean(c && Number.isInteger(c.compared) && Number.isInteger(c.identical));
 }
