@@ -123,8 +123,9 @@ describe("cache corruption", () => {
     const tree = join(FIXTURES, "cache", "tree");
     const dir = mkdtempSync(join(tmpdir(), "klp-ccp-cache-corruption-"));
     // Run in `dir` with the cache named relative to it: the PCH build runs in the build tree.
+    // --no-verify: the tree's linux/*.h are empty, enough for the #include check, not for the whole module.
     const run = (cache: string, out: string) =>
-      klpCcp(["--patch", join(tree, "fix.patch"), "--src", join(tree, "src"), "--build", join(tree, "build"), "--symbols", join(tree, "kallsyms"), "--symvers", join(tree, "Module.symvers"), "--cache-dir", cache.slice(dir.length + 1), "--out", out], dir);
+      klpCcp(["--patch", join(tree, "fix.patch"), "--src", join(tree, "src"), "--build", join(tree, "build"), "--symbols", join(tree, "kallsyms"), "--symvers", join(tree, "Module.symvers"), "--cache-dir", cache.slice(dir.length + 1), "--no-verify", "--out", out], dir);
     try {
       const pristine = join(dir, "cache");
       const first = await run(pristine, join(dir, "reference"));
