@@ -71,7 +71,10 @@ for mode in "${MODES[@]}"; do
     result "$mode" error "extract $why: $(grep -m1 . "$logs/extract.err")"; continue
   fi
   if ! KLP_EXTERNALIZE=$mode "$TB_DIR/build-module.sh" "$out" > "$logs/build.log" 2>&1; then
-    result "$mode" not-building "$(grep -m1 -E 'error:|ERROR' "$logs/build.log" | sed "s#^$out/##")"; continue
+    # the first compiler/modpost complaint (not the allowed .klp.sym warnings, not our own ERROR line)
+    why=$(grep -E 'error|warning:' "$logs/build.log" | grep -vE '\.klp\.sym\.|^\[[0-9:]*\] |suppressed [0-9]+ unresolved' \
+          | head -1 | sed "s#^$out/##") || true
+    result "$mode" not-building "${why:-see $logs/build.log}"; continue
   fi
   [[ ${CORPUS_BOOT:-1} == 1 ]] || { result "$mode" built ""; continue; }
   # The objects the livepatch patches; a module is loaded after it, then checked.

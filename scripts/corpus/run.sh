@@ -1,5 +1,5 @@
 #!/bin/bash
-# scripts/corpus/run.sh [--sample] [--resume] [--strict] [--limit N] [ID...]   (npm run test:corpus)
+# scripts/corpus/run.sh [--sample] [--resume] [--strict] [--every K] [--limit N] [ID...]   (npm run test:corpus)
 #
 # The real fixes corpus: the stable fixes between two Debian linux-source-6.1 uploads
 # (scripts/corpus/settings.sh: 6.1.176-1 -> 6.1.187-1), one patch per changed .c file the
@@ -11,7 +11,8 @@
 # exit 2/3 (--strict: also a patch accepted but not building or loading).
 #   --sample   the fixed sample of scripts/corpus/sample.txt (~15 min on 2 cores, warm)
 #   --resume   keep the results of patches already tried (a full run takes hours)
-#   --limit N  the first N patches (by path)
+#   --every K  every K-th patch (by path, from the first): a spread-out part of the corpus
+#   --limit N  the first N patches (after --every)
 #   ID...      these patches (ids of patches.tsv: the path with / as _)
 # First run: the test bed (~225 MB, 1 min), the newer source (~140 MB, 40 s) and the
 # dry-run make that tells which files the config compiles (~3-9 min, once).
@@ -19,12 +20,13 @@
 # CORPUS_PATCH_TIMEOUT (s per patch, default 900).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-sample=0 resume=0 strict=() limit=0 ids=()
+sample=0 resume=0 strict=() every=1 limit=0 ids=()
 while (($#)); do
   case $1 in
     --sample) sample=1 ;;
     --resume) resume=1 ;;
     --strict) strict=(--strict) ;;
+    --every) every=$2; shift ;;
     --limit) limit=$2; shift ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) ids+=("$1") ;;
@@ -47,7 +49,7 @@ list=$RUN/ids.txt
 if ((${#ids[@]})); then printf '%s\n' "${ids[@]}"
 elif ((sample)); then grep -v '^#' "$HERE/sample.txt" | grep . | sed 's|/|_|g'
 else cut -f1 "$PATCHES/patches.tsv"
-fi | { if ((limit)); then head -n "$limit"; else cat; fi; } > "$list"
+fi | awk -v k="$every" '(NR - 1) % k == 0' | { if ((limit)); then head -n "$limit"; else cat; fi; } > "$list"
 log "corpus $CORPUS_NAME: $(wc -l < "$list") patches to try (results: $RUN/results)"
 
 while read -r id; do
