@@ -64,4 +64,6 @@ while read -r id; do
 done < "$list"
 
 echo
+echo "changed files that are not patches ($PATCHES/other-files.tsv):" \
+  "$(cut -f1 "$PATCHES/other-files.tsv" | LC_ALL=C sort | uniq -c | awk '{printf "%s%s %s", sep, $1, $2; sep=", "}')"
 node "$HERE/summary.mjs" "${strict[@]}" "$CORPUS_NAME" "$RUN/results" "$list" "$HERE/judgments.tsv"
