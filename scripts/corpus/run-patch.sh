@@ -11,7 +11,8 @@
 #    /sys/kernel/livepatch/NAME/OBJ/patched=1: the kernel applied the patch to it.
 # Writes $RUN/results/ID.tsv: one line per mode,
 #   id  path  mode  outcome  detail
-# outcome: dropped | refused | error | not-building | built | loaded | not-loaded
+# outcome: dropped | no-change (whitespace/comments, KLP-E011) | refused | error |
+#          not-building | built | loaded | not-loaded
 # (detail: the KLP codes of a refusal, the first error line otherwise).
 # Logs and outputs: $RUN/<mode>/ID{,.logs}. Env: RUN (default $CORPUS_DIR/work),
 # CORPUS_MODES (default "kallsyms klp-reloc"), KLP_EXTRACT_TIMEOUT (s, default 300),
@@ -66,6 +67,8 @@ for mode in "${MODES[@]}"; do
   if ((rc == 1)); then
     codes=$(grep -o 'error KLP-E[0-9]*' "$logs/extract.err" | awk '{print $2}' | LC_ALL=C sort -u | paste -sd, -) || true
     result "$mode" refused "${codes:-no code}"; continue
+  elif ((rc == 2)) && grep -q 'error KLP-E011' "$logs/extract.err"; then
+    result "$mode" no-change "KLP-E011: comments or whitespace only"; continue
   elif ((rc != 0)); then
     why="exit $rc"; ((rc == 124)) && why="timed out after ${KLP_EXTRACT_TIMEOUT:-300} s"
     result "$mode" error "extract $why: $(grep -m1 . "$logs/extract.err")"; continue

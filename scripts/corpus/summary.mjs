@@ -5,7 +5,8 @@
 // refusals with their judgment, and the summary line
 //   corpus NAME: N patches, livepatchable L, built kallsyms A/L, built klp-reloc B/L,
 //   loaded C/D, accepted but not building E, refused by code (kallsyms/klp-reloc) ...
-// N counts the patches whose patched file compiles in tree (the others are "dropped");
+// N counts the patches whose patched file compiles in tree (the others are "dropped") and
+// that change more than comments or whitespace ("no-change");
 // L = N minus the patches with a refusal judged correct; D = the modules built and booted.
 // Exit 1 when a refusal has no judgment (a new refusal, or a different code), when a
 // judgment no longer matches (the judged refusal did not happen), or when extract
@@ -39,16 +40,17 @@ for (const id of ids) {
 }
 
 const out = [];
-const counts = { n: 0, dropped: 0, l: 0, built: { kallsyms: 0, "klp-reloc": 0 }, loaded: 0, booted: 0, notBuilding: 0, errors: 0 };
+const counts = { n: 0, dropped: 0, "no-change": 0, l: 0, built: { kallsyms: 0, "klp-reloc": 0 }, loaded: 0, booted: 0, notBuilding: 0, errors: 0 };
 const refusedBy = new Map();       // code -> {kallsyms, klp-reloc}
 const refusals = [];               // rows of the refusal table
 for (const p of patches) {
   const modes = MODES.filter((m) => p.byMode[m]);
-  if (modes.every((m) => p.byMode[m].outcome === "dropped")) {
-    counts.dropped++;
-    out.push(`${p.id}: dropped (${p.byMode[modes[0]]?.detail ?? ""})`);
-    continue;
+  for (const kind of ["dropped", "no-change"]) {
+    if (!modes.every((m) => p.byMode[m].outcome === kind)) continue;
+    counts[kind]++;
+    out.push(`${p.id}: ${kind} (${p.byMode[modes[0]]?.detail ?? ""})`);
   }
+  if (modes.every((m) => ["dropped", "no-change"].includes(p.byMode[m].outcome))) continue;
   counts.n++;
   let correct = false;
   const parts = [];
@@ -105,5 +107,6 @@ console.log(`\ncorpus ${name}: ${counts.n} patches, livepatchable ${counts.l}, `
   `loaded ${counts.loaded}/${counts.booted}, accepted but not building ${counts.notBuilding}, ` +
   `refused by code (kallsyms/klp-reloc) ${byCode || "none"}` +
   `${counts.dropped ? `; dropped ${counts.dropped} (patched file does not compile in tree)` : ""}` +
+  `${counts["no-change"] ? `; ${counts["no-change"]} change only comments or whitespace` : ""}` +
   `${counts.errors ? `; extract errors ${counts.errors}` : ""}`);
 process.exit(problems.length ? 1 : 0);
