@@ -35,16 +35,28 @@ cp "$BUSYBOX" "$IR/bin/busybox"
 # dependencies first, each once. Built-in modules need nothing.
 declare -A SEEN=()
 RESOLVED=()
+dep_path() {  # dep_path NAME: NAME's path in modules.dep, if any
+  awk -F: -v n="${1//-/_}" '{b=$1; sub(/.*\//,"",b); sub(/\.ko(\.[a-z]+)?$/,"",b);
+       gsub(/-/,"_",b); if (b==n) {print $1; exit}}' "$MODDIR/modules.dep"
+}
 resolve() {
-  local name=${1//-/_} path dep
+  local name=${1//-/_} path dep soft
   [[ -n ${SEEN[$name]:-} ]] && return 0
   SEEN[$name]=1
-  path=$(awk -F: -v n="$name" '{b=$1; sub(/.*\//,"",b); sub(/\.ko(\.[a-z]+)?$/,"",b);
-         gsub(/-/,"_",b); if (b==n) {print $1; exit}}' "$MODDIR/modules.dep")
+  path=$(dep_path "$name")
   if [[ -z $path ]]; then
     grep -qE "/${name//_/[-_]}\.ko" "$MODDIR/modules.builtin" && return 0
     die "module $name is neither in modules.dep nor in modules.builtin"
   fi
+  # Soft "pre:" dependencies first (libcrc32c's crc32c, an alias: the last module that
+  # provides it, as modprobe would find one), when the tree has them.
+  for soft in $(modinfo -F softdep "$MODDIR/$path" | sed -n 's/^pre: *//p' | sed 's/ post:.*//'); do
+    local alias_of
+    alias_of=$(awk -v a="$soft" '$1 == "alias" && $2 == a {m = $3} END {print m}' "$MODDIR/modules.alias")
+    for soft in "$soft" "$alias_of"; do
+      [[ -n $soft && -n $(dep_path "$soft") ]] && { resolve "$soft"; break; }
+    done
+  done
   for dep in $(awk -F: -v p="$path" '$1==p {print $2}' "$MODDIR/modules.dep"); do
     resolve "$(basename "${dep%%.ko*}")"
   done
