@@ -95,7 +95,7 @@ for mode in "${MODES[@]}"; do
        > "$logs/boot.log" 2>&1; then
     result "$mode" loaded "${objs[*]}"
   else
-    why=$(grep -m1 -E 'TESTBED: insmod [^ ]*: FAILED|enabled=[^1]|patched=[^1]|did not load|BUG:|Oops|WARNING: CPU|timed out' \
+    why=$(grep -m1 -E 'Unknown symbol|TESTBED: insmod [^ ]*: FAILED|: enabled=[^1]|: transition=[^0]|patched=[^1]|did not load|BUG:|Oops|WARNING: CPU|timed out' \
           "$logs/boot/console.log" "$logs/boot.log" 2>/dev/null | sed 's/^[^:]*://' | head -1) || true
     result "$mode" not-loaded "${why:-see $logs/boot.log}"
   fi
