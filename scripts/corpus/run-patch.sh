@@ -39,7 +39,8 @@ plog=$RUN/patched/$ID.log
 obj=${path%.c}.o
 cmdfile=$BUILD/$(dirname "$obj")/.$(basename "$obj").cmd
 [[ -f $cmdfile ]] || all_modes error "no $cmdfile after prepare-build.sh"
-patched=$RUN/patched/$ID.c
+patched=$RUN/patched/$ID/$(basename "$path")    # its own name, for the compiler's messages
+mkdir -p "$RUN/patched/$ID"
 patch -s -o "$patched" "$SRC/$path" < "$patch_file" >> "$plog" 2>&1 || all_modes error "the patch does not apply (log: $plog)"
 # kbuild's command, compiling the patched copy: its own quoted includes are searched in
 # the original's directory first (-iquote), as they would be in tree.
@@ -48,7 +49,7 @@ cmd=$(sed -n '1{s/^[a-z]*cmd_[^ ]* := //;s/ *; .*$//;p;q}' "$cmdfile" \
             -e "s#$SRC/$path\$#$patched#")
 [[ $cmd == *"$patched" ]] || all_modes error "cannot rewrite the compile command of $path"
 (cd "$BUILD" && eval "$cmd") >> "$plog" 2>&1 \
-  || all_modes dropped "the patched file does not compile in tree: $(grep -m1 'error:' "$plog" | sed "s#^$RUN/patched/##")"
+  || all_modes dropped "the patched file does not compile in tree: $(grep -m1 'error:' "$plog" | sed "s#^$RUN/patched/$ID/##")"
 rm -f "$RUN/patched/$ID.o"
 
 # --- 3: per mode ----------------------------------------------------------------------
