@@ -6,10 +6,9 @@
 #   CORPUS_FROM (default 6.1.176-1: the running kernel and the source the fixes apply to)
 #   CORPUS_KABI (default 6.1.0-50: the ABI of CORPUS_FROM's linux-image)
 #   CORPUS_TO   (default 6.1.187-1: the upload whose changes are the fixes)
-#   KLP_TESTBED (default ~/.cache/klp-testbed-6.1.176 (CORPUS_FROM without its Debian
-#                revision): its own folder, never the
-#                default test bed's), CORPUS_DIR (default $KLP_TESTBED/corpus: the newer
-#                sources, the patches, and per run the outputs)
+#   KLP_TESTBED (default ~/.cache/klp-testbed-6.1.176, CORPUS_FROM without its Debian
+#                revision: a folder of its own, never the default test bed's)
+#   CORPUS_DIR  (default $KLP_TESTBED/corpus: the newer source, the patches, the runs)
 CORPUS_FROM=${CORPUS_FROM:-6.1.176-1}
 CORPUS_KABI=${CORPUS_KABI:-6.1.0-50}
 CORPUS_TO=${CORPUS_TO:-6.1.187-1}

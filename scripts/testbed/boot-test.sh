@@ -2,7 +2,8 @@
 # scripts/testbed/boot-test.sh MODULE.ko|none [CMD...]
 #
 # Boot $VMLINUZ in qemu-system-x86_64 (TCG, no KVM, nokaslr) with a busybox
-# initramfs whose /init insmods MODULE.ko's dependencies and MODULE.ko, and,
+# initramfs whose /init insmods MODULE.ko's dependencies (with their softdep
+# "pre:" modules, found through modules.alias) and MODULE.ko, and,
 # for a livepatch, waits until /sys/kernel/livepatch/NAME/transition is 0 and
 # checks enabled=1; then runs each CMD with sh in /out. Files the CMDs write
 # to /out come back to $OUTDIR through a virtio disk. Exit 0 only if all of
