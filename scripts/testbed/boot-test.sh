@@ -2,7 +2,8 @@
 # scripts/testbed/boot-test.sh MODULE.ko|none [CMD...]
 #
 # Boot $VMLINUZ in qemu-system-x86_64 (TCG, no KVM, nokaslr) with a busybox
-# initramfs whose /init insmods MODULE.ko's dependencies and MODULE.ko, and,
+# initramfs whose /init insmods MODULE.ko's dependencies (with their softdep
+# "pre:" modules, found through modules.alias) and MODULE.ko, and,
 # for a livepatch, waits until /sys/kernel/livepatch/NAME/transition is 0 and
 # checks enabled=1; then runs each CMD with sh in /out. Files the CMDs write
 # to /out come back to $OUTDIR through a virtio disk. Exit 0 only if all of
@@ -37,16 +38,28 @@ cp "$BUSYBOX" "$IR/bin/busybox"
 # dependencies first, each once. Built-in modules need nothing.
 declare -A SEEN=()
 RESOLVED=()
+dep_path() {  # dep_path NAME: NAME's path in modules.dep, if any
+  awk -F: -v n="${1//-/_}" '{b=$1; sub(/.*\//,"",b); sub(/\.ko(\.[a-z]+)?$/,"",b);
+       gsub(/-/,"_",b); if (b==n) {print $1; exit}}' "$MODDIR/modules.dep"
+}
 resolve() {
-  local name=${1//-/_} path dep
+  local name=${1//-/_} path dep soft
   [[ -n ${SEEN[$name]:-} ]] && return 0
   SEEN[$name]=1
-  path=$(awk -F: -v n="$name" '{b=$1; sub(/.*\//,"",b); sub(/\.ko(\.[a-z]+)?$/,"",b);
-         gsub(/-/,"_",b); if (b==n) {print $1; exit}}' "$MODDIR/modules.dep")
+  path=$(dep_path "$name")
   if [[ -z $path ]]; then
     grep -qE "/${name//_/[-_]}\.ko" "$MODDIR/modules.builtin" && return 0
     die "module $name is neither in modules.dep nor in modules.builtin"
   fi
+  # Soft "pre:" dependencies first (libcrc32c's crc32c, an alias: the last module that
+  # provides it, as modprobe would find one), when the tree has them.
+  for soft in $(modinfo -F softdep "$MODDIR/$path" | sed -n 's/^pre: *//p' | sed 's/ post:.*//'); do
+    local alias_of
+    alias_of=$(awk -v a="$soft" '$1 == "alias" && $2 == a {m = $3} END {print m}' "$MODDIR/modules.alias")
+    for soft in "$soft" "$alias_of"; do
+      [[ -n $soft && -n $(dep_path "$soft") ]] && { resolve "$soft"; break; }
+    done
+  done
   for dep in $(awk -F: -v p="$path" '$1==p {print $2}' "$MODDIR/modules.dep"); do
     resolve "$(basename "${dep%%.ko*}")"
   done

@@ -3,7 +3,7 @@
 #
 # apt-get downloads linux-image-$KREL, linux-headers-$KREL,
 # linux-headers-$KABI-common, linux-kbuild-$KSERIES and linux-source-$KSERIES,
-# all =$DEB_VERSION (kbuild: the newest revision of its upstream version), into $TESTBED/debs; unpacks them with dpkg-deb -x into
+# all =$DEB_VERSION (kbuild: the newest revision of its upstream version, else the newest), into $TESTBED/debs; unpacks them with dpkg-deb -x into
 # $TESTBED/root (nothing is installed system-wide), untars the source and runs
 # depmod -b. Idempotent (stamp files). Fresh: ~225 MB, 30-40 s; after: <1 s.
 source "$(dirname "$0")/common.sh"
@@ -16,18 +16,22 @@ PKGS=("linux-image-$KREL" "linux-headers-$KREL" "linux-headers-$KABI-common"
 # Debian keeps one linux-kbuild-$KSERIES per suite (its name carries no ABI), so a
 # newer upload replaces it while the ABI-named packages of $DEB_VERSION stay: take
 # that package at the newest Debian revision of the same upstream version (the
-# headers package only asks for linux-kbuild >= its own version).
+# headers package only asks for linux-kbuild >= its own version), and when the archive
+# has none of that version any more, the newest one: its host tools (fixdep, modpost)
+# build the same module from older headers (checked: 6.1.192-3's with 6.1.176-1's
+# headers, same sections and modinfo).
 version_of() {  # the version of package $1 to download
   [[ $1 == linux-kbuild-* ]] || { echo "$DEB_VERSION"; return; }
-  local v
-  v=$(apt-cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}' \
-      | grep -E "^${DEB_VERSION%-*}-" | sort -V | tail -n1) || true
+  local all v
+  all=$(apt-cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}' | sort -V) || true
+  v=$(grep -E "^${DEB_VERSION%-*}-" <<<"$all" | tail -n1) || true
+  [[ -n $v ]] || { v=$(tail -n1 <<<"$all"); [[ -z $v ]] || log "no $1 ${DEB_VERSION%-*}-* in the archive: taking $v"; }
   echo "${v:-$DEB_VERSION}"
 }
 
-deb_path() {  # the .deb of package $1 (any revision of the pinned upstream for kbuild), if downloaded
+deb_path() {  # the .deb of package $1 (for kbuild: whichever one was downloaded), if downloaded
   local f pat="${DEB_VERSION}"
-  [[ $1 == linux-kbuild-* ]] && pat="${DEB_VERSION%-*}-*"
+  [[ $1 == linux-kbuild-* ]] && pat="*"
   for f in "$DEBS/$1_"${pat}_*.deb; do [[ -f $f ]] && { echo "$f"; return 0; }; done
   return 1
 }
