@@ -6,6 +6,7 @@ import type { Closure } from "../closure/closure.js";
 import { freeReferences } from "../resolve/free-references.js";
 import { applyRenames, identifierTokens, type Rename } from "../resolve/rename.js";
 import { declaredIdentifier } from "../parse/declarators.js";
+import { blankedNames } from "../parse/blanked-names.js";
 import { redeclare } from "./declarator.js";
 import { enumValueOf } from "./enum-values.js";
 import { generatedFunctionNames, macroDefinedFunctions, stripComments, type MacroDefinedFunction } from "../resolve/touched.js";
@@ -118,6 +119,17 @@ export function assemble(opts: AssembleOptions): Assembled {
         else pending.push({ file, item, piece });
         continue;
       }
+      const fnDecl = decls.find((d) => d.kind === "function");
+      const isCarved = item.kind === "function" && fnDecl !== undefined && (closure.patched.has(fnDecl.name) || closure.copiedFunctions.has(fnDecl.name));
+      // A type (or a declaration the copy needs whole) first: what the declarations below name.
+      const needed =
+        !isCarved &&
+        (decls.some((d) => closure.typeDecls.has(`${d.file}:${d.line}`) || (d.kind === "prototype" && closure.copiedFunctions.has(d.name)) || closure.registerVariables.has(d.name)) ||
+          closure.tags.has(forwardTagName(item) ?? ""));
+      // Copied whole, an `extern enum E {...} v;` declares v too; a definition (`struct s {...} v;`)
+      // must not be copied (it would make new state): then only its type is.
+      const definesState = needed && decls.some((d) => d.namespace === "ordinary" && d.kind === "variable" && !closure.registerVariables.has(d.name));
+      if (needed) into.push({ origin: file.path, line: item.startLine, kind: "type", text: definesState ? typePartOf(file, item) ?? renamed(file, item, undefined) : renamed(file, item, undefined) });
       for (const d of decls) {
         if (d.namespace !== "ordinary") continue;
         const u = externalized.get(d.name);
@@ -125,6 +137,7 @@ export function assemble(opts: AssembleOptions): Assembled {
           const p = emitExternalized(u, file.path, d.line);
           if (p) into.push(p);
         }
+        if (needed && !definesState && d.kind !== "function") declared.add(d.name);
         // A name referenced by name but declared only by this file needs a declaration of its own.
         if (needsDeclaration.has(d.name) && !declared.has(d.name)) {
           declared.add(d.name);
@@ -132,16 +145,12 @@ export function assemble(opts: AssembleOptions): Assembled {
           if (r) into.push({ origin: file.path, line: d.line, kind: "declaration", text: `extern ${r.specifiers} ${r.declarator};`, note: `declaration of ${d.name}, reached by name` });
         }
       }
-      const fnDecl = decls.find((d) => d.kind === "function");
-      if (item.kind === "function" && fnDecl && (closure.patched.has(fnDecl.name) || closure.copiedFunctions.has(fnDecl.name))) {
+      if (isCarved) {
         const isPatched = closure.patched.has(fnDecl.name);
         emittedFunctions.add(fnDecl.name);
         const text = renamed(file, item, isPatched && !opts.keepNames ? `klpp_${fnDecl.name}` : undefined);
         into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: isPatched && !opts.keepNames ? keepFuncName(ctx.tu.text.slice(fnDecl.start, fnDecl.end), fnDecl.name, text) : text, defines: fnDecl.name });
-        continue;
       }
-      const needed = decls.some((d) => closure.typeDecls.has(`${d.file}:${d.line}`) || (d.kind === "prototype" && closure.copiedFunctions.has(d.name)));
-      if (needed) into.push({ origin: file.path, line: item.startLine, kind: "type", text: renamed(file, item, undefined) });
     }
   };
 
@@ -152,7 +161,7 @@ export function assemble(opts: AssembleOptions): Assembled {
     const text = file.text.slice(item.start, item.end);
     for (const t of identifierTokens(text)) macroNames.add(t.name);
     if (node) {
-      for (const ref of freeReferences(node)) {
+      for (const ref of freeReferences(node, blankedNames(file.text, item.start, item.end))) {
         const to = renameTo(ref.name);
         if (to && ref.namespace === "ordinary") {
           renames.push({ start: ref.start, end: ref.end, text: to });
@@ -352,6 +361,18 @@ function pieceOrder(includedAt: Map<string, number[]>) {
     for (let i = 0; i < Math.min(ka.length, kb.length); i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
     return ka.length - kb.length || compareText(a.origin, b.origin);
   };
+}
+
+/** The tag of a bare `struct A;` (a forward declaration), else undefined. */
+function forwardTagName(item: SourceItem): string | undefined {
+  const n = item.kind === "declaration" && item.node && /^(?:struct|union|enum)_specifier$/.test(item.node.type) ? item.node : undefined;
+  return n && !n.childForFieldName("body") ? n.childForFieldName("name")?.text : undefined;
+}
+
+/** `struct s { ... };` of a declaration `static struct s { ... } v = ...;`: the type without the object. */
+function typePartOf(file: SourceFile, item: SourceItem): string | undefined {
+  const type = item.node?.type === "declaration" ? item.node.childForFieldName("type") : null;
+  return type && /^(?:struct|union|enum)_specifier$/.test(type.type) && type.childForFieldName("body") ? `${file.text.slice(type.startIndex, type.endIndex)};` : undefined;
 }
 
 function makeStatic(text: string, name: string): string {

@@ -59,11 +59,14 @@ export function normalizeSource(text: string): string {
 
 function blankAnnotations(text: string): string {
   const ranges: Array<[number, number]> = [];
+  // A file may define these macros itself (`#define __printf(a, b) ...`): directive lines stay as written.
+  const directives = directiveLines(text);
+  const inDirective = (at: number) => directives.some(([a, b]) => at >= a && at < b);
   for (const m of text.matchAll(callRe)) {
     const end = skipParens(text, m.index + m[0].length);
-    if (end > 0) ranges.push([m.index, end]);
+    if (end > 0 && !inDirective(m.index)) ranges.push([m.index, end]);
   }
-  for (const m of text.matchAll(wordRe)) ranges.push([m.index, m.index + m[0].length]);
+  for (const m of text.matchAll(wordRe)) if (!inDirective(m.index)) ranges.push([m.index, m.index + m[0].length]);
   // Blanked ranges may overlap (a word inside a blanked call): merge, then copy the text between them.
   ranges.sort((a, b) => a[0] - b[0]);
   let out = "";
@@ -77,4 +80,15 @@ function blankAnnotations(text: string): string {
     pos = end;
   }
   return out + text.slice(pos);
+}
+
+/** [start, end) of each preprocessor directive that names an annotation (continuation lines included). */
+function directiveLines(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const m of text.matchAll(/^[ \t]*#[ \t]*(?:define|undef|ifdef|ifndef|if|elif)\b(?:[^\n\\]|\\[^])*/gm)) {
+    if (wordRe.test(m[0]) || callRe.test(m[0])) out.push([m.index, m.index + m[0].length]);
+    wordRe.lastIndex = 0;
+    callRe.lastIndex = 0;
+  }
+  return out;
 }

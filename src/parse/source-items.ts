@@ -31,14 +31,15 @@ function conditionNode(n: SyntaxNode): SyntaxNode | null {
 
 /** `normalized` is `text` with annotation macros blanked (same offsets). */
 function toItem(n: SyntaxNode, text: string, normalized: string): SourceItem | undefined {
-  const startLine = n.startPosition.row + 1;
+  const start = n.type === "preproc_include" || n.type === "comment" ? n.startIndex : withLeadingAnnotations(n.startIndex, text, normalized);
+  const startLine = n.startPosition.row + 1 - (text.slice(start, n.startIndex).match(/\n/g) ?? []).length;
   const base = {
-    start: n.startIndex,
+    start,
     end: trimEnd(text, n.endIndex),
     startLine,
     endLine: n.endPosition.row + 1 - (n.endPosition.column === 0 ? 1 : 0),
     codeStart: n.startIndex,
-    codeStartLine: startLine,
+    codeStartLine: n.startPosition.row + 1,
     hasError: n.hasError || n.type === "ERROR",
   };
   switch (n.type) {
@@ -64,11 +65,44 @@ function toItem(n: SyntaxNode, text: string, normalized: string): SourceItem | u
     case "enum_specifier": {
       // `struct x {...};` at file scope: the grammar leaves the `;` outside the node. Looked for
       // in the normalized text: `} __randomize_layout;` puts an annotation before it.
-      const semi = /^\s*;/.exec(normalized.slice(base.end));
-      return { ...base, end: semi ? base.end + semi[0].length : base.end, kind: "declaration", node: n };
+      return { ...base, end: semicolonAfter(normalized, base.end) ?? base.end, kind: "declaration", node: n };
     }
     default:
       return { ...base, kind: "other", node: n };
+  }
+}
+
+/**
+ * Where an item really starts: `notrace static int f(...)` or `__printf(1, 2) int log(...)`
+ * are blanked before parsing (normalize-source.ts), so the node starts after them, but the
+ * copy must keep them. Goes back over the blanked text up to the previous code.
+ */
+function withLeadingAnnotations(nodeStart: number, text: string, normalized: string): number {
+  let i = nodeStart;
+  while (i > 0 && /\s/.test(normalized[i - 1]!)) i--;
+  while (i < nodeStart && /\s/.test(text[i]!)) i++;
+  return i;
+}
+
+/**
+ * The end of the `;` that closes a file-scope struct/union/enum definition, which may follow
+ * after whole #if blocks (`}` `#ifdef X` `__attribute__((packed))` `#endif` `;`, the attribute
+ * blanked): the copy must take them along, balanced. Undefined when no `;` follows that way.
+ */
+function semicolonAfter(normalized: string, from: number): number | undefined {
+  let depth = 0;
+  let i = from;
+  for (;;) {
+    while (i < normalized.length && /\s/.test(normalized[i]!)) i++;
+    if (normalized[i] === ";") return depth === 0 ? i + 1 : undefined;
+    if (normalized[i] !== "#") return undefined;
+    const line = /^#\s*(\w*)(?:[^\n\\]|\\[^])*/.exec(normalized.slice(i, i + 4096));
+    const word = line?.[1] ?? "";
+    if (word === "if" || word === "ifdef" || word === "ifndef") depth++;
+    else if (word === "endif") depth--;
+    else if (!(word === "else" || word === "elif") || depth === 0) return undefined;
+    if (depth < 0) return undefined;
+    i += line![0].length;
   }
 }
 
