@@ -102,7 +102,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         seenInclude = true;
         const key = liveIncludeKey(ctx, file, item);
         if (!key) continue;
-        const local = item.includeQuoted ? localHeaderOf(ctx, file, item.includePath!) : undefined;
+        const local = includedLocalHeader(ctx, file, item, key);
         // Once per header, as its include guard makes gcc read it once (ext4.h comes through three includes).
         if (local && !visitedHeaders.has(local.path)) {
           visitedHeaders.add(local.path);
@@ -210,7 +210,9 @@ export function assemble(opts: AssembleOptions): Assembled {
   // A macro a kernel header defined first (settings.h's #undef/#define IRQF_MODIFY_MASK) also
   // needs its #undef: the header's definition is in force after the includes.
   const definedInHeaders = (name: string) => (ctx.tu.macros.get(name) ?? []).some((m) => homeOf(ctx, m) === "header");
-  const macroPieces = selectMacros(pending, macroNames, renameTo, renamedNames, definedInHeaders);
+  // A header macro the copy uses may name a macro only the file defines (DMERR's DM_MSG_PREFIX).
+  const headerMacroTokens = (name: string) => (ctx.tu.macros.get(name) ?? []).filter((m) => homeOf(ctx, m) === "header").flatMap((m) => identifierTokens(m.definition).map((t) => t.name));
+  const macroPieces = selectMacros(pending, macroNames, renameTo, renamedNames, definedInHeaders, headerMacroTokens);
   out.body.push(...macroPieces);
   out.body.sort(pieceOrder(includedAt));
   if (!opts.keepNames) declareBeforeUse(ctx, out.body, closure.patched);
@@ -306,8 +308,23 @@ function isLiveMacro(ctx: TuContext, file: SourceFile, item: SourceItem): boolea
   return (ctx.tu.macros.get(item.name ?? "") ?? []).some((m) => ctx.markerToRel.get(m.file) === file.path && m.line >= item.startLine && m.line <= item.endLine);
 }
 
-function localHeaderOf(ctx: TuContext, from: SourceFile, include: string): SourceFile | undefined {
-  return ctx.localHeaders.get(normalize(join(dirname(from.path), include)));
+/**
+ * The private header an #include brings in, if it is one: next to the including file
+ * (`"../common.h"`), or found through the TU's -I directories (`<priv.h>` from a driver's
+ * own include/), which no module build has either. Read from the files the include brought
+ * in; a header already read once (include guard) is found by its path.
+ */
+function includedLocalHeader(ctx: TuContext, from: SourceFile, item: SourceItem, key: string): SourceFile | undefined {
+  const path = item.includePath!;
+  const beside = item.includeQuoted ? ctx.localHeaders.get(normalize(join(dirname(from.path), path))) : undefined;
+  if (beside) return beside;
+  const endsRight = (rel: string) => rel === path || rel.endsWith(`/${path}`);
+  for (const f of ctx.tu.includeTree.get(key) ?? []) {
+    const rel = ctx.markerToRel.get(f);
+    if (rel !== undefined && endsRight(rel)) return ctx.localHeaders.get(rel);
+  }
+  const named = [...ctx.localHeaders.keys()].filter(endsRight);
+  return named.length === 1 ? ctx.localHeaders.get(named[0]!) : undefined;
 }
 
 function selectMacros(
@@ -316,9 +333,23 @@ function selectMacros(
   renameTo: (n: string) => string | undefined,
   renamedNames: Set<string>,
   definedInHeaders: (name: string) => boolean,
+  headerMacroTokens: (name: string) => string[],
 ): OutputPiece[] {
   const chosen: OutputPiece[] = [];
   const done = new Set<SourceItem>();
+  const expanded = new Set<string>();
+  const throughHeaders = () => {
+    const queue = [...names].filter((n) => !expanded.has(n));
+    while (queue.length) {
+      const n = queue.pop()!;
+      if (expanded.has(n)) continue;
+      expanded.add(n);
+      for (const t of headerMacroTokens(n)) {
+        names.add(t);
+        if (!expanded.has(t)) queue.push(t);
+      }
+    }
+  };
   // A name the file defines twice (SEQ_PUT_DEC in task_mmu.c: #define, #undef, #define) gets
   // an #undef before each copied definition: pieces keep source order, so every use still
   // sees the definition it saw in the file, and gcc sees no redefinition.
@@ -327,6 +358,7 @@ function selectMacros(
   let changed = true;
   while (changed) {
     changed = false;
+    throughHeaders();
     for (const p of pending) {
       if (done.has(p.item) || !names.has(p.item.name!)) continue;
       done.add(p.item);

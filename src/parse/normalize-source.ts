@@ -54,7 +54,51 @@ function unwrapPerCpu(text: string): string {
 
 /** Returns `text` with kernel annotations replaced by spaces (same length, same lines). */
 export function normalizeSource(text: string): string {
-  return unwrapPerCpu(blankAnnotations(text));
+  return oneArmedHeaders(unwrapPerCpu(blankAnnotations(text)));
+}
+
+/**
+ * A function whose header is chosen by #if (`#ifdef X` `static int f(int a)` `#else`
+ * `static int f(int a, int b)` `#endif` `{ ... }`) is no definition tree-sitter can read:
+ * the directives and every arm but the first become blanks, so the item is found (its
+ * text, copied from the original, keeps all arms; the .i says which was live).
+ */
+function oneArmedHeaders(text: string): string {
+  if (!/^[ \t]*#[ \t]*(?:if|ifdef|ifndef)\b/m.test(text)) return text;
+  const lines = text.split("\n");
+  const starts: number[] = [];
+  for (let i = 0, at = 0; i < lines.length; at += lines[i]!.length + 1, i++) starts.push(at);
+  const directive = (i: number) => /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b/.exec(lines[i]!)?.[1];
+  const blanks: Array<[number, number]> = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^if/.test(directive(i) ?? "")) continue;
+    // The block's arms: [first line, last line] between its directives; none may nest another #if.
+    const arms: Array<[number, number]> = [];
+    let j = i + 1;
+    let from = j;
+    for (; j < lines.length; j++) {
+      const d = directive(j);
+      if (d === undefined) continue;
+      if (/^if/.test(d)) break;
+      arms.push([from, j - 1]);
+      from = j + 1;
+      if (d === "endif") break;
+    }
+    if (directive(j) !== "endif" || arms.length < 2) continue;
+    const after = text.slice(starts[j]! + lines[j]!.length).trimStart();
+    const first = lines.slice(arms[0]![0], arms[0]![1] + 1).join("\n").trim();
+    if (!after.startsWith("{") || !/\(/.test(first) || !first.endsWith(")") || /[;{}]/.test(first)) continue;
+    for (const k of [i, j, ...arms.slice(1).flatMap(([a, b]) => [a - 1, ...range(a, b)])]) blanks.push([starts[k]!, starts[k]! + lines[k]!.length]);
+    i = j;
+  }
+  if (!blanks.length) return text;
+  const chars = text.split("");
+  for (const [a, b] of blanks) for (let k = a; k < b; k++) chars[k] = " ";
+  return chars.join("");
+}
+
+function range(a: number, b: number): number[] {
+  return Array.from({ length: Math.max(0, b - a + 1) }, (_, k) => a + k);
 }
 
 function blankAnnotations(text: string): string {
