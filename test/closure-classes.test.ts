@@ -44,7 +44,7 @@ function preprocess(flags: string[], file: string | undefined, input?: string): 
 
 /** The tokens of function `name`'s definition in preprocessed text (from its name to its closing brace). */
 export function functionTokens(text: string, name: string): string[] {
-  const tokens = text.match(/[A-Za-z_$][\w$]*|\d[\w.]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|->|\+\+|--|<<|>>|[<>=!]=|&&|\|\||\S/g) ?? [];
+  const tokens: string[] = text.match(/[A-Za-z_$][\w$]*|\d[\w.]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|->|\+\+|--|<<|>>|[<>=!]=|&&|\|\||\S/g) ?? [];
   let depth = 0;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
