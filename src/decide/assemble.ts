@@ -73,10 +73,12 @@ export function assemble(opts: AssembleOptions): Assembled {
   const includeCandidates: Array<{ key: string; piece: OutputPiece }> = [];
   const externalizedPlaced = new Set<string>();
 
-  const emitExternalized = (u: SymbolUse, origin: string, line: number): OutputPiece | undefined => {
+  /** `typeCopied`: the declaration's struct/union/enum body was copied just before (the declaration names the tag only). */
+  const emitExternalized = (u: SymbolUse, origin: string, line: number, typeCopied = false): OutputPiece | undefined => {
     if (externalizedPlaced.has(u.name)) return undefined;
     externalizedPlaced.add(u.name);
-    return { origin, line, kind: "externalized", text: externalizedDecl(ctx, u, mode), note: `externalized ${u.name}: ${u.reason}` };
+    const text = externalizedDecl(ctx, u, mode);
+    return { origin, line, kind: "externalized", text: typeCopied ? withoutTagBody(text) : text, note: `externalized ${u.name}: ${u.reason}` };
   };
 
   const visitedHeaders = new Set<string>();
@@ -128,13 +130,17 @@ export function assemble(opts: AssembleOptions): Assembled {
           closure.tags.has(forwardTagName(item) ?? ""));
       // Copied whole, an `extern enum E {...} v;` declares v too; a definition (`struct s {...} v;`)
       // must not be copied (it would make new state): then only its type is.
-      const definesState = needed && decls.some((d) => d.namespace === "ordinary" && d.kind === "variable" && !closure.registerVariables.has(d.name));
-      if (needed) into.push({ origin: file.path, line: item.startLine, kind: "type", text: definesState ? typePartOf(file, item) ?? renamed(file, item, undefined) : renamed(file, item, undefined) });
+      // `static enum mode { ... } cur;` defines state: its named type is copied alone, once, and the
+      // declarations made for `cur` name the tag only (a second body would redefine it).
+      const definesState = !isCarved && decls.some((d) => d.namespace === "ordinary" && d.kind === "variable" && !closure.registerVariables.has(d.name));
+      const typePart = definesState ? typePartOf(file, item) : undefined;
+      const reached = decls.some((d) => d.namespace === "ordinary" && (externalized.has(d.name) || needsDeclaration.has(d.name)));
+      if (needed || (typePart && reached)) into.push({ origin: file.path, line: item.startLine, kind: "type", text: typePart ?? renamed(file, item, undefined) });
       for (const d of decls) {
         if (d.namespace !== "ordinary") continue;
         const u = externalized.get(d.name);
         if (u && u.placement !== "after-includes") {
-          const p = emitExternalized(u, file.path, d.line);
+          const p = emitExternalized(u, file.path, d.line, typePart !== undefined);
           if (p) into.push(p);
         }
         if (needed && !definesState && d.kind !== "function") declared.add(d.name);
@@ -142,7 +148,8 @@ export function assemble(opts: AssembleOptions): Assembled {
         if (needsDeclaration.has(d.name) && !declared.has(d.name)) {
           declared.add(d.name);
           const r = redeclare(ctx.tu.text, d, d.name);
-          if (r) into.push({ origin: file.path, line: d.line, kind: "declaration", text: `extern ${r.specifiers} ${r.declarator};`, note: `declaration of ${d.name}, reached by name` });
+          const text = r ? `extern ${r.specifiers} ${r.declarator};` : undefined;
+          if (text) into.push({ origin: file.path, line: d.line, kind: "declaration", text: typePart ? withoutTagBody(text) : text, note: `declaration of ${d.name}, reached by name` });
         }
       }
       if (isCarved) {
@@ -401,10 +408,23 @@ function forwardTagName(item: SourceItem): string | undefined {
   return n && !n.childForFieldName("body") ? n.childForFieldName("name")?.text : undefined;
 }
 
-/** `struct s { ... };` of a declaration `static struct s { ... } v = ...;`: the type without the object. */
+/** `struct s { ... };` of a declaration `static struct s { ... } v = ...;`: the named type without the object. */
 function typePartOf(file: SourceFile, item: SourceItem): string | undefined {
   const type = item.node?.type === "declaration" ? item.node.childForFieldName("type") : null;
-  return type && /^(?:struct|union|enum)_specifier$/.test(type.type) && type.childForFieldName("body") ? `${file.text.slice(type.startIndex, type.endIndex)};` : undefined;
+  const isNamedBody = type && /^(?:struct|union|enum)_specifier$/.test(type.type) && type.childForFieldName("body") && type.childForFieldName("name");
+  return isNamedBody ? `${file.text.slice(type.startIndex, type.endIndex)};` : undefined;
+}
+
+/** A declaration's first `struct s { ... }` reduced to `struct s` (its body is copied on its own). */
+function withoutTagBody(text: string): string {
+  const m = /\b(?:struct|union|enum)\s+[A-Za-z_$][\w$]*\s*(?=\{)/.exec(text);
+  if (!m) return text;
+  let depth = 0;
+  for (let i = m.index + m[0].length; i < text.length; i++) {
+    if (text[i] === "{") depth++;
+    else if (text[i] === "}" && --depth === 0) return `${text.slice(0, m.index)}${m[0].trimEnd()}${text.slice(i + 1)}`;
+  }
+  return text;
 }
 
 function makeStatic(text: string, name: string): string {
