@@ -13,7 +13,7 @@ source "$(dirname "$0")/common.sh"
 REPO=$(cd "$TB_DIR/../.." && pwd)
 (($#)) || set -- fs/proc/cmdline.c kernel/fork.c net/ipv4/tcp_input.c
 "$TB_DIR/prepare-build.sh" "$@"
-OUT=$TESTBED/work/closure-compile
+OUT=${KLP_CLOSURE_OUT:-$TESTBED/work/closure-compile}
 rm -rf "$OUT" && mkdir -p "$OUT"
 total=0 ok=0
 for f in "$@"; do
