@@ -92,7 +92,8 @@ export function computeClosure(opts: ClosureOptions): Closure {
   }
   while (queue.length) {
     const { decl, from, typesOnly } = queue.shift()!;
-    const inHeaderInline = homeOf(ctx, decl) === "header";
+    // Header code the closure walks: inline functions (for the symbols they reach) and typedefs (for the types they name).
+    const inHeaderInline = homeOf(ctx, decl) === "header" && decl.kind === "function";
     const inlineUses = new Set<string>();
     if (inHeaderInline && decl.kind === "function") out.headerInlines.set(decl.name, { decl, uses: inlineUses });
     for (const ref of typesOnly ? signatureReferences(ctx, decl) : referencesOf(ctx, decl)) {
@@ -115,6 +116,8 @@ export function computeClosure(opts: ClosureOptions): Closure {
         case "tag":
         case "typedef":
         case "enumerator":
+          // A header's `typedef struct X X_t;` may name a struct only this TU's files define: follow it.
+          if (home === "header" && best.kind === "typedef" && !inHeaderInline) enqueue(best, from, true);
           if (home !== "header") {
             for (const d of decls.filter((x) => homeOf(ctx, x) !== "header")) {
               const key = `${d.file}:${d.line}`;

@@ -54,7 +54,27 @@ function unwrapPerCpu(text: string): string {
 
 /** Returns `text` with kernel annotations replaced by spaces (same length, same lines). */
 export function normalizeSource(text: string): string {
-  return oneArmedHeaders(unwrapPerCpu(blankAnnotations(text)));
+  return oneArmedHeaders(withoutMemberMacros(withoutCplusplusArms(unwrapPerCpu(blankAnnotations(text)))));
+}
+
+/**
+ * A struct body may hold a macro that expands to members (`SUBTREE_BITS` on a line of its
+ * own, no `;`): no declaration tree-sitter can read, and its error swallows what follows.
+ * Such a line (an upper-case name, maybe with arguments, after a `;`, `{` or `}`, before the
+ * next member) becomes blanks; the copy keeps it, and its tokens still name the macro.
+ */
+function withoutMemberMacros(text: string): string {
+  return text.replace(/([;{}][ \t]*(?:\/\/[^\n]*|\/\*[^\n]*?\*\/)?[ \t]*\n[ \t]*)([A-Z_][A-Z0-9_]*(?:\([^()\n;]*\))?)(?=[ \t]*\n[ \t]*(?:[A-Za-z_}]|#))/g, (_, before: string, macro: string) => before + " ".repeat(macro.length));
+}
+
+/**
+ * `#ifdef __cplusplus` `extern "C" {` `#endif` opens a brace that only C++ sees (a header's
+ * other `#ifdef __cplusplus` closes it): to tree-sitter it swallows the header. A C compiler
+ * never reads those arms, so their lines become blanks (directives stay).
+ */
+function withoutCplusplusArms(text: string): string {
+  if (!text.includes("__cplusplus")) return text;
+  return text.replace(/^([ \t]*#[ \t]*(?:ifdef[ \t]+__cplusplus|if[ \t]+defined[ \t]*\(?[ \t]*__cplusplus[ \t]*\)?)[ \t]*(?:\/\/[^\n]*|\/\*[^\n]*?\*\/)?[ \t]*\n)((?:(?![ \t]*#)[^\n]*\n)*?)(?=[ \t]*#[ \t]*(?:endif|else)\b)/gm, (_, open: string, arm: string) => open + arm.replace(/[^\n]/g, " "));
 }
 
 /**
