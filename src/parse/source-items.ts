@@ -52,7 +52,11 @@ function toItem(n: SyntaxNode, text: string, normalized: string): SourceItem | u
     }
     case "preproc_def":
     case "preproc_function_def":
-      return { ...base, kind: "macro", name: n.childForFieldName("name")?.text ?? "" };
+      // tree-sitter ends the definition at a comment inside it (`... && /* why */ \`): the
+      // directive really ends where its backslash-continued lines do.
+      const end = Math.max(base.end, directiveEnd(text, n.startIndex));
+      const endLine = base.endLine + (text.slice(base.end, end).match(/\n/g) ?? []).length;
+      return { ...base, end, endLine, kind: "macro", name: n.childForFieldName("name")?.text ?? "" };
     case "function_definition": {
       const name = declaredIdentifier(n.childForFieldName("declarator"))?.text;
       return { ...base, kind: "function", node: n, ...(name ? { name } : {}) };
@@ -103,6 +107,18 @@ function semicolonAfter(normalized: string, from: number): number | undefined {
     else if (!(word === "else" || word === "elif") || depth === 0) return undefined;
     if (depth < 0) return undefined;
     i += line![0].length;
+  }
+}
+
+/** End of the (backslash-continued) line that starts at or before `from`, newline excluded. */
+function directiveEnd(text: string, from: number): number {
+  let i = from;
+  for (;;) {
+    const nl = text.indexOf("\n", i);
+    if (nl < 0) return text.length;
+    const line = text.slice(i, nl).replace(/\r$/, "");
+    if (!line.endsWith("\\")) return nl - (text[nl - 1] === "\r" ? 1 : 0);
+    i = nl + 1;
   }
 }
 
