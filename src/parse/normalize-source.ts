@@ -60,11 +60,12 @@ export function normalizeSource(text: string): string {
 /**
  * A struct body may hold a macro that expands to members (`SUBTREE_BITS` on a line of its
  * own, no `;`): no declaration tree-sitter can read, and its error swallows what follows.
- * Such a line (an upper-case name, maybe with arguments, after a `;`, `{` or `}`, before the
- * next member) becomes blanks; the copy keeps it, and its tokens still name the macro.
+ * Such a line (a bare upper-case name after a `;`, `{` or `}`, before the next member)
+ * becomes blanks; the copy keeps it, and its tokens still name the macro. With arguments it
+ * stays: they may name what a copy must rename.
  */
 function withoutMemberMacros(text: string): string {
-  return text.replace(/([;{}][ \t]*(?:\/\/[^\n]*|\/\*[^\n]*?\*\/)?[ \t]*\n[ \t]*)([A-Z_][A-Z0-9_]*(?:\([^()\n;]*\))?)(?=[ \t]*\n[ \t]*(?:[A-Za-z_}]|#))/g, (_, before: string, macro: string) => before + " ".repeat(macro.length));
+  return text.replace(/([;{}][ \t]*(?:\/\/[^\n]*|\/\*[^\n]*?\*\/)?[ \t]*\n[ \t]*)([A-Z_][A-Z0-9_]*)(?=[ \t]*\n[ \t]*(?:[A-Za-z_}]|#))/g, (_, before: string, macro: string) => before + " ".repeat(macro.length));
 }
 
 /**
