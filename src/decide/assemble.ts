@@ -1,4 +1,3 @@
-import { dirname, join, normalize } from "node:path";
 import type { OutputPiece, PatchedFunction, SymbolUse } from "../model/plan.js";
 import type { PpDecl, SourceFile, SourceItem } from "../model/syntax.js";
 import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
@@ -12,6 +11,9 @@ import { enumValueOf } from "./enum-values.js";
 import { generatedFunctionNames, macroDefinedFunctions, stripComments, type MacroDefinedFunction } from "../resolve/touched.js";
 import { syscallCopyText } from "./syscall-copy.js";
 import { compareText } from "../util/compare.js";
+import { forwardTagName, typePartOf, withoutTagBody } from "./declaration-parts.js";
+import { includedLocalHeader } from "./private-headers.js";
+import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -315,76 +317,7 @@ function isLiveMacro(ctx: TuContext, file: SourceFile, item: SourceItem): boolea
   return (ctx.tu.macros.get(item.name ?? "") ?? []).some((m) => ctx.markerToRel.get(m.file) === file.path && m.line >= item.startLine && m.line <= item.endLine);
 }
 
-/**
- * The private header an #include brings in, if it is one: next to the including file
- * (`"../common.h"`), or found through the TU's -I directories (`<priv.h>` from a driver's
- * own include/), which no module build has either. Read from the files the include brought
- * in; a header already read once (include guard) is found by its path.
- */
-function includedLocalHeader(ctx: TuContext, from: SourceFile, item: SourceItem, key: string): SourceFile | undefined {
-  const path = item.includePath!;
-  const beside = item.includeQuoted ? ctx.localHeaders.get(normalize(join(dirname(from.path), path))) : undefined;
-  if (beside) return beside;
-  const endsRight = (rel: string) => rel === path || rel.endsWith(`/${path}`);
-  for (const f of ctx.tu.includeTree.get(key) ?? []) {
-    const rel = ctx.markerToRel.get(f);
-    if (rel !== undefined && endsRight(rel)) return ctx.localHeaders.get(rel);
-  }
-  const named = [...ctx.localHeaders.keys()].filter(endsRight);
-  return named.length === 1 ? ctx.localHeaders.get(named[0]!) : undefined;
-}
 
-function selectMacros(
-  pending: Array<{ file: SourceFile; item: SourceItem; piece: OutputPiece }>,
-  names: Set<string>,
-  renameTo: (n: string) => string | undefined,
-  renamedNames: Set<string>,
-  definedInHeaders: (name: string) => boolean,
-  headerMacroTokens: (name: string) => string[],
-): OutputPiece[] {
-  const chosen: OutputPiece[] = [];
-  const done = new Set<SourceItem>();
-  const expanded = new Set<string>();
-  const throughHeaders = () => {
-    const queue = [...names].filter((n) => !expanded.has(n));
-    while (queue.length) {
-      const n = queue.pop()!;
-      if (expanded.has(n)) continue;
-      expanded.add(n);
-      for (const t of headerMacroTokens(n)) {
-        names.add(t);
-        if (!expanded.has(t)) queue.push(t);
-      }
-    }
-  };
-  // A name the file defines twice (SEQ_PUT_DEC in task_mmu.c: #define, #undef, #define) gets
-  // an #undef before each copied definition: pieces keep source order, so every use still
-  // sees the definition it saw in the file, and gcc sees no redefinition.
-  const definitions = new Map<string, number>();
-  for (const p of pending) definitions.set(p.item.name!, (definitions.get(p.item.name!) ?? 0) + 1);
-  let changed = true;
-  while (changed) {
-    changed = false;
-    throughHeaders();
-    for (const p of pending) {
-      if (done.has(p.item) || !names.has(p.item.name!)) continue;
-      done.add(p.item);
-      changed = true;
-      const renames: Rename[] = [];
-      for (const t of identifierTokens(p.piece.text)) {
-        names.add(t.name);
-        const to = t.name !== p.item.name ? renameTo(t.name) : undefined;
-        if (to) {
-          renames.push({ start: t.start, end: t.end, text: to });
-          renamedNames.add(t.name);
-        }
-      }
-      const text = applyRenames(p.piece.text, renames);
-      chosen.push({ ...p.piece, text: definitions.get(p.item.name!)! > 1 || definedInHeaders(p.item.name!) ? `#undef ${p.item.name!}\n${text}` : text });
-    }
-  }
-  return chosen;
-}
 
 /**
  * Pieces in the order the compiler reads them: a private header's pieces stand
@@ -402,30 +335,8 @@ function pieceOrder(includedAt: Map<string, number[]>) {
   };
 }
 
-/** The tag of a bare `struct A;` (a forward declaration), else undefined. */
-function forwardTagName(item: SourceItem): string | undefined {
-  const n = item.kind === "declaration" && item.node && /^(?:struct|union|enum)_specifier$/.test(item.node.type) ? item.node : undefined;
-  return n && !n.childForFieldName("body") ? n.childForFieldName("name")?.text : undefined;
-}
 
-/** `struct s { ... };` of a declaration `static struct s { ... } v = ...;`: the named type without the object. */
-function typePartOf(file: SourceFile, item: SourceItem): string | undefined {
-  const type = item.node?.type === "declaration" ? item.node.childForFieldName("type") : null;
-  const isNamedBody = type && /^(?:struct|union|enum)_specifier$/.test(type.type) && type.childForFieldName("body") && type.childForFieldName("name");
-  return isNamedBody ? `${file.text.slice(type.startIndex, type.endIndex)};` : undefined;
-}
 
-/** A declaration's first `struct s { ... }` reduced to `struct s` (its body is copied on its own). */
-function withoutTagBody(text: string): string {
-  const m = /\b(?:struct|union|enum)\s+[A-Za-z_$][\w$]*\s*(?=\{)/.exec(text);
-  if (!m) return text;
-  let depth = 0;
-  for (let i = m.index + m[0].length; i < text.length; i++) {
-    if (text[i] === "{") depth++;
-    else if (text[i] === "}" && --depth === 0) return `${text.slice(0, m.index)}${m[0].trimEnd()}${text.slice(i + 1)}`;
-  }
-  return text;
-}
 
 function makeStatic(text: string, name: string): string {
   const at = text.indexOf(name);
@@ -454,46 +365,6 @@ function externalizedDecl(ctx: TuContext, u: SymbolUse, mode: "kallsyms" | "klp-
   return r ? `extern ${r.specifiers} ${r.declarator} ${label};` : `extern typeof(${u.name}) klpe_${u.name} ${label};`;
 }
 
-/**
- * A kernel-header macro the copied code uses may expand to a non-exported
- * symbol (pte_alloc → __pte_alloc). Such a macro is redefined after the
- * includes with the symbol renamed, so the expansion in the copied code
- * reaches the externalized symbol while the headers themselves stay intact.
- */
-function redefineHeaderMacros(
-  ctx: TuContext,
-  used: Set<string>,
-  externalized: Set<string>,
-  renameTo: (n: string) => string | undefined,
-  renamedNames: Set<string>,
-): OutputPiece[] {
-  const pieces: OutputPiece[] = [];
-  const queue = [...used];
-  const seen = new Set(queue);
-  while (queue.length) {
-    const name = queue.shift()!;
-    const defs = (ctx.tu.macros.get(name) ?? []).filter((m) => {
-      const rel = ctx.markerToRel.get(m.file);
-      return rel !== ctx.relPath && !(rel && ctx.localHeaders.has(rel));
-    });
-    const def = defs[defs.length - 1];
-    if (!def) continue;
-    const renames: Rename[] = [];
-    for (const t of identifierTokens(def.definition)) {
-      if (!seen.has(t.name)) {
-        seen.add(t.name);
-        queue.push(t.name);
-      }
-      const to = t.name !== name && externalized.has(t.name) ? renameTo(t.name) : undefined;
-      if (to) renames.push({ start: t.start, end: t.end, text: to });
-    }
-    if (renames.length === 0) continue;
-    for (const t of identifierTokens(def.definition)) if (externalized.has(t.name)) renamedNames.add(t.name);
-    const rel = ctx.markerToRel.get(def.file) ?? def.file;
-    pieces.push({ origin: "klp-ccp", line: 0, kind: "macro", text: `/* ${rel}:${def.line}, redefined to reach externalized symbols */\n#undef ${name}\n${applyRenames(def.definition, renames)}` });
-  }
-  return pieces.sort((a, b) => compareText(a.text, b.text));
-}
 
 /**
  * Header inlines to copy: those whose bodies use an externalized symbol, and

@@ -51,12 +51,13 @@ function toItem(n: SyntaxNode, text: string, normalized: string): SourceItem | u
       return { ...base, kind: "include", includePath: raw.replace(/^[<"]|[>"]$/g, ""), includeQuoted: raw.startsWith('"') };
     }
     case "preproc_def":
-    case "preproc_function_def":
+    case "preproc_function_def": {
       // tree-sitter ends the definition at a comment inside it (`... && /* why */ \`): the
       // directive really ends where its backslash-continued lines do.
       const end = Math.max(base.end, directiveEnd(text, n.startIndex));
       const endLine = base.endLine + (text.slice(base.end, end).match(/\n/g) ?? []).length;
       return { ...base, end, endLine, kind: "macro", name: n.childForFieldName("name")?.text ?? "" };
+    }
     case "function_definition": {
       const name = declaredIdentifier(n.childForFieldName("declarator"))?.text;
       return { ...base, kind: "function", node: n, ...(name ? { name } : {}) };
