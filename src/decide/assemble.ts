@@ -220,8 +220,8 @@ export function assemble(opts: AssembleOptions): Assembled {
   // needs its #undef: the header's definition is in force after the includes.
   const definedInHeaders = (name: string) => (ctx.tu.macros.get(name) ?? []).some((m) => homeOf(ctx, m) === "header");
   // A header macro the copy uses may name a macro only the file defines (DMERR's DM_MSG_PREFIX).
-  const headerMacroTokens = (name: string) => (ctx.tu.macros.get(name) ?? []).filter((m) => homeOf(ctx, m) === "header").flatMap((m) => identifierTokens(m.definition).map((t) => t.name));
-  const macroPieces = selectMacros(pending, macroNames, renameTo, renamedNames, definedInHeaders, headerMacroTokens);
+  const headerMacroDefinitions = (name: string) => (ctx.tu.macros.get(name) ?? []).filter((m) => homeOf(ctx, m) === "header").map((m) => m.definition);
+  const macroPieces = selectMacros(pending, macroNames, renameTo, renamedNames, definedInHeaders, headerMacroDefinitions);
   out.body.push(...macroPieces);
   out.body.sort(pieceOrder(includedAt));
   if (!opts.keepNames) declareBeforeUse(ctx, out.body, closure.patched);

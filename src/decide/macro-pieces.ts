@@ -14,23 +14,38 @@ export function selectMacros(
   renameTo: (n: string) => string | undefined,
   renamedNames: Set<string>,
   definedInHeaders: (name: string) => boolean,
-  headerMacroTokens: (name: string) => string[],
+  headerMacroDefinitions: (name: string) => string[],
 ): OutputPiece[] {
   const chosen: OutputPiece[] = [];
   const done = new Set<SourceItem>();
   const expanded = new Set<string>();
+  // Names made by pasting (`NFSDDBG_##flag` with dprintk's `ifdebug(FACILITY)`): any file
+  // macro with a pasted prefix or suffix may be the one a use builds.
+  const pasted: Array<(name: string) => boolean> = [];
+  const notePasting = (definition: string) => {
+    for (const m of definition.matchAll(/\b([A-Za-z_]\w*_)\s*##|##\s*(_\w+)\b/g)) {
+      const [, prefix, suffix] = m;
+      // A bare `_`/`__` says nothing about the name.
+      if (!/[A-Za-z]/.test(prefix ?? suffix!)) continue;
+      pasted.push(prefix ? (n) => n.startsWith(prefix) : (n) => n.endsWith(suffix!));
+    }
+  };
   const throughHeaders = () => {
     const queue = [...names].filter((n) => !expanded.has(n));
     while (queue.length) {
       const n = queue.pop()!;
       if (expanded.has(n)) continue;
       expanded.add(n);
-      for (const t of headerMacroTokens(n)) {
-        names.add(t);
-        if (!expanded.has(t)) queue.push(t);
+      for (const definition of headerMacroDefinitions(n)) {
+        notePasting(definition);
+        for (const { name: t } of identifierTokens(definition)) {
+          names.add(t);
+          if (!expanded.has(t)) queue.push(t);
+        }
       }
     }
   };
+  const isNamed = (name: string) => names.has(name) || pasted.some((matches) => matches(name));
   // A name the file defines twice (SEQ_PUT_DEC in task_mmu.c: #define, #undef, #define) gets
   // an #undef before each copied definition: pieces keep source order, so every use still
   // sees the definition it saw in the file, and gcc sees no redefinition.
@@ -41,9 +56,10 @@ export function selectMacros(
     changed = false;
     throughHeaders();
     for (const p of pending) {
-      if (done.has(p.item) || !names.has(p.item.name!)) continue;
+      if (done.has(p.item) || !isNamed(p.item.name!)) continue;
       done.add(p.item);
       changed = true;
+      notePasting(p.piece.text);
       const renames: Rename[] = [];
       for (const t of identifierTokens(p.piece.text)) {
         names.add(t.name);

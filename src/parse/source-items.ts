@@ -18,11 +18,25 @@ export function topLevelItems(root: SyntaxNode, text: string, normalized: string
       }
       if (n.startIndex < from) continue;
       const item = toItem(n, text, normalized);
-      if (item) items.push(item);
+      if (!item) continue;
+      const prev = items[items.length - 1];
+      if (item.kind === "function" && prev && isLeadingWords(prev, item, text)) {
+        // `static noinline_for_stack struct nfs4_file *f(...)`: an annotation macro tree-sitter does
+        // not know leaves the words before it unparsed (an ERROR, a broken declaration); they are the function's own.
+        items.pop();
+        item.start = prev.start;
+        item.startLine = prev.startLine;
+      }
+      items.push(item);
     }
   };
   visit(root);
   return items;
+}
+
+/** True when `prev` is an unparsed run of words (specifiers, a macro name) right before `item`. */
+function isLeadingWords(prev: SourceItem, item: SourceItem, text: string): boolean {
+  return (prev.kind === "other" || prev.kind === "declaration") && prev.hasError && /^[A-Za-z_][\w\s*]*$/.test(text.slice(prev.start, prev.end)) && /^\s*$/.test(text.slice(prev.end, item.start));
 }
 
 function conditionNode(n: SyntaxNode): SyntaxNode | null {
