@@ -99,7 +99,8 @@ export function computeClosure(opts: ClosureOptions): Closure {
     for (const ref of typesOnly ? signatureReferences(ctx, decl) : referencesOf(ctx, decl)) {
       if (ref.namespace === "tag" && !inHeaderInline) out.tags.add(ref.name);
       const decls = (ctx.tu.decls.get(ref.name) ?? []).filter((d) => (ref.namespace === "tag") === (d.namespace === "tag"));
-      if (decls.length === 0 || out.patched.has(ref.name)) continue;
+      // A replaced function is not reached through its own name; a struct of the same name (nfsd4_free_stateid) is.
+      if (decls.length === 0 || (ref.namespace === "ordinary" && out.patched.has(ref.name))) continue;
       const best = pickDecl(ctx, decls);
       const home = homeOf(ctx, best);
       if (inHeaderInline && (best.kind === "function" || best.kind === "prototype" || best.kind === "variable" || best.kind === "extern-variable")) inlineUses.add(ref.name);
