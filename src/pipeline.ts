@@ -300,6 +300,12 @@ function extractFunctionsReadable(opts: FunctionsOptions, sink: DiagnosticSink):
   const command = resolveCommand(opts, sink);
   if (!command) throw new StageFailed("input");
   const file = command.kind === "explicit" ? sourceFileOf(command.cmd, process.cwd()) : resolve(opts.file!);
+  if (!file.endsWith(".c")) {
+    // A C++ (or assembler, Objective-C ...) TU: the closure reads C only.
+    const named = command.kind === "explicit" ? [...command.cmd.argv].reverse().find((a) => !a.startsWith("-") && /\.\w+$/.test(a) && a !== command.cmd.argv[0]) : file;
+    sink.report({ code: "KLP-E019", severity: "error", message: `--functions carves functions out of C files: ${named ? `${named} is not a .c file` : "the compile command names no .c file"}`, hint: "give the command that compiles a .c file (C++ and other languages are not supported)" });
+    throw new StageFailed("input");
+  }
   if (!existsSync(file)) {
     sink.report({ code: "KLP-E004", severity: "error", message: `the compiled file ${file} does not exist`, hint: "the compile command must name the .c file" });
     throw new StageFailed("input");

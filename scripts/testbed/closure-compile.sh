@@ -16,7 +16,7 @@ source "$(dirname "$0")/common.sh"
 REPO=$(cd "$TB_DIR/../.." && pwd)
 (($#)) || set -- fs/proc/cmdline.c kernel/fork.c net/ipv4/tcp_input.c
 "$TB_DIR/prepare-build.sh" "$@"
-OUT=${KLP_WORKDIR:-$TESTBED/work}/closure-compile   # KLP_WORKDIR: one per concurrent run
+OUT=${KLP_CLOSURE_OUT:-${KLP_WORKDIR:-$TESTBED/work}/closure-compile}   # KLP_WORKDIR: one per concurrent run
 rm -rf "$OUT" && mkdir -p "$OUT"
 total=0 ok=0 same=0
 for f in "$@"; do

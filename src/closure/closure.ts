@@ -1,6 +1,8 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { PpDecl } from "../model/syntax.js";
 import { homeOf, type TuContext } from "../model/tu.js";
+import type { NameReference } from "../model/references.js";
+import { blankedNames } from "../parse/blanked-names.js";
 import { freeReferences } from "../resolve/free-references.js";
 
 /** A function or variable the new code reaches that is not copied: decide() settles how. */
@@ -39,6 +41,10 @@ export interface Closure {
   headerFiles: Set<string>;
   /** Header static inlines reached from the copied code, by name. */
   headerInlines: Map<string, HeaderInline>;
+  /** Every struct/union/enum tag the copied code names, defined or not (its `struct A;` declarations are copied too). */
+  tags: Set<string>;
+  /** File-scope register variables (`register unsigned long sp asm("rsp")`) the copied code uses: copied, they hold no state. */
+  registerVariables: Set<string>;
 }
 
 export interface ClosureOptions {
@@ -69,6 +75,8 @@ export function computeClosure(opts: ClosureOptions): Closure {
     neededBy: new Map(),
     headerFiles: new Set(),
     headerInlines: new Map(),
+    tags: new Set(),
+    registerVariables: new Set(),
   };
   const queue: Array<{ decl: PpDecl; from: string; typesOnly: boolean }> = [];
   const seenNodes = new Set<string>();
@@ -84,12 +92,15 @@ export function computeClosure(opts: ClosureOptions): Closure {
   }
   while (queue.length) {
     const { decl, from, typesOnly } = queue.shift()!;
-    const inHeaderInline = homeOf(ctx, decl) === "header";
+    // Header code the closure walks: inline functions (for the symbols they reach) and typedefs (for the types they name).
+    const inHeaderInline = homeOf(ctx, decl) === "header" && decl.kind === "function";
     const inlineUses = new Set<string>();
     if (inHeaderInline && decl.kind === "function") out.headerInlines.set(decl.name, { decl, uses: inlineUses });
-    for (const ref of typesOnly ? signatureReferences(decl) : freeReferences(decl.node)) {
+    for (const ref of typesOnly ? signatureReferences(ctx, decl) : referencesOf(ctx, decl)) {
+      if (ref.namespace === "tag" && !inHeaderInline) out.tags.add(ref.name);
       const decls = (ctx.tu.decls.get(ref.name) ?? []).filter((d) => (ref.namespace === "tag") === (d.namespace === "tag"));
-      if (decls.length === 0 || out.patched.has(ref.name)) continue;
+      // A replaced function is not reached through its own name; a struct of the same name (nfsd4_free_stateid) is.
+      if (decls.length === 0 || (ref.namespace === "ordinary" && out.patched.has(ref.name))) continue;
       const best = pickDecl(ctx, decls);
       const home = homeOf(ctx, best);
       if (inHeaderInline && (best.kind === "function" || best.kind === "prototype" || best.kind === "variable" || best.kind === "extern-variable")) inlineUses.add(ref.name);
@@ -106,6 +117,8 @@ export function computeClosure(opts: ClosureOptions): Closure {
         case "tag":
         case "typedef":
         case "enumerator":
+          // A header's `typedef struct X X_t;` may name a struct only this TU's files define: follow it.
+          if (home === "header" && best.kind === "typedef" && !inHeaderInline) enqueue(best, from, true);
           if (home !== "header") {
             for (const d of decls.filter((x) => homeOf(ctx, x) !== "header")) {
               const key = `${d.file}:${d.line}`;
@@ -140,8 +153,15 @@ export function computeClosure(opts: ClosureOptions): Closure {
           break;
         case "variable":
         case "extern-variable":
-          // `register ... asm("rsp")` variables are registers, not symbols.
-          if (/\bregister\b/.test(ctx.tu.text.slice(best.start, best.nameStart))) break;
+          // `register ... asm("rsp")` variables are registers, not symbols: the declaration is copied.
+          if (/\bregister\b/.test(ctx.tu.text.slice(best.start, best.nameStart))) {
+            if (home !== "header" && !out.registerVariables.has(ref.name)) {
+              out.registerVariables.add(ref.name);
+              note(ref.name);
+              enqueue(best, from, true);
+            }
+            break;
+          }
           addSymbol(out, ref.name, "variable", best, decl.name, inHeaderInline);
           needTypes(best);
           break;
@@ -172,7 +192,7 @@ function pickDecl(ctx: TuContext, decls: PpDecl[]): PpDecl {
 
 
 /** References of a declaration's type and declarator only: not a function body, not an initializer. */
-function signatureReferences(decl: PpDecl): ReturnType<typeof freeReferences> {
+function signatureReferences(ctx: TuContext, decl: PpDecl): NameReference[] {
   const skip: Array<[number, number]> = [];
   const body = decl.node.childForFieldName("body");
   if (body) skip.push([body.startIndex, body.endIndex]);
@@ -180,5 +200,10 @@ function signatureReferences(decl: PpDecl): ReturnType<typeof freeReferences> {
     const value = d.type === "init_declarator" ? d.childForFieldName("value") : null;
     if (value) skip.push([value.startIndex, value.endIndex]);
   }
-  return freeReferences(decl.node).filter((r) => !skip.some(([a, b]) => r.start >= a && r.start < b));
+  return referencesOf(ctx, decl).filter((r) => !skip.some(([a, b]) => r.start >= a && r.start < b));
+}
+
+/** A declaration's free references, those inside typeof, offsetof, attributes and _Static_assert included. */
+function referencesOf(ctx: TuContext, decl: PpDecl): NameReference[] {
+  return freeReferences(decl.node, blankedNames(ctx.tu.text, decl.start, decl.end));
 }

@@ -1,4 +1,3 @@
-import { dirname, join, normalize } from "node:path";
 import type { OutputPiece, PatchedFunction, SymbolUse } from "../model/plan.js";
 import type { PpDecl, SourceFile, SourceItem } from "../model/syntax.js";
 import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
@@ -6,12 +5,16 @@ import type { Closure } from "../closure/closure.js";
 import { freeReferences } from "../resolve/free-references.js";
 import { applyRenames, identifierTokens, type Rename } from "../resolve/rename.js";
 import { declaredIdentifier } from "../parse/declarators.js";
+import { blankedNames } from "../parse/blanked-names.js";
 import { redeclare } from "./declarator.js";
 import { enumValueOf } from "./enum-values.js";
 import { generatedFunctionNames, macroDefinedFunctions, stripComments, type MacroDefinedFunction } from "../resolve/touched.js";
 import { syscallCopyText } from "./syscall-copy.js";
 import { runtimeStaticKeys } from "./runtime-static-keys.js";
 import { compareText } from "../util/compare.js";
+import { forwardTagName, typePartOf, withoutTagBody } from "./declaration-parts.js";
+import { includedLocalHeader } from "./private-headers.js";
+import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -73,10 +76,12 @@ export function assemble(opts: AssembleOptions): Assembled {
   const includeCandidates: Array<{ key: string; piece: OutputPiece }> = [];
   const externalizedPlaced = new Set<string>();
 
-  const emitExternalized = (u: SymbolUse, origin: string, line: number): OutputPiece | undefined => {
+  /** `typeCopied`: the declaration's struct/union/enum body was copied just before (the declaration names the tag only). */
+  const emitExternalized = (u: SymbolUse, origin: string, line: number, typeCopied = false): OutputPiece | undefined => {
     if (externalizedPlaced.has(u.name)) return undefined;
     externalizedPlaced.add(u.name);
-    return { origin, line, kind: "externalized", text: externalizedDecl(ctx, u, mode), note: `externalized ${u.name}: ${u.reason}` };
+    const text = externalizedDecl(ctx, u, mode);
+    return { origin, line, kind: "externalized", text: typeCopied ? withoutTagBody(text) : text, note: `externalized ${u.name}: ${u.reason}` };
   };
 
   const visitedHeaders = new Set<string>();
@@ -102,7 +107,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         seenInclude = true;
         const key = liveIncludeKey(ctx, file, item);
         if (!key) continue;
-        const local = item.includeQuoted ? localHeaderOf(ctx, file, item.includePath!) : undefined;
+        const local = includedLocalHeader(ctx, file, item, key);
         // Once per header, as its include guard makes gcc read it once (ext4.h comes through three includes).
         if (local && !visitedHeaders.has(local.path)) {
           visitedHeaders.add(local.path);
@@ -119,30 +124,43 @@ export function assemble(opts: AssembleOptions): Assembled {
         else pending.push({ file, item, piece });
         continue;
       }
+      const fnDecl = decls.find((d) => d.kind === "function");
+      const isCarved = item.kind === "function" && fnDecl !== undefined && (closure.patched.has(fnDecl.name) || closure.copiedFunctions.has(fnDecl.name));
+      // A type (or a declaration the copy needs whole) first: what the declarations below name.
+      const needed =
+        !isCarved &&
+        (decls.some((d) => closure.typeDecls.has(`${d.file}:${d.line}`) || (d.kind === "prototype" && closure.copiedFunctions.has(d.name)) || closure.registerVariables.has(d.name)) ||
+          closure.tags.has(forwardTagName(item) ?? ""));
+      // Copied whole, an `extern enum E {...} v;` declares v too; a definition (`struct s {...} v;`)
+      // must not be copied (it would make new state): then only its type is.
+      // `static enum mode { ... } cur;` defines state: its named type is copied alone, once, and the
+      // declarations made for `cur` name the tag only (a second body would redefine it).
+      const definesState = !isCarved && decls.some((d) => d.namespace === "ordinary" && d.kind === "variable" && !closure.registerVariables.has(d.name));
+      const typePart = definesState ? typePartOf(file, item) : undefined;
+      const reached = decls.some((d) => d.namespace === "ordinary" && (externalized.has(d.name) || needsDeclaration.has(d.name)));
+      if (needed || (typePart && reached)) into.push({ origin: file.path, line: item.startLine, kind: "type", text: typePart ?? renamed(file, item, undefined) });
       for (const d of decls) {
         if (d.namespace !== "ordinary") continue;
         const u = externalized.get(d.name);
         if (u && u.placement !== "after-includes") {
-          const p = emitExternalized(u, file.path, d.line);
+          const p = emitExternalized(u, file.path, d.line, typePart !== undefined);
           if (p) into.push(p);
         }
+        if (needed && !definesState && d.kind !== "function") declared.add(d.name);
         // A name referenced by name but declared only by this file needs a declaration of its own.
         if (needsDeclaration.has(d.name) && !declared.has(d.name)) {
           declared.add(d.name);
           const r = redeclare(ctx.tu.text, d, d.name);
-          if (r) into.push({ origin: file.path, line: d.line, kind: "declaration", text: `extern ${r.specifiers} ${r.declarator};`, note: `declaration of ${d.name}, reached by name` });
+          const text = r ? `extern ${r.specifiers} ${r.declarator};` : undefined;
+          if (text) into.push({ origin: file.path, line: d.line, kind: "declaration", text: typePart ? withoutTagBody(text) : text, note: `declaration of ${d.name}, reached by name` });
         }
       }
-      const fnDecl = decls.find((d) => d.kind === "function");
-      if (item.kind === "function" && fnDecl && (closure.patched.has(fnDecl.name) || closure.copiedFunctions.has(fnDecl.name))) {
+      if (isCarved) {
         const isPatched = closure.patched.has(fnDecl.name);
         emittedFunctions.add(fnDecl.name);
         const text = renamed(file, item, isPatched && !opts.keepNames ? `klpp_${fnDecl.name}` : undefined);
         into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: isPatched && !opts.keepNames ? keepFuncName(ctx.tu.text.slice(fnDecl.start, fnDecl.end), fnDecl.name, text) : text, defines: fnDecl.name });
-        continue;
       }
-      const needed = decls.some((d) => closure.typeDecls.has(`${d.file}:${d.line}`) || (d.kind === "prototype" && closure.copiedFunctions.has(d.name)));
-      if (needed) into.push({ origin: file.path, line: item.startLine, kind: "type", text: renamed(file, item, undefined) });
     }
   };
 
@@ -153,7 +171,7 @@ export function assemble(opts: AssembleOptions): Assembled {
     const text = file.text.slice(item.start, item.end);
     for (const t of identifierTokens(text)) macroNames.add(t.name);
     if (node) {
-      for (const ref of freeReferences(node)) {
+      for (const ref of freeReferences(node, blankedNames(file.text, item.start, item.end))) {
         const to = renameTo(ref.name);
         if (to && ref.namespace === "ordinary") {
           renames.push({ start: ref.start, end: ref.end, text: to });
@@ -202,7 +220,9 @@ export function assemble(opts: AssembleOptions): Assembled {
   // A macro a kernel header defined first (settings.h's #undef/#define IRQF_MODIFY_MASK) also
   // needs its #undef: the header's definition is in force after the includes.
   const definedInHeaders = (name: string) => (ctx.tu.macros.get(name) ?? []).some((m) => homeOf(ctx, m) === "header");
-  const macroPieces = selectMacros(pending, macroNames, renameTo, renamedNames, definedInHeaders);
+  // A header macro the copy uses may name a macro only the file defines (DMERR's DM_MSG_PREFIX).
+  const headerMacroDefinitions = (name: string) => (ctx.tu.macros.get(name) ?? []).filter((m) => homeOf(ctx, m) === "header").map((m) => m.definition);
+  const macroPieces = selectMacros(pending, macroNames, renameTo, renamedNames, definedInHeaders, headerMacroDefinitions);
   out.body.push(...macroPieces);
   out.body.sort(pieceOrder(includedAt));
   if (!opts.keepNames) declareBeforeUse(ctx, out.body, closure.patched);
@@ -299,46 +319,7 @@ function isLiveMacro(ctx: TuContext, file: SourceFile, item: SourceItem): boolea
   return (ctx.tu.macros.get(item.name ?? "") ?? []).some((m) => ctx.markerToRel.get(m.file) === file.path && m.line >= item.startLine && m.line <= item.endLine);
 }
 
-function localHeaderOf(ctx: TuContext, from: SourceFile, include: string): SourceFile | undefined {
-  return ctx.localHeaders.get(normalize(join(dirname(from.path), include)));
-}
 
-function selectMacros(
-  pending: Array<{ file: SourceFile; item: SourceItem; piece: OutputPiece }>,
-  names: Set<string>,
-  renameTo: (n: string) => string | undefined,
-  renamedNames: Set<string>,
-  definedInHeaders: (name: string) => boolean,
-): OutputPiece[] {
-  const chosen: OutputPiece[] = [];
-  const done = new Set<SourceItem>();
-  // A name the file defines twice (SEQ_PUT_DEC in task_mmu.c: #define, #undef, #define) gets
-  // an #undef before each copied definition: pieces keep source order, so every use still
-  // sees the definition it saw in the file, and gcc sees no redefinition.
-  const definitions = new Map<string, number>();
-  for (const p of pending) definitions.set(p.item.name!, (definitions.get(p.item.name!) ?? 0) + 1);
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const p of pending) {
-      if (done.has(p.item) || !names.has(p.item.name!)) continue;
-      done.add(p.item);
-      changed = true;
-      const renames: Rename[] = [];
-      for (const t of identifierTokens(p.piece.text)) {
-        names.add(t.name);
-        const to = t.name !== p.item.name ? renameTo(t.name) : undefined;
-        if (to) {
-          renames.push({ start: t.start, end: t.end, text: to });
-          renamedNames.add(t.name);
-        }
-      }
-      const text = applyRenames(p.piece.text, renames);
-      chosen.push({ ...p.piece, text: definitions.get(p.item.name!)! > 1 || definedInHeaders(p.item.name!) ? `#undef ${p.item.name!}\n${text}` : text });
-    }
-  }
-  return chosen;
-}
 
 /**
  * Pieces in the order the compiler reads them: a private header's pieces stand
@@ -355,6 +336,9 @@ function pieceOrder(includedAt: Map<string, number[]>) {
     return ka.length - kb.length || compareText(a.origin, b.origin);
   };
 }
+
+
+
 
 function makeStatic(text: string, name: string): string {
   const at = text.indexOf(name);
@@ -383,46 +367,6 @@ function externalizedDecl(ctx: TuContext, u: SymbolUse, mode: "kallsyms" | "klp-
   return r ? `extern ${r.specifiers} ${r.declarator} ${label};` : `extern typeof(${u.name}) klpe_${u.name} ${label};`;
 }
 
-/**
- * A kernel-header macro the copied code uses may expand to a non-exported
- * symbol (pte_alloc → __pte_alloc). Such a macro is redefined after the
- * includes with the symbol renamed, so the expansion in the copied code
- * reaches the externalized symbol while the headers themselves stay intact.
- */
-function redefineHeaderMacros(
-  ctx: TuContext,
-  used: Set<string>,
-  externalized: Set<string>,
-  renameTo: (n: string) => string | undefined,
-  renamedNames: Set<string>,
-): OutputPiece[] {
-  const pieces: OutputPiece[] = [];
-  const queue = [...used];
-  const seen = new Set(queue);
-  while (queue.length) {
-    const name = queue.shift()!;
-    const defs = (ctx.tu.macros.get(name) ?? []).filter((m) => {
-      const rel = ctx.markerToRel.get(m.file);
-      return rel !== ctx.relPath && !(rel && ctx.localHeaders.has(rel));
-    });
-    const def = defs[defs.length - 1];
-    if (!def) continue;
-    const renames: Rename[] = [];
-    for (const t of identifierTokens(def.definition)) {
-      if (!seen.has(t.name)) {
-        seen.add(t.name);
-        queue.push(t.name);
-      }
-      const to = t.name !== name && externalized.has(t.name) ? renameTo(t.name) : undefined;
-      if (to) renames.push({ start: t.start, end: t.end, text: to });
-    }
-    if (renames.length === 0) continue;
-    for (const t of identifierTokens(def.definition)) if (externalized.has(t.name)) renamedNames.add(t.name);
-    const rel = ctx.markerToRel.get(def.file) ?? def.file;
-    pieces.push({ origin: "klp-ccp", line: 0, kind: "macro", text: `/* ${rel}:${def.line}, redefined to reach externalized symbols */\n#undef ${name}\n${applyRenames(def.definition, renames)}` });
-  }
-  return pieces.sort((a, b) => compareText(a.text, b.text));
-}
 
 /**
  * Header inlines to copy: those whose bodies use an externalized symbol, and

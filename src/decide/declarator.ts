@@ -40,7 +40,9 @@ export function redeclare(iText: string, decl: PpDecl, newDeclarator: string, en
 const STORAGE = /\b(?:static|extern|inline|__inline__|__inline|register|__thread|_Thread_local)\b/g;
 
 function clean(text: string): string {
-  let t = removeCalls(text, /\b(?:__attribute__|__attribute|asm|__asm__|__asm)\s*(?=\()/g);
+  // A line marker inside the declaration (its type came from a macro of another file: `bool`).
+  let t = text.replace(/(^|\n)#[^\n]*/g, "$1");
+  t = removeCalls(t, /\b(?:__attribute__|__attribute|asm|__asm__|__asm)\s*(?=\()/g);
   t = t.replace(STORAGE, " ");
   return t.replace(/\s+/g, " ").trim();
 }

@@ -1,10 +1,20 @@
 import type { SyntaxNode } from "../model/syntax.js";
 
+/** C's own type keywords; tree-sitter-c's other primitive types (size_t, uint32_t, bool) are typedef names a file may define itself. */
+const KEYWORD_TYPES = new Set(["char", "int", "float", "double", "void"]);
+
+/** True for a `primitive_type` node that is really a typedef name (`size_t`), not a keyword. */
+export function isTypedefNamePrimitive(text: string): boolean {
+  return !KEYWORD_TYPES.has(text);
+}
+
 /** The identifier a declarator declares, found by following `declarator` fields. */
 export function declaredIdentifier(declarator: SyntaxNode | null): SyntaxNode | null {
   let n = declarator;
   while (n) {
     if (n.type === "identifier" || n.type === "type_identifier" || n.type === "field_identifier") return n;
+    // `typedef unsigned int uint32_t;`: the grammar reads the new name as a primitive type.
+    if (n.type === "primitive_type") return isTypedefNamePrimitive(n.text) ? n : null;
     const inner: SyntaxNode | null =
       n.childForFieldName("declarator") ??
       (n.type === "parenthesized_declarator" ? (n.namedChildren[0] ?? null) : null);

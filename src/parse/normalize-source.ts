@@ -54,16 +54,84 @@ function unwrapPerCpu(text: string): string {
 
 /** Returns `text` with kernel annotations replaced by spaces (same length, same lines). */
 export function normalizeSource(text: string): string {
-  return unwrapPerCpu(blankAnnotations(text));
+  return oneArmedHeaders(withoutMemberMacros(withoutCplusplusArms(unwrapPerCpu(blankAnnotations(text)))));
+}
+
+/**
+ * A struct body may hold a macro that expands to members (`SUBTREE_BITS` on a line of its
+ * own, no `;`): no declaration tree-sitter can read, and its error swallows what follows.
+ * Such a line (a bare upper-case name after a `;`, `{` or `}`, before the next member)
+ * becomes blanks; the copy keeps it, and its tokens still name the macro. With arguments it
+ * stays: they may name what a copy must rename.
+ */
+function withoutMemberMacros(text: string): string {
+  return text.replace(/([;{}][ \t]*(?:\/\/[^\n]*|\/\*[^\n]*?\*\/)?[ \t]*\n[ \t]*)([A-Z_][A-Z0-9_]*)(?=[ \t]*\n[ \t]*(?:[A-Za-z_}]|#))/g, (_, before: string, macro: string) => before + " ".repeat(macro.length));
+}
+
+/**
+ * `#ifdef __cplusplus` `extern "C" {` `#endif` opens a brace that only C++ sees (a header's
+ * other `#ifdef __cplusplus` closes it): to tree-sitter it swallows the header. A C compiler
+ * never reads those arms, so their lines become blanks (directives stay).
+ */
+function withoutCplusplusArms(text: string): string {
+  if (!text.includes("__cplusplus")) return text;
+  return text.replace(/^([ \t]*#[ \t]*(?:ifdef[ \t]+__cplusplus|if[ \t]+defined[ \t]*\(?[ \t]*__cplusplus[ \t]*\)?)[ \t]*(?:\/\/[^\n]*|\/\*[^\n]*?\*\/)?[ \t]*\n)((?:(?![ \t]*#)[^\n]*\n)*?)(?=[ \t]*#[ \t]*(?:endif|else)\b)/gm, (_, open: string, arm: string) => open + arm.replace(/[^\n]/g, " "));
+}
+
+/**
+ * A function whose header is chosen by #if (`#ifdef X` `static int f(int a)` `#else`
+ * `static int f(int a, int b)` `#endif` `{ ... }`) is no definition tree-sitter can read:
+ * the directives and every arm but the first become blanks, so the item is found (its
+ * text, copied from the original, keeps all arms; the .i says which was live).
+ */
+function oneArmedHeaders(text: string): string {
+  if (!/^[ \t]*#[ \t]*(?:if|ifdef|ifndef)\b/m.test(text)) return text;
+  const lines = text.split("\n");
+  const starts: number[] = [];
+  for (let i = 0, at = 0; i < lines.length; at += lines[i]!.length + 1, i++) starts.push(at);
+  const directive = (i: number) => /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b/.exec(lines[i]!)?.[1];
+  const blanks: Array<[number, number]> = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^if/.test(directive(i) ?? "")) continue;
+    // The block's arms: [first line, last line] between its directives; none may nest another #if.
+    const arms: Array<[number, number]> = [];
+    let j = i + 1;
+    let from = j;
+    for (; j < lines.length; j++) {
+      const d = directive(j);
+      if (d === undefined) continue;
+      if (/^if/.test(d)) break;
+      arms.push([from, j - 1]);
+      from = j + 1;
+      if (d === "endif") break;
+    }
+    if (directive(j) !== "endif" || arms.length < 2) continue;
+    const after = text.slice(starts[j]! + lines[j]!.length).trimStart();
+    const first = lines.slice(arms[0]![0], arms[0]![1] + 1).join("\n").trim();
+    if (!after.startsWith("{") || !/\(/.test(first) || !first.endsWith(")") || /[;{}]/.test(first)) continue;
+    for (const k of [i, j, ...arms.slice(1).flatMap(([a, b]) => [a - 1, ...range(a, b)])]) blanks.push([starts[k]!, starts[k]! + lines[k]!.length]);
+    i = j;
+  }
+  if (!blanks.length) return text;
+  const chars = text.split("");
+  for (const [a, b] of blanks) for (let k = a; k < b; k++) chars[k] = " ";
+  return chars.join("");
+}
+
+function range(a: number, b: number): number[] {
+  return Array.from({ length: Math.max(0, b - a + 1) }, (_, k) => a + k);
 }
 
 function blankAnnotations(text: string): string {
   const ranges: Array<[number, number]> = [];
+  // A file may define these macros itself (`#define __printf(a, b) ...`): directive lines stay as written.
+  const directives = directiveLines(text);
+  const inDirective = (at: number) => directives.some(([a, b]) => at >= a && at < b);
   for (const m of text.matchAll(callRe)) {
     const end = skipParens(text, m.index + m[0].length);
-    if (end > 0) ranges.push([m.index, end]);
+    if (end > 0 && !inDirective(m.index)) ranges.push([m.index, end]);
   }
-  for (const m of text.matchAll(wordRe)) ranges.push([m.index, m.index + m[0].length]);
+  for (const m of text.matchAll(wordRe)) if (!inDirective(m.index)) ranges.push([m.index, m.index + m[0].length]);
   // Blanked ranges may overlap (a word inside a blanked call): merge, then copy the text between them.
   ranges.sort((a, b) => a[0] - b[0]);
   let out = "";
@@ -77,4 +145,15 @@ function blankAnnotations(text: string): string {
     pos = end;
   }
   return out + text.slice(pos);
+}
+
+/** [start, end) of each preprocessor directive that names an annotation (continuation lines included). */
+function directiveLines(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const m of text.matchAll(/^[ \t]*#[ \t]*(?:define|undef|ifdef|ifndef|if|elif)\b(?:[^\n\\]|\\[^])*/gm)) {
+    if (wordRe.test(m[0]) || callRe.test(m[0])) out.push([m.index, m.index + m[0].length]);
+    wordRe.lastIndex = 0;
+    callRe.lastIndex = 0;
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import type { NameSpace, PpDeclKind } from "../model/syntax.js";
+import { isTypedefNamePrimitive } from "./declarators.js";
 
 /** What one top-level declaration declares, as preprocessed-tu.ts records it (offsets into the .i). */
 export interface DeclFact {
@@ -415,9 +416,10 @@ class Reader {
     if (this.isId()) {
       const w = this.word()!;
       if (RESERVED.has(w)) {
-        // A typedef may redeclare a primitive type's name (typedef _Bool bool): no identifier then.
+        // A typedef may redeclare a primitive type's name (typedef _Bool bool, typedef ... size_t):
+        // declared as declarators.ts reads it (a name unless it is a keyword).
         if (!inTypedef || !(PRIMITIVE.has(w) || SIZED.has(w))) decline();
-        inner = { name: undefined, nameStart: this.t.start[this.p]!, isFunction: false, bare: true };
+        inner = { name: PRIMITIVE.has(w) && isTypedefNamePrimitive(w) ? w : undefined, nameStart: this.t.start[this.p]!, isFunction: false, bare: true };
       } else inner = { name: w, nameStart: this.t.start[this.p]!, isFunction: false, bare: true };
       this.p++;
     } else if (this.isPunct("(")) {

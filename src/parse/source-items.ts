@@ -18,11 +18,25 @@ export function topLevelItems(root: SyntaxNode, text: string, normalized: string
       }
       if (n.startIndex < from) continue;
       const item = toItem(n, text, normalized);
-      if (item) items.push(item);
+      if (!item) continue;
+      const prev = items[items.length - 1];
+      if (item.kind === "function" && prev && isLeadingWords(prev, item, text)) {
+        // `static noinline_for_stack struct nfs4_file *f(...)`: an annotation macro tree-sitter does
+        // not know leaves the words before it unparsed (an ERROR, a broken declaration); they are the function's own.
+        items.pop();
+        item.start = prev.start;
+        item.startLine = prev.startLine;
+      }
+      items.push(item);
     }
   };
   visit(root);
   return items;
+}
+
+/** True when `prev` is an unparsed run of words (specifiers, a macro name) right before `item`. */
+function isLeadingWords(prev: SourceItem, item: SourceItem, text: string): boolean {
+  return (prev.kind === "other" || prev.kind === "declaration") && prev.hasError && /^[A-Za-z_][\w\s*]*$/.test(text.slice(prev.start, prev.end)) && /^\s*$/.test(text.slice(prev.end, item.start));
 }
 
 function conditionNode(n: SyntaxNode): SyntaxNode | null {
@@ -31,14 +45,15 @@ function conditionNode(n: SyntaxNode): SyntaxNode | null {
 
 /** `normalized` is `text` with annotation macros blanked (same offsets). */
 function toItem(n: SyntaxNode, text: string, normalized: string): SourceItem | undefined {
-  const startLine = n.startPosition.row + 1;
+  const start = n.type === "preproc_include" || n.type === "comment" ? n.startIndex : withLeadingAnnotations(n.startIndex, text, normalized);
+  const startLine = n.startPosition.row + 1 - (text.slice(start, n.startIndex).match(/\n/g) ?? []).length;
   const base = {
-    start: n.startIndex,
+    start,
     end: trimEnd(text, n.endIndex),
     startLine,
     endLine: n.endPosition.row + 1 - (n.endPosition.column === 0 ? 1 : 0),
     codeStart: n.startIndex,
-    codeStartLine: startLine,
+    codeStartLine: n.startPosition.row + 1,
     hasError: n.hasError || n.type === "ERROR",
   };
   switch (n.type) {
@@ -50,8 +65,13 @@ function toItem(n: SyntaxNode, text: string, normalized: string): SourceItem | u
       return { ...base, kind: "include", includePath: raw.replace(/^[<"]|[>"]$/g, ""), includeQuoted: raw.startsWith('"') };
     }
     case "preproc_def":
-    case "preproc_function_def":
-      return { ...base, kind: "macro", name: n.childForFieldName("name")?.text ?? "" };
+    case "preproc_function_def": {
+      // tree-sitter ends the definition at a comment inside it (`... && /* why */ \`): the
+      // directive really ends where its backslash-continued lines do.
+      const end = Math.max(base.end, directiveEnd(text, n.startIndex));
+      const endLine = base.endLine + (text.slice(base.end, end).match(/\n/g) ?? []).length;
+      return { ...base, end, endLine, kind: "macro", name: n.childForFieldName("name")?.text ?? "" };
+    }
     case "function_definition": {
       const name = declaredIdentifier(n.childForFieldName("declarator"))?.text;
       return { ...base, kind: "function", node: n, ...(name ? { name } : {}) };
@@ -64,11 +84,56 @@ function toItem(n: SyntaxNode, text: string, normalized: string): SourceItem | u
     case "enum_specifier": {
       // `struct x {...};` at file scope: the grammar leaves the `;` outside the node. Looked for
       // in the normalized text: `} __randomize_layout;` puts an annotation before it.
-      const semi = /^\s*;/.exec(normalized.slice(base.end));
-      return { ...base, end: semi ? base.end + semi[0].length : base.end, kind: "declaration", node: n };
+      return { ...base, end: semicolonAfter(normalized, base.end) ?? base.end, kind: "declaration", node: n };
     }
     default:
       return { ...base, kind: "other", node: n };
+  }
+}
+
+/**
+ * Where an item really starts: `notrace static int f(...)` or `__printf(1, 2) int log(...)`
+ * are blanked before parsing (normalize-source.ts), so the node starts after them, but the
+ * copy must keep them. Goes back over the blanked text up to the previous code.
+ */
+function withLeadingAnnotations(nodeStart: number, text: string, normalized: string): number {
+  let i = nodeStart;
+  while (i > 0 && /\s/.test(normalized[i - 1]!)) i--;
+  while (i < nodeStart && /\s/.test(text[i]!)) i++;
+  return i;
+}
+
+/**
+ * The end of the `;` that closes a file-scope struct/union/enum definition, which may follow
+ * after whole #if blocks (`}` `#ifdef X` `__attribute__((packed))` `#endif` `;`, the attribute
+ * blanked): the copy must take them along, balanced. Undefined when no `;` follows that way.
+ */
+function semicolonAfter(normalized: string, from: number): number | undefined {
+  let depth = 0;
+  let i = from;
+  for (;;) {
+    while (i < normalized.length && /\s/.test(normalized[i]!)) i++;
+    if (normalized[i] === ";") return depth === 0 ? i + 1 : undefined;
+    if (normalized[i] !== "#") return undefined;
+    const line = /^#\s*(\w*)(?:[^\n\\]|\\[^])*/.exec(normalized.slice(i, i + 4096));
+    const word = line?.[1] ?? "";
+    if (word === "if" || word === "ifdef" || word === "ifndef") depth++;
+    else if (word === "endif") depth--;
+    else if (!(word === "else" || word === "elif") || depth === 0) return undefined;
+    if (depth < 0) return undefined;
+    i += line![0].length;
+  }
+}
+
+/** End of the (backslash-continued) line that starts at or before `from`, newline excluded. */
+function directiveEnd(text: string, from: number): number {
+  let i = from;
+  for (;;) {
+    const nl = text.indexOf("\n", i);
+    if (nl < 0) return text.length;
+    const line = text.slice(i, nl).replace(/\r$/, "");
+    if (!line.endsWith("\\")) return nl - (text[nl - 1] === "\r" ? 1 : 0);
+    i = nl + 1;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { NameReference } from "../model/references.js";
 import type { SyntaxNode } from "../model/syntax.js";
+import { isTypedefNamePrimitive } from "../parse/declarators.js";
 
 /**
  * Finds the names a piece of C uses that are not declared inside it: the
@@ -13,12 +14,21 @@ import type { SyntaxNode } from "../model/syntax.js";
  * tree-sitter's binding ~2-3x more, and the closure walks thousands of nodes.
  * Every walk function leaves the cursor where it found it.
  */
-export function freeReferences(node: SyntaxNode): NameReference[] {
+export function freeReferences(node: SyntaxNode, blanked: NameReference[] = []): NameReference[] {
   const out: NameReference[] = [];
   const scopes: Array<Set<string>> = [];
   const declared = (name: string) => scopes.some((s) => s.has(name));
   const declare = (name: string) => scopes[scopes.length - 1]?.add(name);
   const c = node.walk();
+  // Names the normalisation hid from the tree (blanked-names.ts), sorted by offset: each is
+  // judged by the scopes in force when the walk passes its position.
+  let nextBlanked = 0;
+  const passBlanked = (upTo: number) => {
+    for (; nextBlanked < blanked.length && blanked[nextBlanked]!.start < upTo; nextBlanked++) {
+      const r = blanked[nextBlanked]!;
+      if (r.namespace === "tag" || !declared(r.name)) out.push(r);
+    }
+  };
 
   /** Calls `each` on every named child (the cursor on it, with its field name). */
   const children = (each: (field: string | null | undefined) => void) => {
@@ -42,6 +52,7 @@ export function freeReferences(node: SyntaxNode): NameReference[] {
   /** The node under the cursor; `parent`: its parent's type and start (for calls). */
   const visit = (parent: { type: string; start: number } | null): void => {
     const type = c.nodeType;
+    if (nextBlanked < blanked.length) passBlanked(c.startIndex);
     switch (type) {
       case "function_definition":
         scopes.push(new Set());
@@ -57,6 +68,7 @@ export function freeReferences(node: SyntaxNode): NameReference[] {
       case "for_statement":
         scopes.push(new Set());
         visitChildren();
+        passBlanked(c.endIndex);
         scopes.pop();
         return;
       case "declaration":
@@ -73,6 +85,10 @@ export function freeReferences(node: SyntaxNode): NameReference[] {
         return;
       case "type_identifier":
         if (!declared(c.nodeText)) use("ordinary", parent);
+        return;
+      case "primitive_type":
+        // size_t, uint32_t, bool: the grammar's built-ins, but a file may typedef them itself.
+        if (isTypedefNamePrimitive(c.nodeText) && !declared(c.nodeText)) use("ordinary", parent);
         return;
       case "struct_specifier":
       case "union_specifier":
@@ -148,5 +164,9 @@ export function freeReferences(node: SyntaxNode): NameReference[] {
     }
   };
   visit(null);
-  return out;
+  passBlanked(Infinity);
+  if (!blanked.length) return out;
+  // Where the tree still had the construct (raw source keeps typeof), a name is met twice: once.
+  const seen = new Set<number>();
+  return out.filter((r) => !seen.has(r.start) && (seen.add(r.start), true)).sort((a, b) => a.start - b.start);
 }
