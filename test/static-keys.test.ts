@@ -4,7 +4,7 @@
 // klp-reloc mode, keep their jump labels.
 import { describe, expect, it } from "vitest";
 import type { OutputPiece } from "../src/model/plan.js";
-import { runtimeStaticKeys } from "../src/decide/runtime-static-keys.js";
+import { runtimeStaticKeys, runtimeStaticKeysIn } from "../src/decide/runtime-static-keys.js";
 
 const piece = (text: string): OutputPiece => ({ origin: "drivers/net/bonding/bond_procfs.c", line: 100, kind: "function", text });
 const THROUGH_POINTER = piece('\tseq_printf(seq, "Broadcast Neighbor: %s\\n",\n\t\t   static_branch_unlikely(&(*klpe_bond_bcast_neigh_enabled)) ?\n\t\t   "active" : "inactive");');
@@ -20,5 +20,10 @@ describe("static keys through klpe_ pointers", () => {
   it("a key named directly, or klp-reloc mode, keeps the jump label", () => {
     expect(runtimeStaticKeys([BY_NAME], "kallsyms")).toEqual([]);
     expect(runtimeStaticKeys([THROUGH_POINTER], "klp-reloc")).toEqual([]);
+  });
+  it("the equivalence check finds the redefinitions among a livepatch's pieces, to read the original with them too", () => {
+    const keys = runtimeStaticKeys([THROUGH_POINTER], "kallsyms");
+    expect(runtimeStaticKeysIn([BY_NAME, ...keys, THROUGH_POINTER])).toBe(keys[0]!.text);
+    expect(runtimeStaticKeysIn([BY_NAME, THROUGH_POINTER, { ...keys[0]!, note: "another klp-ccp macro" }])).toBeUndefined();
   });
 });

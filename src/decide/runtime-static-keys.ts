@@ -18,5 +18,12 @@ export function runtimeStaticKeys(pieces: OutputPiece[], mode: "kallsyms" | "klp
     "#undef static_branch_unlikely",
     "#define static_branch_unlikely(x) unlikely(static_key_enabled(x))",
   ].join("\n");
-  return [{ origin: "klp-ccp", line: 0, kind: "macro", text, note: "a static key reached through a klpe_ pointer has no link-time address for a jump label: tested at run time" }];
+  return [{ origin: "klp-ccp", line: 0, kind: "macro", text, note: RUNTIME_STATIC_KEYS_NOTE }];
+}
+
+const RUNTIME_STATIC_KEYS_NOTE = "a static key reached through a klpe_ pointer has no link-time address for a jump label: tested at run time";
+
+/** The redefinitions runtimeStaticKeys() put in a livepatch's pieces, if it did (the equivalence check applies them to the original too). */
+export function runtimeStaticKeysIn(pieces: OutputPiece[]): string | undefined {
+  return pieces.find((p) => p.origin === "klp-ccp" && p.note === RUNTIME_STATIC_KEYS_NOTE)?.text;
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { resolve } from "node:path";
+import { rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { LivepatchPlan, OriginalFunction } from "../model/plan.js";
 import { preprocessArgv } from "../kbuild/compile-command.js";
@@ -12,6 +13,8 @@ import type { CacheDir } from "../model/cache.js";
 import { lookupAnswer, storeAnswer } from "../cache/compile-answers.js";
 import { checkEquivalence, type EquivalenceCount } from "./check-equivalence.js";
 import { originOfLine } from "./module-lines.js";
+import { runtimeStaticKeysIn } from "../decide/runtime-static-keys.js";
+import { makeScratchDir } from "../util/scratch-dir.js";
 
 export interface VerifyOptions {
   plan: LivepatchPlan;
@@ -85,11 +88,24 @@ const VERDICT_VERSION = "equivalence 4";
 
 /**
  * plan.originals again, from the TU preprocessed as a module would be
- * (-DMODULE): what the kernel's functions mean in a module build.
+ * (-DMODULE): what the kernel's functions mean in a module build, with the
+ * livepatch's runtime static key tests where it has them.
  */
 function originalsAsModule(plan: LivepatchPlan, source: { original: string; preprocessed: string }): OriginalFunction[] {
   const compile = plan.compile!;
-  const pp = run([...preprocessArgv({ ...compile, source: "", isModule: true }, source.original, source.preprocessed), "-DMODULE"], compile.cwd);
+  // Static keys tested at run time (kallsyms mode, decide/runtime-static-keys.ts) are a
+  // documented rewrite: the original is read with the same redefinitions, made after
+  // jump_label.h (whose include guard then keeps the TU's own #include from undoing them).
+  const keys = runtimeStaticKeysIn(plan.body);
+  const scratch = keys ? makeScratchDir("verify") : undefined;
+  const extra: string[] = [];
+  if (scratch) {
+    const header = join(scratch, "runtime-static-keys.h");
+    writeFileSync(header, `#include <linux/jump_label.h>\n${keys}\n`);
+    extra.push("-include", header);
+  }
+  const pp = run([...preprocessArgv({ ...compile, source: "", isModule: true }, source.original, source.preprocessed), "-DMODULE", ...extra], compile.cwd);
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
   if (pp.status !== 0) return [];
   const tu = parsePreprocessed(pp.stdout);
   const out: OriginalFunction[] = [];
