@@ -5,9 +5,9 @@
 // report.json gives some externalized symbols, with "patched" the replaced
 // functions, with "stderr" patterns the messages must match); a case with expected/ also has
 // its output files compared byte for byte.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { cliHarness } from "./cli-harness.js";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { main } from "../src/cli/main.js";
 import { FIXTURES, cases, expectGolden } from "./golden.js";
@@ -15,21 +15,7 @@ import { FIXTURES, cases, expectGolden } from "./golden.js";
 const EXAMPLE = resolve(import.meta.dirname, "../examples/meminfo");
 
 describe("extract", () => {
-  let scratch: string;
-  let stderr: string;
-  beforeEach(() => {
-    scratch = mkdtempSync(join(tmpdir(), "klp-ccp-test-"));
-    stderr = "";
-    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-    vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-      stderr += String(s);
-      return true;
-    });
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-    rmSync(scratch, { recursive: true, force: true });
-  });
+  const io = cliHarness("klp-ccp-test-");
 
   for (const name of cases("extract")) {
     it(name, async () => {
@@ -46,32 +32,32 @@ describe("extract", () => {
         sympos?: Record<string, number>;
         /** The functions report.json must list as patched, exactly. */
         patched?: string[];
-        /** Regular expressions stderr must match ($FIXTURE stands for the case folder): where a message points. */
+        /** Regular expressions io.stderr must match ($FIXTURE stands for the case folder): where a message points. */
         stderr?: string[];
       };
-      const kallsyms = join(scratch, "kallsyms");
+      const kallsyms = join(io.scratch, "kallsyms");
       const drop = new Set(spec.kallsymsWithout ?? []);
       const lines = readFileSync(join(EXAMPLE, "kallsyms"), "utf8").split("\n").filter((l) => l && !drop.has(l.split(" ")[2]!));
       writeFileSync(kallsyms, [...lines, ...(spec.kallsymsAppend ?? [])].join("\n") + "\n");
-      const out = join(scratch, "out");
+      const out = join(io.scratch, "out");
       if (spec.outExists) {
         mkdirSync(out);
         writeFileSync(join(out, "keep.txt"), "user data\n");
       }
       const argv = spec.args.map((a) => a.replace("$EXAMPLE", EXAMPLE).replace("$FIXTURE", dir).replace("$OUT", out).replace("$KALLSYMS", kallsyms));
       // A cache of the test's own (never the user's); a fixture may name its own or --no-cache.
-      if (argv[0] === "extract" && !argv.some((a) => a === "--no-cache" || a.startsWith("--cache-dir"))) argv.push("--cache-dir", join(scratch, "cache"));
+      if (argv[0] === "extract" && !argv.some((a) => a === "--no-cache" || a.startsWith("--cache-dir"))) argv.push("--cache-dir", join(io.scratch, "cache"));
       const code = await main(argv);
-      const codes = [...new Set([...stderr.matchAll(/\b(KLP-[EW]\d{3})\b/g)].map((m) => m[1]))].sort();
+      const codes = [...new Set([...io.stderr.matchAll(/\b(KLP-[EW]\d{3})\b/g)].map((m) => m[1]))].sort();
       expect({ code, codes }).toEqual({ code: spec.exit, codes: [...spec.codes].sort() });
-      expect(stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(io.stderr).not.toMatch(/internal error|\n\s+at /);
       const fixtureRe = dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      for (const re of spec.stderr ?? []) expect(stderr).toMatch(new RegExp(re.replace("$FIXTURE", () => fixtureRe)));
+      for (const re of spec.stderr ?? []) expect(io.stderr).toMatch(new RegExp(re.replace("$FIXTURE", () => fixtureRe)));
       if (spec.exit !== 0) {
         // Nothing written on failure (a pre-existing directory is left as it was).
         const files = existsSync(out) ? readdirSync(out) : [];
         expect(files).toEqual(spec.outExists ? ["keep.txt"] : []);
-        expect(readdirSync(scratch).filter((f) => f.includes("klp-ccp-tmp"))).toEqual([]);
+        expect(readdirSync(io.scratch).filter((f) => f.includes("klp-ccp-tmp"))).toEqual([]);
       }
       if (spec.sympos) {
         const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as { externalized: Array<{ symbol: string; sympos: number }> };

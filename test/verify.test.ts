@@ -6,9 +6,9 @@
 // - fixtures/verify/extract/<case>/: a small tree (src/, include/) extracted
 //   with --functions as a livepatch module against stand-in kernel headers
 //   (kernel-stub/); expected/ holds stderr, the exit code and, on success, the module.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { cliHarness } from "./cli-harness.js";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { main } from "../src/cli/main.js";
 import { DiagnosticSink, formatDiagnostic } from "../src/diagnostics/diagnostic.js";
@@ -88,31 +88,17 @@ describe("functionDefinitions", () => {
 });
 
 describe("extract compiles and checks the module", () => {
-  let scratch: string;
-  let stderr: string;
-  beforeEach(() => {
-    scratch = mkdtempSync(join(tmpdir(), "klp-ccp-verify-"));
-    stderr = "";
-    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-    vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-      stderr += String(s);
-      return true;
-    });
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-    rmSync(scratch, { recursive: true, force: true });
-  });
+  const io = cliHarness("klp-ccp-verify-");
 
   for (const name of cases("verify/extract")) {
     it(name, async () => {
       const dir = join(VERIFY, "extract", name);
       const spec = JSON.parse(readFileSync(join(dir, "args.json"), "utf8")) as { functions: string };
       const source = readdirSync(join(dir, "src")).find((f) => f.endsWith(".c"))!;
-      const out = join(scratch, "out");
+      const out = join(io.scratch, "out");
       const code = await main(["extract", "--functions", spec.functions, "--src", dir, "--out", out, "--", "gcc", "-O2", "-I", join(VERIFY, "kernel-stub/include"), "-I", join(dir, "include"), "-c", join(dir, "src", source)]);
       const expected = join(dir, "expected");
-      expectGolden(join(expected, "result.txt"), `exit ${code}\n${stderr}`);
+      expectGolden(join(expected, "result.txt"), `exit ${code}\n${io.stderr}`);
       const written = existsSync(out) ? readdirSync(out).filter((f) => f.endsWith(".c")) : [];
       for (const f of written) expectGolden(join(expected, f), readFileSync(join(out, f), "utf8"));
       // An error writes nothing; success writes the module the check compiled.
