@@ -214,6 +214,7 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
     externalized: uses.filter((u): u is LivepatchPlan["externalized"][number] => u.decision.kind === "externalize"),
     referenced: uses.filter((u) => u.decision.kind === "reference"),
     copied: [...closure.copiedFunctions].sort(),
+    copiedData: uses.filter((u) => u.decision.kind === "copy"),
     usedBy: usedByOf(closure),
     diagnostics: sink.items,
     ...(ctx.compileFlags && ctx.compileCwd ? { compile: { argv: ctx.compileFlags, cwd: ctx.compileCwd } } : {}),

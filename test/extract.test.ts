@@ -34,17 +34,30 @@ describe("extract", () => {
         patched?: string[];
         /** Regular expressions io.stderr must match ($FIXTURE stands for the case folder): where a message points. */
         stderr?: string[];
+        /**
+         * The preprocessed patched TU, as $PREPROCESSED: the example's meminfo.i with text
+         * replaced on one line (the line count stays, so its line markers stay right).
+         */
+        preprocessedEdit?: { line: number; from: string; to: string };
       };
       const kallsyms = join(io.scratch, "kallsyms");
       const drop = new Set(spec.kallsymsWithout ?? []);
       const lines = readFileSync(join(EXAMPLE, "kallsyms"), "utf8").split("\n").filter((l) => l && !drop.has(l.split(" ")[2]!));
       writeFileSync(kallsyms, [...lines, ...(spec.kallsymsAppend ?? [])].join("\n") + "\n");
+      const preprocessed = join(io.scratch, "meminfo.i");
+      if (spec.preprocessedEdit) {
+        const { line, from, to } = spec.preprocessedEdit;
+        const pp = readFileSync(join(EXAMPLE, "build/fs/proc/meminfo.i"), "utf8").split("\n");
+        expect(pp[line - 1]).toContain(from);
+        pp[line - 1] = pp[line - 1]!.replace(from, to);
+        writeFileSync(preprocessed, pp.join("\n"));
+      }
       const out = join(io.scratch, "out");
       if (spec.outExists) {
         mkdirSync(out);
         writeFileSync(join(out, "keep.txt"), "user data\n");
       }
-      const argv = spec.args.map((a) => a.replace("$EXAMPLE", EXAMPLE).replace("$FIXTURE", dir).replace("$OUT", out).replace("$KALLSYMS", kallsyms));
+      const argv = spec.args.map((a) => a.replace("$EXAMPLE", EXAMPLE).replace("$FIXTURE", dir).replace("$OUT", out).replace("$KALLSYMS", kallsyms).replace("$PREPROCESSED", preprocessed));
       // A cache of the test's own (never the user's); a fixture may name its own or --no-cache.
       if (argv[0] === "extract" && !argv.some((a) => a === "--no-cache" || a.startsWith("--cache-dir"))) argv.push("--cache-dir", join(io.scratch, "cache"));
       const code = await main(argv);

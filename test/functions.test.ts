@@ -137,6 +137,40 @@ describe("--functions: header functions without a body of their own", () => {
   });
 });
 
+describe("--functions: statics gcc folded away (no symbol, no state) are copied", () => {
+  const dir = join(FIXTURES, "folded-static");
+  const run = async (fn: string) => {
+    let stderr = "";
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
+    const out = join(tmpdir(), `klp-ccp-folded-static-${fn}-${process.pid}.c`);
+    try {
+      const code = await main(["extract", "--functions", fn, "--output-closure-only", "--out", out, "--symbols", join(dir, "kallsyms.txt"), "--", "gcc", ...CFLAGS, "-I", join(dir, "include"), "-c", join(dir, "sg.c")]);
+      return { code, stderr, text: code === 0 ? readFileSync(out, "utf8") : "" };
+    } finally {
+      spy.mockRestore();
+      rmSync(out, { force: true });
+    }
+  };
+
+  it("a static scalar nothing writes is copied with its value (drivers/scsi/sg.c)", async () => {
+    const r = await run("sg_ioctl_version");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.text).toMatch(/copied sg_version_num: static scalar nothing writes[^\n]*\*\/\nstatic int sg_version_num = 30536;/);
+  });
+
+  it("an empty lock_class_key (lockdep off) is copied: nothing to reach (drivers/net/macvlan.c)", async () => {
+    const r = await run("macvlan_set_lockdep_class");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.text).toContain("static struct lock_class_key macvlan_netdev_addr_lock_key;");
+  });
+
+  it("near-miss: a static another function writes is state: KLP-E012", async () => {
+    const r = await run("sg_ioctl_reserved");
+    expect(r.stderr).toMatch(/KLP-E012: variable sg_big_buff/);
+    expect(r.code).toBe(1);
+  });
+});
+
 describe("--functions: KBUILD_MODNAME keeps the original object's name", () => {
   const dir = join(FIXTURES, "kbuild-modname");
   const carve = async (defines: string[]) => {

@@ -50,6 +50,7 @@ const NEVER_COPY_MACROS = new Set(["CREATE_TRACE_POINTS"]);
 export function assemble(opts: AssembleOptions): Assembled {
   const { ctx, closure, uses, mode } = opts;
   const externalized = new Map(uses.filter((u) => u.decision.kind === "externalize").map((u) => [u.name, u]));
+  const copiedData = new Map(uses.filter((u) => u.decision.kind === "copy" && u.what === "variable").map((u) => [u.name, u.reason]));
   const inlineCopies = headerInlinesToCopy(closure, externalized);
   const renameTo = (name: string): string | undefined => {
     if (closure.patched.has(name)) return opts.keepNames ? undefined : `klpp_${name}`;
@@ -137,6 +138,12 @@ export function assemble(opts: AssembleOptions): Assembled {
       // declarations made for `cur` name the tag only (a second body would redefine it).
       const definesState = !isCarved && decls.some((d) => d.namespace === "ordinary" && d.kind === "variable" && !closure.registerVariables.has(d.name));
       const typePart = definesState ? typePartOf(file, item) : undefined;
+      // A static with no symbol that holds no state (decide: folded-static) is copied whole.
+      const copiedDatum = isCarved ? undefined : decls.find((d) => d.namespace === "ordinary" && d.kind === "variable" && copiedData.has(d.name));
+      if (copiedDatum) {
+        into.push({ origin: file.path, line: item.startLine, kind: "declaration", text: renamed(file, item, undefined), note: `copied ${copiedDatum.name}: ${copiedData.get(copiedDatum.name)}` });
+        continue;
+      }
       const reached = decls.some((d) => d.namespace === "ordinary" && (externalized.has(d.name) || needsDeclaration.has(d.name)));
       if (needed || (typePart && reached)) into.push({ origin: file.path, line: item.startLine, kind: "type", text: typePart ?? renamed(file, item, undefined) });
       for (const d of decls) {

@@ -6,6 +6,8 @@ import type { Closure } from "../closure/closure.js";
 import { locateByName, locateInModuleObject, locateTuSymbol } from "./locate.js";
 import { generatedFunctionNames, macroDefinedFunctions } from "../resolve/touched.js";
 import { compareText } from "../util/compare.js";
+import { isCompileTimeTrap } from "./compile-time-trap.js";
+import { foldedStaticReason } from "./folded-static.js";
 
 export interface DecideOptions {
   ctx: TuContext;
@@ -88,6 +90,20 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
         message: `${need.what} ${need.name}, used by ${need.via} only inside a kernel macro's expansion, is neither exported nor in the symbol table: a compile-time trap gcc drops; if gcc keeps that use, modpost will reject the module`,
         location: { file: ctx.markerToRel.get(need.decl.file) ?? need.decl.file, line: need.decl.line, column: 0 },
       });
+      continue;
+    }
+    if (!loc.found && !loc.ambiguous && isCompileTimeTrap(ctx, need)) {
+      sink.report({
+        code: "KLP-W004",
+        severity: "warning",
+        message: `function ${need.name} (used by ${closure.neededBy.get(need.name) ?? need.via}) is declared by a kernel header but defined nowhere in the running kernel: the kernel links without it, so its uses are dead code gcc drops (a compile-time trap); if gcc keeps one, fixup refuses the module`,
+        location: { file: ctx.markerToRel.get(need.decl.file) ?? need.decl.file, line: need.decl.line, column: 0 },
+      });
+      continue;
+    }
+    const folded = !loc.found && !loc.ambiguous && definedHere ? foldedStaticReason(ctx, need) : undefined;
+    if (folded) {
+      uses.push({ name: need.name, what: need.what, object, isStatic: true, decision: { kind: "copy" }, reason: folded, placement });
       continue;
     }
     if (!loc.found) {

@@ -13,6 +13,8 @@ export interface Report {
   referenced: Array<{ symbol: string; kind: string; exportedBy: string }>;
   /** Static functions with no symbol of their own, copied into the module. */
   copied: string[];
+  /** Static variables gcc folded away (no symbol, no state), copied with their definition; only when there are some. */
+  copiedData?: Array<{ symbol: string; reason: string }>;
   /** Which function's code needed each name first (the links of `klp-ccp explain`). */
   usedBy: Record<string, string>;
   diagnostics: Diagnostic[];
@@ -38,6 +40,7 @@ export function buildReport(plan: LivepatchPlan): Report {
     externalized: plan.externalized.map((u) => ({ object: u.object, symbol: u.name, sympos: u.decision.sympos, kind: u.what, reason: u.reason, resolution: describeResolution(u.decision.resolution) })),
     referenced: plan.referenced.map((u) => ({ symbol: u.name, kind: u.what, exportedBy: u.decision.kind === "reference" ? u.decision.exportedBy : "" })),
     copied: plan.copied,
+    ...(plan.copiedData?.length ? { copiedData: plan.copiedData.map((u) => ({ symbol: u.name, reason: u.reason })) } : {}),
     usedBy: plan.usedBy,
     diagnostics: plan.diagnostics,
   };

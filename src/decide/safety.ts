@@ -3,6 +3,7 @@ import type { SourceFile, SourceItem, SyntaxNode } from "../model/syntax.js";
 import { freeReferences } from "../resolve/free-references.js";
 import { identifierTokens } from "../resolve/rename.js";
 import { stripComments } from "../resolve/touched.js";
+import { signatureKey } from "./signature.js";
 
 export interface SafetyOptions {
   /** Unpatched and patched source of the .c file. */
@@ -54,8 +55,8 @@ export function checkSafety(o: SafetyOptions): void {
       if (changedLocals.length) {
         sink.report({ code: "KLP-E023", severity: "error", message: `the patch adds, removes or changes static local variable(s) ${changedLocals.join(", ")} of ${name}: the running kernel's copy keeps the old state`, location: at, hint: "keep static locals as they are; put new state in a shadow variable" });
       }
-      const sigBefore = stripComments(headerText(o.original, before));
-      const sigAfter = stripComments(head);
+      const sigBefore = signatureKey(o.original, before, headerText(o.original, before));
+      const sigAfter = signatureKey(o.patched, after, head);
       if (sigBefore !== sigAfter) checkSignature(o, name, after, at);
     }
   }
@@ -115,13 +116,14 @@ function reportOnceState(file: SourceFile, item: SourceItem, name: string, how: 
 
 /** A changed signature is safe only when nothing unpatched calls the function or takes its address. */
 function checkSignature(o: SafetyOptions, name: string, item: SourceItem, at: SourceLocation): void {
+  // A function the fix adds calls only the new signature, and is copied with its callers.
   const replaced = new Set(o.replaced);
   const users = new Set<string>();
   for (const other of o.patched.items) {
     if (!other.node || other.name === name) continue;
     // File-scope data (an ops table's `.show = name`) is never patched: it keeps the old ABI.
     const user = other.kind === "function" ? other.name : other.kind === "declaration" ? declaredNames(other.node).join(", ") : undefined;
-    if (!user || (other.kind === "function" && replaced.has(user))) continue;
+    if (!user || (other.kind === "function" && (replaced.has(user) || !fn(o.original, user)))) continue;
     if (freeReferences(other.node).some((r) => r.name === name)) users.add(user);
   }
   const exported = !/\bstatic\b/.test(headerText(o.patched, item));

@@ -96,6 +96,8 @@ export interface LivepatchPlan {
   externalized: Array<SymbolUse & { decision: Extract<SymbolDecision, { kind: "externalize" }> }>;
   referenced: SymbolUse[];
   copied: string[];
+  /** Static variables with no symbol and no state (folded by gcc), copied with their definition, and why. */
+  copiedData?: SymbolUse[];
   /** For each copied function, type or symbol: the function whose code needed it first. */
   usedBy: Record<string, string>;
   /** The TU's compile command, for the trial compile of the result (not for templates). */

@@ -4,6 +4,7 @@ import type { SourceFile, SourceItem } from "../model/syntax.js";
 import { isCosmeticLine } from "../input/diff.js";
 import { identifierTokens } from "./rename.js";
 import { compareText } from "../util/compare.js";
+import { canonicalTypes } from "./type-spelling.js";
 
 /** A function the patch changes, named in the patched file. */
 export interface ChangedFunction {
@@ -43,6 +44,7 @@ export function touchedFunctions(
       ...hunk.deleted.map((l) => ({ ...l, file: original, generated: generated.original })),
     ];
     const outside = new Set<number>();
+    const data: ChangedData[] = [];
     for (const l of lines) {
       const gen = l.generated.find((g) => l.line >= g.startLine && l.line <= g.endLine);
       if (gen) {
@@ -58,13 +60,14 @@ export function touchedFunctions(
       const where = { file: fp.path, line: l.line, column: 1 };
       if (item?.kind === "macro" && item.name) macros.add(item.name);
       else if (item?.kind === "declaration" && item.node) {
-        if (!reportedData.has(item.start)) reportData(item, l.file, where, sink);
-        reportedData.add(item.start);
+        const side = l.file === patched ? "after" : "before";
+        if (!data.some((d) => d.item === item)) data.push({ item, file: l.file, where, side });
       }
       else if (item?.kind === "other" && item.hasError) {
         sink.report({ code: "KLP-E015", severity: "error", message: `tree-sitter could not parse ${fp.path} lines ${item.startLine}-${item.endLine} around the change`, location: where, hint: "the tool will not guess what this region defines; report it with the file" });
       } else outside.add(l.line);
     }
+    reportChangedData(data, reportedData, sink);
     if (outside.size) {
       sink.report({
         code: "KLP-W001",
@@ -114,6 +117,28 @@ export function touchedFunctions(
     result.push(fn);
   }
   return result.sort((a, b) => compareText(a.name, b.name));
+}
+
+interface ChangedData {
+  item: SourceItem;
+  file: SourceFile;
+  where: SourceLocation;
+  side: "before" | "after";
+}
+
+/**
+ * A hunk's changed declarations, each reported once, except those the other
+ * side declares with the same tokens once integer types are spelled one way
+ * (`unsigned` → `unsigned int`): the same layout, not a change.
+ */
+function reportChangedData(data: ChangedData[], reported: Set<number>, sink: DiagnosticSink): void {
+  const keyOf = (d: ChangedData) => canonicalTypes(d.file.text.slice(d.item.start, d.item.end));
+  const keys = { before: new Set(data.filter((d) => d.side === "before").map(keyOf)), after: new Set(data.filter((d) => d.side === "after").map(keyOf)) };
+  for (const d of data) {
+    if (reported.has(d.item.start) || keys[d.side === "before" ? "after" : "before"].has(keyOf(d))) continue;
+    reportData(d.item, d.file, d.where, sink);
+    reported.add(d.item.start);
+  }
 }
 
 /** Section markers of data that lives only until boot ends (include/linux/init.h). */
