@@ -64,6 +64,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   const emittedFunctions = new Set<string>();
   const macroNames = new Set<string>();
   const pending: Array<{ file: SourceFile; item: SourceItem; piece: OutputPiece }> = [];
+  const copiedTypes: Array<{ file: SourceFile; item: SourceItem }> = [];
   // kbuild defines KBUILD_MODNAME as the livepatch's own name: copied text keeps the original's.
   const modName = originalModName(ctx);
   const keepModName = (text: string): string => (modName ? withModName(text, modName) : text);
@@ -138,7 +139,10 @@ export function assemble(opts: AssembleOptions): Assembled {
       const definesState = !isCarved && decls.some((d) => d.namespace === "ordinary" && d.kind === "variable" && !closure.registerVariables.has(d.name));
       const typePart = definesState ? typePartOf(file, item) : undefined;
       const reached = decls.some((d) => d.namespace === "ordinary" && (externalized.has(d.name) || needsDeclaration.has(d.name)));
-      if (needed || (typePart && reached)) into.push({ origin: file.path, line: item.startLine, kind: "type", text: typePart ?? renamed(file, item, undefined) });
+      if (needed || (typePart && reached)) {
+        into.push({ origin: file.path, line: item.startLine, kind: "type", text: typePart ?? renamed(file, item, undefined) });
+        copiedTypes.push({ file, item });
+      }
       for (const d of decls) {
         if (d.namespace !== "ordinary") continue;
         const u = externalized.get(d.name);
@@ -169,7 +173,7 @@ export function assemble(opts: AssembleOptions): Assembled {
     const renames: Rename[] = [];
     const node = item.node;
     const text = file.text.slice(item.start, item.end);
-    for (const t of identifierTokens(text)) macroNames.add(t.name);
+    for (const t of identifierTokens(text, { members: true })) macroNames.add(t.name);
     if (node) {
       for (const ref of freeReferences(node, blankedNames(file.text, item.start, item.end))) {
         const to = renameTo(ref.name);
@@ -222,7 +226,9 @@ export function assemble(opts: AssembleOptions): Assembled {
   const definedInHeaders = (name: string) => (ctx.tu.macros.get(name) ?? []).some((m) => homeOf(ctx, m) === "header");
   // A header macro the copy uses may name a macro only the file defines (DMERR's DM_MSG_PREFIX).
   const headerMacroDefinitions = (name: string) => (ctx.tu.macros.get(name) ?? []).filter((m) => homeOf(ctx, m) === "header").map((m) => m.definition);
-  const macroPieces = selectMacros(pending, macroNames, renameTo, renamedNames, definedInHeaders, headerMacroDefinitions);
+  // A macro defined inside a copied struct body comes with it.
+  const inCopiedType = (p: (typeof pending)[number]) => copiedTypes.some((c) => c.file === p.file && p.item.start >= c.item.start && p.item.end <= c.item.end);
+  const macroPieces = selectMacros(pending.filter((p) => !inCopiedType(p)), macroNames, renameTo, renamedNames, definedInHeaders, headerMacroDefinitions);
   out.body.push(...macroPieces);
   out.body.sort(pieceOrder(includedAt));
   if (!opts.keepNames) declareBeforeUse(ctx, out.body, closure.patched);
