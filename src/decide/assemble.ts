@@ -15,6 +15,7 @@ import { compareText } from "../util/compare.js";
 import { forwardTagName, typePartOf, withoutTagBody } from "./declaration-parts.js";
 import { includedLocalHeader } from "./private-headers.js";
 import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
+import { moduleHiddenPieces } from "./module-hidden.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -253,7 +254,13 @@ export function assemble(opts: AssembleOptions): Assembled {
     if (p) headerDecls.push(p);
   }
   const runtimeKeys = runtimeStaticKeys([...out.body, ...macroRedefinitions, ...inlinePieces], mode);
-  out.body.unshift(...headerDecls, ...runtimeKeys, ...macroRedefinitions, ...inlinePieces);
+  // What headers hide from modules goes before the include whose headers use it, or first here.
+  const hidden = moduleHiddenPieces(ctx, macroNames, includeCandidates);
+  for (const c of includeCandidates) {
+    const before = hidden.beforeInclude.get(c.key);
+    if (before) c.piece = { ...c.piece, text: `/* klp-ccp: hidden from modules (#ifndef MODULE), copied from the TU for the headers below */\n${before.join("\n")}\n${c.piece.text}` };
+  }
+  out.body.unshift(...hidden.afterIncludes, ...headerDecls, ...runtimeKeys, ...macroRedefinitions, ...inlinePieces);
   out.includes = annotateIncludes(ctx, includeCandidates, neededHeaderFiles(ctx, closure, macroNames));
   out.unrenamable.push(...[...externalized.keys()].filter((n) => !renamedNames.has(n) && !bound.has(n)));
   out.unrenamable.sort();
