@@ -258,13 +258,18 @@ export function assemble(opts: AssembleOptions): Assembled {
   const hidden = moduleHiddenPieces(ctx, macroNames, includeCandidates);
   for (const c of includeCandidates) {
     const before = hidden.beforeInclude.get(c.key);
-    if (before) c.piece = { ...c.piece, text: `/* klp-ccp: hidden from modules (#ifndef MODULE), copied from the TU for the headers below */\n${before.join("\n")}\n${c.piece.text}` };
+    if (before) c.piece = { ...c.piece, text: `/* klp-ccp: hidden from modules (#ifndef MODULE), copied from the TU for the headers below */\n${onlyInModules(before.join("\n"))}\n${c.piece.text}` };
   }
-  out.body.unshift(...hidden.afterIncludes, ...headerDecls, ...runtimeKeys, ...macroRedefinitions, ...inlinePieces);
+  out.body.unshift(...hidden.afterIncludes.map((p) => ({ ...p, text: onlyInModules(p.text) })), ...headerDecls, ...runtimeKeys, ...macroRedefinitions, ...inlinePieces);
   out.includes = annotateIncludes(ctx, includeCandidates, neededHeaderFiles(ctx, closure, macroNames));
   out.unrenamable.push(...[...externalized.keys()].filter((n) => !renamedNames.has(n) && !bound.has(n)));
   out.unrenamable.sort();
   return out;
+}
+
+/** The headers declare these themselves when the TU's own (built-in) command compiles the closure. */
+function onlyInModules(text: string): string {
+  return `#ifdef MODULE\n${text}\n#endif`;
 }
 
 function indexDeclsByLine(ctx: TuContext): Map<string, PpDecl[]> {
