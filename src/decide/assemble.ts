@@ -15,7 +15,7 @@ import { compareText } from "../util/compare.js";
 import { forwardTagName, typePartOf, withoutTagBody } from "./declaration-parts.js";
 import { includedLocalHeader } from "./private-headers.js";
 import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
-import { moduleHiddenPieces } from "./module-hidden.js";
+import { placeModuleHidden } from "./module-hidden.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -255,21 +255,12 @@ export function assemble(opts: AssembleOptions): Assembled {
   }
   const runtimeKeys = runtimeStaticKeys([...out.body, ...macroRedefinitions, ...inlinePieces], mode);
   // What headers hide from modules goes before the include whose headers use it, or first here.
-  const hidden = moduleHiddenPieces(ctx, macroNames, includeCandidates);
-  for (const c of includeCandidates) {
-    const before = hidden.beforeInclude.get(c.key);
-    if (before) c.piece = { ...c.piece, text: `/* klp-ccp: hidden from modules (#ifndef MODULE), copied from the TU for the headers below */\n${onlyInModules(before.join("\n"))}\n${c.piece.text}` };
-  }
-  out.body.unshift(...hidden.afterIncludes.map((p) => ({ ...p, text: onlyInModules(p.text) })), ...headerDecls, ...runtimeKeys, ...macroRedefinitions, ...inlinePieces);
+  const hidden = placeModuleHidden(ctx, macroNames, includeCandidates);
+  out.body.unshift(...hidden, ...headerDecls, ...runtimeKeys, ...macroRedefinitions, ...inlinePieces);
   out.includes = annotateIncludes(ctx, includeCandidates, neededHeaderFiles(ctx, closure, macroNames));
   out.unrenamable.push(...[...externalized.keys()].filter((n) => !renamedNames.has(n) && !bound.has(n)));
   out.unrenamable.sort();
   return out;
-}
-
-/** The headers declare these themselves when the TU's own (built-in) command compiles the closure. */
-function onlyInModules(text: string): string {
-  return `#ifdef MODULE\n${text}\n#endif`;
 }
 
 function indexDeclsByLine(ctx: TuContext): Map<string, PpDecl[]> {
@@ -337,8 +328,6 @@ function isLiveMacro(ctx: TuContext, file: SourceFile, item: SourceItem): boolea
   return (ctx.tu.macros.get(item.name ?? "") ?? []).some((m) => ctx.markerToRel.get(m.file) === file.path && m.line >= item.startLine && m.line <= item.endLine);
 }
 
-
-
 /**
  * Pieces in the order the compiler reads them: a private header's pieces stand
  * at the include line that brought it in (ext4.h before mballoc.c's own code,
@@ -354,9 +343,6 @@ function pieceOrder(includedAt: Map<string, number[]>) {
     return ka.length - kb.length || compareText(a.origin, b.origin);
   };
 }
-
-
-
 
 function makeStatic(text: string, name: string): string {
   const at = text.indexOf(name);
@@ -384,7 +370,6 @@ function externalizedDecl(ctx: TuContext, u: SymbolUse, mode: "kallsyms" | "klp-
   const label = `__asm__("\\".klp.sym.${u.object}.${u.name},${sympos}\\"")`;
   return r ? `extern ${r.specifiers} ${r.declarator} ${label};` : `extern typeof(${u.name}) klpe_${u.name} ${label};`;
 }
-
 
 /**
  * Header inlines to copy: those whose bodies use an externalized symbol, and

@@ -91,6 +91,24 @@ export function moduleHiddenPieces(ctx: TuContext, used: Set<string>, includes: 
   return out;
 }
 
+/**
+ * moduleHiddenPieces() laid out: the pieces for an include prefixed to its
+ * text, the rest returned for the start of the body; all under `#ifdef MODULE`
+ * (the TU's own built-in command reads them from the headers).
+ */
+export function placeModuleHidden(ctx: TuContext, used: Set<string>, includes: Array<{ key: string; piece: OutputPiece }>): OutputPiece[] {
+  const hidden = moduleHiddenPieces(ctx, used, includes);
+  for (const c of includes) {
+    const before = hidden.beforeInclude.get(c.key);
+    if (before) c.piece = { ...c.piece, text: `/* klp-ccp: hidden from modules (#ifndef MODULE), copied from the TU for the headers below */\n${onlyInModules(before.join("\n"))}\n${c.piece.text}` };
+  }
+  return hidden.afterIncludes.map((p) => ({ ...p, text: onlyInModules(p.text) }));
+}
+
+function onlyInModules(text: string): string {
+  return `#ifdef MODULE\n${text}\n#endif`;
+}
+
 /** A declaration's .i text, without the line markers inside it, ended by its `;` (a tag's text stops at its `}`). */
 function wholeDeclaration(text: string, isDefinition: boolean): string {
   const t = withoutLineMarkers(text).trimEnd();
