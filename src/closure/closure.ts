@@ -162,6 +162,9 @@ export function computeClosure(opts: ClosureOptions): Closure {
             }
             break;
           }
+          // A header's own `static const` table (etherdevice.h's eth_reserved_addr_base) is defined
+          // again by the module's include, with the same value: nothing to reach.
+          if (home === "header" && best.kind === "variable" && best.storage === "static" && isConstData(ctx.tu.text.slice(best.start, best.nameStart))) break;
           addSymbol(out, ref.name, "variable", best, decl.name, inHeaderInline);
           needTypes(best);
           break;
@@ -176,6 +179,11 @@ function addSymbol(out: Closure, name: string, what: "function" | "variable", de
   // A use in the TU's own code wins over one inside a header inline.
   if (prev && (!prev.viaHeaderInline || inHeaderInline)) return;
   out.symbols.set(name, { name, what, isStatic: decl.storage === "static", decl, via, ...(inHeaderInline ? { viaHeaderInline: via } : {}) });
+}
+
+/** Specifiers that make the object itself read-only (`static const u8`, not `static const char *`). */
+function isConstData(specifiers: string): boolean {
+  return /\bconst\b/.test(specifiers) && !specifiers.includes("*");
 }
 
 /** The function definition the TU has for `name` in its main file or local headers. */

@@ -15,6 +15,7 @@ import { compareText } from "../util/compare.js";
 import { forwardTagName, typePartOf, withoutTagBody } from "./declaration-parts.js";
 import { includedLocalHeader } from "./private-headers.js";
 import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
+import { placeModuleHidden } from "./module-hidden.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -65,6 +66,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   const emittedFunctions = new Set<string>();
   const macroNames = new Set<string>();
   const pending: Array<{ file: SourceFile; item: SourceItem; piece: OutputPiece }> = [];
+  const copiedTypes: Array<{ file: SourceFile; item: SourceItem }> = [];
   // kbuild defines KBUILD_MODNAME as the livepatch's own name: copied text keeps the original's.
   const modName = originalModName(ctx);
   const keepModName = (text: string): string => (modName ? withModName(text, modName) : text);
@@ -145,7 +147,10 @@ export function assemble(opts: AssembleOptions): Assembled {
         continue;
       }
       const reached = decls.some((d) => d.namespace === "ordinary" && (externalized.has(d.name) || needsDeclaration.has(d.name)));
-      if (needed || (typePart && reached)) into.push({ origin: file.path, line: item.startLine, kind: "type", text: typePart ?? renamed(file, item, undefined) });
+      if (needed || (typePart && reached)) {
+        into.push({ origin: file.path, line: item.startLine, kind: "type", text: typePart ?? renamed(file, item, undefined) });
+        copiedTypes.push({ file, item });
+      }
       for (const d of decls) {
         if (d.namespace !== "ordinary") continue;
         const u = externalized.get(d.name);
@@ -176,7 +181,7 @@ export function assemble(opts: AssembleOptions): Assembled {
     const renames: Rename[] = [];
     const node = item.node;
     const text = file.text.slice(item.start, item.end);
-    for (const t of identifierTokens(text)) macroNames.add(t.name);
+    for (const t of identifierTokens(text, { members: true })) macroNames.add(t.name);
     if (node) {
       for (const ref of freeReferences(node, blankedNames(file.text, item.start, item.end))) {
         const to = renameTo(ref.name);
@@ -229,7 +234,9 @@ export function assemble(opts: AssembleOptions): Assembled {
   const definedInHeaders = (name: string) => (ctx.tu.macros.get(name) ?? []).some((m) => homeOf(ctx, m) === "header");
   // A header macro the copy uses may name a macro only the file defines (DMERR's DM_MSG_PREFIX).
   const headerMacroDefinitions = (name: string) => (ctx.tu.macros.get(name) ?? []).filter((m) => homeOf(ctx, m) === "header").map((m) => m.definition);
-  const macroPieces = selectMacros(pending, macroNames, renameTo, renamedNames, definedInHeaders, headerMacroDefinitions);
+  // A macro defined inside a copied struct body comes with it.
+  const inCopiedType = (p: (typeof pending)[number]) => copiedTypes.some((c) => c.file === p.file && p.item.start >= c.item.start && p.item.end <= c.item.end);
+  const macroPieces = selectMacros(pending.filter((p) => !inCopiedType(p)), macroNames, renameTo, renamedNames, definedInHeaders, headerMacroDefinitions);
   out.body.push(...macroPieces);
   out.body.sort(pieceOrder(includedAt));
   if (!opts.keepNames) declareBeforeUse(ctx, out.body, closure.patched);
@@ -254,7 +261,9 @@ export function assemble(opts: AssembleOptions): Assembled {
     if (p) headerDecls.push(p);
   }
   const runtimeKeys = runtimeStaticKeys([...out.body, ...macroRedefinitions, ...inlinePieces], mode);
-  out.body.unshift(...headerDecls, ...runtimeKeys, ...macroRedefinitions, ...inlinePieces);
+  // What headers hide from modules goes before the include whose headers use it, or first here.
+  const hidden = placeModuleHidden(ctx, macroNames, includeCandidates);
+  out.body.unshift(...hidden, ...headerDecls, ...runtimeKeys, ...macroRedefinitions, ...inlinePieces);
   out.includes = annotateIncludes(ctx, includeCandidates, neededHeaderFiles(ctx, closure, macroNames));
   out.unrenamable.push(...[...externalized.keys()].filter((n) => !renamedNames.has(n) && !bound.has(n)));
   out.unrenamable.sort();
@@ -326,8 +335,6 @@ function isLiveMacro(ctx: TuContext, file: SourceFile, item: SourceItem): boolea
   return (ctx.tu.macros.get(item.name ?? "") ?? []).some((m) => ctx.markerToRel.get(m.file) === file.path && m.line >= item.startLine && m.line <= item.endLine);
 }
 
-
-
 /**
  * Pieces in the order the compiler reads them: a private header's pieces stand
  * at the include line that brought it in (ext4.h before mballoc.c's own code,
@@ -343,9 +350,6 @@ function pieceOrder(includedAt: Map<string, number[]>) {
     return ka.length - kb.length || compareText(a.origin, b.origin);
   };
 }
-
-
-
 
 function makeStatic(text: string, name: string): string {
   const at = text.indexOf(name);
@@ -373,7 +377,6 @@ function externalizedDecl(ctx: TuContext, u: SymbolUse, mode: "kallsyms" | "klp-
   const label = `__asm__("\\".klp.sym.${u.object}.${u.name},${sympos}\\"")`;
   return r ? `extern ${r.specifiers} ${r.declarator} ${label};` : `extern typeof(${u.name}) klpe_${u.name} ${label};`;
 }
-
 
 /**
  * Header inlines to copy: those whose bodies use an externalized symbol, and

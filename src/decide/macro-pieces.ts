@@ -38,7 +38,7 @@ export function selectMacros(
       expanded.add(n);
       for (const definition of headerMacroDefinitions(n)) {
         notePasting(definition);
-        for (const { name: t } of identifierTokens(definition)) {
+        for (const { name: t } of identifierTokens(definition, { members: true })) {
           names.add(t);
           if (!expanded.has(t)) queue.push(t);
         }
@@ -61,8 +61,8 @@ export function selectMacros(
       changed = true;
       notePasting(p.piece.text);
       const renames: Rename[] = [];
+      for (const t of identifierTokens(p.piece.text, { members: true })) names.add(t.name);
       for (const t of identifierTokens(p.piece.text)) {
-        names.add(t.name);
         const to = t.name !== p.item.name ? renameTo(t.name) : undefined;
         if (to) {
           renames.push({ start: t.start, end: t.end, text: to });

@@ -185,6 +185,8 @@ export interface PreprocessedTu {
   decls: DeclIndex;
   /** Live macro definitions by name, in TU order. */
   macros: MacroIndex;
+  /** The original file (as line markers name it) and line of a .i offset. */
+  origin(offset: number): { file: string; line: number };
   /** Every file the TU read, as line markers name them. */
   files: Set<string>;
   /** `file:line` (file as line markers spell it) of every #include the preprocessor processed (gcc -dI). */

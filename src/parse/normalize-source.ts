@@ -54,7 +54,17 @@ function unwrapPerCpu(text: string): string {
 
 /** Returns `text` with kernel annotations replaced by spaces (same length, same lines). */
 export function normalizeSource(text: string): string {
-  return oneArmedHeaders(withoutMemberMacros(withoutCplusplusArms(unwrapPerCpu(blankAnnotations(text)))));
+  return oneArmedHeaders(withoutMemberMacros(withoutCplusplusArms(unwrapPerCpu(blankAnnotations(withoutDirectiveComments(text))))));
+}
+
+/**
+ * Comments inside a backslash-continued directive (on a continued line, or right before its backslash) make
+ * tree-sitter end the #define early and read the rest as code (an ERROR item, the macro
+ * lost: xdr4cb.h's cb_sequence_enc_sz). gcc reads them as one space: blanked here too.
+ */
+function withoutDirectiveComments(text: string): string {
+  if (!/\\\r?\n/.test(text)) return text;
+  return text.replace(/^[ \t]*#(?:[^\n\\]|\\[^])*/gm, (d) => (d.includes("/*") && /\\\r?\n/.test(d) ? d.replace(/\/\*[^]*?\*\//g, (c) => c.replace(/[^\n]/g, " ")) : d));
 }
 
 /**

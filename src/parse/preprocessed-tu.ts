@@ -106,6 +106,10 @@ class LazyTu implements PreprocessedTu {
     this.macros = new Macros(scan, this.lines);
   }
 
+  origin(offset: number): { file: string; line: number } {
+    return this.lines.origin(offset);
+  }
+
   /** The candidates for `name`: chunks that may declare it. */
   chunksFor(name: string): number[] {
     return this.scan.candidates.get(hashName(name));

@@ -28,10 +28,26 @@ export function topLevelItems(root: SyntaxNode, text: string, normalized: string
         item.startLine = prev.startLine;
       }
       items.push(item);
+      // A #define inside a struct body (state.h's `#define NFSD4_CB_UP 0` among nfs4_client's
+      // members) is a macro of the file too: listed after its struct, which may not be copied.
+      if (item.kind === "declaration") for (const m of nestedMacros(n)) items.push(toItem(m, text, normalized)!);
     }
   };
   visit(root);
   return items;
+}
+
+/** #define nodes inside a declaration (its struct bodies, their #if blocks), in file order. */
+function nestedMacros(n: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const walk = (x: SyntaxNode) => {
+    for (const c of x.namedChildren) {
+      if (c.type === "preproc_def" || c.type === "preproc_function_def") out.push(c);
+      else if (c.type !== "compound_statement" && c.namedChildren.length > 0) walk(c);
+    }
+  };
+  walk(n);
+  return out;
 }
 
 /** True when `prev` is an unparsed run of words (specifiers, a macro name) right before `item`. */

@@ -21,15 +21,17 @@ export function applyRenames(text: string, renames: Rename[], base = 0): string 
 /**
  * Identifier tokens of C text outside comments and string literals that are
  * not member names (after `.` or `->`): for macro bodies, which have no tree.
+ * `members`: member names too, for the macros a text may name (xdr4.h's
+ * `#define lk_new_owner v.new.owner`, used as `lock->lk_new_owner`).
  */
-export function identifierTokens(text: string): Array<{ name: string; start: number; end: number }> {
+export function identifierTokens(text: string, { members = false } = {}): Array<{ name: string; start: number; end: number }> {
   const out: Array<{ name: string; start: number; end: number }> = [];
   const re = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[A-Za-z_]\w*/g;
   for (const m of text.matchAll(re)) {
     const t = m[0];
     if (!/^[A-Za-z_]/.test(t)) continue;
     const before = text.slice(Math.max(0, m.index - 3), m.index).replace(/\s+$/, "");
-    if (before.endsWith(".") || before.endsWith("->")) continue;
+    if (!members && (before.endsWith(".") || before.endsWith("->"))) continue;
     out.push({ name: t, start: m.index, end: m.index + t.length });
   }
   return out;
