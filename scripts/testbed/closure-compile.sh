@@ -39,9 +39,20 @@ for f in "$@"; do
   # The TU as the kernel compiled it, preprocessed, for the equivalence check.
   ocmd=${cmd/-c -o @OBJ@/-E -o $dir.orig.i}; ocmd=${ocmd//@SRC@/$SRC/$f}
   (cd "$BUILD" && eval "$ocmd") > "$dir.orig.log" 2>&1 || die "cannot preprocess $f (log: $dir.orig.log)"
+  # kallsyms mode tests a static key reached through a klpe_ pointer at run time (the closure
+  # redefines static_branch_*, decide/runtime-static-keys.ts): such closures are compared with
+  # the TU read with the same redefinitions, made after jump_label.h, as extract's own check does.
+  keys=$(grep -l '^#define static_branch_likely(x) likely(static_key_enabled(x))' "$dir"/*.c 2>/dev/null | head -1 || true)
+  keyed=()
+  if [[ -n $keys ]]; then
+    { echo '#include <linux/jump_label.h>'; sed -n '/^#undef static_branch_likely/,/^#define static_branch_unlikely/p' "$keys"; } > "$dir.keys.h"
+    (cd "$BUILD" && eval "${ocmd/-E -o $dir.orig.i/-E -o $dir.orig-keys.i -include $dir.keys.h}") >> "$dir.orig.log" 2>&1 \
+      || die "cannot preprocess $f with run-time static keys (log: $dir.orig.log)"
+    keyed=(--keys "$dir.orig-keys.i")
+  fi
   k=0
   if ((m)); then
-    node "$REPO/scripts/testbed/closure-identical.mjs" "$dir.orig.i" "$f" "$dir"/*.i > "$dir.identical.log"
+    node "$REPO/scripts/testbed/closure-identical.mjs" "${keyed[@]}" "$dir.orig.i" "$f" "$dir"/*.i > "$dir.identical.log"
     k=$(sed -n 's#^identical \([0-9]*\)/.*#\1#p' "$dir.identical.log")
   fi
   echo "$f: compiled $n/$all, identical $k/$all (extract accepted $m functions, refused $failed_extract with a located error)"

@@ -26,7 +26,9 @@ export interface Difference {
  * - `klpp_X` (replaced), `klpr_X` (header inline copied) and `klpe_X` /
  *   `(*klpe_X)` (externalized, klp-reloc / kallsyms) stand for `X`;
  * - before the body, the copy may add `static` and `__attribute__((__unused__))`
- *   (replaced functions and the KLPP_SYSCALL_DEFINEn wrappers are static);
+ *   (replaced functions and the KLPP_SYSCALL_DEFINEn wrappers are static), and
+ *   before its first token the attributes the file wrote ahead of the
+ *   declaration (`noinline static int f(...)`), which the TU's index leaves out;
  * - `__func__`/`__FUNCTION__` became the original name as a string literal,
  *   and stringized code (`#x`) shows the renames and other __COUNTER__ values;
  * - `__FILE__`, `__LINE__` and `__COUNTER__` give the livepatch's file, the
@@ -53,7 +55,7 @@ export function firstDifference(module: CToken[], original: CToken[], rewrites: 
       j++;
       continue;
     }
-    const added = i < bodyStart ? addedInHead(module, i) : 0;
+    const added = i < bodyStart ? addedInHead(module, i, j === 0) : 0;
     if (added) {
       i += added;
       continue;
@@ -125,10 +127,20 @@ function sameCounter(a: string, b: string, numbered: Map<string, string>): boole
   return true;
 }
 
-/** Tokens the copy adds before the body: `static`, `__attribute__((__unused__))`; 0 when none starts at `i`. */
-function addedInHead(module: CToken[], i: number): number {
+/**
+ * Tokens the copy adds before the body: `static`, `__attribute__((__unused__))`,
+ * and (`leading`: before the original's first token) any attribute group; 0 when none starts at `i`.
+ */
+function addedInHead(module: CToken[], i: number, leading: boolean): number {
   const t = module[i]!.text;
   if (t === "static") return 1;
+  if ((t === "__attribute__" || t === "__attribute") && leading && module[i + 1]?.text === "(") {
+    let depth = 0;
+    for (let k = i + 1; k < module.length; k++) {
+      if (module[k]!.text === "(") depth++;
+      else if (module[k]!.text === ")" && --depth === 0) return k - i + 1;
+    }
+  }
   if (t === "__attribute__" || t === "__attribute") {
     const words = module.slice(i + 1, i + 6).map((x) => x.text).join(" ");
     if (words === "( ( __unused__ ) )" || words === "( ( unused ) )") return 6;
