@@ -1,10 +1,10 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import { dirname, join, posix } from "node:path";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { FilePatch, PatchSet } from "../model/input.js";
 import { splitLines } from "../input/diff.js";
 import { run } from "./run.js";
+import { makeScratchDir } from "../util/scratch-dir.js";
 
 /**
  * Applies the patch to copies of the files it touches under `workDir` (never
@@ -38,7 +38,7 @@ export function applyPatch(patch: PatchSet, patchText: string | Buffer, src: str
     copied.add(f.path);
   }
   const lines = splitLines(typeof patchText === "string" ? Buffer.from(patchText, "utf8") : patchText);
-  const staging = mkdtempSync(join(tmpdir(), "klp-ccp-apply-"));
+  const staging = makeScratchDir("apply");
   let ok = true;
   try {
     for (const f of patch.files) ok = applyFile(f, lines, Buffer.from(posix.join(tree, pathBytes(f)), "latin1"), staging, sink) && ok;

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { run } from "./run.js";
 import { readDeps, type StatMemo } from "./deps.js";
 import { moduleArgv } from "./trial-compile.js";
+import { makeScratchDir } from "../util/scratch-dir.js";
 import type { CacheDir } from "../model/cache.js";
 import { lookupAnswer, storeAnswer } from "../cache/compile-answers.js";
 
@@ -60,7 +60,7 @@ export function compileModule(compile: { argv: string[]; cwd: string }, fileName
   const cached = cacheDir ? lookupAnswer(cacheDir, key, stats, isModuleCompile) : undefined;
   if (cached) return { ...cached, cached: true };
   beforeCompile?.();
-  const dir = mkdtempSync(join(tmpdir(), "klp-ccp-module-"));
+  const dir = makeScratchDir("module");
   try {
     const file = join(dir, fileName);
     const depFile = join(dir, "module.d");
