@@ -86,7 +86,7 @@ SYMBOLS=$("$TB/kallsyms.sh" 2>>"$SETUPLOG") \
 
 # --- per case ----------------------------------------------------------------
 run_case() {  # run_case ID DIR; sets REASON and DETAILS on failure, returns 1
-  local id=$1 dir=$2 name=livepatch_${1//-/_} out=$WORKDIR/$KLP_EXTERNALIZE/$1 logs=$WORKDIR/$KLP_EXTERNALIZE/$1.logs
+  local id=$1 dir=$2 name=livepatch_${1//[^A-Za-z0-9_]/_} out=$WORKDIR/$KLP_EXTERNALIZE/$1 logs=$WORKDIR/$KLP_EXTERNALIZE/$1.logs
   local files=() effect=() needs=() preload=() rc problems
   rm -rf "$out" "$logs"; mkdir -p "$logs"
   mapfile -d '' files < <(jlist "$dir/case.json" files)
