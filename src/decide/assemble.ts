@@ -236,7 +236,9 @@ export function assemble(opts: AssembleOptions): Assembled {
   const headerMacroDefinitions = (name: string) => (ctx.tu.macros.get(name) ?? []).filter((m) => homeOf(ctx, m) === "header").map((m) => m.definition);
   // A macro defined inside a copied struct body comes with it.
   const inCopiedType = (p: (typeof pending)[number]) => copiedTypes.some((c) => c.file === p.file && p.item.start >= c.item.start && p.item.end <= c.item.end);
-  const macroPieces = selectMacros(pending.filter((p) => !inCopiedType(p)), macroNames, renameTo, renamedNames, definedInHeaders, headerMacroDefinitions);
+  let headerNames: string[] | undefined;
+  const headerMacroNames = () => (headerNames ??= [...ctx.tu.macros.all().keys()].filter(definedInHeaders).sort(compareText));
+  const macroPieces = selectMacros(pending.filter((p) => !inCopiedType(p)), macroNames, renameTo, renamedNames, definedInHeaders, headerMacroDefinitions, headerMacroNames);
   out.body.push(...macroPieces);
   out.body.sort(pieceOrder(includedAt));
   if (!opts.keepNames) declareBeforeUse(ctx, out.body, closure.patched);

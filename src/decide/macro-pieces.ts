@@ -15,6 +15,7 @@ export function selectMacros(
   renamedNames: Set<string>,
   definedInHeaders: (name: string) => boolean,
   headerMacroDefinitions: (name: string) => string[],
+  headerMacroNames: () => string[] = () => [],
 ): OutputPiece[] {
   const chosen: OutputPiece[] = [];
   const done = new Set<SourceItem>();
@@ -30,6 +31,15 @@ export function selectMacros(
       pasted.push(prefix ? (n) => n.startsWith(prefix) : (n) => n.endsWith(suffix!));
     }
   };
+  // A pasted name may be a header macro (cifs_dbg's `pr_debug_ ## ratefunc` is pr_debug_ratelimited),
+  // whose definition names more (pr_fmt, which cifs_debug.h redefines).
+  let scannedPastes = 0;
+  const pastedHeaderNames = () => {
+    if (scannedPastes === pasted.length) return [];
+    const fresh = pasted.slice(scannedPastes);
+    scannedPastes = pasted.length;
+    return headerMacroNames().filter((n) => !names.has(n) && fresh.some((matches) => matches(n)));
+  };
   const throughHeaders = () => {
     const queue = [...names].filter((n) => !expanded.has(n));
     while (queue.length) {
@@ -41,6 +51,12 @@ export function selectMacros(
         for (const { name: t } of identifierTokens(definition, { members: true })) {
           names.add(t);
           if (!expanded.has(t)) queue.push(t);
+        }
+      }
+      if (!queue.length) {
+        for (const n of pastedHeaderNames()) {
+          names.add(n);
+          queue.push(n);
         }
       }
     }

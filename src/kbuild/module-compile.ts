@@ -43,7 +43,7 @@ function isModuleCompile(r: unknown): r is ModuleCompile {
 }
 
 /** Bumped when what is kept changes: older entries are then never read. */
-const ENTRY_VERSION = "module-compile 1";
+const ENTRY_VERSION = "module-compile 2";
 
 /**
  * Compiles the generated module as kbuild would (the TU's command, -DMODULE),
@@ -69,7 +69,7 @@ export function compileModule(compile: { argv: string[]; cwd: string }, fileName
     const pp = run([...common, "-E", "-MD", "-MF", depFile, file], compile.cwd);
     const cc = pp.status === 0 ? run([...common, "-fsyntax-only", "-x", "cpp-output", "-"], compile.cwd, pp.stdout) : undefined;
     const stderr = cc?.stderr ?? pp.stderr;
-    const errors = compileErrors(stderr, compile.cwd, file, fileName);
+    const errors = compileErrors(stderr, compile.cwd, file, fileName, lineDirectives(text));
     const ok = pp.status === 0 && cc?.status === 0;
     const result: ModuleCompile = {
       ok,
@@ -85,29 +85,72 @@ export function compileModule(compile: { argv: string[]; cwd: string }, fileName
   }
 }
 
-function compileErrors(stderr: string, cwd: string, file: string, fileName: string): CompileError[] {
+function compileErrors(stderr: string, cwd: string, file: string, fileName: string, directives: LineDirective[]): CompileError[] {
   const errors: CompileError[] = [];
   for (const line of stderr.split("\n")) {
     const m = /^(.+?):(\d+):(\d+): (?:fatal )?error: (.*)$/.exec(line);
     if (!m) continue;
-    const path = isAbsolute(m[1]!) ? m[1]! : resolve(cwd, m[1]!);
     // gcc quotes with ‘’ in a UTF-8 locale and '' otherwise: the same message either way.
-    errors.push({ file: path === file ? fileName : path, line: Number(m[2]), column: Number(m[3]), message: m[4]!.replace(/[‘’]/g, "'") });
+    const message = m[4]!.replace(/[‘’]/g, "'");
+    const own = generatedLine(directives, m[1]!, Number(m[2]));
+    if (own !== undefined) {
+      errors.push({ file: fileName, line: own, column: Number(m[3]), message });
+      continue;
+    }
+    const path = isAbsolute(m[1]!) ? m[1]! : resolve(cwd, m[1]!);
+    errors.push({ file: path === file ? fileName : path, line: Number(m[2]), column: Number(m[3]), message });
   }
   return errors;
 }
 
-/** The lines of a .i that line markers give to `file`, with those markers (renamed `fileName`). */
+/** A `#line N "name"` of the generated file: on its line `at` (1-based). */
+interface LineDirective {
+  at: number;
+  line: number;
+  name: string;
+}
+
+function lineDirectives(text: string): LineDirective[] {
+  const out: LineDirective[] = [];
+  text.split("\n").forEach((l, i) => {
+    const m = /^#line (\d+) ("(?:[^"\\]|\\.)*")$/.exec(l);
+    if (m) out.push({ at: i + 1, line: Number(m[1]), name: JSON.parse(m[2]!) as string });
+  });
+  return out;
+}
+
+/**
+ * The generated file's line that gcc names `name:line` because a `#line`
+ * (render/view.ts: a copied function keeps its original's lines) said so;
+ * undefined when no directive's stretch holds it.
+ */
+function generatedLine(directives: LineDirective[], name: string, line: number): number | undefined {
+  for (let k = 0; k < directives.length; k++) {
+    const d = directives[k]!;
+    if (d.name !== name || line < d.line) continue;
+    const at = d.at + 1 + line - d.line;
+    if (at < (directives[k + 1]?.at ?? Infinity)) return at;
+  }
+  return undefined;
+}
+
+/**
+ * The lines of a .i that line markers give to `file`, with those markers
+ * (renamed `fileName`). A marker without flags while in `file` is a `#line`
+ * of the file itself (a copied function under its original's name and
+ * lines): kept as it is, and what follows is still the file's.
+ */
 export function ownLines(text: string, file: string, fileName: string): string {
   const out: string[] = [];
   let mine = false;
   const quoted = JSON.stringify(file);
+  const renamed = JSON.stringify(fileName);
   for (const line of text.split("\n")) {
     if (line.startsWith("# ")) {
-      const m = /^# \d+ ("(?:[^"\\]|\\.)*")/.exec(line);
+      const m = /^# \d+ ("(?:[^"\\]|\\.)*")( \d+)*$/.exec(line);
       if (m) {
-        mine = m[1] === quoted;
-        if (mine) out.push(line.replace(quoted, JSON.stringify(fileName)));
+        mine = m[1] === quoted || m[1] === renamed || (mine && m[2] === undefined);
+        if (mine) out.push(line.replace(quoted, renamed));
         continue;
       }
     }

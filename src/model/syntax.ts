@@ -164,7 +164,7 @@ export interface DeclIndex {
 export interface MacroIndex {
   /** Definitions of `name`, in TU order; undefined when there is none. */
   get(name: string): PpMacro[] | undefined;
-  /** Every definition by name, in TU order (for tests). */
+  /** Every definition by name, in TU order (tests; header macros a pasted name may build). */
   all(): Map<string, PpMacro[]>;
 }
 

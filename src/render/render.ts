@@ -8,7 +8,7 @@ import runtime from "handlebars/dist/handlebars.runtime.js";
 import type { LivepatchPlan } from "../model/plan.js";
 import type { Report } from "../decide/report.js";
 import { precompileTemplates } from "./precompile.js";
-import { toView } from "./view.js";
+import { LINE_RESTORE, toView } from "./view.js";
 
 type Spec = Parameters<typeof runtime.template>[0];
 
@@ -66,7 +66,7 @@ function template(name: string): Handlebars.TemplateDelegate {
 export function renderLivepatch(plan: LivepatchPlan, report: Report): Map<string, string> {
   const view = toView(plan);
   const files = new Map<string, string>();
-  files.set(`${plan.name}.c`, template("livepatch.c.hbs")(view));
+  files.set(`${plan.name}.c`, restoreLines(template("livepatch.c.hbs")(view), `${plan.name}.c`));
   files.set("Kbuild", template("Kbuild.hbs")(view));
   files.set("report.json", `${JSON.stringify(report, null, 2)}\n`);
   files.set("patched_funcs.csv", template("patched_funcs.csv.hbs")(view));
@@ -84,4 +84,15 @@ export function renderIncludeCheck(plan: LivepatchPlan): string {
 /** Only the carved-out C (closure-only output): includes and pieces, no livepatch boilerplate. */
 export function renderClosure(plan: LivepatchPlan): string {
   return template("closure.c.hbs")(toView(plan));
+}
+
+/**
+ * After a copied function's `#line N "origin"`, the rest of the file is the
+ * livepatch's own again: each LINE_RESTORE line becomes `#line L "NAME.c"`,
+ * L the number of the line after it, so klp-ccp's own code keeps its lines.
+ */
+function restoreLines(text: string, fileName: string): string {
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) if (lines[i] === LINE_RESTORE) lines[i] = `#line ${i + 2} ${JSON.stringify(fileName)}`;
+  return lines.join("\n");
 }

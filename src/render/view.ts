@@ -35,7 +35,16 @@ export interface RelocView {
 export interface PieceView {
   banner: string;
   text: string;
+  /**
+   * For a copied or replaced function: `#line N "origin"`, so that __FILE__,
+   * __LINE__ and the WARN/BUG and dynamic debug records of the copy are the
+   * original's (see lineDirective). Undefined for other pieces.
+   */
+  lineDirective?: string;
 }
+
+/** What livepatch.c.hbs writes after a piece with a lineDirective; render.ts makes it `#line L "NAME.c"`. */
+export const LINE_RESTORE = "#line KLP_CCP_RESTORE";
 
 const KIND_NOTE: Record<OutputPiece["kind"], string> = {
   include: "",
@@ -52,6 +61,7 @@ export function toView(plan: LivepatchPlan): LivepatchView {
   const piece = (p: OutputPiece): PieceView => ({
     banner: p.origin === "klp-ccp" ? `klp-ccp: ${p.note ?? KIND_NOTE[p.kind]}` : `from ${p.origin}:${p.line} (${p.note ?? KIND_NOTE[p.kind]})`,
     text: p.text,
+    ...lineDirective(p),
   });
   const relocs = plan.externalized.map((u) => ({ name: u.name, objname: u.object, pointer: `klpe_${u.name}`, sympos: u.decision.sympos }));
   const byObject = new Map<string, LivepatchView["objects"][number]["funcs"]>();
@@ -96,4 +106,17 @@ function moduleTables(plan: LivepatchPlan, relocs: RelocView[]): LivepatchView["
     table: `klpe_${module.replace(/[^A-Za-z0-9_]/g, "_")}_symbols`,
     relocs: list,
   }));
+}
+
+/**
+ * A copied function keeps the original's file and lines: the kernel compiled
+ * it with -fmacro-prefix-map=$(srctree)/=, so its __FILE__ is the source-tree
+ * path (`fs/nfsd/nfs4state.c`), which is what `origin` is. The `#define
+ * __func__` lines keepFuncName puts first are counted back, so that the
+ * function's own first line is `line`.
+ */
+function lineDirective(p: OutputPiece): { lineDirective: string } | Record<string, never> {
+  if ((p.kind !== "function" && p.kind !== "patched-function") || p.origin === "klp-ccp" || p.line <= 0) return {};
+  const added = /^(?:#define __(?:func|FUNCTION)__ .*\n)*/.exec(p.text)![0].split("\n").length - 1;
+  return { lineDirective: `#line ${Math.max(1, p.line - added)} ${JSON.stringify(p.origin)}` };
 }

@@ -31,8 +31,10 @@ export interface Difference {
  *   declaration (`noinline static int f(...)`), which the TU's index leaves out;
  * - `__func__`/`__FUNCTION__` became the original name as a string literal,
  *   and stringized code (`#x`) shows the renames and other __COUNTER__ values;
- * - `__FILE__`, `__LINE__` and `__COUNTER__` give the livepatch's file, the
- *   same line relative to the token (the copy sits elsewhere), and another
+ * - `__FILE__`, `__LINE__` and `__COUNTER__` give the livepatch's file (or,
+ *   under the copy's `#line`, the source-tree path where the TU has the
+ *   path it was preprocessed from), the same line relative to the token
+ *   (a copy without `#line` sits elsewhere), and another
  *   number in a name that only differs in its trailing digits (`__UNIQUE_ID_x12`);
  * - KBUILD_MODNAME in header macros is the livepatch's own.
  */
@@ -77,6 +79,8 @@ function rewriteStep(module: CToken[], i: number, b: CToken, r: Rewrites, number
   if (a.kind === "string" && b.kind === "identifier" && (b.text === "__func__" || b.text === "__FUNCTION__")) return a.text === JSON.stringify(r.name) ? 1 : 0;
   if (a.kind === "string" && b.kind === "string") {
     if (a.text === r.moduleFile && /^"[^"\\]*"$/.test(b.text) && r.isTuFile(b.text.slice(1, -1))) return 1;
+    // A copy under `#line N "fs/x.c"` names the source-tree path; the TU, preprocessed from a scratch copy, its full path.
+    if (/^"[^"\\]*"$/.test(a.text) && /^"[^"\\]*"$/.test(b.text) && r.isTuFile(b.text.slice(1, -1)) && b.text.endsWith(`/${a.text.slice(1)}`) && r.isTuFile(a.text.slice(1, -1))) return 1;
     if (r.modName && a.text === r.modName.module && b.text === r.modName.original) return 1;
     if (withoutCounters(withoutRenames(a.text)) === withoutCounters(b.text)) return 1;
     // __stringify(__COUNTER__) in instrumentation_begin(): a numbered asm label (`"12" ": nop"`, `"12" "b - ."`).

@@ -84,7 +84,7 @@ export function verifyModule(o: VerifyOptions): EquivalenceCount | undefined {
 }
 
 /** Bumped when the rules of equivalence.ts change: an older verdict is then never read. */
-const VERDICT_VERSION = "equivalence 5";
+const VERDICT_VERSION = "equivalence 6";
 
 /**
  * plan.originals again, from the TU preprocessed as a module would be
