@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { CompileCommand, ExportTable, PatchSet, SymbolTable } from "./model/input.js";
@@ -261,6 +261,14 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
       const rel = !f.startsWith("/") ? f : NOT_NORMAL.test(f) ? relative(o.src, f) : f.slice(o.src.length + 1);
       markerToRel.set(f, rel);
       if (!isIncludableHeader(rel) && rel.endsWith(".h") && existsSync(join(o.src, rel))) localHeaders.set(rel, timed(timer, "parse sources", () => parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8"), outlines)));
+    } else {
+      // A file the build tree made beside the object (wanxl.c's "wanxlfw.inc", found through
+      // kbuild's -I of the object's directory) is in no headers package either: copied from too.
+      const built = builtPrivateFile(f, pre.cwd ?? o.build);
+      if (built && !localHeaders.has(built.rel)) {
+        markerToRel.set(f, built.rel);
+        localHeaders.set(built.rel, timed(timer, "parse sources", () => parseSourceFile(built.rel, readFileSync(built.path, "utf8"), outlines)));
+      }
     }
   }
   const ipa = timed(timer, "read inputs", () => readTuIpaClones(o.ipaDir, relPath, o.src, sink));
@@ -280,6 +288,19 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
     ...(pre.flags ? { compileFlags: pre.flags } : {}),
     ...(pre.cwd ? { compileCwd: pre.cwd } : {}),
   };
+}
+
+/**
+ * A file of the build tree (a line marker relative to the compile's directory,
+ * or under it) that no headers package has: not under include/ or
+ * arch/x/include/, not a .c file. Undefined otherwise.
+ */
+function builtPrivateFile(marker: string, cwd: string): { rel: string; path: string } | undefined {
+  if (marker.startsWith("<")) return undefined;
+  const path = marker.startsWith("/") ? marker : join(cwd, marker);
+  const rel = relative(cwd, path);
+  if (rel.startsWith("..") || rel.startsWith("/") || rel.endsWith(".c") || isIncludableHeader(rel) || !statSync(path, { throwIfNoEntry: false })?.isFile()) return undefined;
+  return { rel, path };
 }
 
 /** What preprocessing gives: the .i text (or, when it was read as it came, the TU already indexed) and the klp object. */

@@ -106,3 +106,19 @@ describe("extract compiles and checks the module", () => {
     });
   }
 });
+
+describe("compileModule with #line", () => {
+  const dir = join(VERIFY, "equivalence", "line-directive");
+  it("keeps a copied function under its original's file as the module's own text", () => {
+    const r = compileModule({ argv: ["gcc", "-O2", "-c", "module.c"], cwd: dir }, "livepatch_t.c", readFileSync(join(dir, "module.c"), "utf8"));
+    expect(r.ok).toBe(true);
+    expect(functionDefinitions(tokenizePreprocessed(r.preprocessed)).map((f) => f.name)).toEqual(["klpp_check", "use"]);
+  });
+  it("places an error in a copied function at the module's line, not the original's", () => {
+    const text = readFileSync(join(dir, "module.c"), "utf8").replace("return x;", "return y;");
+    const r = compileModule({ argv: ["gcc", "-O2", "-c", "module.c"], cwd: dir }, "livepatch_t.c", text);
+    expect(r.ok).toBe(false);
+    const line = text.split("\n").findIndex((l) => l.includes("return y;")) + 1;
+    expect(r.errors[0]).toMatchObject({ file: "livepatch_t.c", line });
+  });
+});
