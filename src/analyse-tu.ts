@@ -260,7 +260,8 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
       // segment), and a TU names ~1000 files.
       const rel = !f.startsWith("/") ? f : NOT_NORMAL.test(f) ? relative(o.src, f) : f.slice(o.src.length + 1);
       markerToRel.set(f, rel);
-      if (!isIncludableHeader(rel) && rel.endsWith(".h") && existsSync(join(o.src, rel))) localHeaders.set(rel, timed(timer, "parse sources", () => parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8"), outlines)));
+      // Not only .h: a driver's `#include "tables.inc"` is in no headers package either.
+      if (!isIncludableHeader(rel) && !rel.endsWith(".c") && statSync(join(o.src, rel), { throwIfNoEntry: false })?.isFile()) localHeaders.set(rel, timed(timer, "parse sources", () => parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8"), outlines)));
     } else {
       // A file the build tree made beside the object (wanxl.c's "wanxlfw.inc", found through
       // kbuild's -I of the object's directory) is in no headers package either: copied from too.
