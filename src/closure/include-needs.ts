@@ -1,0 +1,47 @@
+import type { PpDecl } from "../model/syntax.js";
+import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
+
+/** What one kernel header, included from a private header, needs from the types above its include. */
+export interface IncludeNeed {
+  /** Enums of the TU's own files that the header names: copied whole before the include (a parameter of enum type needs its definition). */
+  enums: PpDecl[];
+  /** Struct and union tags it names: declared (`struct A;`) before the include. */
+  tags: string[];
+}
+
+/**
+ * A kernel header included from the middle of a private header (afs's
+ * internal.h includes trace/events/afs.h after its own enums) may name the
+ * types defined above that include. The livepatch keeps the include with the
+ * others, before any copied code, so those types go just before it. Keyed by
+ * the include (`marker:line`); only includes in private headers are read
+ * (their kernel headers are few).
+ */
+export function includeNeeds(ctx: TuContext): Map<string, IncludeNeed> {
+  const out = new Map<string, IncludeNeed>();
+  const own = ownDecls(ctx);
+  for (const [key, included] of ctx.tu.includeTree) {
+    const rel = ctx.markerToRel.get(key.slice(0, key.lastIndexOf(":")));
+    if (!rel || !ctx.localHeaders.has(rel)) continue;
+    const files = new Set([...included].filter((f) => homeOf(ctx, { file: f }) === "header"));
+    if (files.size === 0) continue;
+    const need: IncludeNeed = { enums: [], tags: [] };
+    const seen = new Set<string>();
+    for (const decls of ctx.tu.decls.inFiles((f) => files.has(f)).values()) {
+      for (const d of decls) {
+        if (!files.has(d.file)) continue;
+        for (const m of ctx.tu.text.slice(d.start, d.end).matchAll(/\b(struct|union|enum)\s+([A-Za-z_]\w*)/g)) {
+          const [, kind, name] = m;
+          if (seen.has(`${kind} ${name}`)) continue;
+          seen.add(`${kind} ${name}`);
+          const def = (own.get(name!) ?? []).find((o) => o.namespace === "tag" && o.start < d.start);
+          if (!def) continue;
+          if (kind === "enum") need.enums.push(def);
+          else need.tags.push(`${kind} ${name}`);
+        }
+      }
+    }
+    if (need.enums.length || need.tags.length) out.set(key, need);
+  }
+  return out;
+}
