@@ -3,8 +3,8 @@ import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
 
 /** What one kernel header, included from a private header, needs from the types above its include. */
 export interface IncludeNeed {
-  /** Enums of the TU's own files that the header names: copied whole before the include (a parameter of enum type needs its definition). */
-  enums: PpDecl[];
+  /** Enums and typedefs of the TU's own files that the header names, in TU order: copied whole before the include (a parameter of enum type needs its definition). */
+  types: PpDecl[];
   /** Struct and union tags it names: declared (`struct A;`) before the include. */
   tags: string[];
 }
@@ -25,23 +25,24 @@ export function includeNeeds(ctx: TuContext): Map<string, IncludeNeed> {
     if (!rel || !ctx.localHeaders.has(rel)) continue;
     const files = new Set([...included].filter((f) => homeOf(ctx, { file: f }) === "header"));
     if (files.size === 0) continue;
-    const need: IncludeNeed = { enums: [], tags: [] };
+    const need: IncludeNeed = { types: [], tags: [] };
     const seen = new Set<string>();
     for (const decls of ctx.tu.decls.inFiles((f) => files.has(f)).values()) {
       for (const d of decls) {
         if (!files.has(d.file)) continue;
-        for (const m of ctx.tu.text.slice(d.start, d.end).matchAll(/\b(struct|union|enum)\s+([A-Za-z_]\w*)/g)) {
+        for (const m of ctx.tu.text.slice(d.start, d.end).matchAll(/\b(?:(struct|union|enum)\s+)?([A-Za-z_]\w*)/g)) {
           const [, kind, name] = m;
           if (seen.has(`${kind} ${name}`)) continue;
           seen.add(`${kind} ${name}`);
-          const def = (own.get(name!) ?? []).find((o) => o.namespace === "tag" && o.start < d.start);
+          const def = (own.get(name!) ?? []).find((o) => (kind ? o.namespace === "tag" : o.kind === "typedef") && o.start < d.start);
           if (!def) continue;
-          if (kind === "enum") need.enums.push(def);
-          else need.tags.push(`${kind} ${name}`);
+          if (kind === "struct" || kind === "union") need.tags.push(`${kind} ${name}`);
+          else need.types.push(def);
         }
       }
     }
-    if (need.enums.length || need.tags.length) out.set(key, need);
+    need.types.sort((a, b) => a.start - b.start);
+    if (need.types.length || need.tags.length) out.set(key, need);
   }
   return out;
 }

@@ -93,16 +93,16 @@ export function assemble(opts: AssembleOptions): Assembled {
 
   // A kernel header a private header includes after its own types: those types go before the include.
   const needsAt = includeNeeds(ctx);
-  const enumsBeforeIncludes = new Set([...needsAt.values()].flatMap((n) => n.enums));
+  const typesBeforeIncludes = new Set([...needsAt.values()].flatMap((n) => n.types));
   const typesBefore = (key: string): string => {
     const need = needsAt.get(key);
     if (!need) return "";
-    const enums = need.enums.map((d) => {
+    const types = need.types.map((d) => {
       const file = ctx.localHeaders.get(ctx.markerToRel.get(d.file) ?? "");
       const item = file?.items.find((i) => d.line >= i.startLine && d.line <= i.endLine);
       return file && item ? file.text.slice(item.start, item.end) : "";
     });
-    return `/* klp-ccp: what the next header needs from ${ctx.markerToRel.get(key.slice(0, key.lastIndexOf(":")))} */\n${[...need.tags.map((t) => `${t};`), ...enums].filter(Boolean).join("\n")}\n`;
+    return `/* klp-ccp: what the next header needs from ${ctx.markerToRel.get(key.slice(0, key.lastIndexOf(":")))} */\n${[...need.tags.map((t) => `${t};`), ...types].filter(Boolean).join("\n")}\n`;
   };
   const visitedHeaders = new Set<string>();
   // Where each private header's text stands in the TU: the include lines that lead to it from the .c file.
@@ -144,8 +144,8 @@ export function assemble(opts: AssembleOptions): Assembled {
         else pending.push({ file, item, piece });
         continue;
       }
-      // An enum a kept include needs went before that include (typesBefore).
-      if (decls.some((d) => enumsBeforeIncludes.has(d)) && !decls.some((d) => d.namespace === "ordinary" && (d.kind === "variable" || d.kind === "function"))) continue;
+      // A type a kept include needs went before that include (typesBefore).
+      if (decls.some((d) => typesBeforeIncludes.has(d)) && !decls.some((d) => d.namespace === "ordinary" && (d.kind === "variable" || d.kind === "function"))) continue;
       const fnDecl = decls.find((d) => d.kind === "function");
       const isCarved = item.kind === "function" && fnDecl !== undefined && (closure.patched.has(fnDecl.name) || closure.copiedFunctions.has(fnDecl.name));
       // A type (or a declaration the copy needs whole) first: what the declarations below name.
