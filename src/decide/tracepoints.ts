@@ -129,11 +129,12 @@ function parameterName(param: string): string | undefined {
 }
 
 /**
- * The tracepoint's condition as its definition spells it: TP_CONDITION(...)
- * in the invocation that made it (TRACE_EVENT_CONDITION, DEFINE_EVENT_CONDITION),
- * else DECLARE_TRACE's default (`cpu_online(raw_smp_processor_id())`). A
- * wrapper macro with a condition of its own gives the preprocessed condition
- * of the TU's trace_X. The proof compares the copy with the TU's trace_X.
+ * The tracepoint's condition as the trace macros spell it: the fourth argument
+ * DECLARE_TRACE gives __DECLARE_TRACE (`cpu_online(raw_smp_processor_id())`),
+ * or DECLARE_TRACE_CONDITION's with the event's TP_CONDITION(...) put in, when
+ * the invocation that made it (TRACE_EVENT_CONDITION, DEFINE_EVENT_CONDITION)
+ * has one. A wrapper macro with a condition of its own gives the preprocessed
+ * condition of the TU's trace_X. The proof compares the copy with trace_X.
  */
 function conditionOf(ctx: TuContext, trace: PpDecl): string {
   const rel = ctx.markerToRel.get(trace.file);
@@ -142,19 +143,25 @@ function conditionOf(ctx: TuContext, trace: PpDecl): string {
   const call = /^\s*([A-Za-z_]\w*)\s*\(/.exec(source);
   const end = call ? balancedEnd(source, call[0].length - 1) : undefined;
   const invocation = call && end !== undefined ? source.slice(0, end + 1) : "";
-  const explicit = /\bTP_CONDITION\s*\(/.exec(invocation);
-  if (explicit) {
-    const close = balancedEnd(invocation, explicit.index + explicit[0].length - 1);
-    if (close !== undefined) return invocation.slice(explicit.index, close + 1);
-  }
-  const wrapper = call ? (ctx.tu.macros.get(call[1]!) ?? []).at(-1)?.definition ?? "" : "";
   const fallback = () => preprocessedCondition(ctx.tu.text.slice(trace.start, trace.end)) ?? "1";
+  const explicit = /\bTP_CONDITION\s*\(/.exec(invocation);
+  const close = explicit ? balancedEnd(invocation, explicit.index + explicit[0].length - 1) : undefined;
+  if (explicit && close !== undefined) {
+    const d = declaredCondition(ctx, "DECLARE_TRACE_CONDITION");
+    return d ? instance(d.cond, d.params, { cond: invocation.slice(explicit.index, close + 1) }) : fallback();
+  }
+  const wrapper = call ? ((ctx.tu.macros.get(call[1]!) ?? []).at(-1)?.definition ?? "") : "";
   if (/CONDITION|_COND\b/.test(wrapper) && !/^#\s*define\s+(?:TRACE_EVENT|DEFINE_EVENT|DECLARE_TRACE)\w*\s*\(/.test(wrapper)) return fallback();
-  const declareTrace = parseDefinition(tracepointHeaderMacro(ctx, "DECLARE_TRACE")?.definition ?? "");
-  const inner = declareTrace ? /\b__DECLARE_TRACE\s*\(/.exec(declareTrace.body) : undefined;
-  const close = inner && declareTrace ? balancedEnd(declareTrace.body, inner.index + inner[0].length - 1) : undefined;
-  const cond = inner && close !== undefined ? splitTopLevel(declareTrace!.body.slice(inner.index + inner[0].length, close))[3] : undefined;
-  return cond?.trim() || fallback();
+  return declaredCondition(ctx, "DECLARE_TRACE")?.cond || fallback();
+}
+
+/** The condition argument `macro` (DECLARE_TRACE, DECLARE_TRACE_CONDITION) passes to __DECLARE_TRACE, with the macro's parameters. */
+function declaredCondition(ctx: TuContext, macro: string): { params: string[]; cond: string } | undefined {
+  const def = parseDefinition(tracepointHeaderMacro(ctx, macro)?.definition ?? "");
+  const inner = def ? /\b__DECLARE_TRACE\s*\(/.exec(def.body) : undefined;
+  const close = inner ? balancedEnd(def!.body, inner.index + inner[0].length - 1) : undefined;
+  const cond = inner && close !== undefined ? splitTopLevel(def!.body.slice(inner.index + inner[0].length, close))[3]?.trim() : undefined;
+  return def && cond ? { params: def.params, cond } : undefined;
 }
 
 /** `if (!(COND)) return;` of __DO_TRACE in a preprocessed trace_X: COND. */
@@ -186,11 +193,12 @@ export function tracepointCopy(ctx: TuContext, name: string, event: string, rena
   for (const t of identifierTokens(text)) {
     // The event's own name (`__DO_TRACE(name, ...)`) is a macro argument, never a symbol (vm_unmapped_area fires vm_unmapped_area).
     if (params.has(t.name) || t.name === event) continue;
-    const to = t.name === name && !defined ? `klpr_${name}` : renameTo(t.name);
+    const own = t.name === name && !defined;
+    const to = own ? `klpr_${name}` : renameTo(t.name);
     if (t.name === name) defined = true;
     if (!to) continue;
     renames.push({ start: t.start, end: t.end, text: to });
-    onRename(t.name);
+    if (!own) onRename(t.name);
   }
   return dedent(applyRenames(text, renames));
 }
