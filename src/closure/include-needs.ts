@@ -46,3 +46,15 @@ export function includeNeeds(ctx: TuContext): Map<string, IncludeNeed> {
   }
   return out;
 }
+
+/** The text that goes before include `key`: `struct A;` lines, then the types `need` names, copied from their private header. */
+export function typesBeforeInclude(ctx: TuContext, key: string, need: IncludeNeed | undefined): string {
+  if (!need) return "";
+  const types = need.types.map((d) => {
+    const file = ctx.localHeaders.get(ctx.markerToRel.get(d.file) ?? "");
+    const item = file?.items.find((i) => d.line >= i.startLine && d.line <= i.endLine);
+    return file && item ? file.text.slice(item.start, item.end) : "";
+  });
+  const from = ctx.markerToRel.get(key.slice(0, key.lastIndexOf(":")));
+  return `/* klp-ccp: what the next header needs from ${from} */\n${[...need.tags.map((t) => `${t};`), ...types].filter(Boolean).join("\n")}\n`;
+}

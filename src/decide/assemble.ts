@@ -16,8 +16,8 @@ import { forwardTagName, typePartOf, withoutTagBody } from "./declaration-parts.
 import { includedLocalHeader } from "./private-headers.js";
 import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
 import { placeModuleHidden } from "./module-hidden.js";
-import { tracepointCopy, tracepointIterators } from "./tracepoints.js";
-import { includeNeeds } from "../closure/include-needs.js";
+import { tracepointPieces } from "./tracepoints.js";
+import { includeNeeds, typesBeforeInclude } from "../closure/include-needs.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -94,16 +94,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   // A kernel header a private header includes after its own types: those types go before the include.
   const needsAt = includeNeeds(ctx);
   const typesBeforeIncludes = new Set([...needsAt.values()].flatMap((n) => n.types));
-  const typesBefore = (key: string): string => {
-    const need = needsAt.get(key);
-    if (!need) return "";
-    const types = need.types.map((d) => {
-      const file = ctx.localHeaders.get(ctx.markerToRel.get(d.file) ?? "");
-      const item = file?.items.find((i) => d.line >= i.startLine && d.line <= i.endLine);
-      return file && item ? file.text.slice(item.start, item.end) : "";
-    });
-    return `/* klp-ccp: what the next header needs from ${ctx.markerToRel.get(key.slice(0, key.lastIndexOf(":")))} */\n${[...need.tags.map((t) => `${t};`), ...types].filter(Boolean).join("\n")}\n`;
-  };
+  const typesBefore = (key: string) => typesBeforeInclude(ctx, key, needsAt.get(key));
   const visitedHeaders = new Set<string>();
   // Where each private header's text stands in the TU: the include lines that lead to it from the .c file.
   const includedAt = new Map<string, number[]>([[ctx.relPath, []]]);
@@ -237,18 +228,10 @@ export function assemble(opts: AssembleOptions): Assembled {
   }
   const inlinePieces: OutputPiece[] = [];
   // A tracepoint's inlines, made by the trace macros: copied from the macro's body (tracepoints.ts).
-  const noteRename = (n: string) => renamedNames.add(n);
-  const traced = inlineCopies.filter((n) => !inlineSources.has(n) && opts.tracepoints?.has(n));
-  for (const name of traced) {
-    const text = tracepointCopy(ctx, name, opts.tracepoints!.get(name)!, renameTo, noteRename);
-    if (!text) {
-      out.unrenamable.push(name);
-      continue;
-    }
-    for (const t of identifierTokens(text, { members: true })) macroNames.add(t.name);
-    inlinePieces.push({ origin: "klp-ccp", line: 0, kind: "function", text, note: `tracepoint inline ${name} (made by the trace macros) copied as klpr_${name}: it reaches the tracepoint through klpe_ pointers` });
-  }
-  inlinePieces.unshift(...tracepointIterators(traced.map((n) => opts.tracepoints!.get(n)!), renameTo, noteRename));
+  const traced = tracepointPieces(ctx, inlineCopies.filter((n) => !inlineSources.has(n)), opts.tracepoints, renameTo, (n) => renamedNames.add(n));
+  out.unrenamable.push(...traced.failed);
+  for (const p of traced.pieces) for (const t of identifierTokens(p.text, { members: true })) macroNames.add(t.name);
+  inlinePieces.push(...traced.pieces);
   for (const [name, { file, item }] of inlineSources) {
     inlinePieces.push({ origin: file.path, line: item.startLine, kind: "function", text: renamed(file, item, `klpr_${name}`), note: `header inline copied as klpr_${name}: it uses externalized symbols` });
   }

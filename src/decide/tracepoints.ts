@@ -211,6 +211,29 @@ function dedent(text: string): string {
   return [lines[0]!, ...lines.slice(1).map((l) => l.slice(Math.min(indent, /^\t*/.exec(l)![0].length)))].join("\n");
 }
 
+/**
+ * The pieces for the tracepoint inlines among `names` (header inlines to copy
+ * that have no source): the iterator redefinitions, then each copy. `failed`:
+ * those that could not be copied (KLP-E017).
+ */
+export function tracepointPieces(ctx: TuContext, names: string[], tracepoints: Map<string, string> | undefined, renameTo: (n: string) => string | undefined, onRename: (n: string) => void): { pieces: OutputPiece[]; failed: string[] } {
+  const pieces: OutputPiece[] = [];
+  const failed: string[] = [];
+  const events: string[] = [];
+  for (const name of names) {
+    const event = tracepoints?.get(name);
+    if (!event) continue;
+    const text = tracepointCopy(ctx, name, event, renameTo, onRename);
+    if (!text) {
+      failed.push(name);
+      continue;
+    }
+    events.push(event);
+    pieces.push({ origin: "klp-ccp", line: 0, kind: "function", text, note: `tracepoint inline ${name} (made by the trace macros) copied as klpr_${name}: it reaches the tracepoint through klpe_ pointers` });
+  }
+  return { pieces: [...tracepointIterators(events, renameTo, onRename), ...pieces], failed };
+}
+
 const ITERATOR_NOTE = "copied tracepoint calls run the tracepoint's iterator (the registered probes), as kernels without static calls do";
 
 /**
