@@ -188,8 +188,10 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
     sink.report({ code: "KLP-W001", severity: "warning", message: `the patch adds function ${fn}, which no replaced function calls: it is not in the livepatch`, location: { file: ctx.relPath, line: item.startLine, column: 1 }, hint: "a new function reached only from data (an ops table) or from other files needs those users patched too" });
   }
   if (isPatch) checkCopiedState({ files: [ctx.main, ...ctx.localHeaders.values()], copied: found.copiedFunctions, sink });
-  // kallsyms mode: tracepoint inlines are copied to call their iterator, not the static call.
-  const traced = o.mode === "kallsyms" && !o.keepNames ? retargetTracepoints({ ctx, closure: found }) : undefined;
+  // Tracepoint inlines are copied to call their iterator, not the static call: in kallsyms mode,
+  // and in klp-reloc mode for a module, whose relocations come after the livepatch's own jump
+  // labels and static calls were set up (they would never see the module's key).
+  const traced = !o.keepNames && (o.mode === "kallsyms" || ctx.object !== "vmlinux") ? retargetTracepoints({ ctx, closure: found }) : undefined;
   const closure = traced?.closure ?? found;
   const uses = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, ...(o.symbols ? { symbols: o.symbols } : {}), mode: o.mode, sink }));
   if (sink.hasErrors) throw new StageFailed("decide");

@@ -221,7 +221,7 @@ export function assemble(opts: AssembleOptions): Assembled {
     const file = rel ? ctx.loadSource(rel) : undefined;
     const item = file?.items.find((i) => i.kind === "function" && i.name === name && decl.line >= i.startLine && decl.line <= i.endLine);
     if (file && item) inlineSources.set(name, { file, item });
-    else if (mode === "kallsyms" && opts.tracepoints?.has(name)) continue;
+    else if (opts.tracepoints?.has(name)) continue;
     // klp-reloc binds what it reaches under its own name instead (see bindByLabel below).
     else if (mode === "kallsyms") out.unrenamable.push(name);
     else inlineCopies.splice(inlineCopies.indexOf(name), 1);
