@@ -119,7 +119,7 @@ run_case() {  # run_case ID DIR; sets REASON and DETAILS on failure, returns 1
   fi
   ((rc == 0)) || { REASON="extract exited $rc"; DETAILS=$(head -40 "$logs/extract.err"); return 1; }
 
-  problems=$(node "$TB/check-report.mjs" "$out/report.json" "$dir/case.json") || true
+  problems=$(KLP_EXTERNALIZE=$KLP_EXTERNALIZE node "$TB/check-report.mjs" "$out/report.json" "$dir/case.json") || true
   # Every symbol of the report must be explainable (klp-ccp explain --all).
   node "$REPO/bin/klp-ccp" explain --all --report "$out/report.json" > "$logs/explain.out" 2>&1 \
     || problems+="${problems:+$'\n'}explain --all failed: $(tail -1 "$logs/explain.out")"

@@ -17,6 +17,12 @@ describe("static keys through klpe_ pointers", () => {
     expect(p?.text).toContain("#define static_branch_unlikely(x) unlikely(static_key_enabled(x))");
     expect(p?.text).toContain("#define static_branch_likely(x) likely(static_key_enabled(x))");
   });
+  it("klp-reloc mode: a tracepoint copied for a module tests its label-bound key at run time", () => {
+    const copy = piece("\tif (static_key_false(&klpe___tracepoint_afs_cell.key))\n\t\treturn;");
+    const [p] = runtimeStaticKeys([BY_NAME, copy], "klp-reloc");
+    expect(p?.text).toBe("#undef static_key_false\n#define static_key_false(x) unlikely(static_key_enabled(x))\n#undef static_key_true\n#define static_key_true(x) likely(static_key_enabled(x))");
+    expect(runtimeStaticKeysIn([p!])).toBe(p!.text);
+  });
   it("a key named directly, or klp-reloc mode, keeps the jump label", () => {
     expect(runtimeStaticKeys([BY_NAME], "kallsyms")).toEqual([]);
     expect(runtimeStaticKeys([THROUGH_POINTER], "klp-reloc")).toEqual([]);

@@ -16,6 +16,8 @@ import { forwardTagName, typePartOf, withoutTagBody } from "./declaration-parts.
 import { includedLocalHeader } from "./private-headers.js";
 import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
 import { placeModuleHidden } from "./module-hidden.js";
+import { tracepointPieces } from "./tracepoints.js";
+import { includeNeeds, typesBeforeInclude } from "../closure/include-needs.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -25,6 +27,8 @@ export interface AssembleOptions {
   mode: "kallsyms" | "klp-reloc";
   /** Closure-only output: replaced functions keep their names (no klpp_, no forced static). */
   keepNames?: boolean;
+  /** kallsyms mode: tracepoint header inlines klp-ccp copies from the trace macros (retargetTracepoints), with their tracepoint. */
+  tracepoints?: Map<string, string>;
 }
 
 export interface Assembled {
@@ -87,6 +91,10 @@ export function assemble(opts: AssembleOptions): Assembled {
     return { origin, line, kind: "externalized", text: typeCopied ? withoutTagBody(text) : text, note: `externalized ${u.name}: ${u.reason}` };
   };
 
+  // A kernel header a private header includes after its own types: those types go before the include.
+  const needsAt = includeNeeds(ctx);
+  const typesBeforeIncludes = new Set([...needsAt.values()].flatMap((n) => n.types));
+  const typesBefore = (key: string) => typesBeforeInclude(ctx, key, needsAt.get(key));
   const visitedHeaders = new Set<string>();
   // Where each private header's text stands in the TU: the include lines that lead to it from the .c file.
   const includedAt = new Map<string, number[]>([[ctx.relPath, []]]);
@@ -117,7 +125,7 @@ export function assemble(opts: AssembleOptions): Assembled {
           includedAt.set(local.path, [...(includedAt.get(file.path) ?? []), item.startLine]);
           visitFile(local, into);
         } else if (local) continue;
-        else includeCandidates.push({ key, piece: { origin: file.path, line: item.startLine, kind: "include", text: file.text.slice(item.start, item.end) } });
+        else includeCandidates.push({ key, piece: { origin: file.path, line: item.startLine, kind: "include", text: typesBefore(key) + file.text.slice(item.start, item.end) } });
         continue;
       }
       if (item.kind === "macro") {
@@ -127,6 +135,8 @@ export function assemble(opts: AssembleOptions): Assembled {
         else pending.push({ file, item, piece });
         continue;
       }
+      // A type a kept include needs went before that include (typesBefore).
+      if (decls.some((d) => typesBeforeIncludes.has(d)) && !decls.some((d) => d.namespace === "ordinary" && (d.kind === "variable" || d.kind === "function"))) continue;
       const fnDecl = decls.find((d) => d.kind === "function");
       const isCarved = item.kind === "function" && fnDecl !== undefined && (closure.patched.has(fnDecl.name) || closure.copiedFunctions.has(fnDecl.name));
       // A type (or a declaration the copy needs whole) first: what the declarations below name.
@@ -211,11 +221,17 @@ export function assemble(opts: AssembleOptions): Assembled {
     const file = rel ? ctx.loadSource(rel) : undefined;
     const item = file?.items.find((i) => i.kind === "function" && i.name === name && decl.line >= i.startLine && decl.line <= i.endLine);
     if (file && item) inlineSources.set(name, { file, item });
+    else if (opts.tracepoints?.has(name)) continue;
     // klp-reloc binds what it reaches under its own name instead (see bindByLabel below).
     else if (mode === "kallsyms") out.unrenamable.push(name);
     else inlineCopies.splice(inlineCopies.indexOf(name), 1);
   }
   const inlinePieces: OutputPiece[] = [];
+  // A tracepoint's inlines, made by the trace macros: copied from the macro's body (tracepoints.ts).
+  const traced = tracepointPieces(ctx, inlineCopies.filter((n) => !inlineSources.has(n)), opts.tracepoints, renameTo, (n) => renamedNames.add(n));
+  out.unrenamable.push(...traced.failed);
+  for (const p of traced.pieces) for (const t of identifierTokens(p.text, { members: true })) macroNames.add(t.name);
+  inlinePieces.push(...traced.pieces);
   for (const [name, { file, item }] of inlineSources) {
     inlinePieces.push({ origin: file.path, line: item.startLine, kind: "function", text: renamed(file, item, `klpr_${name}`), note: `header inline copied as klpr_${name}: it uses externalized symbols` });
   }

@@ -14,6 +14,7 @@ import { lookupAnswer, storeAnswer } from "../cache/compile-answers.js";
 import { checkEquivalence, type EquivalenceCount } from "./check-equivalence.js";
 import { originOfLine } from "./module-lines.js";
 import { runtimeStaticKeysIn } from "../decide/runtime-static-keys.js";
+import { tracepointIteratorsIn } from "../decide/tracepoints.js";
 import { makeScratchDir } from "../util/scratch-dir.js";
 
 export interface VerifyOptions {
@@ -84,7 +85,7 @@ export function verifyModule(o: VerifyOptions): EquivalenceCount | undefined {
 }
 
 /** Bumped when the rules of equivalence.ts change: an older verdict is then never read. */
-const VERDICT_VERSION = "equivalence 6";
+const VERDICT_VERSION = "equivalence 7";
 
 /**
  * plan.originals again, from the TU preprocessed as a module would be
@@ -96,12 +97,15 @@ function originalsAsModule(plan: LivepatchPlan, source: { original: string; prep
   // Static keys tested at run time (kallsyms mode, decide/runtime-static-keys.ts) are a
   // documented rewrite: the original is read with the same redefinitions, made after
   // jump_label.h (whose include guard then keeps the TU's own #include from undoing them).
+  // Copied tracepoint inlines (tracepoints.ts) call the iterator: the original is read with
+  // __DO_TRACE_CALL as kernels without static calls define it.
   const keys = runtimeStaticKeysIn(plan.body);
-  const scratch = keys ? makeScratchDir("verify") : undefined;
+  const iterators = tracepointIteratorsIn(plan.body);
+  const scratch = keys || iterators ? makeScratchDir("verify") : undefined;
   const extra: string[] = [];
   if (scratch) {
     const header = join(scratch, "runtime-static-keys.h");
-    writeFileSync(header, `#include <linux/jump_label.h>\n${keys}\n`);
+    writeFileSync(header, `${keys ? `#include <linux/jump_label.h>\n${keys}\n` : ""}${iterators ? `${iterators}\n` : ""}`);
     extra.push("-include", header);
   }
   const pp = run([...preprocessArgv({ ...compile, source: "", isModule: true }, source.original, source.preprocessed), "-DMODULE", ...extra], compile.cwd);

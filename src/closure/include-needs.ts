@@ -1,0 +1,60 @@
+import type { PpDecl } from "../model/syntax.js";
+import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
+
+/** What one kernel header, included from a private header, needs from the types above its include. */
+export interface IncludeNeed {
+  /** Enums and typedefs of the TU's own files that the header names, in TU order: copied whole before the include (a parameter of enum type needs its definition). */
+  types: PpDecl[];
+  /** Struct and union tags it names: declared (`struct A;`) before the include. */
+  tags: string[];
+}
+
+/**
+ * A kernel header included from the middle of a private header (afs's
+ * internal.h includes trace/events/afs.h after its own enums) may name the
+ * types defined above that include. The livepatch keeps the include with the
+ * others, before any copied code, so those types go just before it. Keyed by
+ * the include (`marker:line`); only includes in private headers are read
+ * (their kernel headers are few).
+ */
+export function includeNeeds(ctx: TuContext): Map<string, IncludeNeed> {
+  const out = new Map<string, IncludeNeed>();
+  const own = ownDecls(ctx);
+  for (const [key, included] of ctx.tu.includeTree) {
+    const rel = ctx.markerToRel.get(key.slice(0, key.lastIndexOf(":")));
+    if (!rel || !ctx.localHeaders.has(rel)) continue;
+    const files = new Set([...included].filter((f) => homeOf(ctx, { file: f }) === "header"));
+    if (files.size === 0) continue;
+    const need: IncludeNeed = { types: [], tags: [] };
+    const seen = new Set<string>();
+    for (const decls of ctx.tu.decls.inFiles((f) => files.has(f)).values()) {
+      for (const d of decls) {
+        if (!files.has(d.file)) continue;
+        for (const m of ctx.tu.text.slice(d.start, d.end).matchAll(/\b(?:(struct|union|enum)\s+)?([A-Za-z_]\w*)/g)) {
+          const [, kind, name] = m;
+          if (seen.has(`${kind} ${name}`)) continue;
+          seen.add(`${kind} ${name}`);
+          const def = (own.get(name!) ?? []).find((o) => (kind ? o.namespace === "tag" : o.kind === "typedef") && o.start < d.start);
+          if (!def) continue;
+          if (kind === "struct" || kind === "union") need.tags.push(`${kind} ${name}`);
+          else need.types.push(def);
+        }
+      }
+    }
+    need.types.sort((a, b) => a.start - b.start);
+    if (need.types.length || need.tags.length) out.set(key, need);
+  }
+  return out;
+}
+
+/** The text that goes before include `key`: `struct A;` lines, then the types `need` names, copied from their private header. */
+export function typesBeforeInclude(ctx: TuContext, key: string, need: IncludeNeed | undefined): string {
+  if (!need) return "";
+  const types = need.types.map((d) => {
+    const file = ctx.localHeaders.get(ctx.markerToRel.get(d.file) ?? "");
+    const item = file?.items.find((i) => d.line >= i.startLine && d.line <= i.endLine);
+    return file && item ? file.text.slice(item.start, item.end) : "";
+  });
+  const from = ctx.markerToRel.get(key.slice(0, key.lastIndexOf(":")));
+  return `/* klp-ccp: what the next header needs from ${from} */\n${[...need.tags.map((t) => `${t};`), ...types].filter(Boolean).join("\n")}\n`;
+}
