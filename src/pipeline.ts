@@ -16,12 +16,15 @@ import type { StatMemo } from "./kbuild/deps.js";
 import { diskOutlineStore } from "./input/outline-store.js";
 import { applyPatch } from "./kbuild/apply-patch.js";
 import { checkFileChanges } from "./decide/file-changes.js";
-import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf } from "./analyse-tu.js";
+import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf, tuFilesOf } from "./analyse-tu.js";
+import { tuKey, type LivepatchSet, type TuPart } from "./model/livepatch-set.js";
+import { buildSetReport } from "./decide/set-report.js";
+import { compileModule } from "./kbuild/module-compile.js";
 import { startPreprocess, type StartedPreprocess } from "./start-preprocess.js";
 import type { CompileCommand } from "./model/input.js";
 import { commandFromArgv, findInCompileCommands } from "./kbuild/compile-command.js";
 import { buildReport, type Report } from "./decide/report.js";
-import { renderClosure, renderIncludeCheck, renderLivepatch } from "./render/render.js";
+import { renderClosure, renderIncludeCheck, renderLivepatch, renderLivepatchSet, renderMain, renderPart } from "./render/render.js";
 import { dropBreakingIncludes, verifyModule } from "./verify/verify-module.js";
 import { timed, timedAsync, type StageTimer } from "./timings.js";
 import { makeScratchDir } from "./util/scratch-dir.js";
@@ -64,7 +67,10 @@ export interface ExtractOptions {
 }
 
 export interface ExtractResult {
+  /** The first TU's plan (the only one for a fix of one .c file). */
   plan: LivepatchPlan;
+  /** Every TU's plan. */
+  set: LivepatchSet;
   report: Report;
   /** Files to write, by name relative to the output directory. */
   files: Map<string, string>;
@@ -124,15 +130,23 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
   const patch = timed(timer, "read inputs", () => readPatch(opts.patch, patchBytes, sink));
   if (patch) checkFileChanges({ patch, sink });
   const work = makeScratchDir("work");
-  let started: StartedPreprocess | undefined;
+  // Each TU's preprocessing, started at once: the compilers run side by side.
+  const starts = new Map<string, StartedPreprocess>();
   // The header cache and the include check's cache ask about the same headers.
   const stats: StatMemo = new Map();
   try {
-    // The patch is applied and the TU's preprocessing started before the symbol tables are
+    // The patch is applied and the TUs' preprocessing started before the symbol tables are
     // read, so that the compiler runs meanwhile; what they report waits for its turn.
     const early = new DiagnosticSink();
     const patched = patch && !sink.hasErrors && patchedFilesReadable(patch, src, early) ? timed(timer, "apply patch", () => applyPatch(patch, patchBytes, src, join(work, "tree"), early)) : undefined;
-    if (patch && patched) started = timed(timer, "start preprocess", () => startPreprocess({ patch, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(cache ? { cacheDir: cache } : {}) }));
+    if (patch && patched) {
+      timed(timer, "start preprocess", () => {
+        for (const relPath of new Set(patch.files.map((f) => f.path).filter((p) => p.endsWith(".c")))) {
+          const started = startPreprocess({ relPath, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(cache ? { cacheDir: cache } : {}) });
+          if (started) starts.set(relPath, started);
+        }
+      });
+    }
     const [symbolsAhead, symversAhead] = await timedAsync(timer, "read inputs", () => Promise.all(tablesAhead));
     const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, cache, symbolsAhead));
     const exports = timed(timer, "read inputs", () => readTable(opts.symvers, readSymvers, sink, cache, symversAhead));
@@ -140,19 +154,67 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
     for (const d of early.items) sink.report(d);
     if (!patched) throw new StageFailed("apply");
     const name = opts.name ?? moduleName(opts.patch);
-    // The kept headers, read ahead meanwhile.
-    if (started) await timedAsync(timer, "start preprocess", () => started!.ready());
-    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
-    const relPath = patch.files.find((f) => f.path.endsWith(".c"))!.path;
-    timed(timer, "compile check", () => checkModule(plan, sink, { ...opts, cache }, stats, { original: join(src, relPath), preprocessed: join(work, "tree", relPath) }));
-    const report = timed(timer, "render", () => buildReport(plan));
-    const files = timed(timer, "render", () => renderLivepatch(plan, report));
-    timed(timer, "keep headers", () => started?.keepHeaders());
-    return { plan, report, files };
+    const ipaDir = resolve(opts.ipaClones ?? build);
+    const relPaths = tuFilesOf({ patch, src, build, ipaDir, sink, ...(timer ? { timer } : {}) });
+    if (opts.preprocessed && relPaths.length > 1) {
+      sink.report({ code: "KLP-E019", severity: "error", message: `--preprocessed gives one TU, and the fix changes ${relPaths.length} .c files (${relPaths.join(", ")})`, location: { file: opts.patch, line: 0, column: 0 }, hint: "pass --build instead: every TU is preprocessed with its own kbuild command" });
+      throw new StageFailed("input");
+    }
+    const common = { patch, patched, src, build, work, symbols, exports, ipaDir, mode: opts.externalize, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) };
+    const keys = partKeys(relPaths);
+    const parts: TuPart[] = [];
+    // One TU after the other in this process (their compilers already ran in parallel).
+    for (const [i, relPath] of relPaths.entries()) {
+      const started = starts.get(relPath);
+      // The kept headers, read ahead meanwhile.
+      if (started) await timedAsync(timer, "start preprocess", () => started.ready());
+      const plan = analyseTu({ ...common, relPath, name: relPaths.length > 1 ? `${name}_${keys[i]!}` : name, ...(started ? { started } : {}) });
+      parts.push({ relPath, key: keys[i]!, plan });
+    }
+    const first = parts[0]!.plan;
+    const set: LivepatchSet = { name, mode: opts.externalize, title: first.title, kernel: first.kernel, parts };
+    timed(timer, "compile check", () => checkSet(set, sink, { ...opts, cache }, stats, work));
+    const report = timed(timer, "render", () => buildSetReport(set, sink.items));
+    const files = timed(timer, "render", () => renderLivepatchSet(set, report));
+    timed(timer, "keep headers", () => {
+      for (const s of starts.values()) s.keepHeaders();
+    });
+    return { plan: first, set, report, files };
   } finally {
-    started?.cancel();
+    for (const s of starts.values()) s.cancel();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Each TU's key (tuKey), made unique by a suffix where two paths give the same one. */
+function partKeys(relPaths: string[]): string[] {
+  const seen = new Set<string>();
+  return relPaths.map((p) => {
+    let key = tuKey(p);
+    for (let n = 2; seen.has(key); n++) key = `${tuKey(p)}_${n}`;
+    seen.add(key);
+    return key;
+  });
+}
+
+/**
+ * The compile check (checkModule) of every part, each with its TU's own
+ * command; with several parts also NAME_main.c, with the first TU's.
+ */
+function checkSet(set: LivepatchSet, sink: DiagnosticSink, opts: { src: string; cache?: CacheDir | undefined; verify?: boolean; progress?: (m: string) => void }, stats: StatMemo, work: string): void {
+  const single = set.parts.length === 1;
+  for (const part of set.parts) {
+    const render = single ? () => renderLivepatch(part.plan, buildReport(part.plan)).get(`${part.plan.name}.c`)! : () => renderPart(set, part);
+    checkModule(part.plan, sink, opts, stats, { original: join(opts.src, part.relPath), preprocessed: join(work, "tree", part.relPath) }, render);
+  }
+  const compile = set.parts[0]!.plan.compile;
+  if (single || !compile || opts.verify === false) return;
+  const fileName = `${set.name}_main.c`;
+  const r = compileModule(compile, fileName, renderMain(set), opts.cache, undefined, stats);
+  if (r.ok) return;
+  const e = r.errors[0];
+  sink.report({ code: "KLP-E042", severity: "error", message: `the livepatch's ${fileName} does not compile as a module: ${e ? `${e.file}:${e.line}:${e.column}: ${e.message}` : (r.failure ?? "the compiler failed")}`, location: { file: fileName, line: e?.line ?? 0, column: e?.column ?? 0 }, hint: "klp-ccp's own code: please report it with the patch; nothing was written" });
+  throw new StageFailed("verify");
 }
 
 /** Whether every file of --src the patch changes can be read (one outside --src is applyPatch's to refuse). */
@@ -212,7 +274,7 @@ async function readTableAhead(file: string, kind: string, cache: CacheDir | unde
  * (dropBreakingIncludes; a failure is KLP-W008). Errors stop the run: nothing
  * is written.
  */
-function checkModule(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cache?: CacheDir | undefined; verify?: boolean; progress?: (m: string) => void }, stats: StatMemo, source?: { original: string; preprocessed: string }): void {
+function checkModule(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cache?: CacheDir | undefined; verify?: boolean; progress?: (m: string) => void }, stats: StatMemo, source?: { original: string; preprocessed: string }, render?: () => string): void {
   if (!plan.compile) return;
   const common = { plan, sink, stats, renderIncludes: () => renderIncludeCheck(plan), ...(opts.cache ? { cacheDir: opts.cache } : {}), ...(opts.progress ? { progress: opts.progress } : {}) };
   if (opts.verify === false) {
@@ -220,7 +282,7 @@ function checkModule(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cache?: 
     if (!r.ok) sink.report({ code: "KLP-W008", severity: "warning", message: `the livepatch's #includes fail to compile as a module: ${r.firstError}`, location: { file: `${plan.name}.c`, line: 0, column: 0 }, hint: "the module build will show the full error (--no-verify: the whole module was not compiled)" });
     return;
   }
-  verifyModule({ ...common, ...(source ? { source } : {}), renderModule: () => renderLivepatch(plan, buildReport(plan)).get(`${plan.name}.c`)! });
+  verifyModule({ ...common, ...(source ? { source } : {}), renderModule: render ?? (() => renderLivepatch(plan, buildReport(plan)).get(`${plan.name}.c`)!) });
   if (sink.hasErrors) throw new StageFailed("verify");
 }
 
@@ -336,7 +398,8 @@ function extractFunctionsReadable(opts: FunctionsOptions, sink: DiagnosticSink):
   timed(timer, "compile check", () => checkModule(plan, sink, opts, new Map(), { original: file, preprocessed: file }));
   // After the check: an #include it left out shows in the module, and its diagnostics in the report.
   const report = buildReport(plan);
-  return { kind: "module", plan, report, files: renderLivepatch(plan, report) };
+  const set: LivepatchSet = { name: plan.name, mode: plan.mode, title: plan.title, kernel: plan.kernel, parts: [{ relPath, key: tuKey(relPath), plan }] };
+  return { kind: "module", plan, set, report, files: renderLivepatch(plan, report) };
 }
 
 function resolveCommand(opts: FunctionsOptions, sink: DiagnosticSink): { kind: "explicit"; cmd: CompileCommand } | { kind: "kbuild" } | undefined {

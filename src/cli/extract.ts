@@ -129,7 +129,7 @@ async function runExtractTimed(flags: ExtractFlags, timings: StageTimings | unde
     else if (!flags.quiet) {
       const r = result.report;
       process.stdout.write(
-        `wrote ${out}/${result.plan.name}.c, ${out}/Kbuild, ${out}/patched_funcs.csv, ${out}/report.json\n` +
+        `wrote ${[...result.files.keys()].filter((f) => f.endsWith(".c")).map((f) => `${out}/${f}`).join(", ")}, ${out}/Kbuild, ${out}/patched_funcs.csv, ${out}/report.json\n` +
           `  patched:      ${r.patched.map((p) => (p.sympos ? `${p.function},${p.sympos}` : p.function)).join(", ")}\n` +
           `  externalized: ${r.externalized.map((e) => e.symbol).join(", ") || "-"}\n` +
           `  copied:       ${r.copied.join(", ") || "-"}\n`,
