@@ -19,13 +19,12 @@ import { checkFileChanges } from "./decide/file-changes.js";
 import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf, tuFilesOf } from "./analyse-tu.js";
 import { tuKey, type LivepatchSet, type TuPart } from "./model/livepatch-set.js";
 import { buildSetReport } from "./decide/set-report.js";
-import { compileModule } from "./kbuild/module-compile.js";
+import { checkModule, checkSet } from "./check-livepatch.js";
 import { startPreprocess, type StartedPreprocess } from "./start-preprocess.js";
 import type { CompileCommand } from "./model/input.js";
 import { commandFromArgv, findInCompileCommands } from "./kbuild/compile-command.js";
 import { buildReport, type Report } from "./decide/report.js";
-import { renderClosure, renderIncludeCheck, renderLivepatch, renderLivepatchSet, renderMain, renderPart } from "./render/render.js";
-import { dropBreakingIncludes, verifyModule } from "./verify/verify-module.js";
+import { renderClosure, renderLivepatch, renderLivepatchSet } from "./render/render.js";
 import { timed, timedAsync, type StageTimer } from "./timings.js";
 import { makeScratchDir } from "./util/scratch-dir.js";
 
@@ -173,7 +172,7 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
     }
     const first = parts[0]!.plan;
     const set: LivepatchSet = { name, mode: opts.externalize, title: first.title, kernel: first.kernel, parts };
-    timed(timer, "compile check", () => checkSet(set, sink, { ...opts, cache }, stats, work));
+    timed(timer, "compile check", () => checkSet({ set, sink, src, work, stats, cache, ...(opts.verify === false ? { verify: false } : {}), ...(opts.progress ? { progress: opts.progress } : {}) }));
     const report = timed(timer, "render", () => buildSetReport(set, sink.items));
     const files = timed(timer, "render", () => renderLivepatchSet(set, report));
     timed(timer, "keep headers", () => {
@@ -195,26 +194,6 @@ function partKeys(relPaths: string[]): string[] {
     seen.add(key);
     return key;
   });
-}
-
-/**
- * The compile check (checkModule) of every part, each with its TU's own
- * command; with several parts also NAME_main.c, with the first TU's.
- */
-function checkSet(set: LivepatchSet, sink: DiagnosticSink, opts: { src: string; cache?: CacheDir | undefined; verify?: boolean; progress?: (m: string) => void }, stats: StatMemo, work: string): void {
-  const single = set.parts.length === 1;
-  for (const part of set.parts) {
-    const render = single ? () => renderLivepatch(part.plan, buildReport(part.plan)).get(`${part.plan.name}.c`)! : () => renderPart(set, part);
-    checkModule(part.plan, sink, opts, stats, { original: join(opts.src, part.relPath), preprocessed: join(work, "tree", part.relPath) }, render);
-  }
-  const compile = set.parts[0]!.plan.compile;
-  if (single || !compile || opts.verify === false) return;
-  const fileName = `${set.name}_main.c`;
-  const r = compileModule(compile, fileName, renderMain(set), opts.cache, undefined, stats);
-  if (r.ok) return;
-  const e = r.errors[0];
-  sink.report({ code: "KLP-E042", severity: "error", message: `the livepatch's ${fileName} does not compile as a module: ${e ? `${e.file}:${e.line}:${e.column}: ${e.message}` : (r.failure ?? "the compiler failed")}`, location: { file: fileName, line: e?.line ?? 0, column: e?.column ?? 0 }, hint: "klp-ccp's own code: please report it with the patch; nothing was written" });
-  throw new StageFailed("verify");
 }
 
 /** Whether every file of --src the patch changes can be read (one outside --src is applyPatch's to refuse). */
@@ -266,24 +245,6 @@ async function readTableAhead(file: string, kind: string, cache: CacheDir | unde
   const entryPath = cache && keyable && cachePath(cache, indexEntryPath(kind, file));
   const entry = entryPath ? readAhead(entryPath, true) : undefined;
   return { stamp, bytes: await bytes, entry: await entry, keyable, size };
-}
-
-/**
- * The module compiled as a check (verifyModule: the whole module, then the
- * equivalence of its copies), or with --no-verify only its #include section
- * (dropBreakingIncludes; a failure is KLP-W008). Errors stop the run: nothing
- * is written.
- */
-function checkModule(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cache?: CacheDir | undefined; verify?: boolean; progress?: (m: string) => void }, stats: StatMemo, source?: { original: string; preprocessed: string }, render?: () => string): void {
-  if (!plan.compile) return;
-  const common = { plan, sink, stats, renderIncludes: () => renderIncludeCheck(plan), ...(opts.cache ? { cacheDir: opts.cache } : {}), ...(opts.progress ? { progress: opts.progress } : {}) };
-  if (opts.verify === false) {
-    const r = dropBreakingIncludes(common);
-    if (!r.ok) sink.report({ code: "KLP-W008", severity: "warning", message: `the livepatch's #includes fail to compile as a module: ${r.firstError}`, location: { file: `${plan.name}.c`, line: 0, column: 0 }, hint: "the module build will show the full error (--no-verify: the whole module was not compiled)" });
-    return;
-  }
-  verifyModule({ ...common, ...(source ? { source } : {}), renderModule: render ?? (() => renderLivepatch(plan, buildReport(plan)).get(`${plan.name}.c`)!) });
-  if (sink.hasErrors) throw new StageFailed("verify");
 }
 
 /**
