@@ -4,7 +4,7 @@ import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { LivepatchPlan } from "./model/plan.js";
 import type { PatchSet } from "./model/input.js";
 import { asInputError, unreadableReason } from "./util/readable.js";
-import { readPatch } from "./input/diff.js";
+import { readPatches, type PatchFiles } from "./input/patches.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
 import type { CacheDir } from "./model/cache.js";
@@ -30,6 +30,8 @@ import { makeScratchDir } from "./util/scratch-dir.js";
 
 export interface ExtractOptions {
   patch: string;
+  /** More patches (--patch given again), applied after `patch` in order: one fix. */
+  morePatches?: string[];
   src: string;
   build: string;
   symbols: string;
@@ -94,7 +96,7 @@ export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promi
 async function extractReadable(opts: ExtractOptions, sink: DiagnosticSink): Promise<ExtractResult> {
   const src = resolve(opts.src);
   const build = resolve(opts.build);
-  const paths: Array<[string, string | undefined, "file" | "directory"]> = [["--patch", opts.patch, "file"], ["--src", src, "directory"], opts.preprocessed ? ["--preprocessed", opts.preprocessed, "file"] : ["--build", build, "directory"], ["--symbols", opts.symbols, "file"], ["--symvers", opts.symvers, "file"], ["--ipa-clones", opts.ipaClones, "directory"], ["--modules", opts.modules, "directory"]];
+  const paths: Array<[string, string | undefined, "file" | "directory"]> = [...[opts.patch, ...(opts.morePatches ?? [])].map((p): [string, string, "file"] => ["--patch", p, "file"]), ["--src", src, "directory"], opts.preprocessed ? ["--preprocessed", opts.preprocessed, "file"] : ["--build", build, "directory"], ["--symbols", opts.symbols, "file"], ["--symvers", opts.symvers, "file"], ["--ipa-clones", opts.ipaClones, "directory"], ["--modules", opts.modules, "directory"]];
   for (const [flag, path, kind] of paths) {
     const problem = path === undefined ? undefined : unreadableReason(path, kind);
     if (problem) sink.report({ code: "KLP-E004", severity: "error", message: `${flag} ${path}: ${problem}`, hint: flag === "--modules" ? "pass the kernel's modules tree, e.g. /lib/modules/$(uname -r)" : `check the value of ${flag}` });
@@ -125,8 +127,8 @@ function reportDiscarded(cache: CacheDir, sink: DiagnosticSink): void {
 async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, sink: DiagnosticSink): Promise<ExtractResult> {
   const { src, build, timer } = opts;
   const tablesAhead = [readTableAhead(opts.symbols, "kallsyms", cache), readTableAhead(opts.symvers, "symvers", cache)] as const;
-  const patchBytes = readFileSync(opts.patch);
-  const patch = timed(timer, "read inputs", () => readPatch(opts.patch, patchBytes, sink));
+  const patches = timed(timer, "read inputs", () => readPatches([opts.patch, ...(opts.morePatches ?? [])], sink));
+  const patch = patches?.all;
   if (patch) checkFileChanges({ patch, sink });
   const work = makeScratchDir("work");
   // Each TU's preprocessing, started at once: the compilers run side by side.
@@ -137,7 +139,7 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
     // The patch is applied and the TUs' preprocessing started before the symbol tables are
     // read, so that the compiler runs meanwhile; what they report waits for its turn.
     const early = new DiagnosticSink();
-    const patched = patch && !sink.hasErrors && patchedFilesReadable(patch, src, early) ? timed(timer, "apply patch", () => applyPatch(patch, patchBytes, src, join(work, "tree"), early)) : undefined;
+    const patched = patches && !sink.hasErrors && patchedFilesReadable(patches.all, src, early) ? timed(timer, "apply patch", () => applyEach(patches, src, join(work, "tree"), early)) : undefined;
     if (patch && patched) {
       timed(timer, "start preprocess", () => {
         for (const relPath of new Set(patch.files.map((f) => f.path).filter((p) => p.endsWith(".c")))) {
@@ -194,6 +196,21 @@ function partKeys(relPaths: string[]): string[] {
     seen.add(key);
     return key;
   });
+}
+
+/**
+ * Applies the patches in order, each with its own bytes (applyPatch). A file
+ * that two of them change is taken from --src again by the second: tuFilesOf
+ * refuses such a series.
+ */
+function applyEach(patches: PatchFiles, src: string, tree: string, sink: DiagnosticSink): Map<string, string> | undefined {
+  const out = new Map<string, string>();
+  for (const { patch, bytes } of patches.each) {
+    const patched = applyPatch(patch, bytes, src, tree, sink);
+    if (!patched) return undefined;
+    for (const [path, text] of patched) out.set(path, text);
+  }
+  return out;
 }
 
 /** Whether every file of --src the patch changes can be read (one outside --src is applyPatch's to refuse). */
