@@ -19,6 +19,7 @@ import { checkFileChanges } from "./decide/file-changes.js";
 import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf, tuFilesOf } from "./analyse-tu.js";
 import { tuKey, type LivepatchSet, type TuPart } from "./model/livepatch-set.js";
 import { buildSetReport } from "./decide/set-report.js";
+import { reportCrossTuCalls } from "./decide/cross-tu.js";
 import { checkModule, checkSet } from "./check-livepatch.js";
 import { startPreprocess, type StartedPreprocess } from "./start-preprocess.js";
 import type { CompileCommand } from "./model/input.js";
@@ -172,6 +173,7 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
       const plan = analyseTu({ ...common, relPath, name: relPaths.length > 1 ? `${name}_${keys[i]!}` : name, ...(started ? { started } : {}) });
       parts.push({ relPath, key: keys[i]!, plan });
     }
+    reportCrossTuCalls({ parts, sink });
     const first = parts[0]!.plan;
     const set: LivepatchSet = { name, mode: opts.externalize, title: first.title, kernel: first.kernel, parts };
     timed(timer, "compile check", () => checkSet({ set, sink, src, work, stats, cache, ...(opts.verify === false ? { verify: false } : {}), ...(opts.progress ? { progress: opts.progress } : {}) }));

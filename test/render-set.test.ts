@@ -9,6 +9,8 @@ import type { LivepatchSet } from "../src/model/livepatch-set.js";
 import { buildSetReport } from "../src/decide/set-report.js";
 import { explain } from "../src/decide/explain.js";
 import { renderLivepatchSet } from "../src/render/render.js";
+import { reportCrossTuCalls } from "../src/decide/cross-tu.js";
+import { DiagnosticSink } from "../src/diagnostics/diagnostic.js";
 import { FIXTURES, cases, expectGolden } from "./golden.js";
 
 const load = (name: string) => JSON.parse(readFileSync(join(FIXTURES, "render-set", name, "set.json"), "utf8")) as LivepatchSet;
@@ -54,5 +56,28 @@ describe("render a livepatch over several TUs", () => {
     const steps = explain(report, "numdummies")!;
     expect(steps[0]!.name).toBe("dummy_get_stats64");
     expect(steps[0]!.handling).toMatch(/^replaced.*; in drivers\/net\/dummy.c$/);
+  });
+});
+
+describe("calls across the TUs of a fix", () => {
+  const set = load("two-vmlinux-files-kallsyms");
+  const [cmdline, version] = set.parts;
+  const seqPuts = cmdline!.plan.referenced.find((u) => u.name === "seq_puts")!;
+
+  it("a TU that calls what another replaces: KLP-W019 at the caller's TU, naming both", () => {
+    // As if cmdline_proc_show called version_proc_show (both vmlinux): a cross-TU call by symbol.
+    const calling = { ...cmdline!, plan: { ...cmdline!.plan, referenced: [...cmdline!.plan.referenced, { ...seqPuts, name: "version_proc_show" }], usedBy: { ...cmdline!.plan.usedBy, version_proc_show: "cmdline_proc_show" } } };
+    const sink = new DiagnosticSink();
+    reportCrossTuCalls({ parts: [calling, version!], sink });
+    expect(sink.items.map((d) => [d.code, d.location?.file])).toEqual([["KLP-W019", "fs/proc/cmdline.c"]]);
+    expect(sink.items[0]!.message).toMatch(/^cmdline_proc_show \(fs\/proc\/cmdline.c\) calls version_proc_show, which this livepatch replaces in fs\/proc\/version.c/);
+  });
+
+  it("near miss: the same name in another object is another function", () => {
+    const calling = { ...cmdline!, plan: { ...cmdline!.plan, referenced: [...cmdline!.plan.referenced, { ...seqPuts, name: "version_proc_show", object: "some_module" }] } };
+    const sink = new DiagnosticSink();
+    reportCrossTuCalls({ parts: [calling, version!], sink });
+    reportCrossTuCalls({ parts: set.parts, sink });
+    expect(sink.items).toEqual([]);
   });
 });
