@@ -72,7 +72,7 @@ export interface AnalyseOptions extends TuInputs {
  * The TUs a fix changes (its .c files, in patch order), after refusing what
  * cannot be livepatched: a changed header (KLP-E020 with its users), a file
  * that is neither C source nor header, and a .c file changed by several diffs
- * (a series: squash it). Throws StageFailed when one was refused.
+ * that squashSeries could not make one. Throws StageFailed when one was refused.
  */
 export function tuFilesOf(o: { patch: PatchSet; src: string; build: string; ipaDir: string; sink: DiagnosticSink; timer?: StageTimer }): string[] {
   const { sink } = o;

@@ -15,11 +15,12 @@ import { readAhead } from "./util/read-ahead.js";
 import type { StatMemo } from "./kbuild/deps.js";
 import { diskOutlineStore } from "./input/outline-store.js";
 import { applyPatch } from "./kbuild/apply-patch.js";
+import { squashSeries } from "./kbuild/squash-series.js";
 import { checkFileChanges } from "./decide/file-changes.js";
 import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf, tuFilesOf } from "./analyse-tu.js";
 import { tuKey, type LivepatchSet, type TuPart } from "./model/livepatch-set.js";
 import { buildSetReport } from "./decide/set-report.js";
-import { reportCrossTuCalls } from "./decide/cross-tu.js";
+import { refuseDuplicateFunctions, reportCrossTuCalls } from "./decide/cross-tu.js";
 import { checkModule, checkSet } from "./check-livepatch.js";
 import { startPreprocess, type StartedPreprocess } from "./start-preprocess.js";
 import type { CompileCommand } from "./model/input.js";
@@ -157,12 +158,14 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
     if (!patched) throw new StageFailed("apply");
     const name = opts.name ?? moduleName(opts.patch);
     const ipaDir = resolve(opts.ipaClones ?? build);
-    const relPaths = tuFilesOf({ patch, src, build, ipaDir, sink, ...(timer ? { timer } : {}) });
+    // A file changed by several diffs of a series: one diff of it from here on.
+    const fix = squashSeries({ patch, src, tree: join(work, "tree"), sink });
+    const relPaths = tuFilesOf({ patch: fix, src, build, ipaDir, sink, ...(timer ? { timer } : {}) });
     if (opts.preprocessed && relPaths.length > 1) {
       sink.report({ code: "KLP-E019", severity: "error", message: `--preprocessed gives one TU, and the fix changes ${relPaths.length} .c files (${relPaths.join(", ")})`, location: { file: opts.patch, line: 0, column: 0 }, hint: "pass --build instead: every TU is preprocessed with its own kbuild command" });
       throw new StageFailed("input");
     }
-    const common = { patch, patched, src, build, work, symbols, exports, ipaDir, mode: opts.externalize, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) };
+    const common = { patch: fix, patched, src, build, work, symbols, exports, ipaDir, mode: opts.externalize, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) };
     const keys = partKeys(relPaths);
     const parts: TuPart[] = [];
     // One TU after the other in this process (their compilers already ran in parallel).
@@ -173,6 +176,8 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
       const plan = analyseTu({ ...common, relPath, name: relPaths.length > 1 ? `${name}_${keys[i]!}` : name, ...(started ? { started } : {}) });
       parts.push({ relPath, key: keys[i]!, plan });
     }
+    refuseDuplicateFunctions({ parts, sink });
+    if (sink.hasErrors) throw new StageFailed("assemble");
     reportCrossTuCalls({ parts, sink });
     const first = parts[0]!.plan;
     const set: LivepatchSet = { name, mode: opts.externalize, title: first.title, kernel: first.kernel, parts };
@@ -201,14 +206,13 @@ function partKeys(relPaths: string[]): string[] {
 }
 
 /**
- * Applies the patches in order, each with its own bytes (applyPatch). A file
- * that two of them change is taken from --src again by the second: tuFilesOf
- * refuses such a series.
+ * Applies the patches in order, each with its own bytes (applyPatch); a file
+ * that two of them change gets the second's diff on top of the first's.
  */
 function applyEach(patches: PatchFiles, src: string, tree: string, sink: DiagnosticSink): Map<string, string> | undefined {
   const out = new Map<string, string>();
   for (const { patch, bytes } of patches.each) {
-    const patched = applyPatch(patch, bytes, src, tree, sink);
+    const patched = applyPatch(patch, bytes, src, tree, sink, new Set(out.keys()));
     if (!patched) return undefined;
     for (const [path, text] of patched) out.set(path, text);
   }

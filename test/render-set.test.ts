@@ -9,7 +9,7 @@ import type { LivepatchSet } from "../src/model/livepatch-set.js";
 import { buildSetReport } from "../src/decide/set-report.js";
 import { explain } from "../src/decide/explain.js";
 import { renderLivepatchSet } from "../src/render/render.js";
-import { reportCrossTuCalls } from "../src/decide/cross-tu.js";
+import { refuseDuplicateFunctions, reportCrossTuCalls } from "../src/decide/cross-tu.js";
 import { DiagnosticSink } from "../src/diagnostics/diagnostic.js";
 import { FIXTURES, cases, expectGolden } from "./golden.js";
 
@@ -78,6 +78,21 @@ describe("calls across the TUs of a fix", () => {
     const sink = new DiagnosticSink();
     reportCrossTuCalls({ parts: [calling, version!], sink });
     reportCrossTuCalls({ parts: set.parts, sink });
+    expect(sink.items).toEqual([]);
+  });
+
+  it("two TUs that would replace one kernel function: KLP-E058 at the second", () => {
+    const dup = { ...version!, plan: { ...version!.plan, patched: [...version!.plan.patched, { ...cmdline!.plan.patched[0]! }] } };
+    const sink = new DiagnosticSink();
+    refuseDuplicateFunctions({ parts: [cmdline!, dup], sink });
+    expect(sink.items.map((d) => [d.code, d.location?.file])).toEqual([["KLP-E058", "fs/proc/version.c"]]);
+    expect(sink.items[0]!.message).toContain("both replace vmlinux's cmdline_proc_show");
+  });
+
+  it("near miss: the same name at another sympos is another function", () => {
+    const other = { ...version!, plan: { ...version!.plan, patched: [...version!.plan.patched, { ...cmdline!.plan.patched[0]!, sympos: 2 }] } };
+    const sink = new DiagnosticSink();
+    refuseDuplicateFunctions({ parts: [cmdline!, other], sink });
     expect(sink.items).toEqual([]);
   });
 });

@@ -7,6 +7,34 @@ export interface CrossTuOptions {
 }
 
 /**
+ * Two TUs of one fix that would replace the same kernel function (object,
+ * name, sympos): the livepatch core refuses a second klp_func of one name
+ * (its sysfs entry exists already, -EEXIST), so the module would not load.
+ * KLP-E058 at the second TU.
+ */
+export function refuseDuplicateFunctions(o: CrossTuOptions): void {
+  const seen = new Map<string, string>();
+  for (const part of o.parts) {
+    for (const f of part.plan.patched) {
+      const key = `${f.object}:${f.name},${f.sympos}`;
+      const first = seen.get(key);
+      if (first === undefined) {
+        seen.set(key, part.relPath);
+        continue;
+      }
+      if (first === part.relPath) continue;
+      o.sink.report({
+        code: "KLP-E058",
+        severity: "error",
+        message: `${part.relPath} and ${first} both replace ${f.object}'s ${f.name}${f.sympos ? `,${f.sympos}` : ""}: one livepatch can register a kernel function once`,
+        location: { file: part.relPath, line: 0, column: 0 },
+        hint: "check --symbols (the two TUs' functions should be different symbols), or make one TU's change the only one to that function",
+      });
+    }
+  }
+}
+
+/**
  * A function one TU of the fix replaces that another TU's new code calls:
  * without LTO gcc never inlines across TUs, so the caller reaches it through
  * its symbol (referenced or externalized, as any other), and ftrace sends

@@ -20,12 +20,15 @@ import { makeScratchDir } from "../util/scratch-dir.js";
  * from its real path, which must lie inside --src (a symbolic link out of
  * the tree is refused), and GNU patch gets one file's hunks at a time with
  * a name of ours: no name from the patch reaches it.
+ * `onTopOf`: paths an earlier patch of the same fix (several --patch) left
+ * patched under `workDir`, which this one changes further.
  * Returns the patched texts by relative path, or undefined after reporting.
  */
-export function applyPatch(patch: PatchSet, patchText: string | Buffer, src: string, workDir: string, sink: DiagnosticSink): Map<string, string> | undefined {
+export function applyPatch(patch: PatchSet, patchText: string | Buffer, src: string, workDir: string, sink: DiagnosticSink, onTopOf?: ReadonlySet<string>): Map<string, string> | undefined {
   const tree = bytesPath(workDir);
   const srcReal = realpathSync.native(src);
-  const copied = new Set<string>();
+  // Files an earlier patch of the same fix already changed under workDir: this one applies on top.
+  const copied = new Set<string>(onTopOf);
   for (const f of patch.files) {
     if (copied.has(f.path)) continue; // a series: the second diff applies on top of the first
     if (f.change.kind !== "modify") throw new Error(`applyPatch: ${f.path} is not modified in place (${f.change.kind}); checkFileChanges refuses that first`);
