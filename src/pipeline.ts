@@ -131,6 +131,11 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
   const tablesAhead = [readTableAhead(opts.symbols, "kallsyms", cache), readTableAhead(opts.symvers, "symvers", cache)] as const;
   const patches = timed(timer, "read inputs", () => readPatches([opts.patch, ...(opts.morePatches ?? [])], sink));
   const patch = patches?.all;
+  const cPaths = [...new Set(patch?.files.map((f) => f.path).filter((p) => p.endsWith(".c")))];
+  if (opts.preprocessed && cPaths.length > 1) {
+    sink.report({ code: "KLP-E019", severity: "error", message: `--preprocessed gives one TU, and the fix changes ${cPaths.length} .c files (${cPaths.join(", ")})`, location: { file: opts.patch, line: 0, column: 0 }, hint: "pass --build instead: every TU is preprocessed with its own kbuild command" });
+    throw new StageFailed("input");
+  }
   if (patch) checkFileChanges({ patch, sink });
   const work = makeScratchDir("work");
   // Each TU's preprocessing, started at once: the compilers run side by side.
@@ -144,7 +149,7 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
     const patched = patches && !sink.hasErrors && patchedFilesReadable(patches.all, src, early) ? timed(timer, "apply patch", () => applyEach(patches, src, join(work, "tree"), early)) : undefined;
     if (patch && patched) {
       timed(timer, "start preprocess", () => {
-        for (const relPath of new Set(patch.files.map((f) => f.path).filter((p) => p.endsWith(".c")))) {
+        for (const relPath of cPaths) {
           const started = startPreprocess({ relPath, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(cache ? { cacheDir: cache } : {}) });
           if (started) starts.set(relPath, started);
         }
@@ -161,10 +166,6 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
     // A file changed by several diffs of a series: one diff of it from here on.
     const fix = squashSeries({ patch, src, tree: join(work, "tree"), sink });
     const relPaths = tuFilesOf({ patch: fix, src, build, ipaDir, sink, ...(timer ? { timer } : {}) });
-    if (opts.preprocessed && relPaths.length > 1) {
-      sink.report({ code: "KLP-E019", severity: "error", message: `--preprocessed gives one TU, and the fix changes ${relPaths.length} .c files (${relPaths.join(", ")})`, location: { file: opts.patch, line: 0, column: 0 }, hint: "pass --build instead: every TU is preprocessed with its own kbuild command" });
-      throw new StageFailed("input");
-    }
     const common = { patch: fix, patched, src, build, work, symbols, exports, ipaDir, mode: opts.externalize, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) };
     const keys = partKeys(relPaths);
     const parts: TuPart[] = [];
