@@ -4,7 +4,7 @@ import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { LivepatchPlan } from "./model/plan.js";
 import type { PatchSet } from "./model/input.js";
 import { asInputError, unreadableReason } from "./util/readable.js";
-import { readPatches, type PatchFiles } from "./input/patches.js";
+import { readPatches } from "./input/patches.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
 import type { CacheDir } from "./model/cache.js";
@@ -14,11 +14,11 @@ import { fileStamp, indexEntryPath, type IndexCacheRef } from "./input/index-cac
 import { readAhead } from "./util/read-ahead.js";
 import type { StatMemo } from "./kbuild/deps.js";
 import { diskOutlineStore } from "./input/outline-store.js";
-import { applyPatch } from "./kbuild/apply-patch.js";
+import { applyPatches } from "./kbuild/apply-patch.js";
 import { squashSeries } from "./kbuild/squash-series.js";
 import { checkFileChanges } from "./decide/file-changes.js";
 import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf, tuFilesOf } from "./analyse-tu.js";
-import { tuKey, type LivepatchSet, type TuPart } from "./model/livepatch-set.js";
+import { partKeys, tuKey, type LivepatchSet, type TuPart } from "./model/livepatch-set.js";
 import { buildSetReport } from "./decide/set-report.js";
 import { refuseDuplicateFunctions, reportCrossTuCalls } from "./decide/cross-tu.js";
 import { checkModule, checkSet } from "./check-livepatch.js";
@@ -146,7 +146,7 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
     // The patch is applied and the TUs' preprocessing started before the symbol tables are
     // read, so that the compiler runs meanwhile; what they report waits for its turn.
     const early = new DiagnosticSink();
-    const patched = patches && !sink.hasErrors && patchedFilesReadable(patches.all, src, early) ? timed(timer, "apply patch", () => applyEach(patches, src, join(work, "tree"), early)) : undefined;
+    const patched = patches && !sink.hasErrors && patchedFilesReadable(patches.all, src, early) ? timed(timer, "apply patch", () => applyPatches(patches.each, src, join(work, "tree"), early)) : undefined;
     if (patch && patched) {
       timed(timer, "start preprocess", () => {
         for (const relPath of cPaths) {
@@ -195,30 +195,6 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
   }
 }
 
-/** Each TU's key (tuKey), made unique by a suffix where two paths give the same one. */
-function partKeys(relPaths: string[]): string[] {
-  const seen = new Set<string>();
-  return relPaths.map((p) => {
-    let key = tuKey(p);
-    for (let n = 2; seen.has(key); n++) key = `${tuKey(p)}_${n}`;
-    seen.add(key);
-    return key;
-  });
-}
-
-/**
- * Applies the patches in order, each with its own bytes (applyPatch); a file
- * that two of them change gets the second's diff on top of the first's.
- */
-function applyEach(patches: PatchFiles, src: string, tree: string, sink: DiagnosticSink): Map<string, string> | undefined {
-  const out = new Map<string, string>();
-  for (const { patch, bytes } of patches.each) {
-    const patched = applyPatch(patch, bytes, src, tree, sink, new Set(out.keys()));
-    if (!patched) return undefined;
-    for (const [path, text] of patched) out.set(path, text);
-  }
-  return out;
-}
 
 /** Whether every file of --src the patch changes can be read (one outside --src is applyPatch's to refuse). */
 function patchedFilesReadable(patch: PatchSet, src: string, sink: DiagnosticSink): boolean {

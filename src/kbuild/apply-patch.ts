@@ -54,6 +54,20 @@ export function applyPatch(patch: PatchSet, patchText: string | Buffer, src: str
   return out;
 }
 
+/**
+ * Applies the patches in order, each with its own bytes (applyPatch); a file
+ * that two of them change gets the second's diff on top of the first's.
+ */
+export function applyPatches(patches: Array<{ patch: PatchSet; bytes: Buffer }>, src: string, tree: string, sink: DiagnosticSink): Map<string, string> | undefined {
+  const out = new Map<string, string>();
+  for (const { patch, bytes } of patches) {
+    const patched = applyPatch(patch, bytes, src, tree, sink, new Set(out.keys()));
+    if (!patched) return undefined;
+    for (const [path, text] of patched) out.set(path, text);
+  }
+  return out;
+}
+
 /** The real path of the file to copy, checked to be a regular file inside --src; undefined after reporting. */
 function sourceFile(f: FilePatch, src: string, srcReal: string, sink: DiagnosticSink): Buffer | undefined {
   const path = Buffer.from(posix.join(bytesPath(src), pathBytes(f)), "latin1");

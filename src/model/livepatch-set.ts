@@ -35,3 +35,14 @@ export interface LivepatchSet {
 export function tuKey(relPath: string): string {
   return relPath.replace(/\.c$/, "").replace(/[^A-Za-z0-9_]/g, "_");
 }
+
+/** Each TU's key (tuKey), made unique by a suffix where two paths give the same one. */
+export function partKeys(relPaths: string[]): string[] {
+  const seen = new Set<string>();
+  return relPaths.map((p) => {
+    let key = tuKey(p);
+    for (let n = 2; seen.has(key); n++) key = `${tuKey(p)}_${n}`;
+    seen.add(key);
+    return key;
+  });
+}
