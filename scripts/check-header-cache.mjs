@@ -1,7 +1,7 @@
 // scripts/check-header-cache.mjs CASE_DIR...        (run by scripts/test-kernel.sh)
 //
 // The header cache (src/kbuild/header-cache.ts) must give the same preprocessed
-// TU as a full run. For each case's fix: preprocess the patched TU with an empty
+// TU as a full run. For each case's fix and each .c file of it: preprocess the patched TU with an empty
 // cache (a full run, which keeps the headers: the scan of their part of the .i, and
 // a PCH gcc builds in the background); then again from another work directory,
 // which takes the kept headers and preprocesses only the rest of the file. That .i must say
@@ -37,8 +37,19 @@ checkEachCase("hc-check", process.argv.slice(2), (patchFile, dir) => {
   return { ok: !verdict, detail: verdict };
 });
 
-/** Undefined when the kept headers give the full run's .i; else what differs. */
+/** Undefined when the kept headers give the full run's .i for every .c file of the fix; else what differs. */
 function check(patchFile, dir) {
+  const patch = readPatch(patchFile, readFileSync(patchFile), new DiagnosticSink());
+  const cFiles = [...new Set((patch?.files ?? []).map((f) => f.path).filter((p) => p.endsWith(".c")))];
+  for (const [i, relPath] of cFiles.entries()) {
+    const verdict = checkTu(patchFile, join(dir, `tu${i}`), relPath);
+    if (verdict) return cFiles.length > 1 ? `${relPath}: ${verdict}` : verdict;
+  }
+  return undefined;
+}
+
+/** check() for one TU of the fix. */
+function checkTu(patchFile, dir, relPath) {
   mkdirSync(dir, { recursive: true });
   const cacheDir = join(dir, "cache");
   const run = () => {
@@ -49,8 +60,8 @@ function check(patchFile, dir) {
     const work = mkdtempSync(join(dir, "w"));
     const patched = applyPatch(patch, text, SRC, join(work, "tree"), sink);
     if (!patched) return { error: sink.items.map((d) => d.message).join("; ") };
-    const started = startPreprocess({ patch, patched, src: SRC, build: BUILD, work, cacheDir: openCacheDir(cacheDir, sink) });
-    if (!started) return { skip: "not one .c file" };
+    const started = startPreprocess({ relPath, patched, src: SRC, build: BUILD, work, cacheDir: openCacheDir(cacheDir, sink) });
+    if (!started) return { skip: "not a .c file" };
     const mainPath = join(work, "tree", started.relPath);
     try {
       const pp = started.wait({ sink });

@@ -69,8 +69,13 @@ export interface AnalyseOptions extends TuInputs {
   started?: StartedPreprocess;
 }
 
-/** Patch mode, per TU: preprocess → parse → touched functions → plan. */
-export function analyseTu(o: AnalyseOptions): LivepatchPlan {
+/**
+ * The TUs a fix changes (its .c files, in patch order), after refusing what
+ * cannot be livepatched: a changed header (KLP-E020 with its users), a file
+ * that is neither C source nor header, and a .c file changed by several diffs
+ * that squashSeries could not make one. Throws StageFailed when one was refused.
+ */
+export function tuFilesOf(o: { patch: PatchSet; src: string; build: string; ipaDir: string; sink: DiagnosticSink; timer?: StageTimer }): string[] {
   const { sink } = o;
   const cFiles = o.patch.files.filter((f) => f.path.endsWith(".c"));
   const others = o.patch.files.filter((x) => !x.path.endsWith(".c"));
@@ -80,13 +85,19 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
     sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${f.path}, which is not a C source or header file`, location: f.hunks[0]!.location, hint: "only C functions can be live-patched: leave build files, assembly and documentation out of the fix" });
   }
   if (sink.hasErrors) throw new StageFailed("analyse"); // not when --force KLP-E020 made them warnings
-  if (cFiles.length !== 1) {
-    const paths = new Set(cFiles.map((f) => f.path));
-    if (paths.size === 1) sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${cFiles[0]!.path} in ${cFiles.length} separate diffs (a patch series)`, location: cFiles[1]!.hunks[0]?.location ?? { file: o.patch.file, line: 0, column: 0 }, hint: "squash the series into one diff of the file (git diff FIRST^ LAST)" });
-    else if (cFiles.length > 1) sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${paths.size} .c files (${[...paths].join(", ")}); one TU per livepatch is supported so far`, location: { file: o.patch.file, line: 0, column: 0 }, hint: "split the fix into one patch per .c file" });
-    throw new StageFailed("analyse");
+  const seen = new Set<string>();
+  for (const f of cFiles) {
+    if (seen.has(f.path)) sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${f.path} in ${cFiles.filter((x) => x.path === f.path).length} separate diffs (a patch series)`, location: f.hunks[0]?.location ?? { file: o.patch.file, line: 0, column: 0 }, hint: "squash the series into one diff of the file (git diff FIRST^ LAST)" });
+    seen.add(f.path);
   }
-  const fp = cFiles[0]!;
+  if (sink.hasErrors || cFiles.length === 0) throw new StageFailed("analyse");
+  return [...seen];
+}
+
+/** Patch mode, per TU (one .c file of the fix, relPath): preprocess → parse → touched functions → plan. */
+export function analyseTu(o: AnalyseOptions & { relPath: string }): LivepatchPlan {
+  const { sink } = o;
+  const fp = o.patch.files.find((f) => f.path === o.relPath)!;
   const ctx = loadTu(o, fp.path, join(o.work, "tree", fp.path), o.patched.get(fp.path)!, o.started);
   // A changed definition the TU lacks is compiled out by the configuration, unless no #if
   // encloses it: then the preprocessed text is not all of this file (cut short, or another file's).

@@ -4,7 +4,7 @@ import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { LivepatchPlan } from "./model/plan.js";
 import type { PatchSet } from "./model/input.js";
 import { asInputError, unreadableReason } from "./util/readable.js";
-import { readPatch } from "./input/diff.js";
+import { readPatches } from "./input/patches.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
 import type { CacheDir } from "./model/cache.js";
@@ -14,20 +14,26 @@ import { fileStamp, indexEntryPath, type IndexCacheRef } from "./input/index-cac
 import { readAhead } from "./util/read-ahead.js";
 import type { StatMemo } from "./kbuild/deps.js";
 import { diskOutlineStore } from "./input/outline-store.js";
-import { applyPatch } from "./kbuild/apply-patch.js";
+import { applyPatches } from "./kbuild/apply-patch.js";
+import { squashSeries } from "./kbuild/squash-series.js";
 import { checkFileChanges } from "./decide/file-changes.js";
-import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf } from "./analyse-tu.js";
+import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf, tuFilesOf } from "./analyse-tu.js";
+import { partKeys, tuKey, type LivepatchSet, type TuPart } from "./model/livepatch-set.js";
+import { buildSetReport } from "./decide/set-report.js";
+import { refuseDuplicateFunctions, reportCrossTuCalls } from "./decide/cross-tu.js";
+import { checkModule, checkSet } from "./check-livepatch.js";
 import { startPreprocess, type StartedPreprocess } from "./start-preprocess.js";
 import type { CompileCommand } from "./model/input.js";
 import { commandFromArgv, findInCompileCommands } from "./kbuild/compile-command.js";
 import { buildReport, type Report } from "./decide/report.js";
-import { renderClosure, renderIncludeCheck, renderLivepatch } from "./render/render.js";
-import { dropBreakingIncludes, verifyModule } from "./verify/verify-module.js";
+import { renderClosure, renderLivepatch, renderLivepatchSet } from "./render/render.js";
 import { timed, timedAsync, type StageTimer } from "./timings.js";
 import { makeScratchDir } from "./util/scratch-dir.js";
 
 export interface ExtractOptions {
   patch: string;
+  /** More patches (--patch given again), applied after `patch` in order: one fix. */
+  morePatches?: string[];
   src: string;
   build: string;
   symbols: string;
@@ -64,7 +70,10 @@ export interface ExtractOptions {
 }
 
 export interface ExtractResult {
+  /** The first TU's plan (the only one for a fix of one .c file). */
   plan: LivepatchPlan;
+  /** Every TU's plan. */
+  set: LivepatchSet;
   report: Report;
   /** Files to write, by name relative to the output directory. */
   files: Map<string, string>;
@@ -89,7 +98,7 @@ export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promi
 async function extractReadable(opts: ExtractOptions, sink: DiagnosticSink): Promise<ExtractResult> {
   const src = resolve(opts.src);
   const build = resolve(opts.build);
-  const paths: Array<[string, string | undefined, "file" | "directory"]> = [["--patch", opts.patch, "file"], ["--src", src, "directory"], opts.preprocessed ? ["--preprocessed", opts.preprocessed, "file"] : ["--build", build, "directory"], ["--symbols", opts.symbols, "file"], ["--symvers", opts.symvers, "file"], ["--ipa-clones", opts.ipaClones, "directory"], ["--modules", opts.modules, "directory"]];
+  const paths: Array<[string, string | undefined, "file" | "directory"]> = [...[opts.patch, ...(opts.morePatches ?? [])].map((p): [string, string, "file"] => ["--patch", p, "file"]), ["--src", src, "directory"], opts.preprocessed ? ["--preprocessed", opts.preprocessed, "file"] : ["--build", build, "directory"], ["--symbols", opts.symbols, "file"], ["--symvers", opts.symvers, "file"], ["--ipa-clones", opts.ipaClones, "directory"], ["--modules", opts.modules, "directory"]];
   for (const [flag, path, kind] of paths) {
     const problem = path === undefined ? undefined : unreadableReason(path, kind);
     if (problem) sink.report({ code: "KLP-E004", severity: "error", message: `${flag} ${path}: ${problem}`, hint: flag === "--modules" ? "pass the kernel's modules tree, e.g. /lib/modules/$(uname -r)" : `check the value of ${flag}` });
@@ -120,19 +129,32 @@ function reportDiscarded(cache: CacheDir, sink: DiagnosticSink): void {
 async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, sink: DiagnosticSink): Promise<ExtractResult> {
   const { src, build, timer } = opts;
   const tablesAhead = [readTableAhead(opts.symbols, "kallsyms", cache), readTableAhead(opts.symvers, "symvers", cache)] as const;
-  const patchBytes = readFileSync(opts.patch);
-  const patch = timed(timer, "read inputs", () => readPatch(opts.patch, patchBytes, sink));
+  const patches = timed(timer, "read inputs", () => readPatches([opts.patch, ...(opts.morePatches ?? [])], sink));
+  const patch = patches?.all;
+  const cPaths = [...new Set(patch?.files.map((f) => f.path).filter((p) => p.endsWith(".c")))];
+  if (opts.preprocessed && cPaths.length > 1) {
+    sink.report({ code: "KLP-E019", severity: "error", message: `--preprocessed gives one TU, and the fix changes ${cPaths.length} .c files (${cPaths.join(", ")})`, location: { file: opts.patch, line: 0, column: 0 }, hint: "pass --build instead: every TU is preprocessed with its own kbuild command" });
+    throw new StageFailed("input");
+  }
   if (patch) checkFileChanges({ patch, sink });
   const work = makeScratchDir("work");
-  let started: StartedPreprocess | undefined;
+  // Each TU's preprocessing, started at once: the compilers run side by side.
+  const starts = new Map<string, StartedPreprocess>();
   // The header cache and the include check's cache ask about the same headers.
   const stats: StatMemo = new Map();
   try {
-    // The patch is applied and the TU's preprocessing started before the symbol tables are
+    // The patch is applied and the TUs' preprocessing started before the symbol tables are
     // read, so that the compiler runs meanwhile; what they report waits for its turn.
     const early = new DiagnosticSink();
-    const patched = patch && !sink.hasErrors && patchedFilesReadable(patch, src, early) ? timed(timer, "apply patch", () => applyPatch(patch, patchBytes, src, join(work, "tree"), early)) : undefined;
-    if (patch && patched) started = timed(timer, "start preprocess", () => startPreprocess({ patch, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(cache ? { cacheDir: cache } : {}) }));
+    const patched = patches && !sink.hasErrors && patchedFilesReadable(patches.all, src, early) ? timed(timer, "apply patch", () => applyPatches(patches.each, src, join(work, "tree"), early)) : undefined;
+    if (patch && patched) {
+      timed(timer, "start preprocess", () => {
+        for (const relPath of cPaths) {
+          const started = startPreprocess({ relPath, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(cache ? { cacheDir: cache } : {}) });
+          if (started) starts.set(relPath, started);
+        }
+      });
+    }
     const [symbolsAhead, symversAhead] = await timedAsync(timer, "read inputs", () => Promise.all(tablesAhead));
     const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, cache, symbolsAhead));
     const exports = timed(timer, "read inputs", () => readTable(opts.symvers, readSymvers, sink, cache, symversAhead));
@@ -140,20 +162,39 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
     for (const d of early.items) sink.report(d);
     if (!patched) throw new StageFailed("apply");
     const name = opts.name ?? moduleName(opts.patch);
-    // The kept headers, read ahead meanwhile.
-    if (started) await timedAsync(timer, "start preprocess", () => started!.ready());
-    const plan = analyseTu({ patch, patched, src, build, work, symbols, exports, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, name, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(started ? { started } : {}) });
-    const relPath = patch.files.find((f) => f.path.endsWith(".c"))!.path;
-    timed(timer, "compile check", () => checkModule(plan, sink, { ...opts, cache }, stats, { original: join(src, relPath), preprocessed: join(work, "tree", relPath) }));
-    const report = timed(timer, "render", () => buildReport(plan));
-    const files = timed(timer, "render", () => renderLivepatch(plan, report));
-    timed(timer, "keep headers", () => started?.keepHeaders());
-    return { plan, report, files };
+    const ipaDir = resolve(opts.ipaClones ?? build);
+    // A file changed by several diffs of a series: one diff of it from here on.
+    const fix = squashSeries({ patch, src, tree: join(work, "tree"), sink });
+    const relPaths = tuFilesOf({ patch: fix, src, build, ipaDir, sink, ...(timer ? { timer } : {}) });
+    const common = { patch: fix, patched, src, build, work, symbols, exports, ipaDir, mode: opts.externalize, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) };
+    const keys = partKeys(relPaths);
+    const parts: TuPart[] = [];
+    // One TU after the other in this process (their compilers already ran in parallel).
+    for (const [i, relPath] of relPaths.entries()) {
+      const started = starts.get(relPath);
+      // The kept headers, read ahead meanwhile.
+      if (started) await timedAsync(timer, "start preprocess", () => started.ready());
+      const plan = analyseTu({ ...common, relPath, name: relPaths.length > 1 ? `${name}_${keys[i]!}` : name, ...(started ? { started } : {}) });
+      parts.push({ relPath, key: keys[i]!, plan });
+    }
+    refuseDuplicateFunctions({ parts, sink });
+    if (sink.hasErrors) throw new StageFailed("assemble");
+    reportCrossTuCalls({ parts, sink });
+    const first = parts[0]!.plan;
+    const set: LivepatchSet = { name, mode: opts.externalize, title: first.title, kernel: first.kernel, parts };
+    timed(timer, "compile check", () => checkSet({ set, sink, src, work, stats, cache, ...(opts.verify === false ? { verify: false } : {}), ...(opts.progress ? { progress: opts.progress } : {}) }));
+    const report = timed(timer, "render", () => buildSetReport(set, sink.items));
+    const files = timed(timer, "render", () => renderLivepatchSet(set, report));
+    timed(timer, "keep headers", () => {
+      for (const s of starts.values()) s.keepHeaders();
+    });
+    return { plan: first, set, report, files };
   } finally {
-    started?.cancel();
+    for (const s of starts.values()) s.cancel();
     rmSync(work, { recursive: true, force: true });
   }
 }
+
 
 /** Whether every file of --src the patch changes can be read (one outside --src is applyPatch's to refuse). */
 function patchedFilesReadable(patch: PatchSet, src: string, sink: DiagnosticSink): boolean {
@@ -204,24 +245,6 @@ async function readTableAhead(file: string, kind: string, cache: CacheDir | unde
   const entryPath = cache && keyable && cachePath(cache, indexEntryPath(kind, file));
   const entry = entryPath ? readAhead(entryPath, true) : undefined;
   return { stamp, bytes: await bytes, entry: await entry, keyable, size };
-}
-
-/**
- * The module compiled as a check (verifyModule: the whole module, then the
- * equivalence of its copies), or with --no-verify only its #include section
- * (dropBreakingIncludes; a failure is KLP-W008). Errors stop the run: nothing
- * is written.
- */
-function checkModule(plan: LivepatchPlan, sink: DiagnosticSink, opts: { cache?: CacheDir | undefined; verify?: boolean; progress?: (m: string) => void }, stats: StatMemo, source?: { original: string; preprocessed: string }): void {
-  if (!plan.compile) return;
-  const common = { plan, sink, stats, renderIncludes: () => renderIncludeCheck(plan), ...(opts.cache ? { cacheDir: opts.cache } : {}), ...(opts.progress ? { progress: opts.progress } : {}) };
-  if (opts.verify === false) {
-    const r = dropBreakingIncludes(common);
-    if (!r.ok) sink.report({ code: "KLP-W008", severity: "warning", message: `the livepatch's #includes fail to compile as a module: ${r.firstError}`, location: { file: `${plan.name}.c`, line: 0, column: 0 }, hint: "the module build will show the full error (--no-verify: the whole module was not compiled)" });
-    return;
-  }
-  verifyModule({ ...common, ...(source ? { source } : {}), renderModule: () => renderLivepatch(plan, buildReport(plan)).get(`${plan.name}.c`)! });
-  if (sink.hasErrors) throw new StageFailed("verify");
 }
 
 /**
@@ -336,7 +359,8 @@ function extractFunctionsReadable(opts: FunctionsOptions, sink: DiagnosticSink):
   timed(timer, "compile check", () => checkModule(plan, sink, opts, new Map(), { original: file, preprocessed: file }));
   // After the check: an #include it left out shows in the module, and its diagnostics in the report.
   const report = buildReport(plan);
-  return { kind: "module", plan, report, files: renderLivepatch(plan, report) };
+  const set: LivepatchSet = { name: plan.name, mode: plan.mode, title: plan.title, kernel: plan.kernel, parts: [{ relPath, key: tuKey(relPath), plan }] };
+  return { kind: "module", plan, set, report, files: renderLivepatch(plan, report) };
 }
 
 function resolveCommand(opts: FunctionsOptions, sink: DiagnosticSink): { kind: "explicit"; cmd: CompileCommand } | { kind: "kbuild" } | undefined {

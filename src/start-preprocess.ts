@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
-import type { PatchSet } from "./model/input.js";
 import { preprocessFailed, type Preprocessed, type TuInputs } from "./analyse-tu.js";
 import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
 import { runDetached, runInBackground } from "./kbuild/background.js";
@@ -38,13 +37,13 @@ export interface StartedPreprocess {
  * applied, in the background, indexing its output as it comes, so that it
  * runs while the pipeline reads the symbol tables. With a cache directory,
  * a TU whose headers were kept by an earlier run (kbuild/header-cache.ts) has
- * only the rest of its file preprocessed. Undefined where analyseTu() would
- * not preprocess (not exactly one .c file) or has a ready .i.
+ * only the rest of its file preprocessed. Started for each TU of a fix at
+ * once, the compilers run side by side. Undefined where analyseTu() has a
+ * ready .i.
  */
-export function startPreprocess(o: { patch: PatchSet; patched: Map<string, string>; src: string; build: string; work: string; preprocessed?: string; cacheDir?: CacheDir; stats?: StatMemo }): StartedPreprocess | undefined {
-  const files = o.patch.files;
-  if (o.preprocessed || files.length !== 1 || !files[0]!.path.endsWith(".c")) return undefined;
-  const relPath = files[0]!.path;
+export function startPreprocess(o: { relPath: string; patched: Map<string, string>; src: string; build: string; work: string; preprocessed?: string; cacheDir?: CacheDir; stats?: StatMemo }): StartedPreprocess | undefined {
+  if (o.preprocessed || !o.relPath.endsWith(".c")) return undefined;
+  const { relPath } = o;
   const mainPath = join(o.work, "tree", relPath);
   // Diagnostics wait for wait(), where preprocess() would have made them.
   const early = new DiagnosticSink();

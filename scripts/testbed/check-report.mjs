@@ -7,7 +7,9 @@
 //  - every expect_externalized_min name is in externalized[].symbol (with the
 //    case's sympos, where it gives one);
 //    and so is every expect_externalized_min_<mode> name, <mode> being $KLP_EXTERNALIZE;
-//  - no expect_not_externalized name is there.
+//  - no expect_not_externalized name is there;
+//  - with "objects" (a fix over several TUs), the klp objects of patched[] are exactly those,
+//    and every patched[] entry names its TU (tu) when the report has several (tus).
 // Prints one problem per line; exit 0 = all good, 1 = problems, 2 = unreadable.
 import { readFileSync } from "node:fs";
 
@@ -54,6 +56,16 @@ for (const w of minimum) {
 }
 const badExt = names(kcase.expect_not_externalized).filter((n) => ext.has(n));
 if (badExt.length) problems.push(`externalized but exported (call directly): ${badExt.join(", ")}`);
+
+if (Array.isArray(kcase.objects)) {
+  const objs = [...new Set(patched.map((p) => p.object))].sort();
+  const want = [...kcase.objects].sort();
+  if (objs.join(" ") !== want.join(" ")) problems.push(`klp objects ${objs.join(", ")}, expected ${want.join(", ")}`);
+}
+if (Array.isArray(report.tus) && report.tus.length > 1) {
+  const tus = new Set(report.tus.map((t) => t.tu));
+  for (const p of patched) if (!tus.has(p.tu)) problems.push(`${p.function}: no TU of the report (tu ${p.tu})`);
+}
 
 for (const p of problems) console.log(p);
 process.exit(problems.length ? 1 : 0);

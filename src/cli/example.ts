@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 export function exampleOptions() {
   const dir = fileURLToPath(new URL("../../examples/meminfo/", import.meta.url));
   return {
-    patch: `${dir}fix.patch`,
+    patch: [`${dir}fix.patch`],
     src: `${dir}src`,
     build: `${dir}build`,
     preprocessed: `${dir}build/fs/proc/meminfo.i`,

@@ -14,7 +14,8 @@ import { runKernels } from "./kernels.js";
 import { timed, type StageTimer } from "../timings.js";
 
 interface ExtractFlags {
-  patch?: string;
+  /** Every --patch, in order (applied one after the other). */
+  patch?: string[];
   src?: string;
   build?: string;
   symbols?: string;
@@ -46,7 +47,7 @@ interface ExtractFlags {
 export function extractCommand(setExit: (code: number) => void): Command {
   return new Command("extract")
     .description("write a livepatch module (NAME.c, Kbuild, report.json) for a kernel fix")
-    .option("--patch <file>", "the fix, as a unified diff")
+    .option("--patch <file>", "the fix, as a unified diff (again for more diffs, applied in order)", (file: string, earlier?: string[]) => [...(earlier ?? []), file])
     .option("--src <dir>", "kernel source tree the fix applies to (never modified)")
     .option("--build <dir>", "configured kbuild output tree (make O=...) holding the TU's .<obj>.cmd")
     .option("--symbols <file>", "the running kernel's /proc/kallsyms dump or System.map")
@@ -82,12 +83,12 @@ export function extractCommand(setExit: (code: number) => void): Command {
       }
       if (flags.functions) return setExit(runFunctions(flags, command));
       if (flags.kernels) {
-        if (!flags.patch || !flags.out) {
-          process.stderr.write("error KLP-E019: --kernels needs --patch and --out\n");
+        if (flags.patch?.length !== 1 || !flags.out) {
+          process.stderr.write("error KLP-E019: --kernels needs one --patch and --out\n");
           return setExit(2);
         }
         const extra = ["--externalize", flags.externalize, ...(flags.force ?? []).flatMap((c) => ["--force", c]), ...(flags.forceOverwrite ? ["--force-overwrite"] : []), ...(flags.verify === false ? ["--no-verify"] : []), ...(flags.name ? ["--name", flags.name] : []), ...(flags.modules ? ["--modules", flags.modules] : []), ...(flags.cache === false ? ["--no-cache"] : flags.cacheDir ? ["--cache-dir", resolve(flags.cacheDir)] : [])];
-        return setExit(await runKernels(flags.kernels, flags.patch, flags.out, extra, Boolean(flags.json)));
+        return setExit(await runKernels(flags.kernels, flags.patch[0]!, flags.out, extra, Boolean(flags.json)));
       }
       setExit(await runExtract(flags));
     });
@@ -123,13 +124,14 @@ async function runExtractTimed(flags: ExtractFlags, timings: StageTimings | unde
   const overwrite = Boolean(flags.forceOverwrite || (flags.example && !flags.out));
   if (!checkOutOutsideSrc(out, opts.src!, sink) || !checkOutput(out, overwrite, sink)) return finish(sink, flags);
   try {
-    const result = await extract({ patch: opts.patch!, src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.modules ? { modules: opts.modules } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...cacheOptions(flags), ...(flags.verify === false ? { verify: false } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
+    const [patch, ...morePatches] = opts.patch!;
+    const result = await extract({ patch: patch!, ...(morePatches.length ? { morePatches } : {}), src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.modules ? { modules: opts.modules } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...cacheOptions(flags), ...(flags.verify === false ? { verify: false } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
     if (!timed(timings?.timer, "write output", () => writeOutput(out, result.files, overwrite, sink))) return finish(sink, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
     else if (!flags.quiet) {
       const r = result.report;
       process.stdout.write(
-        `wrote ${out}/${result.plan.name}.c, ${out}/Kbuild, ${out}/patched_funcs.csv, ${out}/report.json\n` +
+        `wrote ${[...result.files.keys()].filter((f) => f.endsWith(".c")).map((f) => `${out}/${f}`).join(", ")}, ${out}/Kbuild, ${out}/patched_funcs.csv, ${out}/report.json\n` +
           `  patched:      ${r.patched.map((p) => (p.sympos ? `${p.function},${p.sympos}` : p.function)).join(", ")}\n` +
           `  externalized: ${r.externalized.map((e) => e.symbol).join(", ") || "-"}\n` +
           `  copied:       ${r.copied.join(", ") || "-"}\n`,

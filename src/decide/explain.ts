@@ -12,6 +12,16 @@ export interface ExplainStep {
  * with its handling. Undefined when the report does not mention the name.
  */
 export function explain(report: Report, symbol: string): ExplainStep[] | undefined {
+  // Several TUs: each has its own chains (two may copy the same name); the first TU that knows the name answers.
+  for (const t of report.tus ?? []) {
+    const own = <T extends { tu?: string }>(list: T[]) => list.filter((x) => x.tu === t.tu);
+    const steps = explainOne({ ...report, patched: own(report.patched), externalized: own(report.externalized), referenced: own(report.referenced), copied: t.copied, usedBy: t.usedBy, tus: [] }, symbol);
+    if (steps) return steps.map((s, i) => (i === 0 ? { ...s, handling: `${s.handling}; in ${t.tu}` } : s));
+  }
+  return explainOne(report, symbol);
+}
+
+function explainOne(report: Report, symbol: string): ExplainStep[] | undefined {
   const handling = (name: string): string | undefined => {
     const p = report.patched.find((x) => x.function === name);
     if (p) return `replaced${p.sympos ? `, old_sympos ${p.sympos}` : ""}: ${p.reason.replace(new RegExp(`^${escape(name)} `), "")}`;

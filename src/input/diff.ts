@@ -55,7 +55,8 @@ export function readPatch(file: string, input: string | Buffer, sink: Diagnostic
     const empty = bytes.toString("latin1").trim() === "";
     return fail(sink, { file, line: 0, column: 0 }, "KLP-E001", empty ? "the patch is empty" : "the patch names no file change: no `---`/`+++` file header followed by a `@@` hunk", "pass a file made by `git diff`, `git format-patch` or `diff -u`");
   }
-  const subject = /^Subject: (?:\[[^\]]*\] )?(.*)$/m.exec(bytes.toString("utf8"))?.[1];
+  // A series of mails (git format-patch of several commits): every subject, in order.
+  const subject = [...bytes.toString("utf8").matchAll(/^Subject: (?:\[[^\]]*\] )?(.*)$/gm)].map((m) => m[1]).join("; ");
   return { file, files, ...(subject ? { subject } : {}) };
 }
 

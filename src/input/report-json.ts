@@ -47,6 +47,17 @@ export function readReport(file: string, text: string, sink: DiagnosticSink): Re
     if (typeof by !== "string") return fail(`usedBy[${JSON.stringify(name)}] is not a name`);
     usedBy[name] = by;
   }
+  const tus = own(data, "tus");
+  if (tus !== undefined) {
+    if (!Array.isArray(tus)) return fail(`"tus" is not a list`);
+    for (const [i, t] of tus.entries()) {
+      if (!isRecord(t) || typeof own(t, "tu") !== "string") return fail(`tus[${i}].tu is not a string`);
+      const c = own(t, "copied");
+      if (!Array.isArray(c) || c.some((x) => typeof x !== "string")) return fail(`tus[${i}].copied is not a list of names`);
+      const u = own(t, "usedBy");
+      if (!isRecord(u) || Object.values(u).some((x) => typeof x !== "string")) return fail(`tus[${i}].usedBy is not an object of names`);
+    }
+  }
   return { ...(data as unknown as Report), usedBy };
 }
 

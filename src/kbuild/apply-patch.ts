@@ -20,12 +20,15 @@ import { makeScratchDir } from "../util/scratch-dir.js";
  * from its real path, which must lie inside --src (a symbolic link out of
  * the tree is refused), and GNU patch gets one file's hunks at a time with
  * a name of ours: no name from the patch reaches it.
+ * `onTopOf`: paths an earlier patch of the same fix (several --patch) left
+ * patched under `workDir`, which this one changes further.
  * Returns the patched texts by relative path, or undefined after reporting.
  */
-export function applyPatch(patch: PatchSet, patchText: string | Buffer, src: string, workDir: string, sink: DiagnosticSink): Map<string, string> | undefined {
+export function applyPatch(patch: PatchSet, patchText: string | Buffer, src: string, workDir: string, sink: DiagnosticSink, onTopOf?: ReadonlySet<string>): Map<string, string> | undefined {
   const tree = bytesPath(workDir);
   const srcReal = realpathSync.native(src);
-  const copied = new Set<string>();
+  // Files an earlier patch of the same fix already changed under workDir: this one applies on top.
+  const copied = new Set<string>(onTopOf);
   for (const f of patch.files) {
     if (copied.has(f.path)) continue; // a series: the second diff applies on top of the first
     if (f.change.kind !== "modify") throw new Error(`applyPatch: ${f.path} is not modified in place (${f.change.kind}); checkFileChanges refuses that first`);
@@ -48,6 +51,20 @@ export function applyPatch(patch: PatchSet, patchText: string | Buffer, src: str
   if (!ok) return undefined;
   const out = new Map<string, string>();
   for (const f of patch.files) out.set(f.path, readFileSync(Buffer.from(posix.join(tree, pathBytes(f)), "latin1"), "utf8"));
+  return out;
+}
+
+/**
+ * Applies the patches in order, each with its own bytes (applyPatch); a file
+ * that two of them change gets the second's diff on top of the first's.
+ */
+export function applyPatches(patches: Array<{ patch: PatchSet; bytes: Buffer }>, src: string, tree: string, sink: DiagnosticSink): Map<string, string> | undefined {
+  const out = new Map<string, string>();
+  for (const { patch, bytes } of patches) {
+    const patched = applyPatch(patch, bytes, src, tree, sink, new Set(out.keys()));
+    if (!patched) return undefined;
+    for (const [path, text] of patched) out.set(path, text);
+  }
   return out;
 }
 

@@ -53,7 +53,7 @@ export interface FilePatch {
 export interface PatchSet {
   /** The patch file as given on the command line. */
   file: string;
-  /** Subject line of a `git format-patch` mail, if any. */
+  /** Subject line of a `git format-patch` mail, if any; of a series, every mail's, joined by "; ". */
   subject?: string;
   files: FilePatch[];
 }

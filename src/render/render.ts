@@ -9,6 +9,8 @@ import type { LivepatchPlan } from "../model/plan.js";
 import type { Report } from "../decide/report.js";
 import { precompileTemplates } from "./precompile.js";
 import { LINE_RESTORE, toView } from "./view.js";
+import type { LivepatchSet, TuPart } from "../model/livepatch-set.js";
+import { partStem, toMainView, toPartView } from "./set-view.js";
 
 type Spec = Parameters<typeof runtime.template>[0];
 
@@ -39,6 +41,8 @@ function templateSpecs(): Record<string, Spec> {
     // The preamble and #include section, shared by the module source and its include check.
     runtime.registerPartial("includes", runtime.template(specOf(loaded, "partials/includes.hbs")));
     runtime.registerPartial("syscallWrappers", runtime.template(specOf(loaded, "partials/syscall-wrappers.hbs")));
+    // The copied pieces, each with its #line pair (view.ts lineDirective), in every module source.
+    runtime.registerPartial("body", runtime.template(specOf(loaded, "partials/body.hbs")));
     runtime.registerPartial("kallsymsResolver", runtime.template(specOf(loaded, "partials/kallsyms-resolver.hbs")));
     specs = loaded;
   }
@@ -71,6 +75,33 @@ export function renderLivepatch(plan: LivepatchPlan, report: Report): Map<string
   files.set("report.json", `${JSON.stringify(report, null, 2)}\n`);
   files.set("patched_funcs.csv", template("patched_funcs.csv.hbs")(view));
   return files;
+}
+
+/**
+ * A livepatch over one or more TUs. One: as renderLivepatch. Several: a file
+ * per part (NAME_<key>.c, so that statics copied from two TUs never clash),
+ * NAME_main.c with the klp_patch, a Kbuild that links them into NAME.ko.
+ */
+export function renderLivepatchSet(set: LivepatchSet, report: Report): Map<string, string> {
+  if (set.parts.length === 1) return renderLivepatch(set.parts[0]!.plan, report);
+  const main = toMainView(set);
+  const files = new Map<string, string>();
+  files.set(`${set.name}_main.c`, template("livepatch-main.c.hbs")(main));
+  for (const part of set.parts) files.set(`${partStem(set, part)}.c`, renderPart(set, part));
+  files.set("Kbuild", template("Kbuild-multi.hbs")(main));
+  files.set("report.json", `${JSON.stringify(report, null, 2)}\n`);
+  files.set("patched_funcs.csv", template("patched_funcs.csv.hbs")(main));
+  return files;
+}
+
+/** One part's generated file (what the compile check of that TU compiles). */
+export function renderPart(set: LivepatchSet, part: TuPart): string {
+  return restoreLines(template("livepatch-part.c.hbs")(toPartView(set, part)), `${partStem(set, part)}.c`);
+}
+
+/** NAME_main.c alone (its compile check). */
+export function renderMain(set: LivepatchSet): string {
+  return template("livepatch-main.c.hbs")(toMainView(set));
 }
 
 /**
