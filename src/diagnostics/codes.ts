@@ -53,6 +53,8 @@ export const CODES = {
   "KLP-E041": { exit: 1, advice: "The fix deletes a function that unpatched code still calls or whose address it takes (or a global one other files may call): keep the function in the fix, or patch its users too." },
   "KLP-E042": { exit: 1, advice: "The generated module does not compile as a module (-DMODULE -fsyntax-only, the TU's command): the message shows the compiler's first error, in the generated file and the original line it was copied from; report it with the patch. Nothing was written." },
   "KLP-E043": { exit: 1, forceable: false, advice: "A replaced or copied function, preprocessed as the livepatch compiles it, is not the kernel's function (beyond the documented renames): the message names it and shows the first differing tokens in both; report it with the patch. --force cannot accept it." },
+  "KLP-E056": { exit: 1, forceable: false, advice: "kallsyms mode on a kernel with IBT (CONFIG_X86_KERNEL_IBT=y in the build's .config) when the livepatch must look symbols up: the lookup calls kallsyms_on_each_symbol and the klpe_ functions through pointers, and their ENDBR may be sealed, so the module would fault on a CPU that enforces IBT; use --externalize klp-reloc. --force cannot accept it." },
+  "KLP-E057": { exit: 1, forceable: false, advice: "On an IBT kernel the livepatch's code takes the address of a static kernel function whose address the kernel never takes (its ENDBR is sealed): an indirect call through it would fault; call it directly or copy it. --force cannot accept it." },
   "KLP-E038": { exit: 2, advice: "--cache-dir is not a directory of your own, or others can write it: what it keeps goes into the livepatch; `chmod go-w` it or pass another (or --no-cache)." },
   "KLP-W001": { exit: 1, advice: "A hunk changes no function (a comment, declaration or macro outside any function): check it needs no live change." },
   "KLP-W002": { exit: 1, advice: "No IPA clone dump was found for a TU: inlining and clones of the changed functions are unknown; produce one with -fdump-ipa-clones." },
@@ -64,6 +66,7 @@ export const CODES = {
   "KLP-W009": { exit: 1, advice: "Code replaced in a module uses tracepoints, static keys or static calls, which a module defines and binds at load: test with the module loaded after and before the livepatch." },
   "KLP-W010": { exit: 1, advice: "The fix deletes a static function: nothing replaces it; its users in the file are replaced and no longer call it." },
   "KLP-W011": { exit: 1, loud: true, advice: "A cache entry under --cache-dir failed its integrity check (checksum, or numbers pointing outside its data): it was discarded and not used, and is rebuilt; if it repeats, check the disk or what else writes there." },
+  "KLP-W018": { exit: 1, advice: "On an IBT kernel the livepatch's code takes the address of a non-exported global function: if no kernel code takes its address too, its ENDBR is sealed and an indirect call through it faults; check, or call it directly." },
   "KLP-W003": { exit: 1, advice: "The new code compares or stores a patched function's address: the old and new functions differ; check such comparisons." },
 } as const satisfies Record<string, CodeInfo>;
 
