@@ -41,13 +41,17 @@ mkdir -p "$WORKDIR"
 # --- which cases -----------------------------------------------------------
 # A case's expectations for this kernel family: case.json, then its "kernels": {"6.12": {...}}
 # entry, then test/kernel-cases/kernels-$KLP_KERNEL.json's entry for its id (for cases kept
-# elsewhere, ../shared/cases), each key replacing the one before.
+# elsewhere, ../shared/cases), each key replacing the one before. A "patch" key there names
+# this kernel's version of the fix (when fix.patch does not apply to it).
 case_for_kernel() {  # case_for_kernel CASE_DIR OUT.json
   node -e 'const fs = require("fs"); const [dir, out, kernel, extra] = process.argv.slice(1);
     const c = JSON.parse(fs.readFileSync(dir + "/case.json", "utf8"));
     const id = c.id ?? require("path").basename(dir);
     const more = fs.existsSync(extra) ? JSON.parse(fs.readFileSync(extra, "utf8"))[id] : undefined;
-    const merged = { ...c, ...(c.kernels?.[kernel] ?? {}), ...(more ?? {}) };
+    // "patch": a version of the fix for this kernel, relative to the file that names it.
+    const own = c.kernels?.[kernel] ?? {};
+    const at = (base, o) => (o.patch ? { patch: require("path").resolve(base, o.patch) } : {});
+    const merged = { ...c, ...own, ...at(dir, own), ...(more ?? {}), ...at(require("path").dirname(extra), more ?? {}) };
     fs.writeFileSync(out, JSON.stringify(merged, null, 1));' "$1" "$2" "$KLP_KERNEL" "$REPO/test/kernel-cases/kernels-$KLP_KERNEL.json"
 }
 jlist() {  # jlist CASE.json KEY: the value (a list, a string or null) as NUL-terminated items
@@ -103,9 +107,10 @@ run_case() {  # run_case ID DIR; sets REASON and DETAILS on failure, returns 1
   rm -rf "$out" "$logs"; mkdir -p "$logs"
   local cj=$logs/case.json
   case_for_kernel "$dir" "$cj" || { REASON="$dir/case.json: not valid JSON"; return 1; }
+  local patch; patch=$(jlist "$cj" patch | tr -d '\0'); patch=${patch:-$dir/fix.patch}
   mapfile -d '' files < <(jlist "$cj" files)
   mapfile -t files < <(printf '%s\n' "${files[@]}" | grep '\.c$' || true)
-  ((${#files[@]})) || mapfile -t files < <(sed -n 's|^+++ b/\(.*\.c\)\([[:space:]].*\)\{0,1\}$|\1|p' "$dir/fix.patch")
+  ((${#files[@]})) || mapfile -t files < <(sed -n 's|^+++ b/\(.*\.c\)\([[:space:]].*\)\{0,1\}$|\1|p' "$patch")
   mapfile -d '' effect < <(jlist "$cj" effect)
   # "effect_<mode>": more commands for one externalization mode only.
   mapfile -d '' -O "${#effect[@]}" effect < <(jlist "$cj" "effect_$KLP_EXTERNALIZE")
@@ -118,7 +123,7 @@ run_case() {  # run_case ID DIR; sets REASON and DETAILS on failure, returns 1
 
   log "$id: klp-ccp extract"
   set +e
-  timeout "${KLP_EXTRACT_TIMEOUT:-300}" node "$REPO/bin/klp-ccp" extract --patch "$dir/fix.patch" \
+  timeout "${KLP_EXTRACT_TIMEOUT:-300}" node "$REPO/bin/klp-ccp" extract --patch "$patch" \
     --src "$SRC" --build "$BUILD" --symbols "$SYMBOLS" --symvers "$SYMVERS" --ipa-clones "$BUILD" --modules "$MODDIR" \
     --externalize "$KLP_EXTERNALIZE" --name "$name" --out "$out" --cache-dir "$WORKDIR/cache" > "$logs/extract.out" 2> "$logs/extract.err"
   rc=$?

@@ -159,7 +159,7 @@ LOG=$WORK/console.log
 # only guards broken hardware timers.
 QEMU=(qemu-system-x86_64 -accel tcg -cpu max -m "$MEM" -smp 1 -nographic -nodefaults
       -no-reboot -serial stdio -monitor none -kernel "$VMLINUZ" -initrd "$WORK/initramfs.cpio.gz"
-      -append "console=ttyS0,115200 panic=-1 oops=panic rdinit=/init nokaslr no_timer_check ${APPEND:-}"
+      -append "console=ttyS0,115200 panic=-1 oops=panic rdinit=/init nokaslr no_timer_check ${KBOOT_ARGS:-} ${APPEND:-}"
       -drive "file=$OUTIMG,format=raw,if=virtio")
 log "booting $VMLINUZ (module: $MODULE), console: $LOG"
 start=$SECONDS
