@@ -226,10 +226,17 @@ if [[ " ${MODES[*]} " == *" kallsyms "* && -n ${BYID[module-kallsyms-load-after]
   if missing_module_symbol_check; then report_case PASS "missing module symbol fails that module's load [kallsyms]" $((SECONDS - start))
   else report_case FAIL "missing module symbol fails that module's load [kallsyms]" $((SECONDS - start)) "$REASON" ""; fi
 fi
+# Each case as the checks below take it: DIR, or DIR@PATCH when this kernel has its own fix.
+CHECK_ARGS=()
+for id in "${IDS[@]}"; do
+  case_for_kernel "${BYID[$id]}" "$WORKDIR/case-$id.json"
+  p=$(jlist "$WORKDIR/case-$id.json" patch | tr -d '\0')
+  CHECK_ARGS+=("${BYID[$id]}${p:+@$p}")
+done
 # The header cache must give the .i a full run gives, for every case's TU.
 if [[ ${KLP_SKIP_HEADER_CACHE_CHECK:-0} != 1 ]]; then
   start=$SECONDS
-  if SRC=$SRC BUILD=$BUILD node "$REPO/scripts/check-header-cache.mjs" "${BYID[@]}" > "$WORKDIR/header-cache-check.log" 2>&1; then
+  if SRC=$SRC BUILD=$BUILD node "$REPO/scripts/check-header-cache.mjs" "${CHECK_ARGS[@]}" > "$WORKDIR/header-cache-check.log" 2>&1; then
     report_case PASS "header cache: $(grep -c '^ok' "$WORKDIR/header-cache-check.log") TUs preprocessed from kept headers say what a full run says" $((SECONDS - start))
   else
     report_case FAIL "header cache" $((SECONDS - start)) "$(grep -c '^FAIL' "$WORKDIR/header-cache-check.log") cases differ" "$(grep -v '^ok' "$WORKDIR/header-cache-check.log" | head -10)"
@@ -238,7 +245,7 @@ fi
 # Source files read back from kept outlines, and patched files parsed against their
 # original, must have the items and nodes of a whole-file parse, for every case's fix.
 start=$SECONDS
-if SRC=$SRC node "$REPO/scripts/check-source-splice.mjs" "${BYID[@]}" > "$WORKDIR/source-splice-check.log" 2>&1; then
+if SRC=$SRC node "$REPO/scripts/check-source-splice.mjs" "${CHECK_ARGS[@]}" > "$WORKDIR/source-splice-check.log" 2>&1; then
   report_case PASS "source outlines: $(grep -c '^ok' "$WORKDIR/source-splice-check.log") fixes parse as whole files do ($(grep -c ' spliced' "$WORKDIR/source-splice-check.log") spliced)" $((SECONDS - start))
 else
   report_case FAIL "source outlines" $((SECONDS - start)) "$(grep -c '^FAIL' "$WORKDIR/source-splice-check.log") cases differ" "$(grep -v '^ok' "$WORKDIR/source-splice-check.log" | head -10)"
