@@ -14,10 +14,12 @@ export function checkEachCase(name, caseDirs, check) {
   const scratch = mkdtempSync(join(tmpdir(), `klp-${name}-`));
   let bad = 0;
   try {
-    for (const [n, dir] of caseDirs.entries()) {
+    for (const [n, arg] of caseDirs.entries()) {
+      // DIR@PATCH: the case's version of the fix for the kernel under test (test-kernel.sh).
+      const [dir, patch] = arg.includes("@") ? arg.split("@") : [arg, undefined];
       const id = dir.replace(/\/+$/, "").replace(/.*\//, "");
       try {
-        const { ok, detail } = check(join(dir, "fix.patch"), join(scratch, `${n}-${id}`));
+        const { ok, detail } = check(patch ?? join(dir, "fix.patch"), join(scratch, `${n}-${id}`));
         if (!ok) bad++;
         process.stdout.write(`${ok ? "ok  " : "FAIL"} ${id}${detail ? `: ${detail}` : ""}\n`);
       } catch (e) {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { CompileCommand, ExportTable, PatchSet, SymbolTable } from "./model/input.js";
-import type { LivepatchPlan } from "./model/plan.js";
+import type { LivepatchPlan, SymbolUse } from "./model/plan.js";
 import type { OutlineStore, PreprocessedTu, SourceFile } from "./model/syntax.js";
 import { homeOf, mainFileDecls, type TuContext } from "./model/tu.js";
 import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
@@ -19,11 +19,14 @@ import { cachedObjectSymbols, objectSymbols } from "./elf/object-symbols.js";
 import { findModuleFile } from "./kbuild/module-file.js";
 import { checkCopiedState, checkSafety } from "./decide/safety.js";
 import { refuseChangedHeaders } from "./decide/changed-headers.js";
-import { computeClosure } from "./closure/closure.js";
+import { computeClosure, type Closure } from "./closure/closure.js";
 import { locateTuSymbol } from "./decide/locate.js";
 import { retargetTracepoints } from "./decide/tracepoints.js";
 import { decideSymbols } from "./decide/decide.js";
 import { assemble } from "./decide/assemble.js";
+import { checkIbt } from "./decide/ibt.js";
+import { livepatchAddressUses, tuTakesAddress } from "./decide/address-uses.js";
+import { readKernelConfig } from "./kbuild/kernel-config.js";
 import { dropDeletedFunctions } from "./decide/deleted-functions.js";
 import { refuseEmptyLivepatch } from "./decide/empty-livepatch.js";
 import { timed, type StageTimer } from "./timings.js";
@@ -204,7 +207,8 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
   // labels and static calls were set up (they would never see the module's key).
   const traced = !o.keepNames && (o.mode === "kallsyms" || ctx.object !== "vmlinux") ? retargetTracepoints({ ctx, closure: found }) : undefined;
   const closure = traced?.closure ?? found;
-  const uses = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, ...(o.symbols ? { symbols: o.symbols } : {}), mode: o.mode, sink }));
+  const decided = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, ...(o.symbols ? { symbols: o.symbols } : {}), mode: o.mode, sink }));
+  const uses = timed(timer, "decide", () => ibtChecked(o, ctx, closure, decided));
   if (sink.hasErrors) throw new StageFailed("decide");
   const pieces = timed(timer, "decide", () => assemble({ ctx, closure, patched: patchedFns, uses, mode: o.mode, keepNames: Boolean(o.keepNames), ...(traced ? { tracepoints: traced.tracepoints } : {}) }));
   for (const m of pieces.missing) {
@@ -237,6 +241,20 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
     ...(ctx.compileFlags && ctx.compileCwd ? { compile: { argv: ctx.compileFlags, cwd: ctx.compileCwd } } : {}),
     originals: originalFunctions(ctx, [...closure.patched, ...closure.copiedFunctions], pieces.body.map((p) => p.text)),
   };
+}
+
+/** checkIbt() with what it needs from the TU: the livepatch's address uses, the kernel's. */
+function ibtChecked(o: TuInputs, ctx: TuContext, closure: Closure, uses: SymbolUse[]): SymbolUse[] {
+  const config = readKernelConfig(o.build);
+  if (config?.ibtLine === undefined) return uses;
+  const fns = new Set(uses.filter((u) => u.what === "function" && u.decision.kind === "externalize").map((u) => u.name));
+  const own = new Set([...closure.patched, ...closure.copiedFunctions]);
+  const usedAt = (name: string) => {
+    const user = closure.symbols.get(name)?.via ?? closure.neededBy.get(name) ?? "";
+    const item = ctx.main.items.find((i) => i.kind === "function" && i.name === user);
+    return { file: ctx.relPath, line: item?.startLine ?? 0, column: item ? 1 : 0 };
+  };
+  return checkIbt({ config, mode: o.mode, uses, addressUses: livepatchAddressUses(ctx, own, fns), kernelTakesAddress: (n) => tuTakesAddress(ctx, n, closure.patched), usedAt, sink: o.sink });
 }
 
 /**

@@ -25,9 +25,13 @@ describe("extract --kernels", () => {
       expect(results.map((r) => [r.id, r.status, r.patched.join(",")])).toEqual([
         ["debian-6.1.0-56", "ok", "meminfo_proc_show"],
         ["same-kernel-again", "ok", "meminfo_proc_show"],
+        ["klp-reloc-here", "ok", "meminfo_proc_show"],
         ["broken", "failed", ""],
       ]);
-      expect(results[2]!.reason).toMatch(/KLP-E004.*no-such-build-tree/);
+      // A kernel's own "externalize" (an IBT kernel among others) wins over the command line's.
+      const mode = (id: string) => (JSON.parse(readFileSync(join(out, "lp", id, "report.json"), "utf8")) as { externalize: string }).externalize;
+      expect([mode("same-kernel-again"), mode("klp-reloc-here")]).toEqual(["kallsyms", "klp-reloc"]);
+      expect(results[3]!.reason).toMatch(/KLP-E004.*no-such-build-tree/);
       const a = readFileSync(join(out, "lp", "debian-6.1.0-56", "livepatch_fix.c"), "utf8");
       expect(readFileSync(join(out, "lp", "same-kernel-again", "livepatch_fix.c"), "utf8")).toBe(a);
       expect(existsSync(join(out, "lp", "broken"))).toBe(false);

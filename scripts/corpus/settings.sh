@@ -17,6 +17,7 @@ export KABI=$CORPUS_KABI DEB_VERSION=$CORPUS_FROM
 export KLP_TESTBED=${KLP_TESTBED:-$HOME/.cache/klp-testbed-${CORPUS_FROM%-*}}
 # Paths of another test bed (eval "$(scripts/testbed/env.sh)") must not leak in.
 unset SRC BUILD HDRS HDRS_COMMON VMLINUZ MODDIR KALLSYMS SYMVERS KREL DEBS KROOT
+export KLP_KERNEL=6.1   # the corpus's uploads are 6.1 ones, whatever env.sh exported
 source "$(dirname "${BASH_SOURCE[0]}")/../testbed/common.sh"
 CORPUS_DIR=${CORPUS_DIR:-$TESTBED/corpus}
 NEW_SRC=$CORPUS_DIR/src-$CORPUS_TO/usr/src/linux-source-$KSERIES   # the newer upload's source

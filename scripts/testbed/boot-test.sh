@@ -66,6 +66,19 @@ resolve() {
   RESOLVED+=("$path")
 }
 
+# copy_module PATH DIR: $MODDIR/PATH into DIR as NAME.ko, unpacked: 6.12's modules are
+# .ko.xz, and busybox insmod passes the file to init_module as it is.
+copy_module() {
+  local name; name=$(basename "$1"); name=${name%.xz}; name=${name%.zst}; name=${name%.gz}
+  case $1 in
+    *.xz) xz -dc "$MODDIR/$1" > "$2/$name" ;;
+    *.zst) zstd -qdc "$MODDIR/$1" > "$2/$name" ;;
+    *.gz) gzip -dc "$MODDIR/$1" > "$2/$name" ;;
+    *) cp "$MODDIR/$1" "$2/$name" ;;
+  esac
+  echo "$name"
+}
+
 # Modules loaded at boot: EXTRA_MODULES' dependencies, PRELOAD_MODULES, then MODULE's, then MODULE.
 LP_NAME= modname=
 extra=()
@@ -82,19 +95,19 @@ if [[ $MODULE != none ]]; then
   [[ $(modinfo -F livepatch "$MODULE") == Y ]] && LP_NAME=$modname
 fi
 : > "$IR/modules/load.list"
-for p in "${RESOLVED[@]}"; do cp "$MODDIR/$p" "$IR/modules/"; basename "$p" >> "$IR/modules/load.list"; done
+for p in "${RESOLVED[@]}"; do copy_module "$p" "$IR/modules" >> "$IR/modules/load.list"; done
 if [[ $MODULE != none ]]; then cp "$MODULE" "$IR/modules/$modname.ko"; echo "$modname.ko" >> "$IR/modules/load.list"; fi
 for m in "${extra[@]}"; do    # the target modules themselves: copied, not loaded
   p=$(awk -F: -v n="${m//-/_}" '{b=$1; sub(/.*\//,"",b); sub(/\.ko(\.[a-z]+)?$/,"",b);
       gsub(/-/,"_",b); if (b==n) {print $1; exit}}' "$MODDIR/modules.dep")
   [[ -n $p ]] || die "EXTRA_MODULES: $m is not a loadable module"
-  cp "$MODDIR/$p" "$IR/modules/extra/"
+  copy_module "$p" "$IR/modules/extra" > /dev/null
 done
 # virtio disk for copying /out back, loaded only after the commands ran.
 SEEN=() RESOLVED=()
 resolve virtio_pci; resolve virtio_blk
 : > "$IR/modules/out.list"
-for p in "${RESOLVED[@]}"; do cp "$MODDIR/$p" "$IR/modules/out/"; basename "$p" >> "$IR/modules/out.list"; done
+for p in "${RESOLVED[@]}"; do copy_module "$p" "$IR/modules/out" >> "$IR/modules/out.list"; done
 
 i=0
 for c in "$@"; do printf '%s\n' "$c" > "$IR/cmds/$(printf %03d $i).sh"; i=$((i+1)); done
@@ -146,7 +159,7 @@ LOG=$WORK/console.log
 # only guards broken hardware timers.
 QEMU=(qemu-system-x86_64 -accel tcg -cpu max -m "$MEM" -smp 1 -nographic -nodefaults
       -no-reboot -serial stdio -monitor none -kernel "$VMLINUZ" -initrd "$WORK/initramfs.cpio.gz"
-      -append "console=ttyS0,115200 panic=-1 oops=panic rdinit=/init nokaslr no_timer_check ${APPEND:-}"
+      -append "console=ttyS0,115200 panic=-1 oops=panic rdinit=/init nokaslr no_timer_check ${KBOOT_ARGS:-} ${APPEND:-}"
       -drive "file=$OUTIMG,format=raw,if=virtio")
 log "booting $VMLINUZ (module: $MODULE), console: $LOG"
 start=$SECONDS

@@ -56,7 +56,7 @@ if [[ $MODE == klp-reloc ]]; then
   done
 fi
 
-want=$(modinfo -F vermagic "$MODDIR/kernel/drivers/net/dummy.ko")
+want=$(modinfo -F vermagic "$MODDIR/$(awk -F: '$1 ~ /\/dummy\.ko/ {print $1; exit}' "$MODDIR/modules.dep")")
 for ko in "${kos[@]}"; do
   got=$(modinfo -F vermagic "$ko")
   [[ $got == "$want" ]] || die "$ko: vermagic '$got' differs from Debian's '$want'"

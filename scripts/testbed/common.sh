@@ -1,19 +1,37 @@
 # scripts/testbed/common.sh — shared settings for the real-kernel test bed
 # (sourced by the other scripts, never run). Takes no time.
 #
-# The test bed is Debian bookworm's kernel 6.1.192-2 (ABI 6.1.0-56-amd64),
-# unpacked (never installed) under $TESTBED. Every setting below can be
-# overridden from the environment. Two runs must not share one $TESTBED.
+# The test bed is a Debian kernel unpacked (never installed) under $TESTBED.
+# KLP_KERNEL picks the family: 6.1 (default) is bookworm's 6.1.192-2 (ABI
+# 6.1.0-56-amd64, ~/.cache/klp-testbed); 6.12 is bookworm-security's
+# 6.12.118-1~deb12u1 (6.12.118+deb12-amd64, CONFIG_X86_KERNEL_IBT=y,
+# ~/.cache/klp-testbed-6.12.118). Every setting below can be overridden
+# from the environment. Two runs must not share one $TESTBED.
 set -euo pipefail
 
-KABI=${KABI:-6.1.0-56}
+KLP_KERNEL=${KLP_KERNEL:-6.1}
+case $KLP_KERNEL in
+  6.1)
+    KABI=${KABI:-6.1.0-56}
+    DEB_VERSION=${DEB_VERSION:-6.1.192-2}     # pins the packages to one upload (kbuild: see setup-kernel.sh)
+    KSERIES=${KSERIES:-6.1}                   # linux-source-6.1
+    KBUILD_PKG=${KBUILD_PKG:-linux-kbuild-$KSERIES}  # no ABI in its name: the archive keeps the newest
+    TESTBED_DEFAULT=$HOME/.cache/klp-testbed ;;
+  6.12)
+    # From 6.12 on Debian names packages by upstream version: the ABI is "6.12.118+deb12",
+    # and linux-kbuild carries it too (so every upload's kbuild stays in the archive).
+    DEB_VERSION=${DEB_VERSION:-6.12.118-1~deb12u1}
+    KABI=${KABI:-$(v=${DEB_VERSION%%-*}; echo "$v+deb12")}
+    KSERIES=${KSERIES:-6.12}
+    KBUILD_PKG=${KBUILD_PKG:-linux-kbuild-$KABI}
+    TESTBED_DEFAULT=$HOME/.cache/klp-testbed-${DEB_VERSION%%-*} ;;
+  *) printf 'KLP_KERNEL must be 6.1 or 6.12, not %s\n' "$KLP_KERNEL" >&2; exit 1 ;;
+esac
 FLAVOUR=${FLAVOUR:-amd64}
 KREL=${KREL:-$KABI-$FLAVOUR}              # uname -r of the kernel under test
-DEB_VERSION=${DEB_VERSION:-6.1.192-2}     # pins the packages to one upload (kbuild: see setup-kernel.sh)
-KSERIES=${KSERIES:-6.1}                   # linux-source-6.1, linux-kbuild-6.1
 
 # Big things live here, never in the repository.
-TESTBED=${KLP_TESTBED:-$HOME/.cache/klp-testbed}
+TESTBED=${KLP_TESTBED:-$TESTBED_DEFAULT}
 DEBS=${DEBS:-$TESTBED/debs}                               # apt-get download
 KROOT=${KROOT:-$TESTBED/root}                             # dpkg-deb -x target
 SRC=${SRC:-$KROOT/usr/src/linux-source-$KSERIES}
@@ -24,7 +42,14 @@ MODDIR=${MODDIR:-$KROOT/lib/modules/$KREL}
 BUILD=${BUILD:-$TESTBED/build/linux-$KREL}                # make O= dir
 KALLSYMS=${KALLSYMS:-$TESTBED/kallsyms-$KREL.txt}         # /proc/kallsyms, nokaslr
 SYMVERS=${SYMVERS:-$HDRS/Module.symvers}
-KCC=${KCC:-gcc-12}                        # the compiler Debian built this kernel with
+# The compiler Debian built this kernel with, by the name its .config records
+# (CONFIG_CC_VERSION_TEXT: 6.1 says gcc-12, 6.12 x86_64-linux-gnu-gcc-12).
+KCC=${KCC:-$([[ $KLP_KERNEL == 6.1 ]] && echo gcc-12 || echo x86_64-linux-gnu-gcc-12)}
+# Kernel arguments of every boot besides boot-test.sh's own. 6.12 under a busy host's TCG
+# (init after 98 s once) reports RCU stalls, a splat that is the host's, not the livepatch's.
+KBOOT_ARGS=${KBOOT_ARGS:-$([[ $KLP_KERNEL == 6.1 ]] || echo rcupdate.rcu_cpu_stall_suppress=1)}
+# 6.12: Debian built without rustc; one on PATH would change CONFIG_RUSTC_VERSION.
+KMAKE_ARGS=(); [[ $KLP_KERNEL == 6.1 ]] || KMAKE_ARGS=(RUSTC=/bin/false)
 
 TB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 

@@ -14,7 +14,7 @@ source "$(dirname "$0")/common.sh"
 ensure_pkgs "${PKGS_BUILD[@]}"
 [[ -f $SRC/Makefile && -f $HDRS/.config ]] || "$TB_DIR/setup-kernel.sh"
 KMAKE=(make -C "$SRC" O="$BUILD" CC="$KCC" HOSTCC="$KCC" KERNELRELEASE="$KREL"
-       KBUILD_BUILD_USER=debian-kernel KBUILD_BUILD_HOST=klp-testbed)
+       KBUILD_BUILD_USER=debian-kernel KBUILD_BUILD_HOST=klp-testbed "${KMAKE_ARGS[@]}")
 mkdir -p "$BUILD"
 
 # --- configure once --------------------------------------------------------
@@ -42,5 +42,5 @@ fi
 touch "$BUILD/.klp-ccp-prepared"   # `make prepare` ran above
 node "$TB_DIR/../../bin/klp-ccp" prepare -q --src "$SRC" --build "$BUILD" --cc "$KCC" \
   --make-arg KERNELRELEASE="$KREL" --make-arg KBUILD_BUILD_USER=debian-kernel \
-  --make-arg KBUILD_BUILD_HOST=klp-testbed "$@" > "$BUILD/make-tu.log" 2>&1 \
+  --make-arg KBUILD_BUILD_HOST=klp-testbed "${KMAKE_ARGS[@]/#/--make-arg=}" "$@" > "$BUILD/make-tu.log" 2>&1 \
   || { tail -30 "$BUILD/make-tu.log" >&2; die "klp-ccp prepare $* failed"; }

@@ -2,7 +2,8 @@
 # scripts/testbed/setup-kernel.sh — fetch and unpack the Debian kernel under test.
 #
 # apt-get downloads linux-image-$KREL, linux-headers-$KREL,
-# linux-headers-$KABI-common, linux-kbuild-$KSERIES and linux-source-$KSERIES,
+# linux-headers-$KABI-common, $KBUILD_PKG (linux-kbuild-6.1, linux-kbuild-6.12.118+deb12)
+# and linux-source-$KSERIES (KLP_KERNEL picks them, see common.sh),
 # all =$DEB_VERSION (kbuild: the newest revision of its upstream version, else the newest), into $TESTBED/debs; unpacks them with dpkg-deb -x into
 # $TESTBED/root (nothing is installed system-wide), untars the source and runs
 # depmod -b. Idempotent (stamp files). Fresh: ~225 MB, 30-40 s; after: <1 s.
@@ -11,9 +12,9 @@ source "$(dirname "$0")/common.sh"
 ensure_pkgs "${PKGS_SETUP[@]}"
 mkdir -p "$DEBS" "$KROOT/.stamps"
 PKGS=("linux-image-$KREL" "linux-headers-$KREL" "linux-headers-$KABI-common"
-      "linux-kbuild-$KSERIES" "linux-source-$KSERIES")
+      "$KBUILD_PKG" "linux-source-$KSERIES")
 
-# Debian keeps one linux-kbuild-$KSERIES per suite (its name carries no ABI), so a
+# 6.1: Debian keeps one linux-kbuild-6.1 per suite (its name carries no ABI), so a
 # newer upload replaces it while the ABI-named packages of $DEB_VERSION stay: take
 # that package at the newest Debian revision of the same upstream version (the
 # headers package only asks for linux-kbuild >= its own version), and when the archive
@@ -21,7 +22,7 @@ PKGS=("linux-image-$KREL" "linux-headers-$KREL" "linux-headers-$KABI-common"
 # build the same module from older headers (checked: 6.1.192-3's with 6.1.176-1's
 # headers, same sections and modinfo).
 version_of() {  # the version of package $1 to download
-  [[ $1 == linux-kbuild-* ]] || { echo "$DEB_VERSION"; return; }
+  [[ $1 == linux-kbuild-$KSERIES ]] || { echo "$DEB_VERSION"; return; }
   local all v
   all=$(apt-cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}' | sort -V) || true
   v=$(grep -E "^${DEB_VERSION%-*}-" <<<"$all" | tail -n1) || true
@@ -31,7 +32,7 @@ version_of() {  # the version of package $1 to download
 
 deb_path() {  # the .deb of package $1 (for kbuild: whichever one was downloaded), if downloaded
   local f pat="${DEB_VERSION}"
-  [[ $1 == linux-kbuild-* ]] && pat="*"
+  [[ $1 == linux-kbuild-$KSERIES ]] && pat="*"
   for f in "$DEBS/$1_"${pat}_*.deb; do [[ -f $f ]] && { echo "$f"; return 0; }; done
   return 1
 }

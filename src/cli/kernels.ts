@@ -17,6 +17,8 @@ interface KernelEntry {
   preprocessed?: string;
   /** The kernel's modules tree (extract --modules). */
   modules?: string;
+  /** This kernel's --externalize, over the command line's (klp-reloc for an IBT kernel among others). */
+  externalize?: "kallsyms" | "klp-reloc";
 }
 
 interface KernelResult {
@@ -39,7 +41,7 @@ const BIN = fileURLToPath(new URL("../../bin/klp-ccp", import.meta.url));
 export async function runKernels(kernelsFile: string, patch: string, outDir: string, extra: string[], json: boolean): Promise<number> {
   const entries = readKernels(kernelsFile);
   if (typeof entries === "string") {
-    process.stderr.write(`${kernelsFile}: error KLP-E019: ${entries}\n  hint: kernels.json is a list of {"id", "src", "build", "symbols", "symvers", ["ipaClones"], ["preprocessed"], ["modules"]}\n`);
+    process.stderr.write(`${kernelsFile}: error KLP-E019: ${entries}\n  hint: kernels.json is a list of {"id", "src", "build", "symbols", "symvers", ["ipaClones"], ["preprocessed"], ["modules"], ["externalize"]}\n`);
     return EXIT_BAD_INPUT;
   }
   const queue = [...entries];
@@ -89,12 +91,14 @@ function readKernels(file: string): KernelEntry[] | string {
     if (typeof k.build !== "string" && typeof k.preprocessed !== "string") missing.push("build");
     if (missing.length) return `kernel #${i + 1} (${k.id}): missing ${missing.map((m) => `"${m}"`).join(", ")}`;
     if (ids.has(k.id)) return `kernel id ${k.id} is used twice`;
+    if (k.externalize !== undefined && k.externalize !== "kallsyms" && k.externalize !== "klp-reloc") return `kernel #${i + 1} (${k.id}): "externalize" must be "kallsyms" or "klp-reloc"`;
     ids.add(k.id);
     const e: KernelEntry = { id: k.id, src: abs(k.src) ?? "", symbols: abs(k.symbols) ?? "", symvers: abs(k.symvers) ?? "" };
     for (const key of ["build", "ipaClones", "preprocessed", "modules"] as const) {
       const v = abs(k[key]);
       if (v) e[key] = v;
     }
+    if (k.externalize === "kallsyms" || k.externalize === "klp-reloc") e.externalize = k.externalize;
     out.push(e);
   }
   return out;
@@ -106,6 +110,8 @@ function runOne(k: KernelEntry, patch: string, out: string, extra: string[]): Pr
   if (k.ipaClones) args.push("--ipa-clones", k.ipaClones);
   if (k.preprocessed) args.push("--preprocessed", k.preprocessed);
   if (k.modules) args.push("--modules", k.modules);
+  // After the shared options: commander keeps an option's last value.
+  if (k.externalize) args.push("--externalize", k.externalize);
   return new Promise((resolvePromise) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

@@ -45,7 +45,7 @@ export function describeResolution(r: Resolution): string {
     case "module-load-lookup":
       return `kallsyms lookup in module ${r.module} when it loads (MODULE_STATE_COMING notifier: after the livepatch core patched it, before any of its code runs; a failed lookup fails its load) or at the livepatch's init if it is already loaded; cleared when it goes`;
     case "klp-relocation":
-      return "klp relocation (.klp.sym), resolved by the kernel's livepatch loader when the object is patched";
+      return `klp relocation (.klp.sym), resolved by the kernel's livepatch loader when the object is patched${r.ibt ? "; called directly, never through a pointer: the kernel has IBT (CONFIG_X86_KERNEL_IBT=y) and seals the ENDBR of functions whose address it never takes" : ""}`;
   }
 }
 

@@ -9,6 +9,7 @@
  * section as a whole.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { gunzipSync } from "node:zlib";
 import { DiagnosticSink, StageFailed } from "../diagnostics/diagnostic.js";
 import type { ObjectSymbol } from "../model/input.js";
@@ -22,17 +23,16 @@ const SHF_WRITE = 0x1n;
 /**
  * Defined function and data symbols of an ET_REL object, in symbol-table
  * order, typed like nm (t/T, d/D, b/B, r/R); undefined when the file is
- * missing or is not an x86-64 ELF64 object (plain or .gz; xz/zstd-compressed
- * modules need unpacking first).
+ * missing or is not an x86-64 ELF64 object (plain, .gz, or .xz/.zst through
+ * the xz/zstd commands: 6.12's Debian modules are .ko.xz).
  */
 export function objectSymbols(file: string, module?: string): ObjectSymbol[] | undefined {
   if (!existsSync(file)) return undefined;
   let elf;
   try {
-    const raw = readFileSync(file);
-    elf = readElf(file.endsWith(".gz") ? gunzipSync(raw) : raw, file, new DiagnosticSink());
+    elf = readElf(unpacked(file), file, new DiagnosticSink());
   } catch (e) {
-    if (e instanceof StageFailed) return undefined;
+    if (e instanceof StageFailed || (e as { status?: unknown }).status !== undefined || (e as { code?: unknown }).code === "ENOENT") return undefined;
     throw e;
   }
   const out: ObjectSymbol[] = [];
@@ -56,4 +56,12 @@ const cache = new Map<string, ObjectSymbol[] | undefined>();
 export function cachedObjectSymbols(file: string): ObjectSymbol[] | undefined {
   if (!cache.has(file)) cache.set(file, objectSymbols(file));
   return cache.get(file);
+}
+
+/** The file's bytes, uncompressed (a failing or missing xz/zstd throws, as a child process error). */
+function unpacked(file: string): Buffer {
+  if (file.endsWith(".xz")) return execFileSync("xz", ["-dc", file], { maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] });
+  if (file.endsWith(".zst")) return execFileSync("zstd", ["-qdc", file], { maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] });
+  const raw = readFileSync(file);
+  return file.endsWith(".gz") ? gunzipSync(raw) : raw;
 }

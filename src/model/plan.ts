@@ -19,8 +19,11 @@ export type Resolution =
    * or at the livepatch's init when it is already loaded; cleared when it goes.
    */
   | { kind: "module-load-lookup"; module: string }
-  /** klp-reloc mode: a `.klp.sym` relocation the kernel's livepatch loader resolves. */
-  | { kind: "klp-relocation" };
+  /**
+   * klp-reloc mode: a `.klp.sym` relocation the kernel's livepatch loader resolves. `ibt`: a
+   * function of an IBT kernel, which must be called directly (its ENDBR may be sealed).
+   */
+  | { kind: "klp-relocation"; ibt?: true };
 
 /** A symbol (function or variable) the new code uses, with what was decided for it. */
 export interface SymbolUse {
