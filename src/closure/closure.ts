@@ -31,6 +31,8 @@ export interface Closure {
   patched: Set<string>;
   /** Static functions copied verbatim, by name. */
   copiedFunctions: Set<string>;
+  /** Those of copiedFunctions copied although they have a symbol: a copied static's initializer names them. */
+  copiedForData: Set<string>;
   /** Declarations of main-file/local-header types, enumerators, typedefs to copy, keyed "file:line". */
   typeDecls: Map<string, PpDecl>;
   /** Functions and variables reached, by name. */
@@ -70,6 +72,7 @@ export function computeClosure(opts: ClosureOptions): Closure {
   const out: Closure = {
     patched: new Set(opts.patched),
     copiedFunctions: new Set(),
+    copiedForData: new Set(),
     typeDecls: new Map(),
     symbols: new Map(),
     neededBy: new Map(),
@@ -86,12 +89,18 @@ export function computeClosure(opts: ClosureOptions): Closure {
     seenNodes.add(key);
     queue.push({ decl, from, typesOnly });
   };
+  // Initializers of the file's statics that have no symbol: decide() may copy such a static
+  // (gcc folded it: no state), and its copy's initializer names static functions
+  // (`static const struct hashtab_key_params p = { .hash = rangetr_hash }`), copied with it:
+  // an address in a static initializer must be a link-time constant, never a klpe_ pointer.
+  const foldedData = new Set<string>();
   for (const name of opts.patched) {
     const def = definitionOf(ctx, name);
     if (def) enqueue(def, name);
   }
   while (queue.length) {
     const { decl, from, typesOnly } = queue.shift()!;
+    const inFoldedData = decl.kind === "variable" && foldedData.has(decl.name);
     // Header code the closure walks: inline functions (for the symbols they reach) and typedefs (for the types they name).
     const inHeaderInline = homeOf(ctx, decl) === "header" && decl.kind === "function";
     const inlineUses = new Set<string>();
@@ -136,9 +145,10 @@ export function computeClosure(opts: ClosureOptions): Closure {
             // never has a body of its own): the module compiles it itself; follow it only to find symbols.
             note(ref.name);
             enqueue(best, from);
-          } else if ((best.storage === "static" || opts.addedByPatch?.has(ref.name)) && !opts.hasOwnSymbol(ref.name)) {
+          } else if ((best.storage === "static" && inFoldedData) || ((best.storage === "static" || opts.addedByPatch?.has(ref.name)) && !opts.hasOwnSymbol(ref.name))) {
             if (!out.copiedFunctions.has(ref.name)) {
               out.copiedFunctions.add(ref.name);
+              if (inFoldedData && opts.hasOwnSymbol(ref.name)) out.copiedForData.add(ref.name);
               note(ref.name);
               enqueue(best, from);
             }
@@ -166,7 +176,10 @@ export function computeClosure(opts: ClosureOptions): Closure {
           // again by the module's include, with the same value: nothing to reach.
           if (home === "header" && best.kind === "variable" && best.storage === "static" && isConstData(ctx.tu.text.slice(best.start, best.nameStart))) break;
           addSymbol(out, ref.name, "variable", best, decl.name, inHeaderInline);
-          needTypes(best);
+          if (home !== "header" && best.kind === "variable" && best.storage === "static" && !inHeaderInline && !opts.hasOwnSymbol(ref.name) && hasInitializer(ctx, best)) {
+            foldedData.add(ref.name);
+            enqueue(best, from);
+          } else needTypes(best);
           break;
       }
     }
@@ -179,6 +192,11 @@ function addSymbol(out: Closure, name: string, what: "function" | "variable", de
   // A use in the TU's own code wins over one inside a header inline.
   if (prev && (!prev.viaHeaderInline || inHeaderInline)) return;
   out.symbols.set(name, { name, what, isStatic: decl.storage === "static", decl, via, ...(inHeaderInline ? { viaHeaderInline: via } : {}) });
+}
+
+/** `static T v = ...;`: the declaration has an initializer to walk. */
+function hasInitializer(ctx: TuContext, decl: PpDecl): boolean {
+  return /^\s*(?:\[[^\]]*\]\s*)*=/.test(ctx.tu.text.slice(decl.nameStart + decl.name.length, decl.end));
 }
 
 /** Specifiers that make the object itself read-only (`static const u8`, not `static const char *`). */

@@ -171,7 +171,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         const isPatched = closure.patched.has(fnDecl.name);
         emittedFunctions.add(fnDecl.name);
         const text = renamed(file, item, isPatched && !opts.keepNames ? `klpp_${fnDecl.name}` : undefined);
-        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: isPatched && !opts.keepNames ? keepFuncName(ctx.tu.text.slice(fnDecl.start, fnDecl.end), fnDecl.name, text) : text, defines: fnDecl.name });
+        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: isPatched && !opts.keepNames ? keepFuncName(ctx.tu.text.slice(fnDecl.start, fnDecl.end), fnDecl.name, text) : text, defines: fnDecl.name, ...(closure.copiedForData.has(fnDecl.name) && !isPatched ? { note: "copied: named by a copied static's initializer, which needs a constant address" } : {}) });
       }
     }
   };
@@ -252,7 +252,8 @@ export function assemble(opts: AssembleOptions): Assembled {
   const bound = new Set<string>();
   for (const u of [...externalized.values()].sort((a, b) => compareText(a.name, b.name))) {
     if (externalizedPlaced.has(u.name)) continue;
-    if (mode === "klp-reloc" && !renamedNames.has(u.name)) {
+    // Binding __this_module by its own name would make the livepatch's klp_patch.mod the target's.
+    if (mode === "klp-reloc" && !renamedNames.has(u.name) && u.name !== "__this_module") {
       headerDecls.push(bindByLabel(u));
       bound.add(u.name);
       continue;
