@@ -33,6 +33,8 @@ export interface Closure {
   copiedFunctions: Set<string>;
   /** Those of copiedFunctions copied although they have a symbol: a copied static's initializer names them. */
   copiedForData: Set<string>;
+  /** `static const` tables of the file whose values the patch changes, reached by the copied code: copied as klpp_NAME. */
+  changedTables: Set<string>;
   /** Declarations of main-file/local-header types, enumerators, typedefs to copy, keyed "file:line". */
   typeDecls: Map<string, PpDecl>;
   /** Functions and variables reached, by name. */
@@ -55,6 +57,8 @@ export interface ClosureOptions {
   patched: string[];
   /** True when a static function of this TU has a symbol of its own in the running kernel. */
   hasOwnSymbol: (name: string) => boolean;
+  /** `static const` tables whose values the patch changes (touched: their readers are replaced): copied, never reached. */
+  changedTables?: Set<string>;
   /** Functions the patch adds: copied where used, whatever their storage class (they have no symbol). */
   addedByPatch?: Set<string>;
   sink: DiagnosticSink;
@@ -73,6 +77,7 @@ export function computeClosure(opts: ClosureOptions): Closure {
     patched: new Set(opts.patched),
     copiedFunctions: new Set(),
     copiedForData: new Set(),
+    changedTables: new Set(),
     typeDecls: new Map(),
     symbols: new Map(),
     neededBy: new Map(),
@@ -176,7 +181,9 @@ export function computeClosure(opts: ClosureOptions): Closure {
           // again by the module's include, with the same value: nothing to reach.
           if (home === "header" && best.kind === "variable" && best.storage === "static" && isConstData(ctx.tu.text.slice(best.start, best.nameStart))) break;
           addSymbol(out, ref.name, "variable", best, decl.name, inHeaderInline);
-          if (home !== "header" && best.kind === "variable" && best.storage === "static" && !inHeaderInline && !opts.hasOwnSymbol(ref.name) && hasInitializer(ctx, best)) {
+          const changedTable = home !== "header" && best.kind === "variable" && opts.changedTables?.has(ref.name) === true;
+          if (changedTable) out.changedTables.add(ref.name);
+          if (home !== "header" && best.kind === "variable" && best.storage === "static" && !inHeaderInline && (changedTable || !opts.hasOwnSymbol(ref.name)) && hasInitializer(ctx, best)) {
             foldedData.add(ref.name);
             enqueue(best, from);
           } else needTypes(best);

@@ -54,7 +54,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   const copiedData = new Map(uses.filter((u) => u.decision.kind === "copy" && u.what === "variable").map((u) => [u.name, u.reason]));
   const inlineCopies = headerInlinesToCopy(closure, externalized);
   const renameTo = (name: string): string | undefined => {
-    if (closure.patched.has(name)) return opts.keepNames ? undefined : `klpp_${name}`;
+    if (closure.patched.has(name) || closure.changedTables.has(name)) return opts.keepNames ? undefined : `klpp_${name}`;
     if (inlineCopies.includes(name)) return `klpr_${name}`;
     if (externalized.has(name)) return mode === "kallsyms" ? `(*klpe_${name})` : `klpe_${name}`;
     return undefined;
@@ -143,7 +143,7 @@ export function assemble(opts: AssembleOptions): Assembled {
       // A static with no symbol that holds no state (decide: folded-static) is copied whole.
       const copiedDatum = isCarved ? undefined : decls.find((d) => d.namespace === "ordinary" && d.kind === "variable" && copiedData.has(d.name));
       if (copiedDatum) {
-        into.push({ origin: file.path, line: item.startLine, kind: "declaration", text: renamed(file, item, undefined), note: `copied ${copiedDatum.name}: ${copiedData.get(copiedDatum.name)}` });
+        into.push({ origin: file.path, line: item.startLine, kind: "declaration", text: renamed(file, item, closure.changedTables.has(copiedDatum.name) ? renameTo(copiedDatum.name) : undefined), note: `copied ${copiedDatum.name}: ${copiedData.get(copiedDatum.name)}` });
         continue;
       }
       const reached = decls.some((d) => d.namespace === "ordinary" && (externalized.has(d.name) || needsDeclaration.has(d.name)));

@@ -34,6 +34,10 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
     // includes, before any redefined header macro or copied header inline that uses it.
     const inHeader = (ctx.tu.decls.get(need.name) ?? []).some((d) => homeOf(ctx, d) === "header");
     const placement = inHeader ? ("after-includes" as const) : { file: ctx.markerToRel.get(need.decl.file) ?? ctx.relPath, line: need.decl.line };
+    if (closure.changedTables.has(need.name)) {
+      uses.push({ name: need.name, what: "variable", object: ctx.object, isStatic: true, decision: { kind: "copy" }, reason: `static const table whose values the patch changes: copied with the new values as klpp_${need.name}, read by the replaced functions; it holds no state`, placement });
+      continue;
+    }
     // EXPORT_STATIC_CALL_TRAMP: modules call the exported trampoline, and the key is named only by
     // __STATIC_CALL_MOD_ADDRESSABLE, which is empty under -DMODULE (preempt_enable's preempt_schedule).
     if (need.name.startsWith("__SCK__") && !exports.has(need.name) && exports.has(`__SCT__${need.name.slice(7)}`)) continue;
