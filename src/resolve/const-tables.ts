@@ -24,8 +24,11 @@ export function constTableChange(item: SourceItem, file: SourceFile, patched: So
   if (declarators.length !== 1 || declarators[0]!.type !== "init_declarator") return undefined;
   const id = declaredIdentifier(declarators[0]!.childForFieldName("declarator"));
   const specifiers = file.text.slice(node.startIndex, declarators[0]!.startIndex);
-  // The object itself read-only: `static const int t[]`, not `static const char *t` (a pointer that may change).
-  if (!id || !/\bstatic\b/.test(specifiers) || !/\bconst\b/.test(specifiers) || /\*/.test(file.text.slice(declarators[0]!.startIndex, id.startIndex))) return undefined;
+  // The object itself read-only: `static const int t[]` or `static const char * const t[]`, not
+  // `static const char *t[]` (pointers that may change).
+  if (!id) return undefined;
+  const pointers = file.text.slice(declarators[0]!.startIndex, id.startIndex).replace(/\*\s*const\b/g, "");
+  if (!/\bstatic\b/.test(specifiers) || !/\bconst\b/.test(specifiers) || pointers.includes("*")) return undefined;
   const name = id.text;
   const readers: string[] = [];
   for (const other of patched.items) {
