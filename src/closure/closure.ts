@@ -167,7 +167,7 @@ export function computeClosure(opts: ClosureOptions): Closure {
           needTypes(best);
           break;
         case "variable":
-        case "extern-variable":
+        case "extern-variable": {
           // `register ... asm("rsp")` variables are registers, not symbols: the declaration is copied.
           if (/\bregister\b/.test(ctx.tu.text.slice(best.start, best.nameStart))) {
             if (home !== "header" && !out.registerVariables.has(ref.name)) {
@@ -188,6 +188,7 @@ export function computeClosure(opts: ClosureOptions): Closure {
             enqueue(best, from);
           } else needTypes(best);
           break;
+        }
       }
     }
   }
