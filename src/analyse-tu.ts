@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { isAbsolute, join, relative } from "node:path";
+import { isAbsolute, join, normalize, relative } from "node:path";
 import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { CompileCommand, ExportTable, PatchSet, SymbolTable } from "./model/input.js";
 import type { LivepatchPlan } from "./model/plan.js";
@@ -261,6 +261,12 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
       const rel = !f.startsWith("/") ? f : NOT_NORMAL.test(f) ? relative(o.src, f) : f.slice(o.src.length + 1);
       markerToRel.set(f, rel);
       if (!isIncludableHeader(rel) && rel.endsWith(".h") && existsSync(join(o.src, rel))) localHeaders.set(rel, timed(timer, "parse sources", () => parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8"), outlines)));
+    } else if (f.startsWith("./") && f.endsWith(".h") && !isIncludableHeader(normalize(f)) && existsSync(join(o.build, f))) {
+      // A private header kbuild generates in the build tree (selinux's flask.h, found through
+      // `-I ./security/selinux`): no headers package has it, so it is copied like the source's.
+      const rel = normalize(f);
+      markerToRel.set(f, rel);
+      localHeaders.set(rel, timed(timer, "parse sources", () => parseSourceFile(rel, readFileSync(join(o.build, rel), "utf8"), outlines)));
     }
   }
   const ipa = timed(timer, "read inputs", () => readTuIpaClones(o.ipaDir, relPath, o.src, sink));
