@@ -181,7 +181,7 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
 
   const added = isPatch ? addedFunctions(ctx.main, ctx.original) : new Set<string>();
   const hasOwnSymbol = (n: string) => (o.symbols && !added.has(n) ? locateTuSymbol(o.symbols, ctx, n, true).found : false);
-  const closure = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol, addedByPatch: added, changedTables: new Set(changed.flatMap((c) => c.constTables ?? [])), sink }));
+  const closure = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol, ...(o.symbols ? { isFolded: (n: string) => !hasOwnSymbol(n) } : {}), addedByPatch: added, changedTables: new Set(changed.flatMap((c) => c.constTables ?? [])), sink }));
   for (const fn of [...added].filter((n) => !closure.copiedFunctions.has(n)).sort()) {
     const item = ctx.main.items.find((i) => i.kind === "function" && i.name === fn)!;
     sink.report({ code: "KLP-W001", severity: "warning", message: `the patch adds function ${fn}, which no replaced function calls: it is not in the livepatch`, location: { file: ctx.relPath, line: item.startLine, column: 1 }, hint: "a new function reached only from data (an ops table) or from other files needs those users patched too" });

@@ -57,6 +57,8 @@ export interface ClosureOptions {
   patched: string[];
   /** True when a static function of this TU has a symbol of its own in the running kernel. */
   hasOwnSymbol: (name: string) => boolean;
+  /** True when a static variable of this TU has no symbol in the running kernel (gcc folded it); absent without a symbol table. */
+  isFolded?: (name: string) => boolean;
   /** `static const` tables whose values the patch changes (touched: their readers are replaced): copied, never reached. */
   changedTables?: Set<string>;
   /** Functions the patch adds: copied where used, whatever their storage class (they have no symbol). */
@@ -183,7 +185,7 @@ export function computeClosure(opts: ClosureOptions): Closure {
           addSymbol(out, ref.name, "variable", best, decl.name, inHeaderInline);
           const changedTable = home !== "header" && best.kind === "variable" && opts.changedTables?.has(ref.name) === true;
           if (changedTable) out.changedTables.add(ref.name);
-          if (home !== "header" && best.kind === "variable" && best.storage === "static" && !inHeaderInline && (changedTable || !opts.hasOwnSymbol(ref.name)) && hasInitializer(ctx, best)) {
+          if (home !== "header" && best.kind === "variable" && best.storage === "static" && !inHeaderInline && (changedTable || opts.isFolded?.(ref.name) === true) && hasInitializer(ctx, best)) {
             foldedData.add(ref.name);
             enqueue(best, from);
           } else needTypes(best);
