@@ -174,9 +174,23 @@ describe("--functions: statics gcc folded away (no symbol, no state) are copied"
     const r = await run("range_read", "policydb.c");
     expect(r.code, r.stderr).toBe(0);
     // The functions have symbols, but a static initializer needs constant addresses: they are copied, before the table.
-    expect(r.text).toMatch(/named by a copied static's initializer[^\n]*\*\/\nstatic unsigned int rangetr_hash\(/);
+    expect(r.text).toMatch(/a static initializer in the copied code names it[^\n]*\*\/\nstatic unsigned int rangetr_hash\(/);
     expect(r.text).toMatch(/copied rangetr_key_params: static const folded by gcc[^\n]*\*\/\nstatic const struct hashtab_key_params rangetr_key_params = \{\n\t\.hash = rangetr_hash,\n\t\.cmp = rangetr_cmp,/);
     expect(r.text.indexOf("static int rangetr_cmp(")).toBeLessThan(r.text.indexOf("rangetr_key_params = {"));
+  });
+
+  it("a static local's initializer names static functions: copied, their address must be constant (sound/pci/ymfpci)", async () => {
+    const r = await run("filename_read", "policydb.c");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.text).toMatch(/a static initializer in the copied code names it[^\n]*\*\/\nstatic unsigned int rangetr_hash\(/);
+    expect(r.text).not.toMatch(/klpe_rangetr_hash/);
+  });
+
+  it("near-miss: an automatic local's initializer reaches the kernel's function (externalized)", async () => {
+    const r = await run("filename_read_auto", "policydb.c");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.text).toMatch(/\.hash = \(\*klpe_rangetr_hash\),/);
+    expect(r.text).not.toMatch(/static unsigned int rangetr_hash\(/);
   });
 
   it("near-miss: the same table without const, written by another function, is state: KLP-E012", async () => {

@@ -171,7 +171,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         const isPatched = closure.patched.has(fnDecl.name);
         emittedFunctions.add(fnDecl.name);
         const text = renamed(file, item, isPatched && !opts.keepNames ? `klpp_${fnDecl.name}` : undefined);
-        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: isPatched && !opts.keepNames ? keepFuncName(ctx.tu.text.slice(fnDecl.start, fnDecl.end), fnDecl.name, text) : text, defines: fnDecl.name, ...(closure.copiedForData.has(fnDecl.name) && !isPatched ? { note: "copied: named by a copied static's initializer, which needs a constant address" } : {}) });
+        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: isPatched && !opts.keepNames ? keepFuncName(ctx.tu.text.slice(fnDecl.start, fnDecl.end), fnDecl.name, text) : text, defines: fnDecl.name, ...(closure.copiedForData.has(fnDecl.name) && !isPatched ? { note: "copied: a static initializer in the copied code names it, and needs a constant address" } : {}) });
       }
     }
   };
