@@ -172,7 +172,7 @@ export function analyseEachFunction(o: TuInputs, relPath: string, functions: str
 }
 
 /** The shared half: IPA targets → (safety) → closure → decide → assemble. */
-function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why: string }>, title: string, isPatch: boolean): LivepatchPlan {
+function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why: string; constTables?: string[] }>, title: string, isPatch: boolean): LivepatchPlan {
   const { sink, timer } = o;
   const why = new Map(changed.map((c) => [c.name, c.why]));
   const names = changed.map((c) => c.name);
@@ -196,7 +196,7 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
 
   const added = isPatch ? addedFunctions(ctx.main, ctx.original) : new Set<string>();
   const hasOwnSymbol = (n: string) => (o.symbols && !added.has(n) ? locateTuSymbol(o.symbols, ctx, n, true).found : false);
-  const found = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol, addedByPatch: added, sink }));
+  const found = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol, ...(o.symbols ? { isFolded: (n: string) => !hasOwnSymbol(n) } : {}), addedByPatch: added, changedTables: new Set(changed.flatMap((c) => c.constTables ?? [])), sink }));
   for (const fn of [...added].filter((n) => !found.copiedFunctions.has(n)).sort()) {
     const item = ctx.main.items.find((i) => i.kind === "function" && i.name === fn)!;
     sink.report({ code: "KLP-W001", severity: "warning", message: `the patch adds function ${fn}, which no replaced function calls: it is not in the livepatch`, location: { file: ctx.relPath, line: item.startLine, column: 1 }, hint: "a new function reached only from data (an ops table) or from other files needs those users patched too" });

@@ -139,12 +139,12 @@ describe("--functions: header functions without a body of their own", () => {
 
 describe("--functions: statics gcc folded away (no symbol, no state) are copied", () => {
   const dir = join(FIXTURES, "folded-static");
-  const run = async (fn: string) => {
+  const run = async (fn: string, file = "sg.c") => {
     let stderr = "";
     const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
     const out = join(tmpdir(), `klp-ccp-folded-static-${fn}-${process.pid}.c`);
     try {
-      const code = await main(["extract", "--functions", fn, "--output-closure-only", "--out", out, "--symbols", join(dir, "kallsyms.txt"), "--", "gcc", ...CFLAGS, "-I", join(dir, "include"), "-c", join(dir, "sg.c")]);
+      const code = await main(["extract", "--functions", fn, "--output-closure-only", "--out", out, "--symbols", join(dir, "kallsyms.txt"), "--", "gcc", ...CFLAGS, "-I", join(dir, "include"), "-c", join(dir, file)]);
       return { code, stderr, text: code === 0 ? readFileSync(out, "utf8") : "" };
     } finally {
       spy.mockRestore();
@@ -167,6 +167,35 @@ describe("--functions: statics gcc folded away (no symbol, no state) are copied"
   it("near-miss: a static another function writes is state: KLP-E012", async () => {
     const r = await run("sg_ioctl_reserved");
     expect(r.stderr).toMatch(/KLP-E012: variable sg_big_buff/);
+    expect(r.code).toBe(1);
+  });
+
+  it("a static const struct naming static functions is copied with them (security/selinux/ss/policydb.c)", async () => {
+    const r = await run("range_read", "policydb.c");
+    expect(r.code, r.stderr).toBe(0);
+    // The functions have symbols, but a static initializer needs constant addresses: they are copied, before the table.
+    expect(r.text).toMatch(/a static initializer in the copied code names it[^\n]*\*\/\nstatic unsigned int rangetr_hash\(/);
+    expect(r.text).toMatch(/copied rangetr_key_params: static const folded by gcc[^\n]*\*\/\nstatic const struct hashtab_key_params rangetr_key_params = \{\n\t\.hash = rangetr_hash,\n\t\.cmp = rangetr_cmp,/);
+    expect(r.text.indexOf("static int rangetr_cmp(")).toBeLessThan(r.text.indexOf("rangetr_key_params = {"));
+  });
+
+  it("a static local's initializer names static functions: copied, their address must be constant (sound/pci/ymfpci)", async () => {
+    const r = await run("filename_read", "policydb.c");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.text).toMatch(/a static initializer in the copied code names it[^\n]*\*\/\nstatic unsigned int rangetr_hash\(/);
+    expect(r.text).not.toMatch(/klpe_rangetr_hash/);
+  });
+
+  it("near-miss: an automatic local's initializer reaches the kernel's function (externalized)", async () => {
+    const r = await run("filename_read_auto", "policydb.c");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.text).toMatch(/\.hash = \(\*klpe_rangetr_hash\),/);
+    expect(r.text).not.toMatch(/static unsigned int rangetr_hash\(/);
+  });
+
+  it("near-miss: the same table without const, written by another function, is state: KLP-E012", async () => {
+    const r = await run("role_trans_read", "policydb.c");
+    expect(r.stderr).toMatch(/KLP-E012: variable roletr_key_params/);
     expect(r.code).toBe(1);
   });
 });

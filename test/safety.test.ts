@@ -64,6 +64,31 @@ describe("safety checks", () => {
       ["KLP-W005", "f has static local variable(s) p, fp, names2, pp: the livepatch's copy starts with fresh state"],
     ]);
   });
+  it("a change inlined only into __init code is KLP-E024 (corpus slram.c: register_device into init_slram); a __ref caller is not", () => {
+    const text = [
+      "static int register_device(int n)",
+      "{",
+      "\treturn n + 1;",
+      "}",
+      "",
+      "static int __init init_slram(void)",
+      "{",
+      "\treturn register_device(1);",
+      "}",
+      "",
+      "static int __ref probe_slram(void)",
+      "{",
+      "\treturn register_device(2);",
+      "}",
+      "",
+    ].join("\n");
+    const file = parseSourceFile("drivers/mtd/devices/slram.c", text);
+    const sink = new DiagnosticSink();
+    checkSafety({ original: file, patched: file, changed: ["register_device"], replaced: ["init_slram", "probe_slram"], object: "slram", sink });
+    expect(sink.items.map((d) => [d.code, d.location?.line, d.message])).toEqual([
+      ["KLP-E024", 6, "init_slram is __init and the change lands in it (a changed function was inlined into it): init/exit code has already run or been discarded, so replacing it changes nothing"],
+    ]);
+  });
   it("once-state of functions copied into the livepatch restarts too (kernel/capability.c)", () => {
     // warn_legacy_capability_use and warn_deprecated_v2 are inlined into cap_validate_magic, so
     // they are copied with it; cap_get_target_pid (copied too when a caller is) has no once-state.

@@ -31,6 +31,10 @@ export interface Closure {
   patched: Set<string>;
   /** Static functions copied verbatim, by name. */
   copiedFunctions: Set<string>;
+  /** Those of copiedFunctions copied although they have a symbol: a copied static's initializer names them. */
+  copiedForData: Set<string>;
+  /** `static const` tables of the file whose values the patch changes, reached by the copied code: copied as klpp_NAME. */
+  changedTables: Set<string>;
   /** Declarations of main-file/local-header types, enumerators, typedefs to copy, keyed "file:line". */
   typeDecls: Map<string, PpDecl>;
   /** Functions and variables reached, by name. */
@@ -53,6 +57,10 @@ export interface ClosureOptions {
   patched: string[];
   /** True when a static function of this TU has a symbol of its own in the running kernel. */
   hasOwnSymbol: (name: string) => boolean;
+  /** True when a static variable of this TU has no symbol in the running kernel (gcc folded it); absent without a symbol table. */
+  isFolded?: (name: string) => boolean;
+  /** `static const` tables whose values the patch changes (touched: their readers are replaced): copied, never reached. */
+  changedTables?: Set<string>;
   /** Functions the patch adds: copied where used, whatever their storage class (they have no symbol). */
   addedByPatch?: Set<string>;
   sink: DiagnosticSink;
@@ -70,6 +78,8 @@ export function computeClosure(opts: ClosureOptions): Closure {
   const out: Closure = {
     patched: new Set(opts.patched),
     copiedFunctions: new Set(),
+    copiedForData: new Set(),
+    changedTables: new Set(),
     typeDecls: new Map(),
     symbols: new Map(),
     neededBy: new Map(),
@@ -86,12 +96,21 @@ export function computeClosure(opts: ClosureOptions): Closure {
     seenNodes.add(key);
     queue.push({ decl, from, typesOnly });
   };
+  // Initializers of the file's statics that have no symbol: decide() may copy such a static
+  // (gcc folded it: no state), and its copy's initializer names static functions
+  // (`static const struct hashtab_key_params p = { .hash = rangetr_hash }`), copied with it:
+  // an address in a static initializer must be a link-time constant, never a klpe_ pointer.
+  const foldedData = new Set<string>();
   for (const name of opts.patched) {
     const def = definitionOf(ctx, name);
     if (def) enqueue(def, name);
   }
   while (queue.length) {
     const { decl, from, typesOnly } = queue.shift()!;
+    const inFoldedData = decl.kind === "variable" && foldedData.has(decl.name);
+    // Static locals' initializers (a copied function's `static const struct ops o = { .write = f }`)
+    // need link-time constant addresses too: the static functions they name are copied.
+    const localInits = decl.kind === "function" && homeOf(ctx, decl) !== "header" ? staticLocalInitializers(ctx.tu.text, decl.start, decl.end) : [];
     // Header code the closure walks: inline functions (for the symbols they reach) and typedefs (for the types they name).
     const inHeaderInline = homeOf(ctx, decl) === "header" && decl.kind === "function";
     const inlineUses = new Set<string>();
@@ -136,9 +155,10 @@ export function computeClosure(opts: ClosureOptions): Closure {
             // never has a body of its own): the module compiles it itself; follow it only to find symbols.
             note(ref.name);
             enqueue(best, from);
-          } else if ((best.storage === "static" || opts.addedByPatch?.has(ref.name)) && !opts.hasOwnSymbol(ref.name)) {
+          } else if ((best.storage === "static" && (inFoldedData || localInits.some(([from, to]) => ref.start >= from && ref.start < to))) || ((best.storage === "static" || opts.addedByPatch?.has(ref.name)) && !opts.hasOwnSymbol(ref.name))) {
             if (!out.copiedFunctions.has(ref.name)) {
               out.copiedFunctions.add(ref.name);
+              if (opts.hasOwnSymbol(ref.name) && (inFoldedData || localInits.length > 0)) out.copiedForData.add(ref.name);
               note(ref.name);
               enqueue(best, from);
             }
@@ -152,7 +172,7 @@ export function computeClosure(opts: ClosureOptions): Closure {
           needTypes(best);
           break;
         case "variable":
-        case "extern-variable":
+        case "extern-variable": {
           // `register ... asm("rsp")` variables are registers, not symbols: the declaration is copied.
           if (/\bregister\b/.test(ctx.tu.text.slice(best.start, best.nameStart))) {
             if (home !== "header" && !out.registerVariables.has(ref.name)) {
@@ -166,8 +186,14 @@ export function computeClosure(opts: ClosureOptions): Closure {
           // again by the module's include, with the same value: nothing to reach.
           if (home === "header" && best.kind === "variable" && best.storage === "static" && isConstData(ctx.tu.text.slice(best.start, best.nameStart))) break;
           addSymbol(out, ref.name, "variable", best, decl.name, inHeaderInline);
-          needTypes(best);
+          const changedTable = home !== "header" && best.kind === "variable" && opts.changedTables?.has(ref.name) === true;
+          if (changedTable) out.changedTables.add(ref.name);
+          if (home !== "header" && best.kind === "variable" && best.storage === "static" && !inHeaderInline && (changedTable || opts.isFolded?.(ref.name) === true) && hasInitializer(ctx, best)) {
+            foldedData.add(ref.name);
+            enqueue(best, from);
+          } else needTypes(best);
           break;
+        }
       }
     }
   }
@@ -179,6 +205,36 @@ function addSymbol(out: Closure, name: string, what: "function" | "variable", de
   // A use in the TU's own code wins over one inside a header inline.
   if (prev && (!prev.viaHeaderInline || inHeaderInline)) return;
   out.symbols.set(name, { name, what, isStatic: decl.storage === "static", decl, via, ...(inHeaderInline ? { viaHeaderInline: via } : {}) });
+}
+
+/** Offsets [from, to) of the initializers of the static locals in a function's text. */
+function staticLocalInitializers(text: string, start: number, end: number): Array<[number, number]> {
+  const body = text.indexOf("{", start);
+  if (body < 0 || body >= end) return [];
+  const out: Array<[number, number]> = [];
+  const re = /\bstatic\b/g;
+  re.lastIndex = body;
+  for (let m = re.exec(text); m && m.index < end; m = re.exec(text)) {
+    let depth = 0;
+    let eq = -1;
+    let i = m.index;
+    for (; i < end; i++) {
+      const c = text[i];
+      if (c === "(" || c === "{" || c === "[") depth++;
+      else if (c === ")" || c === "}" || c === "]") depth--;
+      else if (c === "=" && depth === 0 && eq < 0 && text[i + 1] !== "=") eq = i;
+      else if (c === ";" && depth <= 0) break;
+      if (depth < 0) break;
+    }
+    if (eq >= 0) out.push([eq, i]);
+    re.lastIndex = Math.max(i, m.index + 6);
+  }
+  return out;
+}
+
+/** `static T v = ...;`: the declaration has an initializer to walk. */
+function hasInitializer(ctx: TuContext, decl: PpDecl): boolean {
+  return /^\s*(?:\[[^\]]*\]\s*)*=/.test(ctx.tu.text.slice(decl.nameStart + decl.name.length, decl.end));
 }
 
 /** Specifiers that make the object itself read-only (`static const u8`, not `static const char *`). */

@@ -58,7 +58,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   const copiedData = new Map(uses.filter((u) => u.decision.kind === "copy" && u.what === "variable").map((u) => [u.name, u.reason]));
   const inlineCopies = headerInlinesToCopy(closure, externalized);
   const renameTo = (name: string): string | undefined => {
-    if (closure.patched.has(name)) return opts.keepNames ? undefined : `klpp_${name}`;
+    if (closure.patched.has(name) || closure.changedTables.has(name)) return opts.keepNames ? undefined : `klpp_${name}`;
     if (inlineCopies.includes(name)) return `klpr_${name}`;
     if (externalized.has(name)) return mode === "kallsyms" ? `(*klpe_${name})` : `klpe_${name}`;
     return undefined;
@@ -153,7 +153,7 @@ export function assemble(opts: AssembleOptions): Assembled {
       // A static with no symbol that holds no state (decide: folded-static) is copied whole.
       const copiedDatum = isCarved ? undefined : decls.find((d) => d.namespace === "ordinary" && d.kind === "variable" && copiedData.has(d.name));
       if (copiedDatum) {
-        into.push({ origin: file.path, line: item.startLine, kind: "declaration", text: renamed(file, item, undefined), note: `copied ${copiedDatum.name}: ${copiedData.get(copiedDatum.name)}` });
+        into.push({ origin: file.path, line: item.startLine, kind: "declaration", text: renamed(file, item, closure.changedTables.has(copiedDatum.name) ? renameTo(copiedDatum.name) : undefined), note: `copied ${copiedDatum.name}: ${copiedData.get(copiedDatum.name)}` });
         continue;
       }
       const reached = decls.some((d) => d.namespace === "ordinary" && (externalized.has(d.name) || needsDeclaration.has(d.name)));
@@ -181,7 +181,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         const isPatched = closure.patched.has(fnDecl.name);
         emittedFunctions.add(fnDecl.name);
         const text = renamed(file, item, isPatched && !opts.keepNames ? `klpp_${fnDecl.name}` : undefined);
-        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: isPatched && !opts.keepNames ? keepFuncName(ctx.tu.text.slice(fnDecl.start, fnDecl.end), fnDecl.name, text) : text, defines: fnDecl.name });
+        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: isPatched && !opts.keepNames ? keepFuncName(ctx.tu.text.slice(fnDecl.start, fnDecl.end), fnDecl.name, text) : text, defines: fnDecl.name, ...(closure.copiedForData.has(fnDecl.name) && !isPatched ? { note: "copied: a static initializer in the copied code names it, and needs a constant address" } : {}) });
       }
     }
   };
@@ -270,7 +270,8 @@ export function assemble(opts: AssembleOptions): Assembled {
   const bound = new Set<string>();
   for (const u of [...externalized.values()].sort((a, b) => compareText(a.name, b.name))) {
     if (externalizedPlaced.has(u.name)) continue;
-    if (mode === "klp-reloc" && !renamedNames.has(u.name)) {
+    // Binding __this_module by its own name would make the livepatch's klp_patch.mod the target's.
+    if (mode === "klp-reloc" && !renamedNames.has(u.name) && u.name !== "__this_module") {
       headerDecls.push(bindByLabel(u));
       bound.add(u.name);
       continue;

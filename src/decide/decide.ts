@@ -34,6 +34,10 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
     // includes, before any redefined header macro or copied header inline that uses it.
     const inHeader = (ctx.tu.decls.get(need.name) ?? []).some((d) => homeOf(ctx, d) === "header");
     const placement = inHeader ? ("after-includes" as const) : { file: ctx.markerToRel.get(need.decl.file) ?? ctx.relPath, line: need.decl.line };
+    if (closure.changedTables.has(need.name)) {
+      uses.push({ name: need.name, what: "variable", object: ctx.object, isStatic: true, decision: { kind: "copy" }, reason: `static const table whose values the patch changes: copied with the new values as klpp_${need.name}, read by the replaced functions; it holds no state`, placement });
+      continue;
+    }
     // EXPORT_STATIC_CALL_TRAMP: modules call the exported trampoline, and the key is named only by
     // __STATIC_CALL_MOD_ADDRESSABLE, which is empty under -DMODULE (preempt_enable's preempt_schedule).
     if (need.name.startsWith("__SCK__") && !exports.has(need.name) && exports.has(`__SCT__${need.name.slice(7)}`)) continue;
@@ -49,15 +53,19 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
       uses.push(withoutSymbolTable(need, ctx.object, placement, opts.mode));
       continue;
     }
-    // Whether the module's .ko has it or not: the target's struct module is never bound (and the
-    // livepatch's own THIS_MODULE, in klp_patch.mod, must stay the livepatch's).
+    // THIS_MODULE in a module TU is `&__this_module`, the target module's own struct module:
+    // every module has exactly one, in its own kallsyms. The copied code reaches it like any
+    // other symbol of that module (assemble never binds the name itself, which would make the
+    // livepatch's own klp_patch.mod the target's).
     if (need.name === "__this_module" && ctx.object !== "vmlinux") {
-      sink.report({
-        code: "KLP-E012",
-        severity: "error",
-        message: `${closure.neededBy.get(need.name) ?? need.via} uses THIS_MODULE (__this_module) of module ${ctx.object}: in the livepatch it would name the livepatch's own module, and the target's struct module is not a symbol klp-ccp can bind yet`,
-        location: { file: ctx.relPath, line: 0, column: 0 },
-        hint: "patch a function that does not use THIS_MODULE, or pass the module pointer in by hand (e.g. find_module() under module_mutex in a callback)",
+      uses.push({
+        name: need.name,
+        what: "variable",
+        object: ctx.object,
+        isStatic: false,
+        decision: { kind: "externalize", sympos: 0, resolution: resolutionOf(opts.mode, ctx.object) },
+        reason: `THIS_MODULE of module ${ctx.object}: its struct module (__this_module, one per module)`,
+        placement,
       });
       continue;
     }
@@ -101,7 +109,7 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
       });
       continue;
     }
-    const folded = !loc.found && !loc.ambiguous && definedHere ? foldedStaticReason(ctx, need) : undefined;
+    const folded = !loc.found && !loc.ambiguous && definedHere ? foldedStaticReason(ctx, need, new Set([...closure.copiedFunctions, ...closure.patched])) : undefined;
     if (folded) {
       uses.push({ name: need.name, what: need.what, object, isStatic: true, decision: { kind: "copy" }, reason: folded, placement });
       continue;

@@ -14,7 +14,7 @@ type Need = Closure["symbols"] extends Map<string, infer N> ? N : never;
  * lockdep). None holds state, so a copy reads what the original would.
  * A variable written anywhere, or whose address is taken, is state.
  */
-export function foldedStaticReason(ctx: TuContext, need: Need): string | undefined {
+export function foldedStaticReason(ctx: TuContext, need: Need, copiedFunctions: ReadonlySet<string>): string | undefined {
   if (need.what !== "variable" || !need.isStatic || need.decl.kind !== "variable" || homeOf(ctx, need.decl) === "header") return undefined;
   const top = need.decl.node;
   const declarators = declaratorsOf(top);
@@ -26,7 +26,7 @@ export function foldedStaticReason(ctx: TuContext, need: Need): string | undefin
   if (!type || !plain) return undefined;
   const tag = type.type === "struct_specifier" ? type.childForFieldName("name")?.text : undefined;
   if (tag && !init && isEmptyStruct(ctx, tag)) return `static struct ${tag} with no members (as without lockdep): no bytes, no symbol, nothing to reach; the copy is the same nothing`;
-  if (init && !constantInitializer(ctx, init)) return undefined;
+  if (init && !constantInitializer(ctx, init, copiedFunctions)) return undefined;
   const isConst = top.namedChildren.some((c) => c.type === "type_qualifier" && c.text === "const");
   if (isConst) return "static const folded by gcc (no symbol): it holds no state, its definition is copied";
   if ((type.type === "primitive_type" || type.type === "sized_type_specifier") && !isWritten(ctx, need.name)) {
@@ -39,15 +39,19 @@ function isEmptyStruct(ctx: TuContext, tag: string): boolean {
   return (ctx.tu.decls.get(tag) ?? []).some((d) => d.namespace === "tag" && /^struct\s+\w+\s*\{\s*\}/.test(ctx.tu.text.slice(d.start, d.end)));
 }
 
-/** An initializer whose identifiers are all enumerators: a copy needs nothing else from the TU. */
-function constantInitializer(ctx: TuContext, init: SyntaxNode): boolean {
+/**
+ * An initializer whose identifiers are enumerators or functions the livepatch defines
+ * (the closure copies the static functions such an initializer names): a link-time
+ * constant in the copy too, which needs no state of the TU.
+ */
+function constantInitializer(ctx: TuContext, init: SyntaxNode, copiedFunctions: ReadonlySet<string>): boolean {
   const ids: string[] = [];
   const visit = (n: SyntaxNode) => {
     if (n.type === "identifier") ids.push(n.text);
     else if (n.type !== "field_designator" && n.type !== "sizeof_expression") for (const c of n.namedChildren) visit(c);
   };
   visit(init);
-  return ids.every((id) => (ctx.tu.decls.get(id) ?? []).some((d) => d.kind === "enumerator"));
+  return ids.every((id) => copiedFunctions.has(id) || (ctx.tu.decls.get(id) ?? []).some((d) => d.kind === "enumerator"));
 }
 
 /** Assigned, incremented or address-taken anywhere in the .c file or its private headers (macros included). */

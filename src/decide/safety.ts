@@ -19,6 +19,8 @@ export interface SafetyOptions {
 }
 
 const SECTION_WORDS = /\b(__init|__exit|__ref|__meminit|__cpuinit|__net_init|__net_exit|__devinit|__head)\b/;
+/** Code that runs only at init or exit (not `__ref`, which only marks references to it). */
+const INIT_ONLY = /\b(__init|__exit|__net_init|__net_exit|__head)\b/;
 const NOT_TRACEABLE = /\b(notrace|noinstr|__noinstr|__no_instrument_function)\b|no_instrument_function/;
 const MODULE_KEYS = /^(?:trace_\w+|static_branch_\w+|static_key_\w+|static_call\w*|DEFINE_STATIC_KEY\w*)$/;
 const ONCE_STATE = /^(?:pr_\w+_once|printk_once|printk_deferred_once|WARN_ONCE|WARN_ON_ONCE|DO_ONCE\w*|dev_\w+_once|net_\w+_ratelimited|pr_\w+_ratelimited|printk_ratelimited)$/;
@@ -60,10 +62,17 @@ export function checkSafety(o: SafetyOptions): void {
       if (sigBefore !== sigAfter) checkSignature(o, name, after, at);
     }
   }
+  const changed = new Set(o.changed);
   for (const name of o.replaced) {
     const item = fn(o.patched, name);
     if (!item) continue;
     const at = loc(o.patched, item);
+    // Replaced because a changed function was inlined into it: init/exit code ran (or will be
+    // discarded) all the same, and a klp_func must not point into the livepatch's .init.text.
+    const initOnly = changed.has(name) ? null : INIT_ONLY.exec(headerText(o.patched, item));
+    if (initOnly) {
+      sink.report({ code: "KLP-E024", severity: "error", message: `${name} is ${initOnly[1]} and the change lands in it (a changed function was inlined into it): init/exit code has already run or been discarded, so replacing it changes nothing`, location: at, hint: "patch the code that runs after boot, or use a livepatch callback" });
+    }
     const locals = [...staticLocals(o.patched, item).keys()];
     if (locals.length) {
       sink.report({ code: "KLP-W005", severity: "warning", message: `${name} has static local variable(s) ${locals.join(", ")}: the livepatch's copy starts with fresh state`, location: at, hint: "if the state matters, externalize it by hand" });

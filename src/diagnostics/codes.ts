@@ -69,6 +69,7 @@ export const CODES = {
   "KLP-W019": { exit: 1, advice: "A fix over several .c files: one file's new code calls a function the livepatch replaces in another; the call reaches it through its symbol and the patch redirects it to the new code (both switch in one transition). Nothing to do unless the two were not meant to change together." },
   "KLP-W011": { exit: 1, loud: true, advice: "A cache entry under --cache-dir failed its integrity check (checksum, or numbers pointing outside its data): it was discarded and not used, and is rebuilt; if it repeats, check the disk or what else writes there." },
   "KLP-W018": { exit: 1, advice: "On an IBT kernel the livepatch's code takes the address of a non-exported global function: if no kernel code takes its address too, its ENDBR is sealed and an indirect call through it faults; check, or call it directly." },
+  "KLP-W016": { exit: 1, advice: "The fix changes the values of a static const table that only functions read by index: the livepatch copies it as klpp_NAME with the new values and replaces every function of the file that reads it; the kernel's own table keeps the old values (nothing else reads it)." },
   "KLP-W003": { exit: 1, advice: "The new code compares or stores a patched function's address: the old and new functions differ; check such comparisons." },
 } as const satisfies Record<string, CodeInfo>;
 

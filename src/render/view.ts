@@ -21,6 +21,8 @@ export interface LivepatchView {
   body: PieceView[];
   /** Emit klp-ccp's KLPP_SYSCALL_DEFINEn macros (a system call is copied). */
   syscallWrappers: boolean;
+  /** The copied code's THIS_MODULE is the target module's (redefined after the includes): restore the livepatch's own before its klp_patch. */
+  restoreThisModule: boolean;
   objects: Array<{ label: string; nameField: string; funcs: Array<{ oldName: string; newName: string; sympos: number }> }>;
   relocs: RelocView[];
 }
@@ -82,6 +84,7 @@ export function toView(plan: LivepatchPlan): LivepatchView {
     includes: plan.includes.map((p) => (p.include?.dropped ? `/* klp-ccp: left out, breaks a module build and nothing patched needs it: ${p.text.replace(/\/\*.*?\*\//g, "").trim()} */` : p.text)),
     body: plan.body.map(piece),
     syscallWrappers: plan.syscallWrappers,
+    restoreThisModule: plan.externalized.some((u) => u.name === "__this_module"),
     objects: [...byObject.entries()].sort(([a], [b]) => (a === "vmlinux" ? -1 : b === "vmlinux" ? 1 : compareText(a, b))).map(([obj, funcs]) => ({
       label: obj,
       nameField: obj === "vmlinux" ? "NULL /* vmlinux */" : JSON.stringify(obj),

@@ -5,6 +5,7 @@ import { isCosmeticLine } from "../input/diff.js";
 import { identifierTokens } from "./rename.js";
 import { compareText } from "../util/compare.js";
 import { canonicalTypes } from "./type-spelling.js";
+import { constTableChange } from "./const-tables.js";
 
 /** A function the patch changes, named in the patched file. */
 export interface ChangedFunction {
@@ -13,6 +14,8 @@ export interface ChangedFunction {
   why: string;
   /** Patch file location of the first hunk that touches it. */
   hunk: SourceLocation;
+  /** The `static const` tables the patch changes that it reads: copied as klpp_NAME, which its copy reads. */
+  constTables?: string[];
 }
 
 /**
@@ -67,7 +70,19 @@ export function touchedFunctions(
         sink.report({ code: "KLP-E015", severity: "error", message: `tree-sitter could not parse ${fp.path} lines ${item.startLine}-${item.endLine} around the change`, location: where, hint: "the tool will not guess what this region defines; report it with the file" });
       } else outside.add(l.line);
     }
-    reportChangedData(data, reportedData, sink);
+    reportChangedData(data, reportedData, sink, (d) => {
+      const t = constTableChange(d.item, d.file, patched);
+      if (t?.kind === "copy") {
+        sink.report({ code: "KLP-W016", severity: "warning", message: `the patch changes the values of ${t.name}, a static const table that only functions read: the livepatch copies it as klpp_${t.name} and replaces its readers (${t.readers.join(", ")}); the kernel's own table keeps the old values`, location: d.where });
+        for (const r of t.readers) {
+          mark(r, `reads ${t.name}, a static const table whose values the patch changes (copied as klpp_${t.name})`, hunk.location);
+          const fn = byName.get(r)!;
+          if (!fn.constTables?.includes(t.name)) fn.constTables = [...(fn.constTables ?? []), t.name];
+        }
+        return true;
+      }
+      return t?.why;
+    });
     if (outside.size) {
       sink.report({
         code: "KLP-W001",
@@ -87,7 +102,8 @@ export function touchedFunctions(
 
   const result: ChangedFunction[] = [];
   for (const fn of byName.values()) {
-    const viaMacro = fn.why.startsWith("uses macro");
+    // A function that uses a changed macro or reads a changed const table changes with its text as is.
+    const viaMacro = fn.why.startsWith("uses macro") || Boolean(fn.constTables?.length);
     const genBefore = generated.original.find((g) => g.name === fn.name);
     const genAfter = generated.patched.find((g) => g.name === fn.name);
     const gen = genAfter ?? genBefore;
@@ -131,13 +147,14 @@ interface ChangedData {
  * side declares with the same tokens once integer types are spelled one way
  * (`unsigned` → `unsigned int`): the same layout, not a change.
  */
-function reportChangedData(data: ChangedData[], reported: Set<number>, sink: DiagnosticSink): void {
+function reportChangedData(data: ChangedData[], reported: Set<number>, sink: DiagnosticSink, constTable: (d: ChangedData) => true | string | undefined): void {
   const keyOf = (d: ChangedData) => canonicalTypes(d.file.text.slice(d.item.start, d.item.end));
   const keys = { before: new Set(data.filter((d) => d.side === "before").map(keyOf)), after: new Set(data.filter((d) => d.side === "after").map(keyOf)) };
   for (const d of data) {
     if (reported.has(d.item.start) || keys[d.side === "before" ? "after" : "before"].has(keyOf(d))) continue;
-    reportData(d.item, d.file, d.where, sink);
     reported.add(d.item.start);
+    const table = INIT_DATA.test(d.file.text.slice(d.item.start, d.item.end)) ? undefined : constTable(d);
+    if (table !== true) reportData(d.item, d.file, d.where, sink, table);
   }
 }
 
@@ -145,7 +162,7 @@ function reportChangedData(data: ChangedData[], reported: Set<number>, sink: Dia
 const INIT_DATA = /\b__(?:init|exit|mem|cpu|dev|ref)(?:data|const|rodata)\b|\b__initdata_or_module\b/;
 
 /** A changed struct/union/enum or variable: data, not code. */
-function reportData(item: SourceItem, file: SourceFile, where: SourceLocation, sink: DiagnosticSink): void {
+function reportData(item: SourceItem, file: SourceFile, where: SourceLocation, sink: DiagnosticSink, why?: string): void {
   const node = item.node!;
   const text = file.text.slice(item.start, item.end);
   const isTag = /^(struct|union|enum)_specifier$/.test(node.type) || /\b(struct|union|enum)\s+\w*\s*\{/.test(text);
@@ -158,7 +175,7 @@ function reportData(item: SourceItem, file: SourceFile, where: SourceLocation, s
   }
   sink.report(isTag
     ? { code: "KLP-E021", severity: "error", message: `the patch changes a type definition (${file.path}:${item.startLine}): a struct/union/enum layout cannot be changed in a running kernel`, location: where, hint: "keep the layout and add new state in a shadow variable (klp_shadow_*), or use callbacks" }
-    : { code: "KLP-E022", severity: "error", message: `the patch changes a variable's declaration or initializer (${file.path}:${item.startLine}): the running kernel keeps the old data`, location: where, hint: "change the data at load time in a livepatch callback, or use a shadow variable" });
+    : { code: "KLP-E022", severity: "error", message: `the patch changes a variable's declaration or initializer (${file.path}:${item.startLine}): the running kernel keeps the old data${why ? ` (a static const table is copied when only functions read it: ${why})` : ""}`, location: where, hint: "change the data at load time in a livepatch callback, or use a shadow variable" });
 }
 
 /** Functions whose text names one of the macros, directly or through other macros of the file. */
