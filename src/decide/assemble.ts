@@ -13,7 +13,7 @@ import { syscallCopyText } from "./syscall-copy.js";
 import { runtimeStaticKeys } from "./runtime-static-keys.js";
 import { compareText } from "../util/compare.js";
 import { forwardTagName, typePartOf, withoutTagBody } from "./declaration-parts.js";
-import { includedLocalHeader } from "./private-headers.js";
+import { includedLocalHeader, withPrivateIncludesInlined } from "./private-headers.js";
 import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
 import { placeModuleHidden } from "./module-hidden.js";
 
@@ -195,7 +195,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         if (id) renames.push({ start: id.startIndex, end: id.endIndex, text: newName });
       }
     }
-    let result = keepModName(applyRenames(text, renames, item.start));
+    let result = withPrivateIncludesInlined(ctx, file, keepModName(applyRenames(text, renames, item.start)));
     if (newName && !/\bstatic\b/.test(stripComments(result.slice(0, result.indexOf(newName))))) {
       result = makeStatic(result, newName);
     }
