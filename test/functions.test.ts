@@ -215,3 +215,32 @@ describe("--functions: KBUILD_MODNAME keeps the original object's name", () => {
     ]);
   });
 });
+
+describe("--functions: kallsyms mode, an externalized function in a static initializer", () => {
+  const dir = join(FIXTURES, "static-init-thunk");
+  const carve = async (mode: string) => {
+    let stderr = "";
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
+    const out = join(tmpdir(), `klp-ccp-static-init-thunk-${mode}-${process.pid}.c`);
+    const cc = ["gcc", ...CFLAGS, "-Werror", "-I", join(dir, "include")];
+    try {
+      const code = await main(["extract", "--functions", "snd_ymfpci_mixer,snd_ymfpci_reset", "--output-closure-only", "--out", out, "--symbols", join(dir, "kallsyms.txt"), "--externalize", mode, "--", ...cc, "-c", join(dir, "ymfpci_main.c")]);
+      expect(code, stderr).toBe(0);
+      // The table's initializer must be a constant: the closure compiles.
+      const r = spawnSync(cc[0]!, [...cc.slice(1), "-fsyntax-only", "-x", "c", out], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(out, "utf8");
+    } finally {
+      spy.mockRestore();
+      rmSync(out, { force: true });
+    }
+  };
+
+  it("names a klpt_ thunk that calls the kernel's function through its klpe_ pointer (sound/pci/ymfpci/ymfpci_main.c)", async () => {
+    expectGolden(join(dir, "expected-kallsyms.c"), await carve("kallsyms"));
+  });
+
+  it("near miss: klp-reloc mode binds the function itself, no thunk", async () => {
+    expectGolden(join(dir, "expected-klp-reloc.c"), await carve("klp-reloc"));
+  });
+});

@@ -16,6 +16,7 @@ import { forwardTagName, typePartOf, withoutTagBody } from "./declaration-parts.
 import { includedLocalHeader, withPrivateIncludesInlined } from "./private-headers.js";
 import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
 import { placeModuleHidden } from "./module-hidden.js";
+import { staticInitializerRanges, thunkName, thunkText } from "./static-init-thunks.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -143,7 +144,8 @@ export function assemble(opts: AssembleOptions): Assembled {
       // A static with no symbol that holds no state (decide: folded-static) is copied whole.
       const copiedDatum = isCarved ? undefined : decls.find((d) => d.namespace === "ordinary" && d.kind === "variable" && copiedData.has(d.name));
       if (copiedDatum) {
-        into.push({ origin: file.path, line: item.startLine, kind: "declaration", text: renamed(file, item, undefined), note: `copied ${copiedDatum.name}: ${copiedData.get(copiedDatum.name)}` });
+        const text = renamed(file, item, undefined);
+        into.push(...pendingThunks.splice(0), { origin: file.path, line: item.startLine, kind: "declaration", text, note: `copied ${copiedDatum.name}: ${copiedData.get(copiedDatum.name)}` });
         continue;
       }
       const reached = decls.some((d) => d.namespace === "ordinary" && (externalized.has(d.name) || needsDeclaration.has(d.name)));
@@ -171,9 +173,24 @@ export function assemble(opts: AssembleOptions): Assembled {
         const isPatched = closure.patched.has(fnDecl.name);
         emittedFunctions.add(fnDecl.name);
         const text = renamed(file, item, isPatched && !opts.keepNames ? `klpp_${fnDecl.name}` : undefined);
+        into.push(...pendingThunks.splice(0));
         into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: isPatched && !opts.keepNames ? keepFuncName(ctx.tu.text.slice(fnDecl.start, fnDecl.end), fnDecl.name, text) : text, defines: fnDecl.name });
       }
     }
+  };
+
+  // kallsyms mode: an externalized function named in a static initializer is reached through a
+  // thunk (static-init-thunks.ts), emitted once, before the piece that first names it.
+  const thunks = new Map<string, boolean>();
+  const pendingThunks: OutputPiece[] = [];
+  const thunkFor = (name: string): boolean => {
+    if (thunks.has(name)) return thunks.get(name)!;
+    const u = externalized.get(name);
+    const def = u?.what === "function" ? [ctx.main, ...ctx.localHeaders.values()].flatMap((f) => f.items.filter((i) => i.kind === "function" && i.name === name).map((i) => ({ f, i })))[0] : undefined;
+    const text = def ? thunkText(def.f, def.i, name) : undefined;
+    thunks.set(name, text !== undefined);
+    if (text) pendingThunks.push({ origin: def!.f.path, line: def!.i.startLine, kind: "externalized", text, note: `${thunkName(name)} calls the kernel's ${name} through klpe_${name}: a static initializer needs a constant` });
+    return text !== undefined;
   };
 
   /** Item text with references to patched and externalized names renamed; `newName` renames the definition. */
@@ -183,8 +200,10 @@ export function assemble(opts: AssembleOptions): Assembled {
     const text = file.text.slice(item.start, item.end);
     for (const t of identifierTokens(text, { members: true })) macroNames.add(t.name);
     if (node) {
+      const staticInits = mode === "kallsyms" ? staticInitializerRanges(node) : [];
       for (const ref of freeReferences(node, blankedNames(file.text, item.start, item.end))) {
-        const to = renameTo(ref.name);
+        const inStaticInit = staticInits.some(([a, b]) => ref.start >= a && ref.end <= b);
+        const to = inStaticInit && thunkFor(ref.name) ? thunkName(ref.name) : renameTo(ref.name);
         if (to && ref.namespace === "ordinary") {
           renames.push({ start: ref.start, end: ref.end, text: to });
           renamedNames.add(ref.name);

@@ -1,0 +1,68 @@
+import type { SourceFile, SourceItem, SyntaxNode } from "../model/syntax.js";
+import { declaredIdentifier } from "../parse/declarators.js";
+
+/**
+ * kallsyms mode reaches a non-exported function through a `klpe_` pointer filled in at init,
+ * which a static initializer cannot name: `static const struct snd_ac97_bus_ops ops = {
+ * .write = snd_ymfpci_codec_write }` in a replaced function must be a constant. There the
+ * function is named by `klpt_X`, a thunk of the livepatch's own with X's prototype that calls
+ * the kernel's X through the pointer: the table's address and its state stay the copy's (as
+ * in klp-reloc mode, and as every copied static local), its calls reach the kernel's code.
+ */
+
+/** [start, end) of the initializers of `static` declarations inside `node` (or `node` itself). */
+export function staticInitializerRanges(node: SyntaxNode): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const visit = (n: SyntaxNode) => {
+    if (n.type === "declaration" && n.namedChildren.some((c) => c.type === "storage_class_specifier" && c.text === "static")) {
+      for (const d of n.childrenForFieldName("declarator")) {
+        const value = d.type === "init_declarator" ? d.childForFieldName("value") : null;
+        if (value) out.push([value.startIndex, value.endIndex]);
+      }
+      return;
+    }
+    for (const c of n.namedChildren) visit(c);
+  };
+  visit(node);
+  return out;
+}
+
+/** The thunk's name for function `name`. */
+export const thunkName = (name: string): string => `klpt_${name}`;
+
+/**
+ * `static R klpt_X(PARAMS) { return (*klpe_X)(ARGS); }` from X's definition in `file`;
+ * undefined when it cannot forward its arguments (variadic, an unnamed or `void` list).
+ */
+export function thunkText(file: SourceFile, item: SourceItem, name: string): string | undefined {
+  const node = item.node;
+  const declarator = node?.childForFieldName("declarator");
+  const body = node?.childForFieldName("body");
+  if (!node || !declarator || !body) return undefined;
+  const fn = functionDeclarator(declarator);
+  const params = fn?.childForFieldName("parameters");
+  const id = fn ? declaredIdentifier(fn) : undefined;
+  if (!fn || !params || !id || id.text !== name) return undefined;
+  const args: string[] = [];
+  for (const p of params.namedChildren) {
+    if (p.type === "comment") continue;
+    if (p.type !== "parameter_declaration") return undefined; // `...`, or a K&R list
+    const pid = declaredIdentifier(p.childForFieldName("declarator"));
+    if (!pid) {
+      if (params.namedChildren.length === 1 && p.text.trim() === "void") break;
+      return undefined;
+    }
+    args.push(pid.text);
+  }
+  // The head as written (attributes such as __init would have been refused before), renamed.
+  const head = file.text.slice(node.startIndex, id.startIndex) + thunkName(name) + file.text.slice(id.endIndex, body.startIndex);
+  const returnsVoid = /^\s*(?:static\s+)?(?:inline\s+)?void\s*$/.test(file.text.slice(node.startIndex, fn.startIndex));
+  const call = `(*klpe_${name})(${args.join(", ")})`;
+  return `${/\bstatic\b/.test(head) ? "" : "static "}${head.trimEnd()}\n{\n\t${returnsVoid ? "" : "return "}${call};\n}`;
+}
+
+function functionDeclarator(d: SyntaxNode): SyntaxNode | undefined {
+  // `int *f(int a)`: pointer_declarator > function_declarator.
+  for (let n: SyntaxNode | null = d; n; n = n.childForFieldName("declarator")) if (n.type === "function_declarator") return n;
+  return undefined;
+}
