@@ -243,4 +243,25 @@ describe("--functions: kallsyms mode, an externalized function in a static initi
   it("near miss: klp-reloc mode binds the function itself, no thunk", async () => {
     expectGolden(join(dir, "expected-klp-reloc.c"), await carve("klp-reloc"));
   });
+
+  it("a variable's address in a static initializer is KLP-E054 at its line in kallsyms mode, bound in klp-reloc mode", async () => {
+    for (const mode of ["kallsyms", "klp-reloc"]) {
+      let stderr = "";
+      const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
+      const out = join(tmpdir(), `klp-ccp-static-init-var-${mode}-${process.pid}.c`);
+      try {
+        const code = await main(["extract", "--functions", "snd_ymfpci_shadow_of", "--output-closure-only", "--out", out, "--symbols", join(dir, "kallsyms.txt"), "--externalize", mode, "--", "gcc", ...CFLAGS, "-I", join(dir, "include"), "-c", join(dir, "ymfpci_main.c")]);
+        if (mode === "kallsyms") {
+          expect(stderr).toMatch(/ymfpci_main\.c:37: error KLP-E054: a static initializer names snd_ymfpci_shadow, [^\n]*\(a variable\)/);
+          expect(code).toBe(1);
+        } else {
+          expect(code, stderr).toBe(0);
+          expect(readFileSync(out, "utf8")).toContain("static unsigned short *const base = klpe_snd_ymfpci_shadow;");
+        }
+      } finally {
+        spy.mockRestore();
+        rmSync(out, { force: true });
+      }
+    }
+  });
 });

@@ -38,6 +38,8 @@ export interface Assembled {
   missing: Array<{ name: string; file: string; line: number }>;
   /** A system call is copied with KLPP_SYSCALL_DEFINEn: the livepatch needs those macros. */
   syscallWrappers: boolean;
+  /** kallsyms mode: externalized names in static initializers no thunk can stand for (a variable, a function without source). */
+  nonConstant: Array<{ name: string; file: string; line: number }>;
 }
 
 /** Macros that must not be carried into a module (they would define kernel state). */
@@ -61,7 +63,7 @@ export function assemble(opts: AssembleOptions): Assembled {
     return undefined;
   };
   const renamedNames = new Set<string>();
-  const out: Assembled = { preamble: [], includes: [], body: [], unrenamable: [], missing: [], syscallWrappers: false };
+  const out: Assembled = { preamble: [], includes: [], body: [], unrenamable: [], missing: [], syscallWrappers: false, nonConstant: [] };
   const syscalls = macroDefinedFunctions(ctx.main);
   const syscallsDone = new Set<MacroDefinedFunction>();
   const emittedFunctions = new Set<string>();
@@ -204,6 +206,9 @@ export function assemble(opts: AssembleOptions): Assembled {
       for (const ref of freeReferences(node, blankedNames(file.text, item.start, item.end))) {
         const inStaticInit = staticInits.some(([a, b]) => ref.start >= a && ref.end <= b);
         const to = inStaticInit && thunkFor(ref.name) ? thunkName(ref.name) : renameTo(ref.name);
+        if (inStaticInit && to?.startsWith("(*klpe_") && ref.namespace === "ordinary") {
+          out.nonConstant.push({ name: ref.name, file: file.path, line: 1 + (file.text.slice(0, ref.start).match(/\n/g) ?? []).length });
+        }
         if (to && ref.namespace === "ordinary") {
           renames.push({ start: ref.start, end: ref.end, text: to });
           renamedNames.add(ref.name);
