@@ -74,7 +74,8 @@ function withoutEnumDirectives(text: string): string {
     const body = text.slice(open, close);
     if (!body.includes("#")) continue;
     const blanked = body.replace(/^[ \t]*#[ \t]*(?:define|undef|include|pragma)\b(?:[^\n\\]|\\[^])*/gm, (d) => d.replace(/[^\n]/g, " "));
-    if (blanked !== body) out = out.slice(0, open) + blanked + out.slice(close);
+    // An enum body has no `;`: with one, the `enum {` was in a comment or a string, not code.
+    if (blanked !== body && !blanked.replace(/\/\*[^]*?\*\/|\/\/[^\n]*/g, "").includes(";")) out = out.slice(0, open) + blanked + out.slice(close);
   }
   return out;
 }
