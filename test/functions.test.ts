@@ -224,7 +224,7 @@ describe("--functions: kallsyms mode, an externalized function in a static initi
     const out = join(tmpdir(), `klp-ccp-static-init-thunk-${mode}-${process.pid}.c`);
     const cc = ["gcc", ...CFLAGS, "-Werror", "-I", join(dir, "include")];
     try {
-      const code = await main(["extract", "--functions", "snd_ymfpci_mixer,snd_ymfpci_reset", "--output-closure-only", "--out", out, "--symbols", join(dir, "kallsyms.txt"), "--externalize", mode, "--", ...cc, "-c", join(dir, "ymfpci_main.c")]);
+      const code = await main(["extract", "--functions", "snd_ymfpci_mixer,snd_ymfpci_reset,snd_ymfpci_cached_mixer", "--output-closure-only", "--out", out, "--symbols", join(dir, "kallsyms.txt"), "--externalize", mode, "--", ...cc, "-c", join(dir, "ymfpci_main.c")]);
       expect(code, stderr).toBe(0);
       // The table's initializer must be a constant: the closure compiles.
       const r = spawnSync(cc[0]!, [...cc.slice(1), "-fsyntax-only", "-x", "c", out], { encoding: "utf8" });

@@ -16,7 +16,7 @@ import { forwardTagName, typePartOf, withoutTagBody } from "./declaration-parts.
 import { includedLocalHeader, withPrivateIncludesInlined } from "./private-headers.js";
 import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
 import { placeModuleHidden } from "./module-hidden.js";
-import { staticInitializerRanges, thunkName, thunkText } from "./static-init-thunks.js";
+import { prototypeThunkText, staticInitializerRanges, thunkName, thunkText } from "./static-init-thunks.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -189,9 +189,10 @@ export function assemble(opts: AssembleOptions): Assembled {
     if (thunks.has(name)) return thunks.get(name)!;
     const u = externalized.get(name);
     const def = u?.what === "function" ? [ctx.main, ...ctx.localHeaders.values()].flatMap((f) => f.items.filter((i) => i.kind === "function" && i.name === name).map((i) => ({ f, i })))[0] : undefined;
-    const text = def ? thunkText(def.f, def.i, name) : undefined;
+    const proto = u?.what === "function" && !def ? (ctx.tu.decls.get(name) ?? []).find((d) => d.kind === "function" || d.kind === "prototype") : undefined;
+    const text = def ? thunkText(def.f, def.i, name) : proto ? prototypeThunkText(ctx.tu.text, proto, name) : undefined;
     thunks.set(name, text !== undefined);
-    if (text) pendingThunks.push({ origin: def!.f.path, line: def!.i.startLine, kind: "externalized", text, note: `${thunkName(name)} calls the kernel's ${name} through klpe_${name}: a static initializer needs a constant` });
+    if (text) pendingThunks.push({ origin: def ? def.f.path : "klp-ccp", line: def ? def.i.startLine : 0, kind: "externalized", text, note: `${thunkName(name)} calls the kernel's ${name} through klpe_${name}: a static initializer needs a constant` });
     return text !== undefined;
   };
 

@@ -1,5 +1,7 @@
-import type { SourceFile, SourceItem, SyntaxNode } from "../model/syntax.js";
+import type { PpDecl, SourceFile, SourceItem, SyntaxNode } from "../model/syntax.js";
 import { declaredIdentifier } from "../parse/declarators.js";
+import { skipParens } from "../parse/blank.js";
+import { redeclare } from "./declarator.js";
 
 /**
  * kallsyms mode reaches a non-exported function through a `klpe_` pointer filled in at init,
@@ -65,4 +67,52 @@ function functionDeclarator(d: SyntaxNode): SyntaxNode | undefined {
   // `int *f(int a)`: pointer_declarator > function_declarator.
   for (let n: SyntaxNode | null = d; n; n = n.childForFieldName("declarator")) if (n.type === "function_declarator") return n;
   return undefined;
+}
+
+/**
+ * The thunk from X's declaration in the preprocessed TU, for a function defined elsewhere
+ * (another file, `char *simple_dname(struct dentry *, char *, int)`): unnamed parameters get
+ * names `a0`, `a1`...; undefined when one cannot be named (a function-pointer or array
+ * parameter without a name) or the list is variadic.
+ */
+export function prototypeThunkText(iText: string, decl: PpDecl, name: string): string | undefined {
+  const r = redeclare(iText, decl, thunkName(name));
+  const fn = r ? functionDeclaratorNamed(decl.node, decl.nameStart) : undefined;
+  const params = fn?.childForFieldName("parameters");
+  if (!r || !params) return undefined;
+  const texts: string[] = [];
+  const args: string[] = [];
+  const list = params.namedChildren.filter((p) => p.type !== "comment");
+  for (const [i, p] of list.entries()) {
+    if (p.type !== "parameter_declaration") return undefined;
+    const text = iText.slice(p.startIndex, p.endIndex);
+    const d = p.childForFieldName("declarator");
+    const id = d ? declaredIdentifier(d) : undefined;
+    if (id) {
+      texts.push(text);
+      args.push(id.text);
+    } else if (!d && text.trim() === "void" && list.length === 1) break;
+    else if (!d || /^[\s*]*(?:(?:const|volatile|restrict|__restrict)\b[\s*]*)*$/.test(d.text)) {
+      texts.push(`${text} a${i}`);
+      args.push(`a${i}`);
+    } else return undefined;
+  }
+  const at = r.declarator.indexOf(`${thunkName(name)}(`);
+  const open = at + thunkName(name).length;
+  const close = at < 0 ? -1 : skipParens(r.declarator, open);
+  if (close < 0) return undefined;
+  const declarator = `${r.declarator.slice(0, open)}(${texts.join(", ")})${r.declarator.slice(close)}`;
+  const returnsVoid = r.specifiers.trim() === "void" && !declarator.trimStart().startsWith("*");
+  return `static ${r.specifiers} ${declarator}\n{\n\t${returnsVoid ? "" : "return "}(*klpe_${name})(${args.join(", ")});\n}`;
+}
+
+function functionDeclaratorNamed(top: SyntaxNode, nameStart: number): SyntaxNode | undefined {
+  let found: SyntaxNode | undefined;
+  const visit = (n: SyntaxNode) => {
+    if (found) return;
+    if (n.type === "function_declarator" && declaredIdentifier(n)?.startIndex === nameStart) found = n;
+    else if (n.type !== "compound_statement") for (const c of n.namedChildren) visit(c);
+  };
+  visit(top);
+  return found;
 }
