@@ -16,7 +16,7 @@ import { forwardTagName, typePartOf, withoutTagBody } from "./declaration-parts.
 import { includedLocalHeader, withPrivateIncludesInlined } from "./private-headers.js";
 import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
 import { placeModuleHidden } from "./module-hidden.js";
-import { prototypeThunkText, staticInitializerRanges, thunkName, thunkText } from "./static-init-thunks.js";
+import { staticInitializerRanges, thunkMaker, thunkName } from "./static-init-thunks.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -182,19 +182,8 @@ export function assemble(opts: AssembleOptions): Assembled {
   };
 
   // kallsyms mode: an externalized function named in a static initializer is reached through a
-  // thunk (static-init-thunks.ts), emitted once, before the piece that first names it.
-  const thunks = new Map<string, boolean>();
-  const pendingThunks: OutputPiece[] = [];
-  const thunkFor = (name: string): boolean => {
-    if (thunks.has(name)) return thunks.get(name)!;
-    const u = externalized.get(name);
-    const def = u?.what === "function" ? [ctx.main, ...ctx.localHeaders.values()].flatMap((f) => f.items.filter((i) => i.kind === "function" && i.name === name).map((i) => ({ f, i })))[0] : undefined;
-    const proto = u?.what === "function" && !def ? (ctx.tu.decls.get(name) ?? []).find((d) => d.kind === "function" || d.kind === "prototype") : undefined;
-    const text = def ? thunkText(def.f, def.i, name) : proto ? prototypeThunkText(ctx.tu.text, proto, name) : undefined;
-    thunks.set(name, text !== undefined);
-    if (text) pendingThunks.push({ origin: def ? def.f.path : "klp-ccp", line: def ? def.i.startLine : 0, kind: "externalized", text, note: `${thunkName(name)} calls the kernel's ${name} through klpe_${name}: a static initializer needs a constant` });
-    return text !== undefined;
-  };
+  // thunk, emitted once, before the piece that first names it.
+  const { thunkFor, pending: pendingThunks } = thunkMaker(ctx, externalized);
 
   /** Item text with references to patched and externalized names renamed; `newName` renames the definition. */
   const renamed = (file: SourceFile, item: SourceItem, newName: string | undefined): string => {

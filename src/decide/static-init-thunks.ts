@@ -1,4 +1,6 @@
+import type { OutputPiece, SymbolUse } from "../model/plan.js";
 import type { PpDecl, SourceFile, SourceItem, SyntaxNode } from "../model/syntax.js";
+import type { TuContext } from "../model/tu.js";
 import { declaredIdentifier } from "../parse/declarators.js";
 import { skipParens } from "../parse/blank.js";
 import { redeclare } from "./declarator.js";
@@ -27,6 +29,27 @@ export function staticInitializerRanges(node: SyntaxNode): Array<[number, number
   };
   visit(node);
   return out;
+}
+
+/**
+ * `thunkFor(X)`: whether externalized function X gets a thunk (made once, from X's definition
+ * in the file or its headers, else from the TU's prototype); the thunks made wait in `pending`
+ * for the caller to place before the piece that names them.
+ */
+export function thunkMaker(ctx: TuContext, externalized: Map<string, SymbolUse>): { thunkFor: (name: string) => boolean; pending: OutputPiece[] } {
+  const made = new Map<string, boolean>();
+  const pending: OutputPiece[] = [];
+  const thunkFor = (name: string): boolean => {
+    if (made.has(name)) return made.get(name)!;
+    const isFunction = externalized.get(name)?.what === "function";
+    const def = isFunction ? [ctx.main, ...ctx.localHeaders.values()].flatMap((f) => f.items.filter((i) => i.kind === "function" && i.name === name).map((i) => ({ f, i })))[0] : undefined;
+    const proto = isFunction && !def ? (ctx.tu.decls.get(name) ?? []).find((d) => d.kind === "function" || d.kind === "prototype") : undefined;
+    const text = def ? thunkText(def.f, def.i, name) : proto ? prototypeThunkText(ctx.tu.text, proto, name) : undefined;
+    made.set(name, text !== undefined);
+    if (text) pending.push({ origin: def ? def.f.path : "klp-ccp", line: def ? def.i.startLine : 0, kind: "externalized", text, note: `${thunkName(name)} calls the kernel's ${name} through klpe_${name}: a static initializer needs a constant` });
+    return text !== undefined;
+  };
+  return { thunkFor, pending };
 }
 
 /** The thunk's name for function `name`. */
