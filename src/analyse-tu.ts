@@ -218,6 +218,9 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
     const u = uses.find((x) => x.name === name);
     sink.report({ code: "KLP-E017", severity: "error", message: `${name}${u ? ` (${u.reason})` : ""} is reached only through header code the module compiles itself, so the reference cannot be redirected`, location: { file: ctx.relPath, line: 0, column: 0 }, hint: "copy the header inline or macro into the patch by hand, or use --externalize klp-reloc" });
   }
+  for (const n of pieces.nonConstant) {
+    sink.report({ code: "KLP-E054", severity: "error", message: `a static initializer names ${n.name}, which kallsyms mode reaches through a klpe_ pointer filled in at init, so it is no constant (${uses.find((x) => x.name === n.name)?.what === "function" ? "a function whose arguments a thunk cannot forward: variadic, or an unnamed function-pointer or array parameter" : "a variable"})`, location: { file: n.file, line: n.line, column: 0 }, hint: "use --externalize klp-reloc, which binds the symbol itself, or initialise that static by hand" });
+  }
   if (sink.hasErrors) throw new StageFailed("assemble");
   // A function whose text was not found (KLP-E028 accepted with --force) has no klpp_ code to register.
   const missing = new Set(pieces.missing.map((m) => m.name));

@@ -179,11 +179,11 @@ describe("--functions: statics gcc folded away (no symbol, no state) are copied"
     expect(r.text.indexOf("static int rangetr_cmp(")).toBeLessThan(r.text.indexOf("rangetr_key_params = {"));
   });
 
-  it("a static local's initializer names static functions: copied, their address must be constant (sound/pci/ymfpci)", async () => {
+  it("a static local's initializer names the kernel's static function through a klpt_ thunk, a constant (kallsyms mode; sound/pci/ymfpci)", async () => {
     const r = await run("filename_read", "policydb.c");
     expect(r.code, r.stderr).toBe(0);
-    expect(r.text).toMatch(/a static initializer in the copied code names it[^\n]*\*\/\nstatic unsigned int rangetr_hash\(/);
-    expect(r.text).not.toMatch(/klpe_rangetr_hash/);
+    expect(r.text).toMatch(/\.hash = klpt_rangetr_hash,/);
+    expect(r.text).not.toMatch(/static unsigned int rangetr_hash\(/);
   });
 
   it("near-miss: an automatic local's initializer reaches the kernel's function (externalized)", async () => {
@@ -242,5 +242,55 @@ describe("--functions: KBUILD_MODNAME keeps the original object's name", () => {
       "#endif",
       "",
     ]);
+  });
+});
+
+describe("--functions: kallsyms mode, an externalized function in a static initializer", () => {
+  const dir = join(FIXTURES, "static-init-thunk");
+  const carve = async (mode: string) => {
+    let stderr = "";
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
+    const out = join(tmpdir(), `klp-ccp-static-init-thunk-${mode}-${process.pid}.c`);
+    const cc = ["gcc", ...CFLAGS, "-Werror", "-I", join(dir, "include")];
+    try {
+      const code = await main(["extract", "--functions", "snd_ymfpci_mixer,snd_ymfpci_reset,snd_ymfpci_cached_mixer", "--output-closure-only", "--out", out, "--symbols", join(dir, "kallsyms.txt"), "--externalize", mode, "--", ...cc, "-c", join(dir, "ymfpci_main.c")]);
+      expect(code, stderr).toBe(0);
+      // The table's initializer must be a constant: the closure compiles.
+      const r = spawnSync(cc[0]!, [...cc.slice(1), "-fsyntax-only", "-x", "c", out], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(out, "utf8");
+    } finally {
+      spy.mockRestore();
+      rmSync(out, { force: true });
+    }
+  };
+
+  it("names a klpt_ thunk that calls the kernel's function through its klpe_ pointer (sound/pci/ymfpci/ymfpci_main.c)", async () => {
+    expectGolden(join(dir, "expected-kallsyms.c"), await carve("kallsyms"));
+  });
+
+  it("near miss: klp-reloc mode binds the function itself, no thunk", async () => {
+    expectGolden(join(dir, "expected-klp-reloc.c"), await carve("klp-reloc"));
+  });
+
+  it("a variable's address in a static initializer is KLP-E054 at its line in kallsyms mode, bound in klp-reloc mode", async () => {
+    for (const mode of ["kallsyms", "klp-reloc"]) {
+      let stderr = "";
+      const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
+      const out = join(tmpdir(), `klp-ccp-static-init-var-${mode}-${process.pid}.c`);
+      try {
+        const code = await main(["extract", "--functions", "snd_ymfpci_shadow_of", "--output-closure-only", "--out", out, "--symbols", join(dir, "kallsyms.txt"), "--externalize", mode, "--", "gcc", ...CFLAGS, "-I", join(dir, "include"), "-c", join(dir, "ymfpci_main.c")]);
+        if (mode === "kallsyms") {
+          expect(stderr).toMatch(/ymfpci_main\.c:37: error KLP-E054: a static initializer names snd_ymfpci_shadow, [^\n]*\(a variable\)/);
+          expect(code).toBe(1);
+        } else {
+          expect(code, stderr).toBe(0);
+          expect(readFileSync(out, "utf8")).toContain("static unsigned short *const base = klpe_snd_ymfpci_shadow;");
+        }
+      } finally {
+        spy.mockRestore();
+        rmSync(out, { force: true });
+      }
+    }
   });
 });

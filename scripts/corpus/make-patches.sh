@@ -16,12 +16,25 @@
 # run repeats (at most 3 passes, ~3 min each on 2 cores). Kept in compiled.txt.
 # Whether a patched file still compiles is checked per patch by run-patch.sh (it needs
 # the TU's compile command). Idempotent: every step is skipped when its output exists.
+#
+# --only LIST: patches for the paths of LIST only (one a line, # comments; CI's sample): no
+# dry run (run-patch.sh finds a path the config does not compile: prepare-build.sh fails),
+# no tree-wide diff, and only those files are unpacked from the newer source (~1 min fresh).
+# Give it a $CORPUS_PATCHES of its own: its patches.tsv is not the whole corpus.
 source "$(dirname "$0")/settings.sh"
+only=
+if [[ ${1:-} == --only ]]; then only=$2; [[ -f $only ]] || die "--only: no file $only"; fi
 ensure_pkgs "${PKGS_SETUP[@]}" "${PKGS_BUILD[@]}"
 "$TB_DIR/setup-kernel.sh" >&2
 
 # --- the newer source ------------------------------------------------------------
-if [[ ! -f $NEW_SRC/Makefile ]]; then
+[[ -z $only ]] || mapfile -t only_paths < <(sed 's/#.*//; s/[[:space:]]*$//' "$only" | grep .)
+have_new_src() {  # the whole tree, or (--only) each listed file
+  [[ -f $NEW_SRC/Makefile ]] && return 0
+  [[ -n $only ]] || return 1
+  local p; for p in "${only_paths[@]}"; do [[ -f $NEW_SRC/$p || -f $NEW_SRC/.absent/$p ]] || return 1; done
+}
+if ! have_new_src; then
   debs=$CORPUS_DIR/debs
   mkdir -p "$debs" && chmod a+rwx "$debs"
   deb=$(ls "$debs"/linux-source-"$KSERIES"_"$CORPUS_TO"_*.deb 2>/dev/null | head -1 || true)
@@ -35,8 +48,39 @@ if [[ ! -f $NEW_SRC/Makefile ]]; then
   log "unpacking $(basename "$deb") (~30 s)"
   rm -rf "$root" && mkdir -p "$root"
   dpkg-deb -x "$deb" "$root"
-  tar -C "$root/usr/src" -xf "$root/usr/src/linux-source-$KSERIES.tar.xz"
-  rm "$root/usr/src/linux-source-$KSERIES.tar.xz"
+  tarball=$root/usr/src/linux-source-$KSERIES.tar.xz
+  if [[ -n $only ]]; then
+    # Only the listed files (a path the newer upload removed is marked under .absent/).
+    members=(); for p in "${only_paths[@]}"; do members+=("linux-source-$KSERIES/$p"); done
+    tar -C "$root/usr/src" -xf "$tarball" "${members[@]}" 2> "$CORPUS_DIR/untar.log" \
+      || grep -q 'Not found in archive' "$CORPUS_DIR/untar.log" || die "cannot unpack $tarball: $(head -3 "$CORPUS_DIR/untar.log")"
+    n=0; for p in "${only_paths[@]}"; do [[ -f $NEW_SRC/$p ]] && n=$((n + 1)); done
+    ((n > 0)) || die "none of the files of $only is in $tarball"
+    for p in "${only_paths[@]}"; do
+      [[ -f $NEW_SRC/$p ]] || { mkdir -p "$(dirname "$NEW_SRC/.absent/$p")"; touch "$NEW_SRC/.absent/$p"; }
+    done
+  else
+    tar -C "$root/usr/src" -xf "$tarball"
+  fi
+  rm "$tarball"
+fi
+
+if [[ -n $only ]]; then
+  # --- --only: one patch per listed path that changed ----------------------------
+  rm -rf "$PATCHES" && mkdir -p "$PATCHES/patches"
+  : > "$PATCHES/patches.tsv.tmp"; : > "$PATCHES/other-files.tsv"
+  for path in "${only_paths[@]}"; do
+    [[ -f $SRC/$path ]] || die "--only: $path is not in $SRC"
+    if [[ ! -f $NEW_SRC/$path ]]; then printf 'removed\t%s\n' "$path" >> "$PATCHES/other-files.tsv"; continue; fi
+    cmp -s "$SRC/$path" "$NEW_SRC/$path" && { log "--only: $path did not change between $CORPUS_FROM and $CORPUS_TO"; continue; }
+    id=${path//\//_}
+    (cd / && diff -u --label "a/$path" --label "b/$path" "$SRC/$path" "$NEW_SRC/$path") > "$PATCHES/patches/$id.patch" || true
+    printf '%s\t%s\n' "$id" "$path" >> "$PATCHES/patches.tsv.tmp"
+  done
+  LC_ALL=C sort -k2 "$PATCHES/patches.tsv.tmp" > "$PATCHES/patches.tsv" && rm "$PATCHES/patches.tsv.tmp"
+  log "$(wc -l < "$PATCHES/patches.tsv") patches (of $only) in $PATCHES/patches"
+  echo "$PATCHES"
+  exit 0
 fi
 
 # --- what the config compiles ---------------------------------------------------

@@ -8,8 +8,11 @@
 # Prints one line per patch as it finishes, then summary.mjs's per-patch table, the
 # refusals with their judgment (scripts/corpus/judgments.tsv) and the summary line.
 # Exit 1 when a refusal is not judged, a judgment is stale, or extract failed with
-# exit 2/3 (--strict: also a patch accepted but not building or loading).
-#   --sample   the fixed sample of scripts/corpus/sample.txt (~15 min on 2 cores, warm)
+# exit 2/3 (--strict: also a livepatchable patch that does not build and load in both
+# modes, refused as a gap included), or when the test bed cannot be set up.
+#   --sample   the fixed sample of scripts/corpus/sample.txt, with its own patches
+#              ($CORPUS_DIR/NAME-sample, made by make-patches.sh --only: no dry run) and
+#              work dir ($CORPUS_DIR/sample-work); CI runs it with --strict
 #   --resume   keep the results of patches already tried (a full run takes hours)
 #   --every K  every K-th patch (by path, from the first): a spread-out part of the corpus
 #   --limit N  the first N patches (after --every)
@@ -33,21 +36,30 @@ while (($#)); do
   esac
   shift
 done
+# The sample has patches and a work dir of its own: it never needs the whole corpus's
+# dry run (make-patches.sh --only), and never mixes its results with a full run's.
 source "$HERE/settings.sh"
-export RUN=${KLP_WORKDIR:-$CORPUS_DIR/work}
+work=work
+if ((sample)); then
+  export CORPUS_PATCHES=${CORPUS_PATCHES:-$CORPUS_DIR/$CORPUS_NAME-sample} && PATCHES=$CORPUS_PATCHES
+  work=sample-work
+fi
+export RUN=${KLP_WORKDIR:-$CORPUS_DIR/$work}
 mkdir -p "$RUN/results"
 cd "$CORPUS_REPO"
 if [[ ${KLP_SKIP_NPM_BUILD:-0} != 1 ]]; then
   log "npm run build"
   npm run build > "$RUN/npm-build.log" 2>&1 || { tail -15 "$RUN/npm-build.log"; die "npm run build failed"; }
 fi
-ensure_pkgs "${PKGS_SETUP[@]}" "${PKGS_BUILD[@]}" "${PKGS_BOOT[@]}"
-"$HERE/make-patches.sh" > /dev/null
-"$TB_DIR/kallsyms.sh" > /dev/null
+setup_failed() { die "test bed setup failed ($1; KLP_TESTBED=$TESTBED): the corpus was not run"; }
+ensure_pkgs "${PKGS_SETUP[@]}" "${PKGS_BUILD[@]}" "${PKGS_BOOT[@]}" || setup_failed "apt-get"
+if ((sample)); then "$HERE/make-patches.sh" --only "$HERE/sample.txt" > /dev/null || setup_failed "make-patches.sh --only"
+else "$HERE/make-patches.sh" > /dev/null || setup_failed "make-patches.sh"; fi
+"$TB_DIR/kallsyms.sh" > /dev/null || setup_failed "kallsyms.sh: the boot that dumps /proc/kallsyms"
 
 list=$RUN/ids.txt
 if ((${#ids[@]})); then printf '%s\n' "${ids[@]}"
-elif ((sample)); then grep -v '^#' "$HERE/sample.txt" | grep . | sed 's|/|_|g'
+elif ((sample)); then cut -f1 "$PATCHES/patches.tsv"
 else cut -f1 "$PATCHES/patches.tsv"
 fi | awk -v k="$every" '(NR - 1) % k == 0' | { if ((limit)); then head -n "$limit"; else cat; fi; } > "$list"
 log "corpus $CORPUS_NAME: $(wc -l < "$list") patches to try (results: $RUN/results)"
@@ -64,6 +76,6 @@ while read -r id; do
 done < "$list"
 
 echo
-echo "changed files that are not patches ($PATCHES/other-files.tsv):" \
+((sample)) || echo "changed files that are not patches ($PATCHES/other-files.tsv):" \
   "$(cut -f1 "$PATCHES/other-files.tsv" | LC_ALL=C sort | uniq -c | awk '{printf "%s%s %s", sep, $1, $2; sep=", "}')"
 node "$HERE/summary.mjs" "${strict[@]}" "$CORPUS_NAME" "$RUN/results" "$list" "$HERE/judgments.tsv"

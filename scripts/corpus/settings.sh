@@ -9,6 +9,7 @@
 #   KLP_TESTBED (default ~/.cache/klp-testbed-6.1.176, CORPUS_FROM without its Debian
 #                revision: a folder of its own, never the default test bed's)
 #   CORPUS_DIR  (default $KLP_TESTBED/corpus: the newer source, the patches, the runs)
+#   CORPUS_PATCHES (default $CORPUS_DIR/$CORPUS_NAME: the patches and their lists)
 CORPUS_FROM=${CORPUS_FROM:-6.1.176-1}
 CORPUS_KABI=${CORPUS_KABI:-6.1.0-50}
 CORPUS_TO=${CORPUS_TO:-6.1.187-1}
@@ -21,5 +22,5 @@ export KLP_KERNEL=6.1   # the corpus's uploads are 6.1 ones, whatever env.sh exp
 source "$(dirname "${BASH_SOURCE[0]}")/../testbed/common.sh"
 CORPUS_DIR=${CORPUS_DIR:-$TESTBED/corpus}
 NEW_SRC=$CORPUS_DIR/src-$CORPUS_TO/usr/src/linux-source-$KSERIES   # the newer upload's source
-PATCHES=$CORPUS_DIR/$CORPUS_NAME                                    # patches/, lists (make-patches.sh)
+PATCHES=${CORPUS_PATCHES:-$CORPUS_DIR/$CORPUS_NAME}                 # patches/, lists (make-patches.sh)
 CORPUS_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

@@ -110,7 +110,6 @@ export function computeClosure(opts: ClosureOptions): Closure {
     const inFoldedData = decl.kind === "variable" && foldedData.has(decl.name);
     // Static locals' initializers (a copied function's `static const struct ops o = { .write = f }`)
     // need link-time constant addresses too: the static functions they name are copied.
-    const localInits = decl.kind === "function" && homeOf(ctx, decl) !== "header" ? staticLocalInitializers(ctx.tu.text, decl.start, decl.end) : [];
     // Header code the closure walks: inline functions (for the symbols they reach) and typedefs (for the types they name).
     const inHeaderInline = homeOf(ctx, decl) === "header" && decl.kind === "function";
     const inlineUses = new Set<string>();
@@ -155,10 +154,13 @@ export function computeClosure(opts: ClosureOptions): Closure {
             // never has a body of its own): the module compiles it itself; follow it only to find symbols.
             note(ref.name);
             enqueue(best, from);
-          } else if ((best.storage === "static" && (inFoldedData || localInits.some(([from, to]) => ref.start >= from && ref.start < to))) || ((best.storage === "static" || opts.addedByPatch?.has(ref.name)) && !opts.hasOwnSymbol(ref.name))) {
+          } else if ((best.storage === "static" && inFoldedData) || ((best.storage === "static" || opts.addedByPatch?.has(ref.name)) && !opts.hasOwnSymbol(ref.name))) {
             if (!out.copiedFunctions.has(ref.name)) {
               out.copiedFunctions.add(ref.name);
-              if (opts.hasOwnSymbol(ref.name) && (inFoldedData || localInits.length > 0)) out.copiedForData.add(ref.name);
+              // A static function named by copied folded data is copied with it (its address must be a
+              // constant there). A static local's initializer in copied code is not such data: it
+              // names the kernel's function (klp-reloc binds it; kallsyms mode makes a klpt_ thunk).
+              if (opts.hasOwnSymbol(ref.name) && inFoldedData) out.copiedForData.add(ref.name);
               note(ref.name);
               enqueue(best, from);
             }
@@ -205,31 +207,6 @@ function addSymbol(out: Closure, name: string, what: "function" | "variable", de
   // A use in the TU's own code wins over one inside a header inline.
   if (prev && (!prev.viaHeaderInline || inHeaderInline)) return;
   out.symbols.set(name, { name, what, isStatic: decl.storage === "static", decl, via, ...(inHeaderInline ? { viaHeaderInline: via } : {}) });
-}
-
-/** Offsets [from, to) of the initializers of the static locals in a function's text. */
-function staticLocalInitializers(text: string, start: number, end: number): Array<[number, number]> {
-  const body = text.indexOf("{", start);
-  if (body < 0 || body >= end) return [];
-  const out: Array<[number, number]> = [];
-  const re = /\bstatic\b/g;
-  re.lastIndex = body;
-  for (let m = re.exec(text); m && m.index < end; m = re.exec(text)) {
-    let depth = 0;
-    let eq = -1;
-    let i = m.index;
-    for (; i < end; i++) {
-      const c = text[i];
-      if (c === "(" || c === "{" || c === "[") depth++;
-      else if (c === ")" || c === "}" || c === "]") depth--;
-      else if (c === "=" && depth === 0 && eq < 0 && text[i + 1] !== "=") eq = i;
-      else if (c === ";" && depth <= 0) break;
-      if (depth < 0) break;
-    }
-    if (eq >= 0) out.push([eq, i]);
-    re.lastIndex = Math.max(i, m.index + 6);
-  }
-  return out;
 }
 
 /** `static T v = ...;`: the declaration has an initializer to walk. */

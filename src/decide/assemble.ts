@@ -13,11 +13,12 @@ import { syscallCopyText } from "./syscall-copy.js";
 import { runtimeStaticKeys } from "./runtime-static-keys.js";
 import { compareText } from "../util/compare.js";
 import { forwardTagName, typePartOf, withoutTagBody } from "./declaration-parts.js";
-import { includedLocalHeader } from "./private-headers.js";
+import { includedLocalHeader, withPrivateIncludesInlined } from "./private-headers.js";
 import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
 import { placeModuleHidden } from "./module-hidden.js";
 import { tracepointPieces } from "./tracepoints.js";
 import { includeNeeds, typesBeforeInclude } from "../closure/include-needs.js";
+import { staticInitializerRanges, thunkMaker, thunkName } from "./static-init-thunks.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -41,6 +42,8 @@ export interface Assembled {
   missing: Array<{ name: string; file: string; line: number }>;
   /** A system call is copied with KLPP_SYSCALL_DEFINEn: the livepatch needs those macros. */
   syscallWrappers: boolean;
+  /** kallsyms mode: externalized names in static initializers no thunk can stand for (a variable, a function without source). */
+  nonConstant: Array<{ name: string; file: string; line: number }>;
 }
 
 /** Macros that must not be carried into a module (they would define kernel state). */
@@ -64,7 +67,7 @@ export function assemble(opts: AssembleOptions): Assembled {
     return undefined;
   };
   const renamedNames = new Set<string>();
-  const out: Assembled = { preamble: [], includes: [], body: [], unrenamable: [], missing: [], syscallWrappers: false };
+  const out: Assembled = { preamble: [], includes: [], body: [], unrenamable: [], missing: [], syscallWrappers: false, nonConstant: [] };
   const syscalls = macroDefinedFunctions(ctx.main);
   const syscallsDone = new Set<MacroDefinedFunction>();
   const emittedFunctions = new Set<string>();
@@ -153,7 +156,8 @@ export function assemble(opts: AssembleOptions): Assembled {
       // A static with no symbol that holds no state (decide: folded-static) is copied whole.
       const copiedDatum = isCarved ? undefined : decls.find((d) => d.namespace === "ordinary" && d.kind === "variable" && copiedData.has(d.name));
       if (copiedDatum) {
-        into.push({ origin: file.path, line: item.startLine, kind: "declaration", text: renamed(file, item, closure.changedTables.has(copiedDatum.name) ? renameTo(copiedDatum.name) : undefined), note: `copied ${copiedDatum.name}: ${copiedData.get(copiedDatum.name)}` });
+        const text = renamed(file, item, closure.changedTables.has(copiedDatum.name) ? renameTo(copiedDatum.name) : undefined);
+        into.push(...pendingThunks.splice(0), { origin: file.path, line: item.startLine, kind: "declaration", text, note: `copied ${copiedDatum.name}: ${copiedData.get(copiedDatum.name)}` });
         continue;
       }
       const reached = decls.some((d) => d.namespace === "ordinary" && (externalized.has(d.name) || needsDeclaration.has(d.name)));
@@ -181,10 +185,15 @@ export function assemble(opts: AssembleOptions): Assembled {
         const isPatched = closure.patched.has(fnDecl.name);
         emittedFunctions.add(fnDecl.name);
         const text = renamed(file, item, isPatched && !opts.keepNames ? `klpp_${fnDecl.name}` : undefined);
+        into.push(...pendingThunks.splice(0));
         into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: isPatched && !opts.keepNames ? keepFuncName(ctx.tu.text.slice(fnDecl.start, fnDecl.end), fnDecl.name, text) : text, defines: fnDecl.name, ...(closure.copiedForData.has(fnDecl.name) && !isPatched ? { note: "copied: a static initializer in the copied code names it, and needs a constant address" } : {}) });
       }
     }
   };
+
+  // kallsyms mode: an externalized function named in a static initializer is reached through a
+  // thunk, emitted once, before the piece that first names it.
+  const { thunkFor, pending: pendingThunks } = thunkMaker(ctx, externalized);
 
   /** Item text with references to patched and externalized names renamed; `newName` renames the definition. */
   const renamed = (file: SourceFile, item: SourceItem, newName: string | undefined): string => {
@@ -193,8 +202,13 @@ export function assemble(opts: AssembleOptions): Assembled {
     const text = file.text.slice(item.start, item.end);
     for (const t of identifierTokens(text, { members: true })) macroNames.add(t.name);
     if (node) {
+      const staticInits = mode === "kallsyms" ? staticInitializerRanges(node) : [];
       for (const ref of freeReferences(node, blankedNames(file.text, item.start, item.end))) {
-        const to = renameTo(ref.name);
+        const inStaticInit = staticInits.some(([a, b]) => ref.start >= a && ref.end <= b);
+        const to = inStaticInit && thunkFor(ref.name) ? thunkName(ref.name) : renameTo(ref.name);
+        if (inStaticInit && to?.startsWith("(*klpe_") && ref.namespace === "ordinary") {
+          out.nonConstant.push({ name: ref.name, file: file.path, line: 1 + (file.text.slice(0, ref.start).match(/\n/g) ?? []).length });
+        }
         if (to && ref.namespace === "ordinary") {
           renames.push({ start: ref.start, end: ref.end, text: to });
           renamedNames.add(ref.name);
@@ -205,7 +219,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         if (id) renames.push({ start: id.startIndex, end: id.endIndex, text: newName });
       }
     }
-    let result = keepModName(applyRenames(text, renames, item.start));
+    let result = withPrivateIncludesInlined(ctx, file, keepModName(applyRenames(text, renames, item.start)));
     if (newName && !/\bstatic\b/.test(stripComments(result.slice(0, result.indexOf(newName))))) {
       result = makeStatic(result, newName);
     }

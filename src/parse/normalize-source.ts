@@ -54,7 +54,30 @@ function unwrapPerCpu(text: string): string {
 
 /** Returns `text` with kernel annotations replaced by spaces (same length, same lines). */
 export function normalizeSource(text: string): string {
-  return oneArmedHeaders(withoutMemberMacros(withoutCplusplusArms(unwrapPerCpu(blankAnnotations(withoutDirectiveComments(text))))));
+  return oneArmedHeaders(withoutEnumDirectives(withoutMemberMacros(withoutCplusplusArms(unwrapPerCpu(blankAnnotations(withoutDirectiveComments(text)))))));
+}
+
+/**
+ * An enum body may hold `#define`/`#include`/`#undef` lines (nouveau's subdev.h builds
+ * `enum nvkm_subdev_type` from `#include <core/layout.h>` under a local `#define`): the
+ * grammar allows only #if blocks there, and its error cut the copy after the first
+ * directive (KLP-E042). Such lines become blanks; the copy, taken from the original,
+ * keeps them.
+ */
+function withoutEnumDirectives(text: string): string {
+  if (!/^[ \t]*#[ \t]*(?:define|undef|include)\b/m.test(text)) return text;
+  let out = text;
+  for (const m of text.matchAll(/\benum(?:\s+[A-Za-z_]\w*)?\s*\{/g)) {
+    const open = m.index + m[0].length;
+    const close = text.indexOf("}", open);
+    if (close < 0) continue;
+    const body = text.slice(open, close);
+    if (!body.includes("#")) continue;
+    const blanked = body.replace(/^[ \t]*#[ \t]*(?:define|undef|include|pragma)\b(?:[^\n\\]|\\[^])*/gm, (d) => d.replace(/[^\n]/g, " "));
+    // An enum body has no `;`: with one, the `enum {` was in a comment or a string, not code.
+    if (blanked !== body && !blanked.replace(/\/\*[^]*?\*\/|\/\/[^\n]*/g, "").includes(";")) out = out.slice(0, open) + blanked + out.slice(close);
+  }
+  return out;
 }
 
 /**

@@ -23,8 +23,9 @@ export interface Difference {
  * livepatch compiles it, is not the original function preprocessed as the
  * kernel compiled it; undefined when they are the same but for the
  * documented rewrites:
- * - `klpp_X` (replaced), `klpr_X` (header inline copied) and `klpe_X` /
- *   `(*klpe_X)` (externalized, klp-reloc / kallsyms) stand for `X`;
+ * - `klpp_X` (replaced), `klpr_X` (header inline copied), `klpe_X` /
+ *   `(*klpe_X)` (externalized, klp-reloc / kallsyms) and `klpt_X` (kallsyms: a thunk
+ *   calling `(*klpe_X)`, named in a static initializer) stand for `X`;
  * - before the body, the copy may add `static` and `__attribute__((__unused__))`
  *   (replaced functions and the KLPP_SYSCALL_DEFINEn wrappers are static), and
  *   before its first token the attributes the file wrote ahead of the
@@ -71,7 +72,7 @@ export function firstDifference(module: CToken[], original: CToken[], rewrites: 
 function rewriteStep(module: CToken[], i: number, b: CToken, r: Rewrites, numbered: Map<string, string>): number {
   const a = module[i]!;
   if (a.kind === "identifier" && b.kind === "identifier") {
-    if (a.text === `klpp_${b.text}` || a.text === `klpr_${b.text}` || a.text === `klpe_${b.text}`) return 1;
+    if (a.text === `klpp_${b.text}` || a.text === `klpr_${b.text}` || a.text === `klpe_${b.text}` || a.text === `klpt_${b.text}`) return 1;
     if (sameButCounter(a.text, b.text, numbered)) return 1;
     return 0;
   }
@@ -104,7 +105,7 @@ function lineStep(a: CToken, b: CToken, module: CToken[], original: CToken[]): n
 
 /** Stringized code (`#x`, BUILD_BUG_ON's message) with the renames undone. */
 function withoutRenames(literal: string): string {
-  return literal.replace(/\(\*klpe_(\w+)\)/g, "$1").replace(/\bklp[pre]_(\w+)/g, "$1");
+  return literal.replace(/\(\*klpe_(\w+)\)/g, "$1").replace(/\bklp[pret]_(\w+)/g, "$1");
 }
 
 /** Stringized code with the numbers of compiler-made names (sameButCounter) left out. */
