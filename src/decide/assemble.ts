@@ -16,6 +16,7 @@ import { forwardTagName, typePartOf, withoutTagBody } from "./declaration-parts.
 import { includedLocalHeader } from "./private-headers.js";
 import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
 import { placeModuleHidden } from "./module-hidden.js";
+import { expandedFunctionPiece, generatedByItem } from "./expanded-copy.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -105,7 +106,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         }
         continue;
       }
-      const decls = declsAt.get(file.path)?.filter((d) => d.line >= item.startLine && d.line <= item.endLine) ?? [];
+      let decls = declsAt.get(file.path)?.filter((d) => d.line >= item.startLine && d.line <= item.endLine) ?? [];
       if (item.kind === "include") {
         seenInclude = true;
         const key = liveIncludeKey(ctx, file, item);
@@ -128,7 +129,18 @@ export function assemble(opts: AssembleOptions): Assembled {
         continue;
       }
       const fnDecl = decls.find((d) => d.kind === "function");
-      const isCarved = item.kind === "function" && fnDecl !== undefined && (closure.patched.has(fnDecl.name) || closure.copiedFunctions.has(fnDecl.name));
+      const carves = (name: string) => closure.patched.has(name) || closure.copiedFunctions.has(name);
+      const isCarved = item.kind === "function" && fnDecl !== undefined && (item.name === undefined || item.name === fnDecl.name) && carves(fnDecl.name);
+      // Functions a macro call generates (no definition in the source): copied as gcc expanded them.
+      const generated = generatedByItem(item, decls);
+      for (const d of generated.filter((g) => carves(g.name) && !emittedFunctions.has(g.name))) {
+        emittedFunctions.add(d.name);
+        const isPatched = closure.patched.has(d.name);
+        const newName = isPatched && !opts.keepNames ? `klpp_${d.name}` : undefined;
+        const piece = expandedFunctionPiece(ctx, d, { file, item }, renameTo, { ...(newName ? { newName } : {}), isPatched, onRename: (n) => renamedNames.add(n) });
+        into.push(newName ? { ...piece, text: keepFuncName(ctx.tu.text.slice(d.start, d.end), d.name, piece.text) } : piece);
+      }
+      if (generated.length) decls = decls.filter((d) => !(d.kind === "prototype" && generated.some((g) => g.name === d.name)));
       // A type (or a declaration the copy needs whole) first: what the declarations below name.
       const needed =
         !isCarved &&
