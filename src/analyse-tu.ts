@@ -13,6 +13,7 @@ import { outsideConditionals } from "./parse/conditional-depth.js";
 import { parsePreprocessed } from "./parse/preprocessed-tu.js";
 import { parseSourceFile } from "./parse/source-file.js";
 import { addedFunctions, touchedFunctions } from "./resolve/touched.js";
+import { definedAtLines } from "./resolve/generated-at.js";
 import { ipaTargets } from "./closure/ipa-targets.js";
 import { objectCallers } from "./elf/callers.js";
 import { cachedObjectSymbols, objectSymbols } from "./elf/object-symbols.js";
@@ -96,7 +97,7 @@ export function analyseTu(o: AnalyseOptions): LivepatchPlan {
     return live;
   };
   const touchedSink = new DiagnosticSink(sink.forcedCodes);
-  const touched = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, touchedSink, isLive));
+  const touched = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, touchedSink, isLive, definedAtLines(ctx)));
   if (unconditional.length) {
     const [first] = unconditional;
     sink.report({ code: "KLP-E006", severity: "error", message: `the preprocessed TU has no definition of ${first!.name}, which ${fp.path}:${first!.line} defines outside any #if: it is cut short or not made from the patched ${fp.path}`, location: { file: o.preprocessed ?? fp.path, line: 0, column: 0 }, hint: o.preprocessed ? "preprocess the PATCHED file again with the TU's own command plus -E -dD -dI" : "check that --build was configured for this --src" });
