@@ -16,7 +16,7 @@ import { forwardTagName, typePartOf, withoutTagBody } from "./declaration-parts.
 import { includedLocalHeader } from "./private-headers.js";
 import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
 import { placeModuleHidden } from "./module-hidden.js";
-import { expandedFunctionPiece, generatedByItem } from "./expanded-copy.js";
+import { expandedDeclarations, expandedFunctionPiece, generatedByItem } from "./expanded-copy.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -131,15 +131,9 @@ export function assemble(opts: AssembleOptions): Assembled {
       const fnDecl = decls.find((d) => d.kind === "function");
       const carves = (name: string) => closure.patched.has(name) || closure.copiedFunctions.has(name);
       const isCarved = item.kind === "function" && fnDecl !== undefined && (item.name === undefined || item.name === fnDecl.name) && carves(fnDecl.name);
-      // Functions a macro call generates (no definition in the source): copied as gcc expanded them.
+      // Functions a macro call generates (no definition in the source): copied as gcc expanded them,
+      // after the declarations the same call makes (a tracepoint's __tracepoint_X, externalized).
       const generated = generatedByItem(item, decls);
-      for (const d of generated.filter((g) => carves(g.name) && !emittedFunctions.has(g.name))) {
-        emittedFunctions.add(d.name);
-        const isPatched = closure.patched.has(d.name);
-        const newName = isPatched && !opts.keepNames ? `klpp_${d.name}` : undefined;
-        const piece = expandedFunctionPiece(ctx, d, { file, item }, renameTo, { ...(newName ? { newName } : {}), isPatched, onRename: (n) => renamedNames.add(n) });
-        into.push(newName ? { ...piece, text: keepFuncName(ctx.tu.text.slice(d.start, d.end), d.name, piece.text) } : piece);
-      }
       if (generated.length) decls = decls.filter((d) => !(d.kind === "prototype" && generated.some((g) => g.name === d.name)));
       // A type (or a declaration the copy needs whole) first: what the declarations below name.
       const needed =
@@ -163,6 +157,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         into.push({ origin: file.path, line: item.startLine, kind: "type", text: typePart ?? renamed(file, item, undefined) });
         copiedTypes.push({ file, item });
       }
+      const itemMark = into.length;
       for (const d of decls) {
         if (d.namespace !== "ordinary") continue;
         const u = externalized.get(d.name);
@@ -179,6 +174,17 @@ export function assemble(opts: AssembleOptions): Assembled {
           if (text) into.push({ origin: file.path, line: d.line, kind: "declaration", text: typePart ? withoutTagBody(text) : text, note: `declaration of ${d.name}, reached by name` });
         }
       }
+      const genPieces: OutputPiece[] = [];
+      for (const d of generated.filter((g) => carves(g.name) && !emittedFunctions.has(g.name))) {
+        emittedFunctions.add(d.name);
+        const isPatched = closure.patched.has(d.name);
+        const newName = isPatched && !opts.keepNames ? `klpp_${d.name}` : undefined;
+        const piece = expandedFunctionPiece(ctx, d, { file, item }, renameTo, { ...(newName ? { newName } : {}), isPatched, onRename: (n) => renamedNames.add(n) });
+        genPieces.push(newName ? { ...piece, text: keepFuncName(ctx.tu.text.slice(d.start, d.end), d.name, piece.text) } : piece);
+      }
+      // The call's own declarations those pieces name (`typeof(__traceiter_X)`), as gcc expanded them.
+      if (generated.length) into.splice(itemMark, 0, ...expandedDeclarations(ctx, decls, [...into.slice(itemMark), ...genPieces], (n) => externalized.has(n) || declared.has(n), { file, item }));
+      into.push(...genPieces);
       if (isCarved) {
         const isPatched = closure.patched.has(fnDecl.name);
         emittedFunctions.add(fnDecl.name);
