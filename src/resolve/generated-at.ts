@@ -32,14 +32,18 @@ export function generatedBy(item: SourceItem, definedAt: DefinedAtLines): Define
 /**
  * The patched file's item that stands where a deleted line's original item
  * stood: within the hunk's new lines, a top-level code item that starts
- * with the same macro name (`DEFINE_SHOW_ATTRIBUTE(` in both).
+ * with the same macro name (`DEFINE_SHOW_ATTRIBUTE(` in both), else one the
+ * hunk adds lines to.
  */
 export function counterpartItem(originalItem: SourceItem, original: SourceFile, patched: SourceFile, hunk: Hunk): SourceItem | undefined {
   const head = identifierTokens(original.text.slice(originalItem.codeStart, originalItem.end))[0]?.name;
   if (!head) return undefined;
   const last = hunk.newStart + Math.max(hunk.newLines, 1) - 1;
-  return patched.items.find(
-    (i) => i.kind !== "macro" && i.kind !== "include" && i.endLine >= hunk.newStart && i.startLine <= last && identifierTokens(patched.text.slice(i.codeStart, i.end))[0]?.name === head,
+  const code = patched.items.filter((i) => i.kind !== "macro" && i.kind !== "include" && i.endLine >= hunk.newStart && i.startLine <= last);
+  // Else the call the hunk's added lines rewrote (DEFINE_SHOW_ATTRIBUTE → DEFINE_PROC_SHOW_ATTRIBUTE).
+  return (
+    code.find((i) => identifierTokens(patched.text.slice(i.codeStart, i.end))[0]?.name === head) ??
+    code.find((i) => hunk.added.some((a) => a.line >= i.codeStartLine && a.line <= i.endLine))
   );
 }
 
