@@ -156,6 +156,8 @@ export function assemble(opts: AssembleOptions): Assembled {
       if (needed || (typePart && reached)) {
         into.push({ origin: file.path, line: item.startLine, kind: "type", text: typePart ?? renamed(file, item, undefined) });
         copiedTypes.push({ file, item });
+        // A macro call copied whole for its type (DECLARE_EWMA's struct) defines its functions too.
+        if (!typePart) for (const g of generated) if (!closure.patched.has(g.name)) emittedFunctions.add(g.name);
       }
       const itemMark = into.length;
       for (const d of decls) {
