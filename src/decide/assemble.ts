@@ -130,14 +130,17 @@ export function assemble(opts: AssembleOptions): Assembled {
       }
       const fnDecl = decls.find((d) => d.kind === "function");
       const carves = (name: string) => closure.patched.has(name) || closure.copiedFunctions.has(name);
-      const isCarved = item.kind === "function" && fnDecl !== undefined && (item.name === undefined || item.name === fnDecl.name) && carves(fnDecl.name);
       // Functions a macro call generates (no definition in the source): copied as gcc expanded them,
       // after the declarations the same call makes (a tracepoint's __tracepoint_X, externalized).
       const generated = generatedByItem(item, decls);
+      const isCarved = item.kind === "function" && fnDecl !== undefined && generated.length === 0 && carves(fnDecl.name);
+      const callDecls = decls;
+      // Their prototypes (BPF_CALL_n's ____NAME) are the call's, not a reason to copy it whole.
       if (generated.length) decls = decls.filter((d) => !(d.kind === "prototype" && generated.some((g) => g.name === d.name)));
       // A type (or a declaration the copy needs whole) first: what the declarations below name.
+      // A macro call's types come out of its expansion too (below), never the call itself.
       const needed =
-        !isCarved &&
+        !isCarved && generated.length === 0 &&
         (decls.some((d) => closure.typeDecls.has(`${d.file}:${d.line}`) || (d.kind === "prototype" && closure.copiedFunctions.has(d.name)) || closure.registerVariables.has(d.name)) ||
           closure.tags.has(forwardTagName(item) ?? ""));
       // Copied whole, an `extern enum E {...} v;` declares v too; a definition (`struct s {...} v;`)
@@ -156,8 +159,6 @@ export function assemble(opts: AssembleOptions): Assembled {
       if (needed || (typePart && reached)) {
         into.push({ origin: file.path, line: item.startLine, kind: "type", text: typePart ?? renamed(file, item, undefined) });
         copiedTypes.push({ file, item });
-        // A macro call copied whole for its type (DECLARE_EWMA's struct) defines its functions too.
-        if (!typePart) for (const g of generated) if (!closure.patched.has(g.name)) emittedFunctions.add(g.name);
       }
       const itemMark = into.length;
       for (const d of decls) {
@@ -185,7 +186,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         genPieces.push(newName ? { ...piece, text: keepFuncName(ctx.tu.text.slice(d.start, d.end), d.name, piece.text) } : piece);
       }
       // The call's own declarations those pieces name (`typeof(__traceiter_X)`), as gcc expanded them.
-      if (generated.length) into.splice(itemMark, 0, ...expandedDeclarations(ctx, decls, [...into.slice(itemMark), ...genPieces], (n) => externalized.has(n) || declared.has(n), { file, item }));
+      if (generated.length) into.splice(itemMark, 0, ...expandedDeclarations(ctx, callDecls, [...into.slice(itemMark), ...genPieces], { skip: (n) => externalized.has(n) || declared.has(n), type: (d) => closure.typeDecls.has(`${d.file}:${d.line}`) }, { file, item }));
       into.push(...genPieces);
       if (isCarved) {
         const isPatched = closure.patched.has(fnDecl.name);

@@ -50,27 +50,42 @@ export function expandedFunctionPiece(
 }
 
 /**
- * A macro call's own declarations (prototypes, extern variables) that the
- * pieces made from it name, e.g. the `__traceiter_X` of a tracepoint's
- * `typeof(__traceiter_X) __SCT__tp_func_X`: written as gcc expanded them
- * (declarations only, no state), unless `skip` says they are declared anyway.
+ * A macro call's own declarations that the livepatch needs, written as gcc
+ * expanded them, in TU order: the types the closure takes from it
+ * (DECLARE_EWMA's struct, BPF_CALL_n's typedef: `type`), and the prototypes
+ * and extern variables the pieces made from it name (BPF_CALL_n's ____f, a
+ * tracepoint's `__traceiter_X` in `typeof(__traceiter_X) __SCT__tp_func_X`)
+ * unless `skip` says they are declared anyway. Declarations only: no state.
  */
-export function expandedDeclarations(ctx: TuContext, decls: PpDecl[], pieces: OutputPiece[], skip: (name: string) => boolean, call: { file: SourceFile; item: SourceItem }): OutputPiece[] {
+export function expandedDeclarations(
+  ctx: TuContext, decls: PpDecl[], pieces: OutputPiece[],
+  want: { skip: (name: string) => boolean; type: (d: PpDecl) => boolean }, call: { file: SourceFile; item: SourceItem },
+): OutputPiece[] {
   const named = new Set(pieces.flatMap((p) => identifierTokens(p.text).map((t) => t.name)));
-  return decls
-    .filter((d) => d.namespace === "ordinary" && (d.kind === "prototype" || d.kind === "extern-variable") && named.has(d.name) && !skip(d.name))
-    .map((d) => ({ origin: call.file.path, line: d.line, kind: "declaration" as const, text: breakLines(unexpandSelfReferences(ctx, ctx.tu.text.slice(d.start, d.end).replace(/^#.*$/gm, ""))), note: `declaration of ${d.name}, made by the macro call at ${call.file.path}:${d.line}` }));
+  const isType = (d: PpDecl) => d.kind === "tag" || d.kind === "typedef" || d.kind === "enumerator";
+  const isWanted = (d: PpDecl) =>
+    (isType(d) && want.type(d)) || (d.namespace === "ordinary" && (d.kind === "prototype" || d.kind === "extern-variable") && named.has(d.name) && !want.skip(d.name));
+  const chosen = [...new Map(decls.filter(isWanted).map((d) => [d.start, d])).values()].sort((a, b) => a.start - b.start);
+  return chosen.map((d) => ({
+    origin: call.file.path, line: d.line, kind: isType(d) ? ("type" as const) : ("declaration" as const),
+    // A tag's extent ends at its `}`: the declaration needs its `;`.
+    text: breakLines(unexpandSelfReferences(ctx, ctx.tu.text.slice(d.start, d.end).replace(/^#.*$/gm, ""))).replace(/\}\s*$/, "};"),
+    note: `${d.kind === "tag" ? `struct/union/enum ${d.name}` : d.name}, declared by the macro call at ${call.file.path}:${d.line}: as gcc expanded it`,
+  }));
 }
 
 /**
  * The functions a top-level item of the file generates through a macro call,
- * as the TU's line markers place them: function definitions at the item's
- * lines that the item does not define itself (it is no function definition,
- * or one of another name, as tree-sitter reads `BPF_CALL_2(f, ...) {...}`).
+ * as the TU's line markers place them: the function definitions at the
+ * item's lines, unless the item is an ordinary definition of the one function
+ * there (tree-sitter reads `BPF_CALL_2(f, ...) {...}` as a definition of f,
+ * which the TU defines together with ____f).
  */
 export function generatedByItem(item: SourceItem, declsAtItem: PpDecl[]): PpDecl[] {
   if (item.kind === "macro" || item.kind === "include") return [];
-  return declsAtItem.filter((d) => d.kind === "function" && !(item.kind === "function" && item.name === d.name));
+  const functions = declsAtItem.filter((d) => d.kind === "function");
+  // An ordinary definition defines itself alone; `BPF_CALL_0(f) {...}` reads as a function f but makes f and ____f.
+  return item.kind === "function" && functions.every((d) => d.name === item.name) ? [] : functions;
 }
 
 /**

@@ -25,7 +25,8 @@ export type DefinedAtLines = (startLine: number, endLine: number) => DefinedAt;
 export function generatedBy(item: SourceItem, definedAt: DefinedAtLines): DefinedAt {
   if (item.kind === "macro" || item.kind === "include") return { functions: [], data: [] };
   const at = definedAt(item.startLine, item.endLine);
-  if (item.kind === "function" && item.name && at.functions.includes(item.name)) return { functions: [], data: [] };
+  // An ordinary definition defines itself alone; `BPF_CALL_0(f) {...}` reads as a function f but makes f and ____f.
+  if (item.kind === "function" && item.name && at.functions.every((f) => f === item.name)) return { functions: [], data: [] };
   return at.functions.length ? at : { functions: [], data: [] };
 }
 
