@@ -24,6 +24,7 @@ import { computeClosure } from "./closure/closure.js";
 import { locateTuSymbol } from "./decide/locate.js";
 import { decideSymbols } from "./decide/decide.js";
 import { assemble } from "./decide/assemble.js";
+import { refuseModuleStaticKeys } from "./decide/module-static-keys.js";
 import { dropDeletedFunctions } from "./decide/deleted-functions.js";
 import { refuseEmptyLivepatch } from "./decide/empty-livepatch.js";
 import { timed, type StageTimer } from "./timings.js";
@@ -198,6 +199,7 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
     const u = uses.find((x) => x.name === name);
     sink.report({ code: "KLP-E017", severity: "error", message: `${name}${u ? ` (${u.reason})` : ""} is reached only through header code the module compiles itself, so the reference cannot be redirected`, location: { file: ctx.relPath, line: 0, column: 0 }, hint: "copy the header inline or macro into the patch by hand, or use --externalize klp-reloc" });
   }
+  refuseModuleStaticKeys({ uses, body: pieces.body, mode: o.mode, relPath: ctx.relPath, sink });
   if (sink.hasErrors) throw new StageFailed("assemble");
   // A function whose text was not found (KLP-E028 accepted with --force) has no klpp_ code to register.
   const missing = new Set(pieces.missing.map((m) => m.name));
