@@ -64,7 +64,7 @@ export const CODES = {
   "KLP-W009": { exit: 1, advice: "Code replaced in a module uses tracepoints, static keys or static calls, which a module defines and binds at load: test with the module loaded after and before the livepatch." },
   "KLP-W010": { exit: 1, advice: "The fix deletes a static function: nothing replaces it; its users in the file are replaced and no longer call it." },
   "KLP-W011": { exit: 1, loud: true, advice: "A cache entry under --cache-dir failed its integrity check (checksum, or numbers pointing outside its data): it was discarded and not used, and is rebuilt; if it repeats, check the disk or what else writes there." },
-  "KLP-E048": { exit: 1, advice: "klp-reloc mode: the copied code tests a target module's static keys through jump labels (usually the module's own trace event): the relocations wait for the module to load, after the livepatch's jump labels were set up, and 6.1 then refuses the module; patch a function that does not fire it." },
+  "KLP-E048": { exit: 1, advice: "klp-reloc mode: the copied code fires a target module's own trace events, whose jump labels test the module's tracepoint keys: the relocations wait for the module to load, after the livepatch's jump labels were set up, and 6.1 then refuses the module; patch a function that does not fire them." },
   "KLP-W014": { exit: 1, advice: "A changed macro call that generates functions also defines data (an ops table, an attribute): the generated functions are replaced, the data keeps its old contents; check the fix does not need it changed." },
   "KLP-W003": { exit: 1, advice: "The new code compares or stores a patched function's address: the old and new functions differ; check such comparisons." },
 } as const satisfies Record<string, CodeInfo>;
