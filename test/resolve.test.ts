@@ -12,6 +12,7 @@ import { applyPatch } from "../src/kbuild/apply-patch.js";
 import { parseSourceFile } from "../src/parse/source-file.js";
 import { freeReferences } from "../src/resolve/free-references.js";
 import { macroDefinedFunctions, touchedFunctions } from "../src/resolve/touched.js";
+import type { DefinedAt, DefinedAtLines } from "../src/resolve/generated-at.js";
 import { FIXTURES, cases, expectGolden, json, read, readInputC, readKernelSource } from "./golden.js";
 
 const isPatchCase = (name: string) => existsSync(join(FIXTURES, "resolve", name, "fix.patch"));
@@ -41,11 +42,29 @@ function touched(name: string, patchText = read("resolve", name, "fix.patch")) {
     const sink = new DiagnosticSink();
     const patch = readPatch("fix.patch", patchText, sink)!;
     const patched = applyPatch(patch, patchText, src, join(src, "work"), sink)!;
-    const changed = touchedFunctions(patch.files[0]!, parseSourceFile(rel, patched.get(rel)!), parseSourceFile(rel, original), sink);
+    const changed = touchedFunctions(patch.files[0]!, parseSourceFile(rel, patched.get(rel)!), parseSourceFile(rel, original), sink, undefined, definedAtOf(name));
     return { changed, diagnostics: sink.items };
   } finally {
     rmSync(src, { recursive: true, force: true });
   }
+}
+
+/**
+ * A case's defined-at.json: what the patched TU's line markers place at each line of the
+ * file (line → functions and variables), as extract reads them from the preprocessed TU.
+ */
+function definedAtOf(name: string): DefinedAtLines | undefined {
+  const file = join(FIXTURES, "resolve", name, "defined-at.json");
+  if (!existsSync(file)) return undefined;
+  const byLine = JSON.parse(read("resolve", name, "defined-at.json")) as Record<string, DefinedAt>;
+  return (from, to) => {
+    const out: DefinedAt = { functions: [], data: [] };
+    for (let l = from; l <= to; l++) {
+      out.functions.push(...(byLine[l]?.functions ?? []));
+      out.data.push(...(byLine[l]?.data ?? []));
+    }
+    return out;
+  };
 }
 
 describe("resolve: touched functions", () => {

@@ -19,6 +19,7 @@ import { placeModuleHidden } from "./module-hidden.js";
 import { tracepointPieces } from "./tracepoints.js";
 import { includeNeeds, typesBeforeInclude } from "../closure/include-needs.js";
 import { staticInitializerRanges, thunkMaker, thunkName } from "./static-init-thunks.js";
+import { expandedDeclarations, expandedFunctionPiece, generatedByItem } from "./expanded-copy.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -116,7 +117,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         }
         continue;
       }
-      const decls = declsAt.get(file.path)?.filter((d) => d.line >= item.startLine && d.line <= item.endLine) ?? [];
+      let decls = declsAt.get(file.path)?.filter((d) => d.line >= item.startLine && d.line <= item.endLine) ?? [];
       if (item.kind === "include") {
         seenInclude = true;
         const key = liveIncludeKey(ctx, file, item);
@@ -141,10 +142,18 @@ export function assemble(opts: AssembleOptions): Assembled {
       // A type a kept include needs went before that include (typesBefore).
       if (decls.some((d) => typesBeforeIncludes.has(d)) && !decls.some((d) => d.namespace === "ordinary" && (d.kind === "variable" || d.kind === "function"))) continue;
       const fnDecl = decls.find((d) => d.kind === "function");
-      const isCarved = item.kind === "function" && fnDecl !== undefined && (closure.patched.has(fnDecl.name) || closure.copiedFunctions.has(fnDecl.name));
+      const carves = (name: string) => closure.patched.has(name) || closure.copiedFunctions.has(name);
+      // Functions a macro call generates (no definition in the source): copied as gcc expanded them,
+      // after the declarations the same call makes (a tracepoint's __tracepoint_X, externalized).
+      const generated = generatedByItem(item, decls);
+      const isCarved = item.kind === "function" && fnDecl !== undefined && generated.length === 0 && carves(fnDecl.name);
+      const callDecls = decls;
+      // Their prototypes (BPF_CALL_n's ____NAME) are the call's, not a reason to copy it whole.
+      if (generated.length) decls = decls.filter((d) => !(d.kind === "prototype" && generated.some((g) => g.name === d.name)));
       // A type (or a declaration the copy needs whole) first: what the declarations below name.
+      // A macro call's types come out of its expansion too (below), never the call itself.
       const needed =
-        !isCarved &&
+        !isCarved && generated.length === 0 &&
         (decls.some((d) => closure.typeDecls.has(`${d.file}:${d.line}`) || (d.kind === "prototype" && closure.copiedFunctions.has(d.name)) || closure.registerVariables.has(d.name)) ||
           closure.tags.has(forwardTagName(item) ?? ""));
       // Copied whole, an `extern enum E {...} v;` declares v too; a definition (`struct s {...} v;`)
@@ -165,6 +174,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         into.push({ origin: file.path, line: item.startLine, kind: "type", text: typePart ?? renamed(file, item, undefined) });
         copiedTypes.push({ file, item });
       }
+      const itemMark = into.length;
       for (const d of decls) {
         if (d.namespace !== "ordinary") continue;
         const u = externalized.get(d.name);
@@ -181,6 +191,17 @@ export function assemble(opts: AssembleOptions): Assembled {
           if (text) into.push({ origin: file.path, line: d.line, kind: "declaration", text: typePart ? withoutTagBody(text) : text, note: `declaration of ${d.name}, reached by name` });
         }
       }
+      const genPieces: OutputPiece[] = [];
+      for (const d of generated.filter((g) => carves(g.name) && !emittedFunctions.has(g.name))) {
+        emittedFunctions.add(d.name);
+        const isPatched = closure.patched.has(d.name);
+        const newName = isPatched && !opts.keepNames ? `klpp_${d.name}` : undefined;
+        const piece = expandedFunctionPiece(ctx, d, { file, item }, renameTo, { ...(newName ? { newName } : {}), isPatched, onRename: (n) => renamedNames.add(n) });
+        genPieces.push(newName ? { ...piece, text: keepFuncName(ctx.tu.text.slice(d.start, d.end), d.name, piece.text) } : piece);
+      }
+      // The call's own declarations those pieces name (`typeof(__traceiter_X)`), as gcc expanded them.
+      if (generated.length) into.splice(itemMark, 0, ...expandedDeclarations(ctx, callDecls, [...into.slice(itemMark), ...genPieces], { skip: (n) => externalized.has(n) || declared.has(n), type: (d) => closure.typeDecls.has(`${d.file}:${d.line}`) }, { file, item }));
+      into.push(...genPieces);
       if (isCarved) {
         const isPatched = closure.patched.has(fnDecl.name);
         emittedFunctions.add(fnDecl.name);
