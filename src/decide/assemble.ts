@@ -18,6 +18,7 @@ import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
 import { placeModuleHidden } from "./module-hidden.js";
 import { tracepointPieces } from "./tracepoints.js";
 import { includeNeeds, typesBeforeInclude } from "../closure/include-needs.js";
+import { copiedMacroCall } from "./macro-call-copy.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -137,6 +138,13 @@ export function assemble(opts: AssembleOptions): Assembled {
       }
       // A type a kept include needs went before that include (typesBefore).
       if (decls.some((d) => typesBeforeIncludes.has(d)) && !decls.some((d) => d.namespace === "ordinary" && (d.kind === "variable" || d.kind === "function"))) continue;
+      const generated = copiedMacroCall(item, decls, closure, Boolean(opts.keepNames));
+      if (generated) {
+        for (const n of generated) emittedFunctions.add(n);
+        const isPatched = generated.some((n) => closure.patched.has(n));
+        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: renamed(file, item, undefined), note: `defines ${generated.join(", ")}` });
+        continue;
+      }
       const fnDecl = decls.find((d) => d.kind === "function");
       const isCarved = item.kind === "function" && fnDecl !== undefined && (closure.patched.has(fnDecl.name) || closure.copiedFunctions.has(fnDecl.name));
       // A type (or a declaration the copy needs whole) first: what the declarations below name.

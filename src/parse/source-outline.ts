@@ -8,7 +8,7 @@ import { LazyNodes, lazyNode, ownNode, plainFields, type NodeSpec } from "./lazy
  */
 
 /** Made into each outline; an outline of another version is not read (bump it when items change). */
-export const OUTLINE_VERSION = 5;
+export const OUTLINE_VERSION = 6;
 
 export type Tops = SourceOutline["tops"];
 
