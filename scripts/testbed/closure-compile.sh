@@ -1,8 +1,7 @@
 #!/bin/bash
 # scripts/testbed/closure-compile.sh [FILE.c...]
 #
-# The --functions check on real kernel TUs (default: fs/proc/cmdline.c,
-# kernel/fork.c, net/ipv4/tcp_input.c): for every non-inline function the
+# The --functions check on real kernel TUs (default: the 12 below): for every non-inline function the
 # file defines, `klp-ccp extract --functions F --output-closure-only` (one
 # process per TU, --each-function), then each carved-out C is compiled with the
 # TU's own kbuild command (-save-temps=obj keeps its .i), and its functions are
@@ -14,7 +13,12 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 REPO=$(cd "$TB_DIR/../.." && pwd)
-(($#)) || set -- fs/proc/cmdline.c kernel/fork.c net/ipv4/tcp_input.c
+# 12 TUs: fs/, mm/, net/, kernel/, block/, sound/, a file system module (ext4, with its private
+# ext4.h), driver modules with private headers (dm-stripe's dm.h, e1000's e1000.h) and a module
+# whose public trace header includes its private one (bridge).
+(($#)) || set -- fs/proc/cmdline.c kernel/fork.c net/ipv4/tcp_input.c mm/mremap.c block/blk-ioc.c \
+  kernel/time/itimer.c fs/pipe.c sound/core/pcm_memory.c fs/ext4/dir.c drivers/md/dm-stripe.c \
+  drivers/net/ethernet/intel/e1000/e1000_ethtool.c net/bridge/br_fdb.c
 "$TB_DIR/prepare-build.sh" "$@"
 OUT=${KLP_CLOSURE_OUT:-${KLP_WORKDIR:-$TESTBED/work}/closure-compile}   # KLP_WORKDIR: one per concurrent run
 rm -rf "$OUT" && mkdir -p "$OUT"
