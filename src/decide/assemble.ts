@@ -142,7 +142,11 @@ export function assemble(opts: AssembleOptions): Assembled {
       if (generated) {
         for (const n of generated) emittedFunctions.add(n);
         const isPatched = generated.some((n) => closure.patched.has(n));
-        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: renamed(file, item, undefined), note: `defines ${generated.join(", ")}` });
+        // Copied as written: its arguments are pasted into names (TRACE_EVENT(fdb_delete, ...) makes
+        // trace_fdb_delete), so a klpp_/klpe_ rename there would define other names.
+        const text = file.text.slice(item.start, item.end);
+        for (const t of identifierTokens(text, { members: true })) macroNames.add(t.name);
+        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: keepModName(text), note: `defines ${generated.join(", ")}` });
         continue;
       }
       const fnDecl = decls.find((d) => d.kind === "function");
