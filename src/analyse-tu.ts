@@ -7,7 +7,7 @@ import type { OutlineStore, PreprocessedTu, SourceFile } from "./model/syntax.js
 import { homeOf, mainFileDecls, type TuContext } from "./model/tu.js";
 import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
 import { run } from "./kbuild/run.js";
-import { isIncludableHeader, readTuIpaClones } from "./input/tu-files.js";
+import { headersReachingPrivate, isIncludableHeader, readTuIpaClones } from "./input/tu-files.js";
 import { incompleteTu } from "./parse/tu-complete.js";
 import { outsideConditionals } from "./parse/conditional-depth.js";
 import { parsePreprocessed } from "./parse/preprocessed-tu.js";
@@ -312,6 +312,9 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
         localHeaders.set(built.rel, timed(timer, "parse sources", () => parseSourceFile(built.rel, readFileSync(built.path, "utf8"), outlines)));
       }
     }
+  }
+  for (const rel of headersReachingPrivate(tu.includeTree, (f) => markerToRel.get(f), (r) => localHeaders.has(r))) {
+    if (existsSync(join(o.src, rel))) localHeaders.set(rel, timed(timer, "parse sources", () => parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8"), outlines)));
   }
   const ipa = timed(timer, "read inputs", () => readTuIpaClones(o.ipaDir, relPath, o.src, sink));
   if (!ipa.found && o.symbols) {

@@ -32,7 +32,9 @@ export function redeclare(iText: string, decl: PpDecl, newDeclarator: string, en
   const around = declaredIdentifier(declarator)?.parent;
   if (around?.type === "array_declarator" && !around.childForFieldName("size") && init?.type === "initializer_list") {
     const size = initializerLength(init, enumValue);
-    if (size !== undefined) d = d.replace(/\[\s*\]\s*$/, `[${size}]`);
+    // The first dimension is the one left open (`x[][32]`: `[5][32]`).
+    const after = d.indexOf(newDeclarator) + newDeclarator.length;
+    if (size !== undefined) d = d.slice(0, after) + d.slice(after).replace(/^\s*\[\s*\]/, `[${size}]`);
   }
   return { specifiers, declarator: clean(d) };
 }

@@ -30,3 +30,29 @@ export function readTuIpaClones(dir: string, relPath: string, src: string, sink:
 export function isIncludableHeader(rel: string): boolean {
   return /^(?:include|arch\/[^/]+\/include)\//.test(rel);
 }
+
+/**
+ * Headers under include/ that the TU reached a private header through (trace/events/bridge.h
+ * includes "../../../net/bridge/br_private.h"): a linux-headers package has them, but not
+ * what they include, so the module cannot include them either and they are read like
+ * private headers. Transitive: a public header that includes such a one is one too.
+ * `includeTree` is the TU's (first file of each set: the one the #include names).
+ */
+export function headersReachingPrivate(includeTree: Map<string, Set<string>>, relOf: (marker: string) => string | undefined, isPrivate: (rel: string) => boolean): Set<string> {
+  const out = new Set<string>();
+  let grown = true;
+  while (grown) {
+    grown = false;
+    for (const [key, files] of includeTree) {
+      const target = files.values().next().value;
+      const to = target === undefined ? undefined : relOf(target);
+      const from = relOf(key.slice(0, key.lastIndexOf(":")));
+      if (!to || !from || out.has(from) || !isIncludableHeader(from)) continue;
+      if (isPrivate(to) || out.has(to)) {
+        out.add(from);
+        grown = true;
+      }
+    }
+  }
+  return out;
+}

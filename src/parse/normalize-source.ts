@@ -54,7 +54,7 @@ function unwrapPerCpu(text: string): string {
 
 /** Returns `text` with kernel annotations replaced by spaces (same length, same lines). */
 export function normalizeSource(text: string): string {
-  return oneArmedHeaders(withoutEnumDirectives(withoutMemberMacros(withoutCplusplusArms(unwrapPerCpu(blankAnnotations(withoutDirectiveComments(text)))))));
+  return terminatedMacroCalls(oneArmedHeaders(withoutEnumDirectives(withoutMemberMacros(withoutCplusplusArms(unwrapPerCpu(blankAnnotations(withoutDirectiveComments(text))))))));
 }
 
 /**
@@ -78,6 +78,37 @@ function withoutEnumDirectives(text: string): string {
     if (blanked !== body && !blanked.replace(/\/\*[^]*?\*\/|\/\/[^\n]*/g, "").includes(";")) out = out.slice(0, open) + blanked + out.slice(close);
   }
   return out;
+}
+
+/**
+ * A file-scope macro call with no `;` (`DEFINE_GETTER(width)` on a line of its own, which
+ * expands to a definition) runs into what follows: tree-sitter reads the calls and the next
+ * function as one old-style definition, and that function is lost. Such a line (at column 0,
+ * its arguments on it, after a `;`, `}`, comment, directive or another such call, and not
+ * before a `{`) ends in a `;` instead, same length: the name loses its last character. The
+ * copy is taken from the original text.
+ */
+function terminatedMacroCalls(text: string): string {
+  if (!/^[A-Za-z_]\w*\([^\n]*\)[ \t]*$/m.test(text)) return text;
+  const lines = text.split("\n");
+  let prev = "";
+  let prevWasCall = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const trimmed = line.trim();
+    if (trimmed === "") continue;
+    const call = /^([A-Za-z_]\w*)(\([^()]*(?:\([^()]*\)[^()]*)*\))([ \t]*)$/.exec(line);
+    const after = prevWasCall || prev === "" || /(?:[;}]|\*\/)$/.test(prev) || (/^#/.test(prev) && !prev.endsWith("\\")) || prev.startsWith("//");
+    let next = i + 1;
+    while (next < lines.length && lines[next]!.trim() === "") next++;
+    prevWasCall = false;
+    if (call && after && next < lines.length && !lines[next]!.trim().startsWith("{")) {
+      lines[i] = `${call[1]!.slice(0, -1)}${call[2]!};${call[3]!}`;
+      prevWasCall = true;
+    }
+    prev = trimmed;
+  }
+  return lines.join("\n");
 }
 
 /**

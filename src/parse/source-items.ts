@@ -31,6 +31,9 @@ export function topLevelItems(root: SyntaxNode, text: string, normalized: string
       // A #define inside a struct body (state.h's `#define NFSD4_CB_UP 0` among nfs4_client's
       // members) is a macro of the file too: listed after its struct, which may not be copied.
       if (item.kind === "declaration") for (const m of nestedMacros(n)) items.push(toItem(m, text, normalized)!);
+      // One defined in a function body and not #undef'd there is in force for the functions after it
+      // (e1000_ethtool.c's E1000_REGS_LEN, defined in e1000_get_regs_len, used by e1000_get_regs).
+      if (item.kind === "function") for (const m of bodyMacros(n, text)) items.push(toItem(m, text, normalized)!);
     }
   };
   visit(root);
@@ -48,6 +51,25 @@ function nestedMacros(n: SyntaxNode): SyntaxNode[] {
   };
   walk(n);
   return out;
+}
+
+/** #define nodes in a function's body that the body does not #undef again, in file order. */
+function bodyMacros(fn: SyntaxNode, text: string): SyntaxNode[] {
+  const body = text.slice(fn.startIndex, fn.endIndex);
+  if (!/^[ \t]*#[ \t]*define\b/m.test(body)) return [];
+  const out: SyntaxNode[] = [];
+  const walk = (x: SyntaxNode) => {
+    for (const c of x.namedChildren) {
+      if (c.type === "preproc_def" || c.type === "preproc_function_def") out.push(c);
+      else if (c.namedChildren.length > 0) walk(c);
+    }
+  };
+  walk(fn);
+  return out.filter((m) => {
+    const name = m.childForFieldName("name")?.text ?? "";
+    const undef = new RegExp(`^[ \\t]*#[ \\t]*undef[ \\t]+${name}\\b`, "m");
+    return name !== "" && !undef.test(text.slice(m.endIndex, fn.endIndex));
+  });
 }
 
 /** True when `prev` is an unparsed run of words (specifiers, a macro name) right before `item`. */
