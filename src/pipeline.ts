@@ -12,7 +12,7 @@ import { openCacheDir } from "./cache/open-cache-dir.js";
 import { cachePath } from "./cache/cache-files.js";
 import { fileStamp, indexEntryPath, type IndexCacheRef } from "./input/index-cache.js";
 import { readAhead } from "./util/read-ahead.js";
-import type { StatMemo } from "./kbuild/deps.js";
+import type { StatMemo } from "./cache/file-stamps.js";
 import { diskOutlineStore } from "./input/outline-store.js";
 import { applyPatches } from "./kbuild/apply-patch.js";
 import { squashSeries } from "./kbuild/squash-series.js";

@@ -3,7 +3,7 @@ import type { ExportTable, SymbolTable } from "../model/input.js";
 import type { Resolution, SymbolUse } from "../model/plan.js";
 import { homeOf, type TuContext } from "../model/tu.js";
 import type { Closure } from "../closure/closure.js";
-import { locateByName, locateInModuleObject, locateTuSymbol } from "./locate.js";
+import { locateByName, locateInModuleObject, locateTuSymbol } from "../resolve/locate.js";
 import { generatedFunctionNames, macroDefinedFunctions } from "../resolve/touched.js";
 import { compareText } from "../util/compare.js";
 import { isCompileTimeTrap } from "./compile-time-trap.js";

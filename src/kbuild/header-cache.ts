@@ -9,7 +9,7 @@ import { cachePath, discard, ownedSafely, readCacheFile, readSealed } from "../c
 import { quickSum, seal } from "../cache/seal.js";
 import { CACHE_LAYOUT } from "../cache/open-cache-dir.js";
 import { PCH_FINISH, PCH_SUM_FILE, pchMatches } from "./pch-sum.js";
-import { depsUnchanged, stampDeps, type StampedDep, type StatMemo } from "./deps.js";
+import { depsUnchanged, stampDeps, type StampedDep, type StatMemo } from "../cache/file-stamps.js";
 import { headerPrefix, type HeaderPrefix } from "./header-prefix.js";
 
 export { afterPchPragma, filesRead, prefixEnd, skippedOnceRead } from "./header-stitch.js";
