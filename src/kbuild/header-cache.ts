@@ -3,7 +3,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, utimesSync, writ
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { CacheDir } from "../model/cache.js";
 import type { CompileCommand } from "../model/input.js";
-import type { ScanSnapshot } from "../parse/scan-preprocessed.js";
+import type { ScanSnapshot } from "../parse/tu-scan.js";
 import { decodeSnapshot, encodeSnapshot } from "../parse/scan-snapshot.js";
 import { cachePath, discard, ownedSafely, readCacheFile, readSealed } from "../cache/cache-files.js";
 import { quickSum, seal } from "../cache/seal.js";

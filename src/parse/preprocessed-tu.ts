@@ -4,7 +4,8 @@ import { LineMap } from "./line-markers.js";
 import { hashName } from "./name-index.js";
 import { normalizePreprocessed } from "./normalize-preprocessed.js";
 import { parseRange } from "./parser.js";
-import { PreprocessedScanner, type ScanSnapshot, type TuScan } from "./scan-preprocessed.js";
+import { PreprocessedScanner } from "./scan-preprocessed.js";
+import type { ScanSnapshot, TuScan } from "./tu-scan.js";
 import { skimChunk, type DeclFact } from "./skim.js";
 
 /**
