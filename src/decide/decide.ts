@@ -4,7 +4,7 @@ import type { Resolution, SymbolUse } from "../model/plan.js";
 import { homeOf, type TuContext } from "../model/tu.js";
 import type { Closure } from "../closure/closure.js";
 import { locateByName, locateInModuleObject, locateTuSymbol } from "../resolve/locate.js";
-import { generatedFunctionNames, macroDefinedFunctions } from "../resolve/touched.js";
+import { generatedFunctionNames, macroDefinedFunctions } from "../resolve/macro-defined-functions.js";
 import { compareText } from "../util/compare.js";
 import { isCompileTimeTrap } from "./compile-time-trap.js";
 import { foldedStaticReason } from "./folded-static.js";

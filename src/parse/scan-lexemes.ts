@@ -87,7 +87,7 @@ export function attrOrAsmAt(s: string, i: number): boolean {
   return kw === KW_ATTR || kw === KW_ASM;
 }
 
-export const MARKER = /^# (\d+) "((?:[^"\\]|\\.)*)"((?: \d)*)\s*$/;
+const MARKER = /^# (\d+) "((?:[^"\\]|\\.)*)"((?: \d)*)\s*$/;
 
 /** A `# N "file" flags` line (s[i, e)), or undefined when the line is something else. */
 export function parseMarker(s: string, i: number, e: number): { line: number; file: string; flags: number[] } | undefined {
