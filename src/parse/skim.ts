@@ -26,7 +26,7 @@ export interface Skimmed {
  * typedefs, struct/union/enum definitions. Whatever it does not fully
  * understand it declines (undefined), and the caller parses the chunk with
  * tree-sitter instead; it must never guess. It reads the raw .i text and
- * applies normalize-preprocessed's edits itself, token by token.
+ * applies normalize-preprocessed's edits itself, token by token (skim-tokens.ts).
  */
 
 class Decline extends Error {}
