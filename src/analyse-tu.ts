@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
-import type { CompileCommand, ExportTable, PatchSet, SymbolTable } from "./model/input.js";
+import type { CompileCommand, PatchSet } from "./model/input.js";
 import type { LivepatchPlan, SymbolUse } from "./model/plan.js";
-import type { OutlineStore, PreprocessedTu, SourceFile } from "./model/syntax.js";
+import type { OutlineStore, SourceFile } from "./model/syntax.js";
 import { homeOf, mainFileDecls, type TuContext } from "./model/tu.js";
 import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
 import { run } from "./kbuild/run.js";
@@ -21,7 +21,7 @@ import { findModuleFile } from "./kbuild/module-file.js";
 import { checkCopiedState, checkSafety } from "./decide/safety.js";
 import { refuseChangedHeaders } from "./decide/changed-headers.js";
 import { computeClosure, type Closure } from "./closure/closure.js";
-import { locateTuSymbol } from "./decide/locate.js";
+import { locateTuSymbol } from "./resolve/locate.js";
 import { retargetTracepoints } from "./decide/tracepoints.js";
 import { decideSymbols } from "./decide/decide.js";
 import { assemble } from "./decide/assemble.js";
@@ -33,38 +33,12 @@ import { dropDeletedFunctions } from "./decide/deleted-functions.js";
 import { refuseEmptyLivepatch } from "./decide/empty-livepatch.js";
 import { timed, type StageTimer } from "./timings.js";
 import type { StartedPreprocess } from "./start-preprocess.js";
+import { preprocessFailed, type Preprocessed, type TuInputs } from "./tu-inputs.js";
 import { compareText } from "./util/compare.js";
 import { originalFunctions } from "./verify/originals.js";
 
 /** A path with a `.`, `..` or empty segment (what path.relative would normalize). */
 const NOT_NORMAL = /\/\.{1,2}(?:\/|$)|\/\//;
-
-/** What every TU analysis needs, whatever says which functions to take. */
-export interface TuInputs {
-  src: string;
-  build: string;
-  /** The running kernel's symbols; absent in --functions mode without --symbols. */
-  symbols?: SymbolTable;
-  exports: ExportTable;
-  ipaDir: string;
-  mode: "kallsyms" | "klp-reloc";
-  name: string;
-  sink: DiagnosticSink;
-  /** A ready .i of the (patched) TU (skips the compiler). */
-  preprocessed?: string;
-  /** Where the running kernel's modules tree (/lib/modules/RELEASE) may be, first match wins: the symbols of a target module the symbol table lacks. */
-  modulesDirs?: string[];
-  /** An explicit compile command (--functions mode) instead of the build tree's .cmd. */
-  command?: CompileCommand;
-  /** Keep the functions' own names (closure-only output) instead of klpp_ renames. */
-  keepNames?: boolean;
-  /** Receives each stage's wall time (`--timings`). */
-  timer?: StageTimer;
-  /** Where outlines of source files parsed before are kept (--cache-dir). */
-  outlines?: OutlineStore;
-  /** Told before each step that may take more than a second (the CLI prints it). */
-  progress?: (message: string) => void;
-}
 
 export interface AnalyseOptions extends TuInputs {
   patch: PatchSet;
@@ -346,21 +320,6 @@ function builtPrivateFile(marker: string, cwd: string): { rel: string; path: str
   const rel = relative(cwd, path);
   if (rel.startsWith("..") || rel.startsWith("/") || rel.endsWith(".c") || isIncludableHeader(rel) || !statSync(path, { throwIfNoEntry: false })?.isFile()) return undefined;
   return { rel, path };
-}
-
-/** What preprocessing gives: the .i text (or, when it was read as it came, the TU already indexed) and the klp object. */
-export interface Preprocessed {
-  text: string;
-  tu?: PreprocessedTu;
-  object: string;
-  flags?: string[];
-  cwd?: string;
-}
-
-export function preprocessFailed(o: TuInputs, relPath: string, mainPath: string, stderr: string): never {
-  const first = stderr.split("\n").find((l) => /error/.test(l)) ?? stderr.trim().split("\n")[0] ?? "";
-  o.sink.report({ code: "KLP-E006", severity: "error", message: `preprocessing ${relPath} failed: ${first.replace(mainPath, relPath)}`, location: { file: relPath, line: 0, column: 0 }, hint: o.command ? "check the compile command" : "check that --build was configured for this --src" });
-  throw new StageFailed("preprocess");
 }
 
 /** The TU's preprocessed text and its klp object, from --preprocessed, an explicit command or the kbuild .cmd. */

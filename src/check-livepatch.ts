@@ -3,7 +3,7 @@ import { StageFailed, type DiagnosticSink } from "./diagnostics/diagnostic.js";
 import type { LivepatchPlan } from "./model/plan.js";
 import type { LivepatchSet } from "./model/livepatch-set.js";
 import type { CacheDir } from "./model/cache.js";
-import type { StatMemo } from "./kbuild/deps.js";
+import type { StatMemo } from "./cache/file-stamps.js";
 import { compileModule } from "./kbuild/module-compile.js";
 import { buildReport } from "./decide/report.js";
 import { renderIncludeCheck, renderLivepatch, renderMain, renderPart } from "./render/render.js";

@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
-import { preprocessFailed, type Preprocessed, type TuInputs } from "./analyse-tu.js";
+import { preprocessFailed, type Preprocessed, type TuInputs } from "./tu-inputs.js";
 import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
 import { runDetached, runInBackground } from "./kbuild/background.js";
 import { run } from "./kbuild/run.js";
-import type { StatMemo } from "./kbuild/deps.js";
+import type { StatMemo } from "./cache/file-stamps.js";
 import type { CacheDir } from "./model/cache.js";
 import { readAhead } from "./util/read-ahead.js";
 import { afterPchPragma, dropEntry, filesRead, lookupHeaders, planHeaderCache, prefixEnd, skippedOnceRead, stageEntry, type HeaderCachePlan } from "./kbuild/header-cache.js";

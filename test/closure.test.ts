@@ -11,7 +11,7 @@ import { readSymbolTable } from "../src/input/kallsyms.js";
 import { findIpaTargets, baseName } from "../src/closure/ipa-targets.js";
 import { ipaTree } from "../src/closure/ipa-tree.js";
 import { objectCallers } from "../src/elf/callers.js";
-import { locateTuSymbol, type Location } from "../src/decide/locate.js";
+import { locateTuSymbol, type Location } from "../src/resolve/locate.js";
 import type { TuContext } from "../src/model/tu.js";
 import { FIXTURES, cases, expectGolden, json, read } from "./golden.js";
 

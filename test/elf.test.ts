@@ -13,7 +13,7 @@ import { SHF_ALLOC, SHN_LIVEPATCH, SHT_RELA } from "../src/elf/format.js";
 import { analyseModule, fixupModule, type KlpModule } from "../src/elf/klp-relocs.js";
 import { readElf, readRelas, type ElfFile } from "../src/elf/read.js";
 import { objectSymbols } from "../src/elf/object-symbols.js";
-import { locateInModuleObject } from "../src/decide/locate.js";
+import { locateInModuleObject } from "../src/resolve/locate.js";
 import { FIXTURES, expectGolden } from "./golden.js";
 
 const DIR = join(FIXTURES, "elf");

@@ -6,7 +6,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { main } from "../src/cli/main.js";
 import { explain } from "../src/decide/explain.js";
-import type { Report } from "../src/decide/report.js";
+import type { Report } from "../src/model/report.js";
 import { FIXTURES, expectGolden, json, read } from "./golden.js";
 
 const report = JSON.parse(read("extract", "meminfo-example", "expected", "report.json")) as Report;

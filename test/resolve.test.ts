@@ -11,7 +11,8 @@ import { readPatch } from "../src/input/diff.js";
 import { applyPatch } from "../src/kbuild/apply-patch.js";
 import { parseSourceFile } from "../src/parse/source-file.js";
 import { freeReferences } from "../src/resolve/free-references.js";
-import { macroDefinedFunctions, touchedFunctions } from "../src/resolve/touched.js";
+import { touchedFunctions } from "../src/resolve/touched.js";
+import { macroDefinedFunctions } from "../src/resolve/macro-defined-functions.js";
 import type { DefinedAt, DefinedAtLines } from "../src/resolve/generated-at.js";
 import { FIXTURES, cases, expectGolden, json, read, readInputC, readKernelSource } from "./golden.js";
 

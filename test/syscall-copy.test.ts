@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { parseSourceFile } from "../src/parse/source-file.js";
-import { generatedFunctionNames, macroDefinedFunctions } from "../src/resolve/touched.js";
+import { generatedFunctionNames, macroDefinedFunctions } from "../src/resolve/macro-defined-functions.js";
 import { syscallCopyText } from "../src/decide/syscall-copy.js";
 import { FIXTURES, expectGolden, json, readKernelSource } from "./golden.js";
 

@@ -1,5 +1,5 @@
 import type { CacheDir } from "../model/cache.js";
-import { depsUnchanged, stampDeps, type StampedDep, type StatMemo } from "../kbuild/deps.js";
+import { depsUnchanged, stampDeps, type StampedDep, type StatMemo } from "./file-stamps.js";
 import { cachePath, discard, readSealed, writeSealed } from "./cache-files.js";
 
 /**

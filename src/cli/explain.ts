@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { explain } from "../decide/explain.js";
-import type { Report } from "../decide/report.js";
+import type { Report } from "../model/report.js";
 import { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import { readReport } from "../input/report-json.js";
 import { unreadableReason } from "../util/readable.js";

@@ -2,7 +2,7 @@ import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { IpaRecord, SymbolTable } from "../model/input.js";
 import type { PatchedFunction } from "../model/plan.js";
 import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
-import { locateTuSymbol, type Location } from "../decide/locate.js";
+import { locateTuSymbol, type Location } from "../resolve/locate.js";
 import { freeReferences } from "../resolve/free-references.js";
 import { compareText } from "../util/compare.js";
 

@@ -1,6 +1,7 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { SourceFile, SourceItem } from "../model/syntax.js";
-import { macroDefinedFunctions, stripComments, type ChangedFunction } from "../resolve/touched.js";
+import { stripComments, type ChangedFunction } from "../resolve/touched.js";
+import { macroDefinedFunctions } from "../resolve/macro-defined-functions.js";
 
 export interface DeletedFunctionsOptions {
   /** The changed functions, as touchedFunctions found them (a deleted one among them). */

@@ -1,4 +1,4 @@
-import type { Report } from "./report.js";
+import type { Report } from "../model/report.js";
 
 /** One link of an explanation: a name and how the livepatch handles it. */
 export interface ExplainStep {

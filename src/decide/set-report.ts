@@ -1,7 +1,8 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { LivepatchSet } from "../model/livepatch-set.js";
 import { compareText } from "../util/compare.js";
-import { buildReport, type Report } from "./report.js";
+import { buildReport } from "./report.js";
+import type { Report } from "../model/report.js";
 
 /**
  * report.json of a livepatch over one or more TUs. One TU: as buildReport.

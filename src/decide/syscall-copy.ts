@@ -1,7 +1,7 @@
 import type { SourceFile } from "../model/syntax.js";
 import { freeReferences } from "../resolve/free-references.js";
 import { applyRenames, identifierTokens, type Rename } from "../resolve/rename.js";
-import { skipGroup, type MacroDefinedFunction } from "../resolve/touched.js";
+import { skipGroup, type MacroDefinedFunction } from "../resolve/macro-defined-functions.js";
 
 /**
  * The text of a `SYSCALL_DEFINEn(name, ...) { body }` call to copy into the

@@ -1,5 +1,5 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
-import type { Report } from "../decide/report.js";
+import type { Report } from "../model/report.js";
 
 /** The fields each list entry must have, by type: what `explain` reads. */
 const ENTRY_FIELDS = {

@@ -3,13 +3,13 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, utimesSync, writ
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { CacheDir } from "../model/cache.js";
 import type { CompileCommand } from "../model/input.js";
-import type { ScanSnapshot } from "../parse/scan-preprocessed.js";
+import type { ScanSnapshot } from "../parse/tu-scan.js";
 import { decodeSnapshot, encodeSnapshot } from "../parse/scan-snapshot.js";
 import { cachePath, discard, ownedSafely, readCacheFile, readSealed } from "../cache/cache-files.js";
 import { quickSum, seal } from "../cache/seal.js";
 import { CACHE_LAYOUT } from "../cache/open-cache-dir.js";
 import { PCH_FINISH, PCH_SUM_FILE, pchMatches } from "./pch-sum.js";
-import { depsUnchanged, stampDeps, type StampedDep, type StatMemo } from "./deps.js";
+import { depsUnchanged, stampDeps, type StampedDep, type StatMemo } from "../cache/file-stamps.js";
 import { headerPrefix, type HeaderPrefix } from "./header-prefix.js";
 
 export { afterPchPragma, filesRead, prefixEnd, skippedOnceRead } from "./header-stitch.js";

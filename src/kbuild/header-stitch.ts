@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { LineMarker } from "../parse/line-markers.js";
-import type { ScanSnapshot } from "../parse/scan-preprocessed.js";
+import type { ScanSnapshot } from "../parse/tu-scan.js";
 import { hasIncludeGuard } from "./header-prefix.js";
 
 /**

@@ -4,7 +4,8 @@ import { isAbsolute, join, resolve } from "node:path";
 import { run } from "./run.js";
 import type { CacheDir } from "../model/cache.js";
 import { isStringArray, lookupAnswer, storeAnswer } from "../cache/compile-answers.js";
-import { readDeps, type StatMemo } from "./deps.js";
+import { readDeps } from "./deps.js";
+import type { StatMemo } from "../cache/file-stamps.js";
 import { makeScratchDir } from "../util/scratch-dir.js";
 
 /** What a trial compile of generated C found. */

@@ -6,7 +6,7 @@ import { blankRange, skipParens } from "./blank.js";
  * pragmas) become blank lines, and GNU constructs the grammar lacks become
  * spaces or a stand-in of the same syntactic role (FACTS.md: this takes
  * kernel TUs to ~0 errors). The original text is kept for everything that
- * is copied or shown. skim.ts applies the same edits to tokens: keep them in step.
+ * is copied or shown. skim-tokens.ts applies the same edits to tokens: keep them in step.
  */
 export function normalizePreprocessed(text: string): string {
   const chars = text.split("");

@@ -1,11 +1,13 @@
-import type { DeclIndex, MacroIndex, NameSpace, PpDecl, PpDeclKind, PpMacro, PreprocessedTu, SyntaxNode } from "../model/syntax.js";
-import { declaratorsOf, declaredIdentifier, declaresFunction, storageWords } from "./declarators.js";
+import type { DeclIndex, MacroIndex, PpDecl, PreprocessedTu, SyntaxNode } from "../model/syntax.js";
 import { LineMap } from "./line-markers.js";
 import { hashName } from "./name-index.js";
 import { normalizePreprocessed } from "./normalize-preprocessed.js";
 import { parseRange } from "./parser.js";
-import { PreprocessedScanner, type ScanSnapshot, type TuScan } from "./scan-preprocessed.js";
+import { PreprocessedScanner } from "./scan-preprocessed.js";
+import type { ScanSnapshot, TuScan } from "./tu-scan.js";
 import { skimChunk, type DeclFact } from "./skim.js";
+import { declsOfTopLevel } from "./top-level-decls.js";
+import { Macros } from "./macro-index.js";
 
 /**
  * Indexes the output of `gcc -E -dD -dI` for a TU: every file-scope name it
@@ -66,8 +68,6 @@ export function snapshotOf(text: string): ScanSnapshot | undefined {
   s.push(text);
   return s.snapshot();
 }
-
-type DeclFacts = Omit<PpDecl, "file" | "line" | "start" | "end" | "node">;
 
 /** One top-level syntax node of a chunk and what it declares. */
 interface Top {
@@ -292,110 +292,6 @@ class Decls implements DeclIndex {
       }
     }
   }
-}
-
-/** The live macro definitions (`gcc -dD`), looked up by name. */
-class Macros implements MacroIndex {
-  private readonly byName = new Map<string, PpMacro[] | null>();
-
-  constructor(
-    private readonly scan: TuScan,
-    private readonly lines: LineMap,
-  ) {}
-
-  get(name: string): PpMacro[] | undefined {
-    const hit = this.byName.get(name);
-    if (hit !== undefined) return hit ?? undefined;
-    const d = this.scan.defines;
-    const text = this.scan.text;
-    const out: PpMacro[] = [];
-    for (const i of d.byName.get(hashName(name))) {
-      const nameStart = d.offsets[i]! + 8;
-      if (d.nameEnds[i]! - nameStart !== name.length || !text.startsWith(name, nameStart)) continue;
-      out.push(this.macro(i, name));
-    }
-    this.byName.set(name, out.length ? out : null);
-    return out.length ? out : undefined;
-  }
-
-  all(): Map<string, PpMacro[]> {
-    const d = this.scan.defines;
-    const out = new Map<string, PpMacro[]>();
-    for (let i = 0; i < d.offsets.length; i++) {
-      const name = this.scan.text.slice(d.offsets[i]! + 8, d.nameEnds[i]!);
-      const list = out.get(name) ?? [];
-      list.push(this.macro(i, name));
-      out.set(name, list);
-    }
-    return out;
-  }
-
-  private macro(i: number, name: string): PpMacro {
-    const d = this.scan.defines;
-    const o = this.lines.originOfLine(d.lines[i]!);
-    return { name, file: o.file, line: o.line, definition: this.scan.text.slice(d.offsets[i]!, d.ends[i]!) };
-  }
-}
-
-/** What one top-level node of a tree-sitter tree declares (when skim.ts declines a chunk). */
-function declsOfTopLevel(top: SyntaxNode): DeclFact[] {
-  const out: DeclFact[] = [];
-  const storage = storageWords(top);
-  const st: DeclFacts["storage"] = storage.has("static") ? "static" : storage.has("extern") ? "extern" : "none";
-  const inline = storage.has("inline");
-  const typeNode = top.childForFieldName("type");
-  if (typeNode) out.push(...tagsIn(typeNode));
-  switch (top.type) {
-    case "function_definition": {
-      const id = declaredIdentifier(top.childForFieldName("declarator"));
-      if (id) out.push({ name: id.text, namespace: "ordinary", kind: "function", storage: st, inline, nameStart: id.startIndex });
-      break;
-    }
-    case "declaration":
-      for (const d of declaratorsOf(top)) {
-        const id = declaredIdentifier(d);
-        if (!id) continue;
-        const kind: PpDeclKind = declaresFunction(d) ? "prototype" : st === "extern" ? "extern-variable" : "variable";
-        out.push({ name: id.text, namespace: "ordinary", kind, storage: st, inline, nameStart: id.startIndex });
-      }
-      break;
-    case "type_definition":
-      for (const d of declaratorsOf(top)) {
-        const id = declaredIdentifier(d);
-        if (id) out.push({ name: id.text, namespace: "ordinary", kind: "typedef", storage: "none", inline: false, nameStart: id.startIndex });
-      }
-      break;
-    case "struct_specifier":
-    case "union_specifier":
-    case "enum_specifier":
-      out.push(...tagsIn(top));
-      break;
-  }
-  return out;
-}
-
-/** struct/union/enum definitions (with a body) inside a type, and their enumerators. */
-function tagsIn(node: SyntaxNode): DeclFact[] {
-  const out: DeclFact[] = [];
-  const visit = (n: SyntaxNode) => {
-    if (n.type === "compound_statement") return;
-    const isTag = n.type === "struct_specifier" || n.type === "union_specifier" || n.type === "enum_specifier";
-    const body = isTag ? n.childForFieldName("body") : null;
-    if (isTag && body) {
-      const name = n.childForFieldName("name");
-      const ns: NameSpace = "tag";
-      if (name) out.push({ name: name.text, namespace: ns, kind: "tag", storage: "none", inline: false, nameStart: name.startIndex });
-      if (n.type === "enum_specifier") {
-        for (const e of body.namedChildren) {
-          const en = e.type === "enumerator" ? e.childForFieldName("name") : null;
-          if (en) out.push({ name: en.text, namespace: "ordinary", kind: "enumerator", storage: "none", inline: false, nameStart: en.startIndex });
-        }
-      }
-    }
-    for (const c of n.namedChildren) visit(c);
-  };
-  visit(node);
-  return out;
 }
 
 /**

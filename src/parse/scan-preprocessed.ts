@@ -1,219 +1,7 @@
-import type { LineMarker } from "./line-markers.js";
-import { FNV_BASIS, FNV_PRIME, hashName, NameIndex, type NameIndexState } from "./name-index.js";
-
-/** The `#define` lines of `gcc -E -dD` output: define i is text.slice(offsets[i], ends[i]). */
-export interface Defines {
-  /** Offset of the `#`. */
-  offsets: number[];
-  /** Offset of the line end. */
-  ends: number[];
-  /** The name is text.slice(offsets[i] + 8, nameEnds[i]). */
-  nameEnds: number[];
-  /** 0-based .i line. */
-  lines: number[];
-  /** hash of the name → define numbers. */
-  byName: NameIndex;
-}
-
-/** An `#include` line of `gcc -dI` output (one per include the preprocessor processed). */
-export interface IncludeLine {
-  offset: number;
-  /** 0-based .i line. */
-  iLine: number;
-}
-
-/**
- * The top-level pieces of a .i text, found by one linear scan: chunk i spans
- * [starts[i], ends[i]) from its first character to its `;` or the `}` of its
- * function body. Each is one top-level declaration, definition or statement.
- */
-export interface Chunks {
-  starts: number[];
-  ends: number[];
-  /** Offset of the function body's `{`, or -1 when the chunk is no function definition. */
-  bodies: number[];
-  /** 0-based .i line of the chunk's first character. */
-  lines: number[];
-  /** True when a line marker inside the chunk names another file than the one it starts in. */
-  mixed: boolean[];
-}
-
-/** Everything the scan of a .i text finds. */
-export interface TuScan {
-  text: string;
-  /** Offset where each .i line starts. */
-  lineStarts: number[];
-  markers: LineMarker[];
-  defines: Defines;
-  includes: IncludeLine[];
-  chunks: Chunks;
-  /**
-   * hash of a name → the chunks that may declare it, in TU order: a superset of
-   * the truth (declarator-like identifiers outside bodies and initialisers, tags,
-   * enumerators), checked by whoever looks a name up.
-   */
-  candidates: NameIndex;
-}
-
-/**
- * The scan of a .i text's first `length` characters, taken between two
- * top-level chunks: PreprocessedScanner.resume() goes on from there with the
- * rest of the text (a TU's headers are scanned once and kept; see
- * kbuild/header-cache.ts). Plain data: scan-snapshot.ts keeps it on disk.
- */
-export interface ScanSnapshot {
-  length: number;
-  lineStarts: number[];
-  markers: LineMarker[];
-  defines: Omit<Defines, "byName"> & { byName: NameIndexState };
-  includes: IncludeLine[];
-  chunks: Chunks;
-  candidates: NameIndexState;
-  /** The file the last line marker named. */
-  curFile: string;
-}
-
-// Character classes for the scan loop (ASCII only; everything else is ordinary).
-const ORD = 0, NL = 1, QUOTE = 2, OPEN = 3, CLOSE = 4, SEMI = 5, COMMA = 6, IDSTART = 7, DIGIT = 8, SLASH = 9, EQ = 10, SPACE = 11;
-const CLS = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const ch = String.fromCharCode(c);
-  CLS[c] = /[A-Za-z_$]/.test(ch) ? IDSTART : /[0-9]/.test(ch) ? DIGIT : ch === "\n" ? NL : ch === '"' || ch === "'" ? QUOTE
-    : "([{".includes(ch) ? OPEN : ")]}".includes(ch) ? CLOSE : ch === ";" ? SEMI : ch === "," ? COMMA : ch === "/" ? SLASH : ch === "=" ? EQ
-    : ch === " " || ch === "\t" || ch === "\r" || ch === "\f" || ch === "\v" ? SPACE : ORD;
-}
-// Characters the skipping loop must look at (0: none of its business).
-const SKIPCLS = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const k = CLS[c]!;
-  SKIPCLS[c] = k === NL || k === QUOTE || k === OPEN || k === CLOSE || k === SEMI || k === COMMA || k === SLASH ? k : 0;
-}
-/** Where the scan of a struct or union body must look: also the keywords that open nested bodies. */
-const DATA_STOPS = /[{}"'/]|\n#|\b(?:struct|union|enum)\b/g;
-
-/** Index of the first character at or after i that is neither blank nor part of an attribute (or limit; stops at directive lines). */
-function skipSpaceAndAttributes(s: string, i: number, limit: number): number {
-  for (;;) {
-    while (i < limit && (CLS[s.charCodeAt(i)] === SPACE || (s.charCodeAt(i) === 10 && s.charCodeAt(i + 1) !== 35))) i++;
-    if (!(s.startsWith("__attribute", i) && CLS[s.charCodeAt(i)] === IDSTART)) return i;
-    let e = i;
-    while (e < limit && isIdChar(s.charCodeAt(e))) e++;
-    const word = e - i;
-    if (word !== 11 && word !== 13) return i;
-    let k = e;
-    while (k < limit && (CLS[s.charCodeAt(k)] === SPACE || s.charCodeAt(k) === 10)) k++;
-    if (s.charCodeAt(k) !== 40) return i;
-    let depth = 0;
-    for (; k < limit; k++) {
-      const c = s.charCodeAt(k);
-      if (c === 34 || c === 39) k = skipLiteral(s, k, limit);
-      else if (c === 40) depth++;
-      else if (c === 41 && --depth === 0) break;
-    }
-    i = k + 1;
-  }
-}
-
-/** Where the scan of a function body must look: braces, literals, comments, directive lines. */
-const BODY_STOPS = /[{}"'/]|\n#/g;
-const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
-const isIdChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
-
-// Kinds of a group the scan skips (only brackets, literals and lines are followed inside).
-const SK_NONE = 0, SK_BODY = 1, SK_INIT = 2, SK_ENUMVAL = 3, SK_ATTR = 4, SK_OTHER = 5;
-// Frames the scan looks into: a struct/union body, an enum body, and parenthesised groups: one
-// just opened, a declarator group (it starts with `*` or `(`: `(*name)(...)`), a group that
-// holds one identifier so far (`(name)`), any other group (parameters...).
-const FR_DATA = 2, FR_ENUM = 3, FR_PAREN = 1, FR_PAREN_DECL = 4, FR_PAREN_ONE = 5, FR_PAREN_OTHER = 6;
-const isParen = (f: number) => f === FR_PAREN || f >= FR_PAREN_DECL;
-// The last significant thing at the chunk's top level (for telling function bodies from others).
-const LAST_NONE = 0, LAST_RPAREN = 1, LAST_OTHER = 2;
-// Keyword-like identifiers the scan reacts to.
-const KW_NONE = 0, KW_TAG = 1, KW_ENUM = 2, KW_ATTR = 3, KW_ASM = 4, KW_SKIPCALL = 5;
-
-/** hash → [word, kind] of the identifiers that change how the scan reads what follows. */
-const KEYWORDS = new Map<number, [string, number]>(
-  ([
-    ["struct", KW_TAG], ["union", KW_TAG], ["enum", KW_ENUM],
-    ["__attribute__", KW_ATTR], ["__attribute", KW_ATTR],
-    ["asm", KW_ASM], ["__asm__", KW_ASM], ["__asm", KW_ASM],
-    ["typeof", KW_SKIPCALL], ["__typeof__", KW_SKIPCALL], ["__typeof", KW_SKIPCALL], ["_Static_assert", KW_SKIPCALL],
-  ] as Array<[string, number]>).map(([w, k]) => [hashName(w), [w, k]]),
-);
-
-/** The keyword kind of identifier s[a, b) with hash h. */
-function keywordOf(h: number, s: string, a: number, b: number): number {
-  const kw = KEYWORDS.get(h);
-  return kw && kw[0].length === b - a && s.startsWith(kw[0], a) ? kw[1] : KW_NONE;
-}
-
-/** True when s[i] starts `__attribute__`, `__attribute`, `asm`, `__asm__` or `__asm`. */
-function attrOrAsmAt(s: string, i: number): boolean {
-  let h = FNV_BASIS;
-  let j = i;
-  for (; j < s.length; j++) {
-    const d = s.charCodeAt(j);
-    if (!isIdChar(d)) break;
-    h = Math.imul(h ^ d, FNV_PRIME);
-  }
-  const kw = keywordOf(h | 0, s, i, j);
-  return kw === KW_ATTR || kw === KW_ASM;
-}
-
-const MARKER = /^# (\d+) "((?:[^"\\]|\\.)*)"((?: \d)*)\s*$/;
-
-/** A `# N "file" flags` line (s[i, e)), or undefined when the line is something else. */
-function parseMarker(s: string, i: number, e: number): { line: number; file: string; flags: number[] } | undefined {
-  // Fast path for the usual shape; anything unusual goes through the full pattern.
-  let j = i + 2;
-  let line = 0;
-  while (j < e) {
-    const d = s.charCodeAt(j);
-    if (d < 48 || d > 57) break;
-    line = line * 10 + (d - 48);
-    j++;
-  }
-  if (j === i + 2 || s.charCodeAt(j) !== 32 || s.charCodeAt(j + 1) !== 34) return undefined;
-  let q = j + 2;
-  while (q < e && s.charCodeAt(q) !== 34 && s.charCodeAt(q) !== 92) q++;
-  if (q >= e || s.charCodeAt(q) === 92) {
-    const m = MARKER.exec(s.slice(i, e));
-    if (!m) return undefined;
-    return { line: Number(m[1]), file: m[2]!.replace(/\\(.)/g, "$1"), flags: m[3]!.trim() ? m[3]!.trim().split(" ").map(Number) : [] };
-  }
-  const flags: number[] = [];
-  let k = q + 1;
-  while (k + 1 < e && s.charCodeAt(k) === 32) {
-    const d = s.charCodeAt(k + 1);
-    if (d < 48 || d > 57) break;
-    flags.push(d - 48);
-    k += 2;
-  }
-  while (k < e && CLS[s.charCodeAt(k)] === SPACE) k++;
-  if (k !== e) return undefined;
-  return { line, file: s.slice(j + 2, q), flags };
-}
-
-/** Index of the closing quote of the literal starting at s[i] (literals end at a line end at the latest). */
-function skipLiteral(s: string, i: number, limit: number): number {
-  const q = s.charCodeAt(i);
-  let j = i + 1;
-  for (; j < limit; j++) {
-    const d = s.charCodeAt(j);
-    if (d === 92 /* \ */) {
-      if (s.charCodeAt(j + 1) === 10) return j; // backslash-newline: leave the newline to the scan loop
-      j++;
-    } else if (d === q) return j;
-    else if (d === 10) return j - 1;
-  }
-  return limit - 1;
-}
-
-function prevNonSpace(s: string, i: number): number {
-  let j = i - 1;
-  while (j > 0 && CLS[s.charCodeAt(j)] === SPACE) j--;
-  return j;
-}
+import { FNV_BASIS, FNV_PRIME } from "./name-index.js";
+import { ScanIndexes } from "./scan-indexes.js";
+import type { ScanSnapshot, TuScan } from "./tu-scan.js";
+import { BODY_STOPS, CLOSE, CLS, COMMA, DATA_STOPS, DIGIT, EQ, FR_DATA, FR_ENUM, FR_PAREN, FR_PAREN_DECL, FR_PAREN_ONE, FR_PAREN_OTHER, IDSTART, KEYWORDS, KW_ATTR, KW_ENUM, KW_NONE, KW_TAG, LAST_NONE, LAST_OTHER, LAST_RPAREN, NL, OPEN, ORD, QUOTE, SEMI, SKIPCLS, SK_ATTR, SK_BODY, SK_ENUMVAL, SK_INIT, SK_NONE, SK_OTHER, SLASH, SPACE, attrOrAsmAt, isIdChar, isParen, keywordOf, prevNonSpace, skipLiteral, skipSpaceAndAttributes } from "./scan-lexemes.js";
 
 /**
  * Splits gcc's preprocessed output into top-level chunks in one pass, and
@@ -221,28 +9,7 @@ function prevNonSpace(s: string, i: number): number {
  * can be pushed in pieces (while the preprocessor still writes); each piece
  * is scanned up to its last complete line.
  */
-export class PreprocessedScanner {
-  private readonly pieces: string[] = [];
-  private carry = "";
-  /** Offset of the first character of `carry` in the whole text. */
-  private base = 0;
-  /** While scanning a string s: the offset in the whole text of s[0]. */
-  private sbase = 0;
-  /** lineAt()'s cursor: the .i line of the last offset asked for. */
-  private iLine = 0;
-  private lineStarts: number[] = [0];
-  private markers: LineMarker[] = [];
-  private defines: Defines = { offsets: [], ends: [], nameEnds: [], lines: [], byName: new NameIndex(15) };
-  private includes: IncludeLine[] = [];
-  private chunks: Chunks = { starts: [], ends: [], bodies: [], lines: [], mixed: [] };
-  private candidates = new NameIndex(16);
-  private curFile = "";
-
-  // Scan state that survives piece boundaries.
-  private chunkStart = -1;
-  private chunkFile = "";
-  private chunkMixed = false;
-  private chunkBody = -1;
+export class PreprocessedScanner extends ScanIndexes {
   /** What kind of group is being skipped (SK_NONE: none), and the bracket depth inside it. */
   private skip = SK_NONE;
   private skipDepth = 0;
@@ -263,83 +30,18 @@ export class PreprocessedScanner {
   /** In an enum body: the next identifier starts an enumerator. */
   private enumItem = false;
 
-  push(piece: string): void {
-    const firstNl = piece.indexOf("\n");
-    if (firstNl < 0) {
-      this.carry += piece;
-      return;
-    }
-    const lastNl = piece.lastIndexOf("\n");
-    // The carried partial line and the piece's first line form one small string; the rest of
-    // the piece is scanned in place (a concatenation would make a slow cons string of it).
-    const head = this.carry + piece.slice(0, firstNl + 1);
-    this.scan(head, 0, head.length);
-    this.pieces.push(head);
-    this.base += head.length;
-    if (lastNl > firstNl) {
-      this.scan(piece, firstNl + 1, lastNl + 1);
-      this.pieces.push(piece.slice(firstNl + 1, lastNl + 1));
-      this.base += lastNl - firstNl;
-    }
-    this.carry = piece.slice(lastNl + 1);
-  }
-
-  /**
-   * The scan of the complete lines pushed so far (not the partial last one),
-   * or undefined unless it stands between top-level chunks (then what comes
-   * next cannot depend on what came before, except through the indexes).
-   */
-  snapshot(): ScanSnapshot | undefined {
-    const idle = this.chunkStart < 0 && this.skip === SK_NONE && this.frames.length === 0 && !this.pending && this.pendingKw === KW_NONE && this.tagState === 0 && !this.enumItem && this.last === LAST_NONE;
-    if (!idle) return undefined;
-    const d = this.defines;
-    const c = this.chunks;
-    return {
-      length: this.base,
-      lineStarts: this.lineStarts.slice(),
-      markers: this.markers.slice(),
-      defines: { offsets: d.offsets.slice(), ends: d.ends.slice(), nameEnds: d.nameEnds.slice(), lines: d.lines.slice(), byName: d.byName.state() },
-      includes: this.includes.slice(),
-      chunks: { starts: c.starts.slice(), ends: c.ends.slice(), bodies: c.bodies.slice(), lines: c.lines.slice(), mixed: c.mixed.slice() },
-      candidates: this.candidates.state(),
-      curFile: this.curFile,
-    };
-  }
-
   /** A scanner that has scanned `text` (whose scan `snap` is) and goes on from its end. */
   static resume(snap: ScanSnapshot, text: string): PreprocessedScanner {
-    if (text.length !== snap.length) throw new Error(`resume: the text has ${text.length} characters, the snapshot ${snap.length}`);
-    // The snapshot's arrays are taken over, not copied.
     const s = new PreprocessedScanner();
-    s.pieces.push(text);
-    s.base = text.length;
-    s.lineStarts = snap.lineStarts;
-    s.iLine = Math.max(0, s.lineStarts.length - 1);
-    s.markers = snap.markers;
-    const d = snap.defines;
-    s.defines = { offsets: d.offsets, ends: d.ends, nameEnds: d.nameEnds, lines: d.lines, byName: NameIndex.fromState(d.byName) };
-    s.includes = snap.includes;
-    s.chunks = snap.chunks;
-    s.candidates = NameIndex.fromState(snap.candidates);
-    s.curFile = snap.curFile;
+    s.restore(snap, text);
     return s;
   }
 
-  finish(): TuScan {
-    if (this.carry) {
-      this.scan(this.carry, 0, this.carry.length);
-      this.pieces.push(this.carry);
-      this.base += this.carry.length;
-      this.carry = "";
-    }
-    if (this.chunkStart >= 0) this.endChunk(this.base);
-    const text = this.pieces.length === 1 ? this.pieces[0]! : this.pieces.join("");
-    this.pieces.length = 0;
-    return { text, lineStarts: this.lineStarts, markers: this.markers, defines: this.defines, includes: this.includes, chunks: this.chunks, candidates: this.candidates };
+  protected idle(): boolean {
+    return this.skip === SK_NONE && this.frames.length === 0 && !this.pending && this.pendingKw === KW_NONE && this.tagState === 0 && !this.enumItem && this.last === LAST_NONE;
   }
 
-  /** Scans s[from, limit) (from: a line start; limit: after a newline or the text's end); this.base is where s[from] is. */
-  private scan(s: string, from: number, limit: number): void {
+  protected scan(s: string, from: number, limit: number): void {
     this.sbase = this.base - from;
     // Line starts first, with the native search: the scan loops then never stop at a newline.
     const lineStarts = this.lineStarts;
@@ -351,20 +53,6 @@ export class PreprocessedScanner {
       else if (this.frames.length && this.frames[this.frames.length - 1] === FR_DATA && !this.pending) i = this.dataRun(s, i, limit);
       else i = this.declRun(s, i, limit);
     }
-  }
-
-  /** 0-based .i line of whole-text offset `abs` (offsets asked for only grow). */
-  private lineAt(abs: number): number {
-    const ls = this.lineStarts;
-    let l = this.iLine;
-    while (l + 1 < ls.length && ls[l + 1]! <= abs) l++;
-    this.iLine = l;
-    return l;
-  }
-
-  /** A newline at s[i]: when a directive line follows, handles it; returns the index before its newline (the caller steps onto it next), else i. */
-  private newline(s: string, i: number, limit: number): number {
-    return i + 1 < limit && s.charCodeAt(i + 1) === 35 ? this.directive(s, i + 1, limit) - 1 : i;
   }
 
   /**
@@ -690,25 +378,8 @@ export class PreprocessedScanner {
     if (take) this.addCandidate(this.pendingHash);
   }
 
-  private addCandidate(hash: number): void {
-    this.candidates.add(hash, this.chunks.starts.length);
-  }
-
-  private startChunk(abs: number): void {
-    this.chunkStart = abs;
-    this.chunkFile = this.curFile;
-    this.chunks.lines.push(this.lineAt(abs));
-  }
-
-  private endChunk(end: number): void {
-    const c = this.chunks;
-    c.starts.push(this.chunkStart);
-    c.ends.push(end);
-    c.bodies.push(this.chunkBody);
-    c.mixed.push(this.chunkMixed);
-    this.chunkStart = -1;
-    this.chunkBody = -1;
-    this.chunkMixed = false;
+  /** Resets the scan state at the end of a chunk. */
+  protected chunkEnded(): void {
     if (this.frames.length) this.frames.length = 0;
     this.dataFrames = 0;
     this.last = LAST_NONE;
@@ -716,54 +387,6 @@ export class PreprocessedScanner {
     this.pending = false;
     this.pendingKw = KW_NONE;
     this.enumItem = false;
-  }
-
-  /** A directive line starting at s[i] (a `#` at a line start); returns the index of its newline (or `limit`). */
-  private directive(s: string, i: number, limit: number): number {
-    let e = s.indexOf("\n", i);
-    if (e < 0 || e > limit) e = limit;
-    const iLine = this.lineAt(this.sbase + i);
-    const d1 = s.charCodeAt(i + 1);
-    if (d1 === 100 /* d */ && s.startsWith("#define ", i)) {
-      let j = i + 8;
-      let h = FNV_BASIS;
-      for (; j < e; j++) {
-        const d = s.charCodeAt(j);
-        if (!isWordChar(d)) break;
-        h = Math.imul(h ^ d, FNV_PRIME);
-      }
-      const first = s.charCodeAt(i + 8);
-      if (j > i + 8 && !(first >= 48 && first <= 57)) {
-        const d = this.defines;
-        d.byName.add(h | 0, d.offsets.length);
-        d.offsets.push(this.sbase + i);
-        d.ends.push(this.sbase + e);
-        d.nameEnds.push(this.sbase + j);
-        d.lines.push(iLine);
-      }
-    } else if (d1 === 105 /* i */ && s.startsWith("#include", i)) {
-      this.includes.push({ offset: this.sbase + i, iLine });
-    } else if (d1 === 32) {
-      const m = parseMarker(s, i, e);
-      if (m) {
-        this.markers.push({ iLine, line: m.line, file: m.file, flags: m.flags });
-        this.curFile = m.file;
-        if (this.chunkStart >= 0 && m.file !== this.chunkFile) this.chunkMixed = true;
-      }
-    }
-    return e;
-  }
-
-  /** Skips a comment starting at s[i] (rare in -E output); returns the index of its last character. */
-  private comment(s: string, i: number, limit: number): number {
-    const n = s.charCodeAt(i + 1);
-    if (n === 47) {
-      const e = s.indexOf("\n", i);
-      return (e < 0 || e > limit ? limit : e) - 1;
-    }
-    if (n !== 42) return i;
-    const e = s.indexOf("*/", i + 2);
-    return e < 0 || e + 2 > limit ? limit - 1 : e + 1;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { LineMarker } from "./line-markers.js";
 import type { NameIndexState } from "./name-index.js";
-import type { ScanSnapshot } from "./scan-preprocessed.js";
+import type { ScanSnapshot } from "./tu-scan.js";
 import { decodeInt32Blob, encodeInt32Blob } from "../util/int32-blob.js";
 
 /**

@@ -6,7 +6,7 @@ import type Handlebars from "handlebars";
 // code cache keeps it compiled (its ~80 KB cost ~5 ms to compile on every run).
 import runtime from "handlebars/dist/handlebars.runtime.js";
 import type { LivepatchPlan } from "../model/plan.js";
-import type { Report } from "../decide/report.js";
+import type { Report } from "../model/report.js";
 import { precompileTemplates } from "./precompile.js";
 import { LINE_RESTORE, toView } from "./view.js";
 import type { LivepatchSet, TuPart } from "../model/livepatch-set.js";

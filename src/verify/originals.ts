@@ -1,6 +1,6 @@
 import type { OriginalFunction } from "../model/plan.js";
 import { homeOf, type TuContext } from "../model/tu.js";
-import { generatedFunctionNames, macroDefinedFunctions } from "../resolve/touched.js";
+import { generatedFunctionNames, macroDefinedFunctions } from "../resolve/macro-defined-functions.js";
 
 /**
  * The preprocessed definitions of the functions a livepatch may define:

@@ -6,7 +6,7 @@ import type { LivepatchPlan, OriginalFunction } from "../model/plan.js";
 import { preprocessArgv } from "../kbuild/compile-command.js";
 import { run } from "../kbuild/run.js";
 import { parsePreprocessed } from "../parse/preprocessed-tu.js";
-import type { StatMemo } from "../kbuild/deps.js";
+import type { StatMemo } from "../cache/file-stamps.js";
 import { compileModule, type ModuleCompile } from "../kbuild/module-compile.js";
 import { trialCompile } from "../kbuild/trial-compile.js";
 import type { CacheDir } from "../model/cache.js";
