@@ -4,7 +4,7 @@ import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
 import type { NameReference } from "../model/references.js";
 import { blankedNames } from "../parse/blanked-names.js";
 import { freeReferences } from "../resolve/free-references.js";
-import { macroDefinedFunctions } from "../resolve/touched.js";
+import { macroDefinedFunctions } from "../resolve/macro-defined-functions.js";
 
 /** A function or variable the new code reaches that is not copied: decide() settles how. */
 export interface SymbolNeed {
