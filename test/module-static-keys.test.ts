@@ -28,5 +28,8 @@ describe("module static keys (KLP-E048)", () => {
     expect(run([use("__tracepoint_xhci_handle_event", "vmlinux")], [trace], "klp-reloc")).toEqual([]);
     expect(run([use("__tracepoint_xhci_handle_event", "xhci_hcd")], [trace], "kallsyms")).toEqual([]);
     expect(run([use("numdummies", "dummy")], [piece("return klpe_numdummies + 1;")], "klp-reloc")).toEqual([]);
+    // The event copied as klpr_trace_X (a private trace header's too) tests the key at run time: no jump label.
+    const copy: OutputPiece = { ...trace, origin: "klp-ccp", text: trace.text.replace("trace_xhci", "klpr_trace_xhci") };
+    expect(run([use("__tracepoint_xhci_handle_event", "xhci_hcd")], [copy, piece("static struct tracepoint klpe___tracepoint_xhci_handle_event;")].map((p, i) => (i ? { ...p, kind: "externalized" as const } : p)), "klp-reloc")).toEqual([]);
   });
 });

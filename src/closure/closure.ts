@@ -5,6 +5,7 @@ import type { NameReference } from "../model/references.js";
 import { blankedNames } from "../parse/blanked-names.js";
 import { freeReferences } from "../resolve/free-references.js";
 import { macroDefinedFunctions } from "../resolve/macro-defined-functions.js";
+import { isPrivateTraceInline } from "./private-trace.js";
 
 /** A function or variable the new code reaches that is not copied: decide() settles how. */
 export interface SymbolNeed {
@@ -64,6 +65,8 @@ export interface ClosureOptions {
   changedTables?: Set<string>;
   /** Functions the patch adds: copied where used, whatever their storage class (they have no symbol). */
   addedByPatch?: Set<string>;
+  /** A driver's private trace header's inlines walked as header code, to be copied as klpr_trace_X (decide/tracepoints.ts). */
+  privateTraceInlines?: boolean;
   sink: DiagnosticSink;
 }
 
@@ -124,18 +127,20 @@ export function computeClosure(opts: ClosureOptions): Closure {
     // Static locals' initializers (a copied function's `static const struct ops o = { .write = f }`)
     // need link-time constant addresses too: the static functions they name are copied.
     // Header code the closure walks: inline functions (for the symbols they reach) and typedefs (for the types they name).
-    const inHeaderInline = homeOf(ctx, decl) === "header" && decl.kind === "function";
+    const home0 = (d: PpDecl) => (opts.privateTraceInlines && isPrivateTraceInline(ctx, d) ? "header" : homeOf(ctx, d));
+    const privateTrace = opts.privateTraceInlines === true && isPrivateTraceInline(ctx, decl);
+    const inHeaderInline = home0(decl) === "header" && decl.kind === "function";
     const inlineUses = new Set<string>();
     if (inHeaderInline && decl.kind === "function") out.headerInlines.set(decl.name, { decl, uses: inlineUses });
     for (const ref of typesOnly ? signatureReferences(ctx, decl) : referencesOf(ctx, decl)) {
-      if (ref.namespace === "tag" && !inHeaderInline) out.tags.add(ref.name);
+      if (ref.namespace === "tag" && (!inHeaderInline || privateTrace)) out.tags.add(ref.name);
       const decls = (ctx.tu.decls.get(ref.name) ?? []).filter((d) => (ref.namespace === "tag") === (d.namespace === "tag"));
       // A replaced function is not reached through its own name; a struct of the same name (nfsd4_free_stateid) is.
       if (decls.length === 0 || (ref.namespace === "ordinary" && out.patched.has(ref.name))) continue;
       const best = pickDecl(ctx, decls);
-      const home = homeOf(ctx, best);
+      const home = home0(best);
       if (inHeaderInline && (best.kind === "function" || best.kind === "prototype" || best.kind === "variable" || best.kind === "extern-variable")) inlineUses.add(ref.name);
-      if (!inHeaderInline) for (const d of decls) if (homeOf(ctx, d) === "header") out.headerFiles.add(d.file);
+      if (!inHeaderInline || privateTrace) for (const d of decls) if (homeOf(ctx, d) === "header") out.headerFiles.add(d.file);
       const note = (n: string) => {
         if (!out.neededBy.has(n)) out.neededBy.set(n, decl.name || from);
       };

@@ -17,6 +17,7 @@ import { forwardTagName, typePartOf, withoutTagBody } from "./declaration-parts.
 import { includedLocalHeader, withPrivateIncludesInlined } from "./private-headers.js";
 import { redefineHeaderMacros, selectMacros } from "./macro-pieces.js";
 import { placeModuleHidden } from "./module-hidden.js";
+import { placePrivateTracepoints } from "./private-tracepoints.js";
 import { tracepointPieces } from "./tracepoints.js";
 import { includeNeeds, typesBeforeInclude } from "../closure/include-needs.js";
 import { staticInitializerRanges, thunkMaker, thunkName } from "./static-init-thunks.js";
@@ -331,6 +332,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   // What headers hide from modules goes before the include whose headers use it, or first here.
   const hidden = placeModuleHidden(ctx, macroNames, includeCandidates);
   out.body.unshift(...hidden, ...headerDecls, ...runtimeKeys, ...macroRedefinitions, ...inlinePieces);
+  out.body = placePrivateTracepoints(ctx, out.body, opts.tracepoints);
   out.includes = annotateIncludes(ctx, includeCandidates, neededHeaderFiles(ctx, closure, macroNames));
   out.unrenamable.push(...[...externalized.keys()].filter((n) => !renamedNames.has(n) && !bound.has(n)));
   out.unrenamable.sort();
