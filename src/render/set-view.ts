@@ -1,6 +1,5 @@
 import type { LivepatchSet, TuPart } from "../model/livepatch-set.js";
-import { compareText } from "../util/compare.js";
-import { toView, type LivepatchView } from "./view.js";
+import { klpObjects, toView, type LivepatchView } from "./view.js";
 
 /** A part's generated file: its TU's code, the kallsyms resolver of its symbols, and global aliases of its replaced functions. */
 export interface PartView extends LivepatchView {
@@ -83,11 +82,7 @@ export function toMainView(set: LivepatchSet): MainView {
     parts: set.parts.map((p) => ({ file: `${partStem(set, p)}.c`, relPath: p.relPath, object: p.plan.patched[0]?.object ?? "vmlinux" })),
     patchedList,
     externs: [...new Set([...byObject.values()].flat().map((f) => f.newName))],
-    objects: [...byObject.entries()].sort(([a], [b]) => (a === "vmlinux" ? -1 : b === "vmlinux" ? 1 : compareText(a, b))).map(([obj, funcs]) => ({
-      label: obj,
-      nameField: obj === "vmlinux" ? "NULL /* vmlinux */" : JSON.stringify(obj),
-      funcs,
-    })),
+    objects: klpObjects(byObject),
     inits,
     enableOnError: inits.length ? `goto undo_${inits.length - 1}` : "return ret",
     undo: inits.map((x, i) => ({ label: `undo_${i}`, exit: x.exit })).reverse(),

@@ -85,11 +85,7 @@ export function toView(plan: LivepatchPlan): LivepatchView {
     body: plan.body.map(piece),
     syscallWrappers: plan.syscallWrappers,
     restoreThisModule: plan.externalized.some((u) => u.name === "__this_module"),
-    objects: [...byObject.entries()].sort(([a], [b]) => (a === "vmlinux" ? -1 : b === "vmlinux" ? 1 : compareText(a, b))).map(([obj, funcs]) => ({
-      label: obj,
-      nameField: obj === "vmlinux" ? "NULL /* vmlinux */" : JSON.stringify(obj),
-      funcs,
-    })),
+    objects: klpObjects(byObject),
     relocs,
     vmlinuxRelocs: plan.mode === "kallsyms" ? relocs.filter((_, i) => plan.externalized[i]!.decision.resolution.kind === "init-lookup") : [],
     moduleRelocs: plan.mode === "kallsyms" ? moduleTables(plan, relocs) : [],
@@ -122,4 +118,13 @@ function lineDirective(p: OutputPiece): { lineDirective: string } | Record<strin
   if ((p.kind !== "function" && p.kind !== "patched-function") || p.origin === "klp-ccp" || p.line <= 0) return {};
   const added = /^(?:#define __(?:func|FUNCTION)__ .*\n)*/.exec(p.text)![0].split("\n").length - 1;
   return { lineDirective: `#line ${Math.max(1, p.line - added)} ${JSON.stringify(p.origin)}` };
+}
+
+/** The klp_objects of a livepatch, vmlinux first, then the modules by name (livepatch.c and NAME_main.c alike). */
+export function klpObjects(byObject: Map<string, LivepatchView["objects"][number]["funcs"]>): LivepatchView["objects"] {
+  return [...byObject.entries()].sort(([a], [b]) => (a === "vmlinux" ? -1 : b === "vmlinux" ? 1 : compareText(a, b))).map(([obj, funcs]) => ({
+    label: obj,
+    nameField: obj === "vmlinux" ? "NULL /* vmlinux */" : JSON.stringify(obj),
+    funcs,
+  }));
 }
