@@ -1,10 +1,9 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { PpDecl } from "../model/syntax.js";
-import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
+import { homeOf, type TuContext } from "../model/tu.js";
 import type { NameReference } from "../model/references.js";
 import { blankedNames } from "../parse/blanked-names.js";
 import { freeReferences } from "../resolve/free-references.js";
-import { macroDefinedFunctions } from "../resolve/macro-defined-functions.js";
 import { isPrivateTraceInline } from "./private-trace.js";
 
 /** A function or variable the new code reaches that is not copied: decide() settles how. */
@@ -105,21 +104,10 @@ export function computeClosure(opts: ClosureOptions): Closure {
   // (`static const struct hashtab_key_params p = { .hash = rangetr_hash }`), copied with it:
   // an address in a static initializer must be a link-time constant, never a klpe_ pointer.
   const foldedData = new Set<string>();
-  // A macro call that defines several functions (ext4.h's EXT4_FEATURE_COMPAT_FUNCS) is copied
-  // whole: every function it defines is in the copy and needs what its body uses.
-  const copyWithSiblings = (d: PpDecl, from: string, by: string) => {
-    for (const f of [d, ...sameCallDefinitions(ctx, d)]) {
-      if (out.patched.has(f.name) || out.copiedFunctions.has(f.name)) continue;
-      out.copiedFunctions.add(f.name);
-      if (!out.neededBy.has(f.name)) out.neededBy.set(f.name, by);
-      enqueue(f, from);
-    }
-  };
   for (const name of opts.patched) {
     const def = definitionOf(ctx, name);
     if (!def) continue;
     enqueue(def, name);
-    copyWithSiblings(def, name, name);
   }
   while (queue.length) {
     const { decl, from, typesOnly } = queue.shift()!;
@@ -178,7 +166,9 @@ export function computeClosure(opts: ClosureOptions): Closure {
               // constant there). A static local's initializer in copied code is not such data: it
               // names the kernel's function (klp-reloc binds it; kallsyms mode makes a klpt_ thunk).
               if (opts.hasOwnSymbol(ref.name) && inFoldedData) out.copiedForData.add(ref.name);
-              copyWithSiblings(best, from, decl.name || from);
+              out.copiedFunctions.add(ref.name);
+              note(ref.name);
+              enqueue(best, from);
             }
           } else {
             addSymbol(out, ref.name, "function", best, decl.name, inHeaderInline);
@@ -238,31 +228,6 @@ function isConstData(specifiers: string): boolean {
 /** The function definition the TU has for `name` in its main file or local headers. */
 export function definitionOf(ctx: TuContext, name: string): PpDecl | undefined {
   return (ctx.tu.decls.get(name) ?? []).find((d) => d.kind === "function" && homeOf(ctx, d) !== "header");
-}
-
-const definitionsByLine = new WeakMap<TuContext, Map<string, PpDecl[]>>();
-
-/**
- * The other functions defined at the same file:line of the TU's own files as
- * `d`: a macro call that expands to several definitions, which a copy of the
- * call defines together.
- */
-function sameCallDefinitions(ctx: TuContext, d: PpDecl): PpDecl[] {
-  let byLine = definitionsByLine.get(ctx);
-  if (!byLine) {
-    byLine = new Map();
-    for (const list of ownDecls(ctx).values()) {
-      for (const f of list) {
-        if (f.kind !== "function") continue;
-        const key = `${f.file}:${f.line}`;
-        byLine.set(key, [...(byLine.get(key) ?? []), f]);
-      }
-    }
-    definitionsByLine.set(ctx, byLine);
-  }
-  // SYSCALL_DEFINEn's functions are copied through their own wrapper macros (decide/syscall-copy).
-  if (homeOf(ctx, d) === "main" && macroDefinedFunctions(ctx.main).some((g) => d.line >= g.startLine && d.line <= g.endLine)) return [];
-  return (byLine.get(`${d.file}:${d.line}`) ?? []).filter((f) => f.name !== d.name);
 }
 
 /** Prefers a definition over declarations, and the TU's own files over headers. */

@@ -22,7 +22,6 @@ import { tracepointPieces } from "./tracepoints.js";
 import { includeNeeds, typesBeforeInclude } from "../closure/include-needs.js";
 import { staticInitializerRanges, thunkMaker, thunkName } from "./static-init-thunks.js";
 import { expandedDeclarations, expandedFunctionPiece, generatedByItem } from "./expanded-copy.js";
-import { copiedMacroCall } from "./macro-call-copy.js";
 
 export interface AssembleOptions {
   ctx: TuContext;
@@ -144,17 +143,6 @@ export function assemble(opts: AssembleOptions): Assembled {
       }
       // A type a kept include needs went before that include (typesBefore).
       if (decls.some((d) => typesBeforeIncludes.has(d)) && !decls.some((d) => d.namespace === "ordinary" && (d.kind === "variable" || d.kind === "function"))) continue;
-      const callDefines = copiedMacroCall(item, decls, closure, Boolean(opts.keepNames));
-      if (callDefines) {
-        for (const n of callDefines) emittedFunctions.add(n);
-        const isPatched = callDefines.some((n) => closure.patched.has(n));
-        // Copied as written: its arguments are pasted into names (TRACE_EVENT(fdb_delete, ...) makes
-        // trace_fdb_delete), so a klpp_/klpe_ rename there would define other names.
-        const text = file.text.slice(item.start, item.end);
-        for (const t of identifierTokens(text, { members: true })) macroNames.add(t.name);
-        into.push({ origin: file.path, line: item.startLine, kind: isPatched ? "patched-function" : "function", text: keepModName(text), note: `defines ${callDefines.join(", ")}` });
-        continue;
-      }
       const fnDecl = decls.find((d) => d.kind === "function");
       const carves = (name: string) => closure.patched.has(name) || closure.copiedFunctions.has(name);
       // Functions a macro call generates (no definition in the source): copied as gcc expanded them,
