@@ -148,7 +148,7 @@ export function analyseEachFunction(o: TuInputs, relPath: string, functions: str
 }
 
 /** The shared half: IPA targets → (safety) → closure → decide → assemble. */
-function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why: string; constTables?: string[] }>, title: string, isPatch: boolean): LivepatchPlan {
+export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why: string; constTables?: string[] }>, title: string, isPatch: boolean): LivepatchPlan {
   const { sink, timer } = o;
   const why = new Map(changed.map((c) => [c.name, c.why]));
   const names = changed.map((c) => c.name);
@@ -188,7 +188,7 @@ function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why:
   const decided = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, ...(o.symbols ? { symbols: o.symbols } : {}), mode: o.mode, sink }));
   const uses = timed(timer, "decide", () => ibtChecked(o, ctx, closure, decided));
   if (sink.hasErrors) throw new StageFailed("decide");
-  const pieces = timed(timer, "decide", () => assemble({ ctx, closure, patched: patchedFns, uses, mode: o.mode, keepNames: Boolean(o.keepNames), ...(traced ? { tracepoints: traced.tracepoints } : {}) }));
+  const pieces = timed(timer, "decide", () => assemble({ ctx, closure, patched: patchedFns, uses, mode: o.mode, keepNames: Boolean(o.keepNames), ...(traced ? { tracepoints: traced.tracepoints } : {}), ...(o.overlay ? { changedInlines: names } : {}) }));
   for (const m of pieces.missing) {
     sink.report({ code: "KLP-E028", severity: "error", message: `the source of ${m.name} was not found as a function definition, nor as a macro call's expansion at a line of the file: it could not be parsed`, location: { file: m.file, line: m.line, column: 0 }, hint: "patch the function it calls, or write this one by hand; please report it with the patch" });
   }
@@ -256,7 +256,7 @@ function readModuleSymbols(o: TuInputs, module: string, objectFile: string | und
 }
 
 /** Preprocesses and parses the TU whose main file is `mainPath` (holding `mainText`). */
-function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string, started?: StartedPreprocess): TuContext {
+export function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string, started?: StartedPreprocess): TuContext {
   const { sink, timer } = o;
   // The source files first: a started preprocessor runs meanwhile. The original first, so that
   // the patched file is made from its items (only the span the patch changed is parsed again).
@@ -272,6 +272,7 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
   const localHeaders = new Map<string, SourceFile>();
   for (const f of tu.files) {
     if (f === mainPath || f === relPath) markerToRel.set(f, relPath);
+    else if (o.overlay && f.startsWith(`${o.overlay.dir}/`)) markerToRel.set(f, f.slice(o.overlay.dir.length + 1));
     else if (f.startsWith(`${o.src}/`) || (!f.startsWith("/") && !f.startsWith("<") && !f.startsWith("./") && existsSync(join(o.src, f)))) {
       // relative() normalizes; most markers need no normalizing (no `.`, `..` or empty
       // segment), and a TU names ~1000 files.
@@ -305,7 +306,7 @@ function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string
     ...(moduleSymbols ? { moduleSymbols } : {}),
     ...(objectFile ? { objectFile } : {}),
     ipa: ipa.records, hasIpaDump: ipa.found,
-    loadSource: sourceLoader(o.src, localHeaders, o.outlines),
+    loadSource: sourceLoader(o.src, localHeaders, o.outlines, o.overlay?.headers),
     ...(pre.flags ? { compileFlags: pre.flags } : {}),
     ...(pre.cwd ? { compileCwd: pre.cwd } : {}),
   };
@@ -358,14 +359,15 @@ export function sourceFileOf(cmd: CompileCommand, src: string): string {
   return isAbsolute(c) ? c : join(cmd.cwd, c);
 }
 
-function sourceLoader(src: string, cache: Map<string, SourceFile>, outlines: OutlineStore | undefined): (rel: string) => SourceFile | undefined {
+function sourceLoader(src: string, cache: Map<string, SourceFile>, outlines: OutlineStore | undefined, patched?: Map<string, string>): (rel: string) => SourceFile | undefined {
   const more = new Map<string, SourceFile>();
   return (rel) => {
     const hit = cache.get(rel) ?? more.get(rel);
     if (hit) return hit;
     const path = join(src, rel);
-    if (!existsSync(path)) return undefined;
-    const sf = parseSourceFile(rel, readFileSync(path, "utf8"), outlines ? { outlines } : {});
+    const text = patched?.get(rel) ?? (existsSync(path) ? readFileSync(path, "utf8") : undefined);
+    if (text === undefined) return undefined;
+    const sf = parseSourceFile(rel, text, outlines && !patched?.has(rel) ? { outlines } : {});
     more.set(rel, sf);
     return sf;
   };

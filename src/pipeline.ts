@@ -21,6 +21,7 @@ import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf, tuFiles
 import { partKeys, tuKey, type LivepatchSet, type TuPart } from "./model/livepatch-set.js";
 import { buildSetReport } from "./decide/set-report.js";
 import { refuseDuplicateFunctions, reportCrossTuCalls } from "./decide/cross-tu.js";
+import { analyseHeaderUsers, planHeaderFix } from "./header-fix.js";
 import { checkModule, checkSet } from "./check-livepatch.js";
 import { startPreprocess, type StartedPreprocess } from "./start-preprocess.js";
 import type { CompileCommand } from "./model/input.js";
@@ -166,10 +167,11 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
     const ipaDir = resolve(opts.ipaClones ?? build);
     // A file changed by several diffs of a series: one diff of it from here on.
     const fix = squashSeries({ patch, src, tree: join(work, "tree"), sink });
-    const relPaths = tuFilesOf({ patch: fix, src, build, ipaDir, sink, ...(timer ? { timer } : {}) });
+    const headerFix = planHeaderFix({ patch: fix, patched, src, build, ipaDir, work, sink, ...(timer ? { timer } : {}), ...(opts.progress ? { progress: opts.progress } : {}) });
+    const relPaths = headerFix ? [] : tuFilesOf({ patch: fix, src, build, ipaDir, sink, ...(timer ? { timer } : {}) });
     const common = { patch: fix, patched, src, build, work, symbols, exports, ipaDir, mode: opts.externalize, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) };
     const keys = partKeys(relPaths);
-    const parts: TuPart[] = [];
+    const parts: TuPart[] = headerFix ? analyseHeaderUsers({ ...common, name, fix: headerFix, title: fix.subject ?? fix.file.replace(/^.*\//, "") }) : [];
     // One TU after the other in this process (their compilers already ran in parallel).
     for (const [i, relPath] of relPaths.entries()) {
       const started = starts.get(relPath);

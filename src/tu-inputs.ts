@@ -28,6 +28,12 @@ export interface TuInputs {
   outlines?: OutlineStore;
   /** Told before each step that may take more than a second (the CLI prints it). */
   progress?: (message: string) => void;
+  /**
+   * A header fix: the patched headers (relative to src → text), found by the
+   * compiler first through -I options into `dir`, a tree holding only them
+   * (kbuild/header-overlay.ts). Their changed inlines are copied as klpr_X.
+   */
+  overlay?: { dir: string; headers: Map<string, string> };
 }
 
 /** What preprocessing gives: the .i text (or, when it was read as it came, the TU already indexed) and the klp object. */

@@ -33,6 +33,8 @@ export interface AssembleOptions {
   keepNames?: boolean;
   /** kallsyms mode: tracepoint header inlines klp-ccp copies from the trace macros (retargetTracepoints), with their tracepoint. */
   tracepoints?: Map<string, string>;
+  /** Header inlines a header fix changed: copied as klpr_X from the patched header, so that the replaced callers run the new code. */
+  changedInlines?: string[];
 }
 
 export interface Assembled {
@@ -62,7 +64,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   const { ctx, closure, uses, mode } = opts;
   const externalized = new Map(uses.filter((u) => u.decision.kind === "externalize").map((u) => [u.name, u]));
   const copiedData = new Map(uses.filter((u) => u.decision.kind === "copy" && u.what === "variable").map((u) => [u.name, u.reason]));
-  const inlineCopies = headerInlinesToCopy(closure, externalized);
+  const inlineCopies = headerInlinesToCopy(closure, externalized, opts.changedInlines ?? []);
   const renameTo = (name: string): string | undefined => {
     if (closure.patched.has(name) || closure.changedTables.has(name)) return opts.keepNames ? undefined : `klpp_${name}`;
     if (inlineCopies.includes(name)) return `klpr_${name}`;
@@ -270,7 +272,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   for (const p of traced.pieces) for (const t of identifierTokens(p.text, { members: true })) macroNames.add(t.name);
   inlinePieces.push(...traced.pieces);
   for (const [name, { file, item }] of inlineSources) {
-    inlinePieces.push({ origin: file.path, line: item.startLine, kind: "function", text: renamed(file, item, `klpr_${name}`), note: `header inline copied as klpr_${name}: it uses externalized symbols` });
+    inlinePieces.push({ origin: file.path, line: item.startLine, kind: "function", text: renamed(file, item, `klpr_${name}`), note: `header inline copied as klpr_${name}: ${opts.changedInlines?.includes(name) ? "the fix changes it" : "it uses externalized symbols"}` });
   }
 
   visitFile(ctx.main, out.body);
@@ -439,9 +441,9 @@ function externalizedDecl(ctx: TuContext, u: SymbolUse, mode: "kallsyms" | "klp-
  * Header inlines to copy: those whose bodies use an externalized symbol, and
  * those that call such an inline, in callee-first order.
  */
-function headerInlinesToCopy(closure: Closure, externalized: Map<string, SymbolUse>): string[] {
-  const order: string[] = [];
-  const chosen = new Set<string>();
+function headerInlinesToCopy(closure: Closure, externalized: Map<string, SymbolUse>, seeded: string[]): string[] {
+  const order = seeded.filter((n) => closure.headerInlines.has(n)).sort(compareText);
+  const chosen = new Set<string>(order);
   let changed = true;
   while (changed) {
     changed = false;

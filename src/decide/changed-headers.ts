@@ -57,6 +57,6 @@ function listed(names: string[]): string {
   return `${names.slice(0, SHOWN).join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
 }
 
-function prepareCommand(o: { src: string; build: string }, files: string[]): string {
+export function prepareCommand(o: { src: string; build: string }, files: string[]): string {
   return `klp-ccp prepare --src ${quote([o.src])} --build ${quote([o.build])} ${files.map((f) => (f.endsWith("...") ? f : quote([f]))).join(" ")}`;
 }

@@ -74,6 +74,8 @@ export const CODES = {
   "KLP-E048": { exit: 1, advice: "klp-reloc mode: a copied function still tests a target module's tracepoint key with a jump label (trace events copied as klpr_trace_X test it at run time): the relocations wait for the module to load, after the livepatch's jump labels were set up, and 6.1 then refuses the module; patch a function that does not test it." },
   "KLP-W014": { exit: 1, advice: "A changed macro call that generates functions also defines data (an ops table, an attribute): the generated functions are replaced, the data keeps its old contents; check the fix does not need it changed." },
   "KLP-W003": { exit: 1, advice: "The new code compares or stores a patched function's address: the old and new functions differ; check such comparisons." },
+  "KLP-E059": { exit: 1, advice: "A header fix: TUs that include the changed header have no IPA clone dump, and --build is not writable, so they cannot be made on the way: run the `klp-ccp prepare` command the message gives (or make --build writable), then extract again." },
+  "KLP-W020": { exit: 1, advice: "A header fix: these TUs include the changed header, but none of their functions that exist in the running kernel runs the changed code (the inline is unused there or compiled out): they add nothing to the livepatch. Nothing to do." },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof CODES;
