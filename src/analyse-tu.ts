@@ -290,7 +290,12 @@ export function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText:
       }
     }
   }
-  for (const rel of headersReachingPrivate(tu.includeTree, (f) => markerToRel.get(f), (r) => localHeaders.has(r))) {
+  const namesLiterally = (from: string, to: string) => {
+    const base = to.slice(to.lastIndexOf("/") + 1).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const text = existsSync(join(o.src, from)) ? readFileSync(join(o.src, from), "utf8") : "";
+    return new RegExp(`^[ \\t]*#[ \\t]*include[ \\t]*["<][^">\\n]*\\b${base}[">]`, "m").test(text);
+  };
+  for (const rel of headersReachingPrivate(tu.includeTree, (f) => markerToRel.get(f), (r) => localHeaders.has(r), namesLiterally)) {
     if (existsSync(join(o.src, rel))) localHeaders.set(rel, timed(timer, "parse sources", () => parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8"), outlines)));
   }
   const ipa = timed(timer, "read inputs", () => readTuIpaClones(o.ipaDir, relPath, o.src, sink));

@@ -36,9 +36,10 @@ export function isIncludableHeader(rel: string): boolean {
  * includes "../../../net/bridge/br_private.h"): a linux-headers package has them, but not
  * what they include, so the module cannot include them either and they are read like
  * private headers. Transitive: a public header that includes such a one is one too.
- * `includeTree` is the TU's (first file of each set: the one the #include names).
+ * `includeTree` is the TU's (first file of each set: the one the #include names);
+ * `namesLiterally(from, to)`: whether from's text has an #include naming to's file.
  */
-export function headersReachingPrivate(includeTree: Map<string, Set<string>>, relOf: (marker: string) => string | undefined, isPrivate: (rel: string) => boolean): Set<string> {
+export function headersReachingPrivate(includeTree: Map<string, Set<string>>, relOf: (marker: string) => string | undefined, isPrivate: (rel: string) => boolean, namesLiterally: (from: string, to: string) => boolean): Set<string> {
   const out = new Set<string>();
   let grown = true;
   while (grown) {
@@ -48,7 +49,9 @@ export function headersReachingPrivate(includeTree: Map<string, Set<string>>, re
       const to = target === undefined ? undefined : relOf(target);
       const from = relOf(key.slice(0, key.lastIndexOf(":")));
       if (!to || !from || out.has(from) || !isIncludableHeader(from)) continue;
-      if (isPrivate(to) || out.has(to)) {
+      // Only an #include that names the file: trace/define_trace.h reaches a driver's trace header
+      // through `#include TRACE_INCLUDE(TRACE_INCLUDE_FILE)`, which the module build computes too.
+      if ((isPrivate(to) || out.has(to)) && namesLiterally(from, to)) {
         out.add(from);
         grown = true;
       }
