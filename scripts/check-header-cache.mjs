@@ -68,7 +68,7 @@ function checkTu(patchFile, dir, relPath) {
       started.keepHeaders();
       return { text: pp.tu.text.replaceAll(mainPath, "MAIN"), scan: scanOf(pp.tu, mainPath), kept: started.usedKeptHeaders() };
     } catch (e) {
-      return { error: `${e instanceof Error ? e.message : String(e)}: ${sink.items.map((d) => d.message).join("; ")}` };
+      return { error: `${e instanceof Error ? (process.env.KLP_HC_STACK ? e.stack : e.message) : String(e)}: ${sink.items.map((d) => d.message).join("; ")}` };
     } finally {
       started.cancel();
       rmSync(work, { recursive: true, force: true });
@@ -82,7 +82,7 @@ function checkTu(patchFile, dir, relPath) {
   const kept = run();
   if (kept.error) return `from the kept headers: ${kept.error}`;
   if (!kept.kept) return "the second run did not take the kept headers";
-  const [a, b] = [originLines(plain.text), originLines(kept.text)];
+  const [a, b] = [withoutEmptyReentries(originLines(plain.text)), withoutEmptyReentries(originLines(kept.text))];
   const same = a.length === b.length && a.every((l, i) => l === b[i]);
   const differs = Object.keys(plain.scan).filter((k) => plain.scan[k] !== kept.scan[k]);
   if (same && differs.length === 0) return undefined;
@@ -110,7 +110,38 @@ function scanOf(tu, mainPath) {
   for (const [name, list] of tu.decls.inFiles(() => true)) decls.push([name, list.map((d) => [d.kind, d.storage, d.file, d.line, rename(tu.text.slice(d.start, d.end)).replace(/\s+/g, " ").slice(0, 200)])]);
   return {
     files: rename(JSON.stringify([...tu.files].sort())),
-    includes: rename(JSON.stringify([...tu.includeTree].map(([k, v]) => [k, [...v].sort()]).sort())),
+    includes: rename(JSON.stringify(firstInclusions(tu.includeTree).map(([k, v]) => [k, [...v].sort()]).sort())),
     decls: rename(JSON.stringify(decls.sort((x, y) => (x[0] < y[0] ? -1 : 1)))),
   };
+}
+
+/**
+ * Drops an empty re-entry of a header entered before (`> F` straight followed by `< G`): gcc
+ * re-enters an include-guarded header whose guard it did not record (fs/smb/client's
+ * dfs_cache.h, included twice) and leaves it at once, where the kept headers, which know the
+ * guard, say nothing. No line comes from it either way.
+ */
+function withoutEmptyReentries(lines) {
+  const entered = new Set();
+  const out = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (l.startsWith("> ") && entered.has(l) && lines[i + 1]?.startsWith("< ")) {
+      i++;
+      continue;
+    }
+    if (l.startsWith("> ")) entered.add(l);
+    out.push(l);
+  }
+  return out;
+}
+
+/** The include tree with each file under its first #include only: a later one of a guarded header is void (withoutEmptyReentries). */
+function firstInclusions(includeTree) {
+  const seen = new Set();
+  return [...includeTree].map(([k, v]) => {
+    const first = [...v].filter((f) => !seen.has(f));
+    for (const f of v) seen.add(f);
+    return [k, first];
+  });
 }

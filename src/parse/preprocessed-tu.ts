@@ -262,7 +262,8 @@ class Decls implements DeclIndex {
       if (list) list.push(d);
       else names.set(d.name, [d]);
     }
-    const first = (n: string) => this.order.get(this.get(n)![0]!)!;
+    // A name whose lookup is empty (a declaration only a chunk's own walk finds) sorts by its first one here.
+    const first = (n: string) => this.order.get(this.get(n)?.[0] ?? names.get(n)![0]!) ?? Number.MAX_SAFE_INTEGER;
     return new Map([...names].sort(([a], [b]) => first(a) - first(b)));
   }
 
