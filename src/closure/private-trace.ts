@@ -2,7 +2,8 @@ import type { PpDecl } from "../model/syntax.js";
 import { homeOf, type TuContext } from "../model/tu.js";
 
 /** The inlines __DECLARE_TRACE makes for tracepoint X: trace_X, trace_X_enabled, trace_X_rcuidle, (un)register_trace_X ... */
-const TRACE_INLINE = /^(?:trace_|register_trace_prio_|register_trace_|unregister_trace_|check_trace_callback_type_)(\w+?)(?:_enabled|_rcuidle)?$/;
+const TRACE_PREFIX = /^(?:trace_|register_trace_prio_|register_trace_|unregister_trace_|check_trace_callback_type_)/;
+const TRACE_INLINE = new RegExp(`${TRACE_PREFIX.source}(\\w+?)(?:_enabled|_rcuidle)?$`);
 
 /**
  * A driver's own trace event (a private trace header such as
@@ -19,6 +20,6 @@ export function isPrivateTraceInline(ctx: TuContext, d: PpDecl): boolean {
   const m = TRACE_INLINE.exec(d.name);
   if (!m) return false;
   // trace_X_enabled may also be an event named X_enabled: either reading names a declared tracepoint.
-  const events = [m[1]!, d.name.replace(/^(?:trace_|register_trace_prio_|register_trace_|unregister_trace_|check_trace_callback_type_)/, "")];
+  const events = [m[1]!, d.name.replace(TRACE_PREFIX, "")];
   return events.some((e) => (ctx.tu.decls.get(`__tracepoint_${e}`) ?? []).some((t) => (t.kind === "extern-variable" || t.kind === "variable") && t.file === d.file));
 }
