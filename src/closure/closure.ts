@@ -4,6 +4,7 @@ import { homeOf, type TuContext } from "../model/tu.js";
 import type { NameReference } from "../model/references.js";
 import { blankedNames } from "../parse/blanked-names.js";
 import { freeReferences } from "../resolve/free-references.js";
+import { MemberTypes } from "./member-types.js";
 import { isPrivateTraceInline } from "./private-trace.js";
 
 /** A function or variable the new code reaches that is not copied: decide() settles how. */
@@ -109,7 +110,22 @@ export function computeClosure(opts: ClosureOptions): Closure {
     if (!def) continue;
     enqueue(def, name);
   }
-  while (queue.length) {
+  // Member-access chains through header structs (`NFS_SERVER(ino)->pnfs_curr_ld->f`) need the
+  // private types of their links: read when the queue runs dry, until they need nothing new.
+  const members = new MemberTypes(ctx);
+  const memberTypes = (): boolean => {
+    for (const { decls, via } of members.next()) {
+      for (const d of decls) {
+        const key = `${d.file}:${d.line}`;
+        if (out.typeDecls.has(key)) continue;
+        out.typeDecls.set(key, d);
+        if (!out.neededBy.has(d.name)) out.neededBy.set(d.name, via || opts.patched[0]!);
+        enqueue(d, via || opts.patched[0]!);
+      }
+    }
+    return queue.length > 0;
+  };
+  while (queue.length || memberTypes()) {
     const { decl, from, typesOnly } = queue.shift()!;
     const inFoldedData = decl.kind === "variable" && foldedData.has(decl.name);
     // Static locals' initializers (a copied function's `static const struct ops o = { .write = f }`)
@@ -120,6 +136,7 @@ export function computeClosure(opts: ClosureOptions): Closure {
     const inHeaderInline = home0(decl) === "header" && decl.kind === "function";
     const inlineUses = new Set<string>();
     if (inHeaderInline && decl.kind === "function") out.headerInlines.set(decl.name, { decl, uses: inlineUses });
+    if (!typesOnly && (!inHeaderInline || privateTrace)) members.addAccesses(decl.node, decl.name || from);
     for (const ref of typesOnly ? signatureReferences(ctx, decl) : referencesOf(ctx, decl)) {
       if (ref.namespace === "tag" && (!inHeaderInline || privateTrace)) out.tags.add(ref.name);
       const decls = (ctx.tu.decls.get(ref.name) ?? []).filter((d) => (ref.namespace === "tag") === (d.namespace === "tag"));
@@ -127,6 +144,8 @@ export function computeClosure(opts: ClosureOptions): Closure {
       if (decls.length === 0 || (ref.namespace === "ordinary" && out.patched.has(ref.name))) continue;
       const best = pickDecl(ctx, decls);
       const home = home0(best);
+      if (home === "header" && (best.kind === "tag" || best.kind === "typedef")) members.addHeaderType(ref.name, ref.namespace);
+      else if (home === "header" && best.kind !== "enumerator" && !inHeaderInline) members.addHeaderSymbol(best);
       if (inHeaderInline && (best.kind === "function" || best.kind === "prototype" || best.kind === "variable" || best.kind === "extern-variable")) inlineUses.add(ref.name);
       if (!inHeaderInline || privateTrace) for (const d of decls) if (homeOf(ctx, d) === "header") out.headerFiles.add(d.file);
       const note = (n: string) => {
