@@ -23,12 +23,15 @@ export interface MemberTypeNeed {
 export class MemberTypes {
   /** Member name → the copied function that first accessed it. */
   private readonly accessed = new Map<string, string>();
-  /** Header types reached ("tag:name" / "ordinary:name"), and those read since the last new member name. */
+  /** Header types reached, "tag:name" / "ordinary:name". */
   private readonly reached = new Set<string>();
+  /** Those of reached read since the last new member name. */
   private readonly read = new Set<string>();
-  /** Member names already matched against every reached type. */
+  /** How many member names `read` has matched. */
   private matched = 0;
+  /** Private types already handed out. */
   private readonly handed = new Set<string>();
+  /** Header functions and variables whose types are still to be added to reached. */
   private readonly symbols = new Set<PpDecl>();
 
   constructor(private readonly ctx: TuContext) {}
