@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { StageFailed, type DiagnosticSink } from "./diagnostics/diagnostic.js";
 import type { LivepatchPlan } from "./model/plan.js";
-import type { LivepatchSet } from "./model/livepatch-set.js";
+import type { LivepatchSet, TuPart } from "./model/livepatch-set.js";
 import type { CacheDir } from "./model/cache.js";
 import type { StatMemo } from "./cache/file-stamps.js";
 import { compileModule } from "./kbuild/module-compile.js";
@@ -27,17 +27,24 @@ export interface CheckSetOptions {
 }
 
 export function checkSet(o: CheckSetOptions): void {
-  const { set, sink, stats, work } = o;
+  const { set, sink, stats } = o;
   const opts = { ...(o.cache ? { cache: o.cache } : {}), ...(o.verify === false ? { verify: false } : {}), ...(o.progress ? { progress: o.progress } : {}) };
-  const single = set.parts.length === 1;
-  for (const part of set.parts) {
-    const render = single ? () => renderLivepatch(part.plan, buildReport(part.plan)).get(`${part.plan.name}.c`)! : () => renderPart(set, part);
-    checkModule(part.plan, sink, opts, stats, { original: join(o.src, part.relPath), preprocessed: join(work, "tree", part.relPath) }, render);
-  }
+  for (const part of set.parts) checkPart(set, part, sink, opts, stats, o);
+  if (set.parts.length > 1 && o.verify !== false) checkMain(set, sink, o.cache, stats);
+}
+
+/** One part's compile check (checkModule), with its TU's command: the classic NAME.c when it is the only part. */
+export function checkPart(set: LivepatchSet, part: TuPart, sink: DiagnosticSink, opts: { cache?: CacheDir | undefined; verify?: boolean; progress?: (m: string) => void }, stats: StatMemo, where: { src: string; work: string }): void {
+  const render = set.parts.length === 1 ? () => renderLivepatch(part.plan, buildReport(part.plan)).get(`${part.plan.name}.c`)! : () => renderPart(set, part);
+  checkModule(part.plan, sink, opts, stats, { original: join(where.src, part.relPath), preprocessed: join(where.work, "tree", part.relPath) }, render);
+}
+
+/** NAME_main.c of several parts, compiled as a module with the first TU's command (KLP-E042 when it fails). */
+export function checkMain(set: LivepatchSet, sink: DiagnosticSink, cache: CacheDir | undefined, stats: StatMemo): void {
   const compile = set.parts[0]!.plan.compile;
-  if (single || !compile || o.verify === false) return;
+  if (!compile) return;
   const fileName = `${set.name}_main.c`;
-  const r = compileModule(compile, fileName, renderMain(set), o.cache, undefined, stats);
+  const r = compileModule(compile, fileName, renderMain(set), cache, undefined, stats);
   if (r.ok) return;
   const e = r.errors[0];
   sink.report({ code: "KLP-E042", severity: "error", message: `the livepatch's ${fileName} does not compile as a module: ${e ? `${e.file}:${e.line}:${e.column}: ${e.message}` : (r.failure ?? "the compiler failed")}`, location: { file: fileName, line: e?.line ?? 0, column: e?.column ?? 0 }, hint: "klp-ccp's own code: please report it with the patch; nothing was written" });

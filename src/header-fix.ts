@@ -90,29 +90,38 @@ function writable(dir: string): boolean {
  * Each TU that includes the changed headers, preprocessed with the patched
  * headers first (the compiler's view of the fix), gives a part when a
  * changed inline reaches a function the running kernel has (its IPA callers,
- * as for an inline of a .c file); the others are skipped (KLP-W020).
+ * as for an inline of a .c file); the others are skipped (KLP-W020). One TU
+ * after the other; parallel.ts runs headerUserPlan on worker threads instead.
  */
 export function analyseHeaderUsers(o: TuInputs & { fix: HeaderFix; title: string; progress?: (m: string) => void }): TuPart[] {
-  const found: Array<{ relPath: string; plan: TuPart["plan"] }> = [];
-  const skipped: string[] = [];
+  const plans = o.fix.users.map((relPath, i) => {
+    o.progress?.(`header fix: TU ${i + 1} of ${o.fix.users.length} (${relPath})`);
+    return headerUserPlan(o, relPath);
+  });
+  return headerParts(o, plans);
+}
+
+/** One TU that includes the changed headers: its plan, or undefined when none of its kernel functions runs the changed code. */
+export function headerUserPlan(o: TuInputs & { fix: HeaderFix; title: string }, relPath: string): TuPart["plan"] | undefined {
   const names = o.fix.changed.map((c) => c.name);
   const why = new Map(o.fix.changed.map((c) => [c.name, c.why]));
-  for (const [i, relPath] of o.fix.users.entries()) {
-    o.progress?.(`header fix: TU ${i + 1} of ${o.fix.users.length} (${relPath})`);
-    const cmd = readCompileCommand(o.build, relPath, o.sink);
-    if (!cmd) throw new StageFailed("kbuild");
-    const command = { ...cmd, argv: [cmd.argv[0]!, ...o.fix.includes, ...cmd.argv.slice(1)] };
-    const inputs: TuInputs = { ...o, command, overlay: o.fix.overlay, progress: () => undefined };
-    const mainPath = join(o.src, relPath);
-    const ctx = loadTu(inputs, relPath, mainPath, readFileSync(mainPath, "utf8"));
-    const defined = names.filter((n) => (ctx.tu.decls.get(n) ?? []).some((d) => d.kind === "function" && homeOf(ctx, d) === "header"));
-    const reaching = o.symbols ? defined.filter((n) => ipaTargets({ ctx, changed: [n], symbols: o.symbols!, sink: new DiagnosticSink() }).length > 0) : defined;
-    if (reaching.length === 0) {
-      skipped.push(relPath);
-      continue;
-    }
-    found.push({ relPath, plan: planTu(inputs, ctx, reaching.map((name) => ({ name, why: why.get(name)! })), o.title, true) });
-  }
+  const cmd = readCompileCommand(o.build, relPath, o.sink);
+  if (!cmd) throw new StageFailed("kbuild");
+  const command = { ...cmd, argv: [cmd.argv[0]!, ...o.fix.includes, ...cmd.argv.slice(1)] };
+  const inputs: TuInputs = { ...o, command, overlay: o.fix.overlay, progress: () => undefined };
+  const mainPath = join(o.src, relPath);
+  const ctx = loadTu(inputs, relPath, mainPath, readFileSync(mainPath, "utf8"));
+  const defined = names.filter((n) => (ctx.tu.decls.get(n) ?? []).some((d) => d.kind === "function" && homeOf(ctx, d) === "header"));
+  const reaching = o.symbols ? defined.filter((n) => ipaTargets({ ctx, changed: [n], symbols: o.symbols!, sink: new DiagnosticSink() }).length > 0) : defined;
+  if (reaching.length === 0) return undefined;
+  return planTu(inputs, ctx, reaching.map((name) => ({ name, why: why.get(name)! })), o.title, true);
+}
+
+/** The parts of a header fix from each user TU's plan (undefined: skipped, KLP-W020), in the users' order. */
+export function headerParts(o: { fix: HeaderFix; name: string; sink: DiagnosticSink }, plans: Array<TuPart["plan"] | undefined>): TuPart[] {
+  const names = o.fix.changed.map((c) => c.name);
+  const found = o.fix.users.flatMap((relPath, i) => (plans[i] ? [{ relPath, plan: plans[i] }] : []));
+  const skipped = o.fix.users.filter((_, i) => !plans[i]);
   if (skipped.length > 0) {
     o.sink.report({ code: "KLP-W020", severity: "warning", location: o.fix.changed[0]!.hunk, message: `${skipped.length} of the ${o.fix.users.length} TUs that include the changed header run none of its changed code in a function of the running kernel, and are skipped: ${skipped.join(", ")}` });
   }

@@ -1,17 +1,15 @@
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { LivepatchPlan } from "./model/plan.js";
-import type { PatchSet } from "./model/input.js";
+import type { ExportTable, PatchSet, SymbolTable } from "./model/input.js";
 import { asInputError, unreadableReason } from "./util/readable.js";
 import { readPatches } from "./input/patches.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
 import type { CacheDir } from "./model/cache.js";
 import { openCacheDir } from "./cache/open-cache-dir.js";
-import { cachePath } from "./cache/cache-files.js";
-import { fileStamp, indexEntryPath, type IndexCacheRef } from "./input/index-cache.js";
-import { readAhead } from "./util/read-ahead.js";
+import { readTable, readTableAhead } from "./input/tables.js";
 import type { StatMemo } from "./cache/file-stamps.js";
 import { diskOutlineStore } from "./input/outline-store.js";
 import { applyPatches } from "./kbuild/apply-patch.js";
@@ -22,6 +20,8 @@ import { partKeys, tuKey, type LivepatchSet, type TuPart } from "./model/livepat
 import { buildSetReport } from "./decide/set-report.js";
 import { refuseDuplicateFunctions, reportCrossTuCalls } from "./decide/cross-tu.js";
 import { analyseHeaderUsers, planHeaderFix } from "./header-fix.js";
+import { TuPool, defaultJobs } from "./tu-pool.js";
+import { analyseInPool, checkSetInPool, headerUsersInPool } from "./parallel.js";
 import { checkModule, checkSet } from "./check-livepatch.js";
 import { startPreprocess, type StartedPreprocess } from "./start-preprocess.js";
 import type { CompileCommand } from "./model/input.js";
@@ -69,6 +69,8 @@ export interface ExtractOptions {
   timer?: StageTimer;
   /** Told before each step that may take more than a second (the CLI prints it). */
   progress?: (message: string) => void;
+  /** TU analyses at once, on worker threads (tu-pool.ts); default: one per core. 1: all in this thread. */
+  jobs?: number;
 }
 
 export interface ExtractResult {
@@ -144,22 +146,36 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
   const starts = new Map<string, StartedPreprocess>();
   // The header cache and the include check's cache ask about the same headers.
   const stats: StatMemo = new Map();
+  const jobs = opts.jobs ?? defaultJobs();
+  const dirs = modulesDirs(opts.modules, build, opts.symvers);
+  let pool: TuPool | undefined;
+  let done = false;
   try {
     // The patch is applied and the TUs' preprocessing started before the symbol tables are
     // read, so that the compiler runs meanwhile; what they report waits for its turn.
     const early = new DiagnosticSink();
     const patched = patches && !sink.hasErrors && patchedFilesReadable(patches.all, src, early) ? timed(timer, "apply patch", () => applyPatches(patches.each, src, join(work, "tree"), early)) : undefined;
+    // For the pool's jobs in this thread, once read below.
+    const tables: { read?: { symbols: SymbolTable; exports: ExportTable } } = {};
+    const setup = patched && { src, build, work, symbols: opts.symbols, symvers: opts.symvers, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, modulesDirs: dirs, patched, ...(cache ? { cacheRoot: cache.root } : {}), forced: [...sink.forcedCodes], timings: Boolean(timer), progress: Boolean(opts.progress) };
+    const openPool = (tus: number) => (setup && !opts.preprocessed ? TuPool.open({ setup, jobs, tus, cache, tables: () => tables.read, progress: opts.progress }) : undefined);
     if (patch && patched) {
       timed(timer, "start preprocess", () => {
+        // Several TUs: each is preprocessed and analysed on a worker thread (tu-pool.ts).
+        pool = openPool(cPaths.length);
         for (const relPath of cPaths) {
-          const started = startPreprocess({ relPath, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(cache ? { cacheDir: cache } : {}) });
-          if (started) starts.set(relPath, started);
+          if (pool) pool.preprocess(relPath);
+          else {
+            const started = startPreprocess({ relPath, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(cache ? { cacheDir: cache } : {}) });
+            if (started) starts.set(relPath, started);
+          }
         }
       });
     }
     const [symbolsAhead, symversAhead] = await timedAsync(timer, "read inputs", () => Promise.all(tablesAhead));
     const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, cache, symbolsAhead));
     const exports = timed(timer, "read inputs", () => readTable(opts.symvers, readSymvers, sink, cache, symversAhead));
+    tables.read = { symbols, exports };
     if (!patch || sink.hasErrors) throw new StageFailed("input");
     for (const d of early.items) sink.report(d);
     if (!patched) throw new StageFailed("apply");
@@ -169,31 +185,45 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
     const fix = squashSeries({ patch, src, tree: join(work, "tree"), sink });
     const headerFix = planHeaderFix({ patch: fix, patched, src, build, ipaDir, work, sink, ...(timer ? { timer } : {}), ...(opts.progress ? { progress: opts.progress } : {}) });
     const relPaths = headerFix ? [] : tuFilesOf({ patch: fix, src, build, ipaDir, sink, ...(timer ? { timer } : {}) });
-    const common = { patch: fix, patched, src, build, work, symbols, exports, ipaDir, mode: opts.externalize, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) };
+    const common = { patch: fix, patched, src, build, work, symbols, exports, ipaDir, mode: opts.externalize, sink, modulesDirs: dirs, ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) };
     const keys = partKeys(relPaths);
-    const parts: TuPart[] = headerFix ? analyseHeaderUsers({ ...common, name, fix: headerFix, title: fix.subject ?? fix.file.replace(/^.*\//, "") }) : [];
-    // One TU after the other in this process (their compilers already ran in parallel).
-    for (const [i, relPath] of relPaths.entries()) {
-      const started = starts.get(relPath);
-      // The kept headers, read ahead meanwhile.
-      if (started) await timedAsync(timer, "start preprocess", () => started.ready());
-      const plan = analyseTu({ ...common, relPath, name: relPaths.length > 1 ? `${name}_${keys[i]!}` : name, ...(started ? { started } : {}) });
-      parts.push({ relPath, key: keys[i]!, plan });
+    const names = relPaths.map((_, i) => (relPaths.length > 1 ? `${name}_${keys[i]!}` : name));
+    const merge = { sink, timer, cache };
+    const title = fix.subject ?? fix.file.replace(/^.*\//, "");
+    if (headerFix) pool = openPool(headerFix.users.length);
+    const parts: TuPart[] = !headerFix ? [] : pool ? await headerUsersInPool(pool, { ...merge, fix: headerFix, name, title, ...(opts.progress ? { progress: opts.progress } : {}) }) : analyseHeaderUsers({ ...common, name, fix: headerFix, title });
+    if (pool && relPaths.length > 1) {
+      const plans = await analyseInPool(pool, { ...merge, patch: fix, relPaths, names });
+      parts.push(...plans.map((plan, i) => ({ relPath: relPaths[i]!, key: keys[i]!, plan })));
+    } else {
+      // One TU (or --jobs 1): in this thread, its compiler already started.
+      for (const [i, relPath] of relPaths.entries()) {
+        const started = starts.get(relPath);
+        // The kept headers, read ahead meanwhile.
+        if (started) await timedAsync(timer, "start preprocess", () => started.ready());
+        const plan = analyseTu({ ...common, relPath, name: names[i]!, ...(started ? { started } : {}) });
+        parts.push({ relPath, key: keys[i]!, plan });
+      }
     }
     refuseDuplicateFunctions({ parts, sink });
     if (sink.hasErrors) throw new StageFailed("assemble");
     reportCrossTuCalls({ parts, sink });
     const first = parts[0]!.plan;
     const set: LivepatchSet = { name, mode: opts.externalize, title: first.title, kernel: first.kernel, parts };
-    timed(timer, "compile check", () => checkSet({ set, sink, src, work, stats, cache, ...(opts.verify === false ? { verify: false } : {}), ...(opts.progress ? { progress: opts.progress } : {}) }));
+    const checkPool = parts.length > 1 ? pool : undefined;
+    if (checkPool) await timedAsync(timer, "compile check", () => checkSetInPool(checkPool, set, { ...merge, verify: opts.verify !== false }));
+    else timed(timer, "compile check", () => checkSet({ set, sink, src, work, stats, cache, ...(opts.verify === false ? { verify: false } : {}), ...(opts.progress ? { progress: opts.progress } : {}) }));
     const report = timed(timer, "render", () => buildSetReport(set, sink.items));
     const files = timed(timer, "render", () => renderLivepatchSet(set, report));
     timed(timer, "keep headers", () => {
       for (const s of starts.values()) s.keepHeaders();
     });
+    done = true;
     return { plan: first, set, report, files };
   } finally {
     for (const s of starts.values()) s.cancel();
+    // The workers keep their TUs' headers (a run that succeeded) before they end.
+    if (pool) await (pool as TuPool).close(done);
     rmSync(work, { recursive: true, force: true });
   }
 }
@@ -208,46 +238,6 @@ function patchedFilesReadable(patch: PatchSet, src: string, sink: DiagnosticSink
     if (problem) sink.report({ code: "KLP-E004", severity: "error", message: `the patch changes ${f.path}, which cannot be read in --src: ${problem}`, location: f.hunks[0]?.location ?? { file: patch.file, line: 0, column: 0 }, hint: "make the kernel tree readable by the user running klp-ccp" });
   }
   return !sink.hasErrors;
-}
-
-/**
- * Reads a symbol table file with its reader, through the index cache when there is one
- * and the file is one the cache can key on (see readTableAhead).
- */
-function readTable<T>(file: string, reader: (file: string, bytes: Buffer, sink: DiagnosticSink, cache: IndexCacheRef) => T, sink: DiagnosticSink, cacheDir: CacheDir | undefined, ahead?: TableRead): T {
-  const stamp = ahead?.stamp ?? fileStamp(file); // before reading: a change while it is read must not be kept as valid
-  const bytes = ahead?.bytes ?? readFileSync(file);
-  const keyable = ahead !== undefined && ahead.keyable && ahead.size === bytes.length;
-  return reader(file, bytes, sink, { dir: keyable ? cacheDir : undefined, stamp, entry: ahead?.entry });
-}
-
-/** A symbol table and its index entry as read ahead, with the table's stamp from before. */
-interface TableRead {
-  stamp: string;
-  bytes: Buffer | undefined;
-  entry: Buffer | undefined;
-  /** Whether the index cache may key on the stamp: a regular file; not /proc/kallsyms or a pipe, whose size and mtime do not follow their content. */
-  keyable: boolean;
-  /** The size stat gave before reading: a file read to a different length (procfs says 0) is not keyable either. */
-  size: number;
-}
-
-/** Reads a table and its index entry on the thread pool; both reads start, and the stamp is taken, before the first await. */
-async function readTableAhead(file: string, kind: string, cache: CacheDir | undefined): Promise<TableRead> {
-  const stamp = fileStamp(file);
-  let keyable = false;
-  let size = -1;
-  try {
-    const st = statSync(file);
-    keyable = st.isFile() && st.size > 0;
-    size = st.size;
-  } catch {
-    // read below, which reports why
-  }
-  const bytes = readAhead(file);
-  const entryPath = cache && keyable && cachePath(cache, indexEntryPath(kind, file));
-  const entry = entryPath ? readAhead(entryPath, true) : undefined;
-  return { stamp, bytes: await bytes, entry: await entry, keyable, size };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { DiagnosticSink, StageFailed } from "../diagnostics/diagnostic.js";
 import { CODES, type CodeInfo } from "../diagnostics/codes.js";
 import { printDiagnostic, printProgress } from "./print.js";
@@ -42,6 +42,8 @@ interface ExtractFlags {
   file?: string;
   outputClosureOnly?: boolean;
   eachFunction?: boolean;
+  /** --jobs: TU analyses at once (a fix over several TUs). */
+  jobs?: number;
 }
 
 export function extractCommand(setExit: (code: number) => void): Command {
@@ -63,6 +65,7 @@ export function extractCommand(setExit: (code: number) => void): Command {
     .option("--example", "run on the bundled example in examples/ (writes to --out or out/example)")
     .option("-q, --quiet", "print only errors")
     .option("--timings", "print the wall time of each stage to stderr")
+    .option("--jobs <n>", "analyse up to n TUs of a fix at once, on worker threads (default: the number of cores; 1: one after the other)", jobsValue)
     .option("--cache-dir <dir>", "where include-check results and symbol-table indexes are kept between runs (default: $XDG_CACHE_HOME/klp-ccp or ~/.cache/klp-ccp)")
     .option("--no-cache", "check the #includes with the compiler on every run")
     .option("--verify", "compile the whole generated module as a check and compare its copies with the kernel's functions (the default)")
@@ -125,7 +128,7 @@ async function runExtractTimed(flags: ExtractFlags, timings: StageTimings | unde
   if (!checkOutOutsideSrc(out, opts.src!, sink) || !checkOutput(out, overwrite, sink)) return finish(sink, flags);
   try {
     const [patch, ...morePatches] = opts.patch!;
-    const result = await extract({ patch: patch!, ...(morePatches.length ? { morePatches } : {}), src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.modules ? { modules: opts.modules } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...cacheOptions(flags), ...(flags.verify === false ? { verify: false } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
+    const result = await extract({ patch: patch!, ...(morePatches.length ? { morePatches } : {}), src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.modules ? { modules: opts.modules } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...cacheOptions(flags), ...(flags.verify === false ? { verify: false } : {}), ...(flags.jobs ? { jobs: flags.jobs } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
     if (!timed(timings?.timer, "write output", () => writeOutput(out, result.files, overwrite, sink))) return finish(sink, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
     else if (!flags.quiet) {
@@ -144,6 +147,11 @@ async function runExtractTimed(flags: ExtractFlags, timings: StageTimings | unde
 }
 
 /** The include-check cache: --cache-dir, else the user's cache directory; none with --no-cache. */
+function jobsValue(value: string): number {
+  if (!/^[1-9][0-9]{0,2}$/.test(value)) throw new InvalidArgumentError("a number of TUs at once, 1 to 999");
+  return Number(value);
+}
+
 function cacheOptions(flags: ExtractFlags): { cacheDir?: string } {
   if (flags.cache === false) return {};
   if (flags.cacheDir) return { cacheDir: flags.cacheDir };
