@@ -4,7 +4,7 @@ import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { CompileCommand, PatchSet } from "./model/input.js";
 import type { LivepatchPlan, SymbolUse } from "./model/plan.js";
 import type { OutlineStore, SourceFile } from "./model/syntax.js";
-import { homeOf, mainFileDecls, type TuContext } from "./model/tu.js";
+import { homeOf, type TuContext } from "./model/tu.js";
 import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
 import { run } from "./kbuild/run.js";
 import { headersReachingPrivate, isIncludableHeader, readTuIpaClones } from "./input/tu-files.js";
@@ -15,6 +15,7 @@ import { parseSourceFile } from "./parse/source-file.js";
 import { addedFunctions, touchedFunctions } from "./resolve/touched.js";
 import { definedAtLines } from "./resolve/generated-at.js";
 import { ipaTargets } from "./closure/ipa-targets.js";
+import { headerChangesReaching } from "./header-reach.js";
 import { objectCallers } from "./elf/callers.js";
 import { cachedObjectSymbols, objectSymbols } from "./elf/object-symbols.js";
 import { findModuleFile } from "./kbuild/module-file.js";
@@ -34,7 +35,7 @@ import { refuseEmptyLivepatch } from "./decide/empty-livepatch.js";
 import { timed, type StageTimer } from "./timings.js";
 import type { StartedPreprocess } from "./start-preprocess.js";
 import { preprocessFailed, type Preprocessed, type TuInputs } from "./tu-inputs.js";
-import { compareText } from "./util/compare.js";
+import { nonInlineFunctions, usedByOf } from "./tu-names.js";
 import { originalFunctions } from "./verify/originals.js";
 
 /** A path with a `.`, `..` or empty segment (what path.relative would normalize). */
@@ -46,6 +47,8 @@ export interface AnalyseOptions extends TuInputs {
   work: string;
   /** The TU's preprocessing, already started by startPreprocess(). */
   started?: StartedPreprocess;
+  /** A fix that changes headers too: their changed inlines, which the TU's part replaces where they reach its kernel functions (with `overlay`). */
+  headerChanges?: Array<{ name: string; why: string }>;
 }
 
 /**
@@ -95,7 +98,8 @@ export function analyseTu(o: AnalyseOptions & { relPath: string }): LivepatchPla
   }
   for (const d of touchedSink.items) sink.report(d);
   if (sink.hasErrors) throw new StageFailed("touched");
-  if (touched.length === 0) {
+  const fromHeaders = o.headerChanges ? headerChangesReaching(ctx, o.headerChanges, touched, o.symbols) : [];
+  if (touched.length === 0 && fromHeaders.length === 0) {
     const cosmetic = fp.hunks.every((h) => h.cosmetic) || !sink.items.some((d) => d.code === "KLP-W001");
     sink.report(cosmetic
       ? { code: "KLP-E011", severity: "error", message: "nothing to patch: the patch changes only comments or whitespace", location: fp.hunks[0]!.location }
@@ -105,7 +109,7 @@ export function analyseTu(o: AnalyseOptions & { relPath: string }): LivepatchPla
   const changed = dropDeletedFunctions({ changed: touched, original: ctx.original, patched: ctx.main, sink });
   if (sink.hasErrors) throw new StageFailed("touched");
   const title = o.patch.subject ?? o.patch.file.replace(/^.*\//, "");
-  return planTu(o, ctx, changed, title, true);
+  return planTu(o, ctx, [...changed, ...fromHeaders], title, true);
 }
 
 /**
@@ -272,7 +276,12 @@ export function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText:
   const localHeaders = new Map<string, SourceFile>();
   for (const f of tu.files) {
     if (f === mainPath || f === relPath) markerToRel.set(f, relPath);
-    else if (o.overlay && f.startsWith(`${o.overlay.dir}/`)) markerToRel.set(f, f.slice(o.overlay.dir.length + 1));
+    else if (o.overlay && f.startsWith(`${o.overlay.dir}/`)) {
+      const rel = f.slice(o.overlay.dir.length + 1);
+      markerToRel.set(f, rel);
+      // A directory's own header the fix changes: copied from like the .c file, patched.
+      if (!isIncludableHeader(rel) && o.overlay.headers.has(rel)) localHeaders.set(rel, parseSourceFile(rel, o.overlay.headers.get(rel)!));
+    }
     else if (f.startsWith(`${o.src}/`) || (!f.startsWith("/") && !f.startsWith("<") && !f.startsWith("./") && existsSync(join(o.src, f)))) {
       // relative() normalizes; most markers need no normalizing (no `.`, `..` or empty
       // segment), and a TU names ~1000 files.
@@ -376,24 +385,4 @@ function sourceLoader(src: string, cache: Map<string, SourceFile>, outlines: Out
     more.set(rel, sf);
     return sf;
   };
-}
-
-/** For explain: the function whose code first needed each copied function, type or symbol. */
-function usedByOf(closure: ReturnType<typeof computeClosure>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, by] of closure.neededBy) out[name] = by;
-  for (const [name, need] of closure.symbols) out[name] ??= need.via;
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => compareText(a, b)));
-}
-
-
-/** Functions the .c file defines that are live in this configuration and not `inline`. */
-function nonInlineFunctions(ctx: TuContext): string[] {
-  const names = new Set<string>();
-  for (const decls of mainFileDecls(ctx).values()) {
-    for (const d of decls) {
-      if (d.kind === "function" && !d.inline && ctx.markerToRel.get(d.file) === ctx.relPath) names.add(d.name);
-    }
-  }
-  return [...names].sort();
 }

@@ -36,8 +36,8 @@ export function mergeResult(r: JobResult, into: MergeInto): LivepatchPlan | unde
  * started its preprocessing); merged in the fix's order, so a failure stops
  * at the first TU that fails, with the diagnostics of those before it.
  */
-export async function analyseInPool(pool: TuPool, o: MergeInto & { patch: PatchSet; relPaths: string[]; names: string[] }): Promise<LivepatchPlan[]> {
-  const results = o.relPaths.map((relPath, i) => pool.run({ kind: "patch", relPath, name: o.names[i]!, patch: o.patch }));
+export async function analyseInPool(pool: TuPool, o: MergeInto & { patch: PatchSet; relPaths: string[]; names: string[]; headerFix?: HeaderFix | undefined }): Promise<LivepatchPlan[]> {
+  const results = o.relPaths.map((relPath, i) => pool.run({ kind: "patch", relPath, name: o.names[i]!, patch: o.patch, ...(o.headerFix ? { headerFix: o.headerFix } : {}) }));
   const plans: LivepatchPlan[] = [];
   for (const r of results) plans.push(mergeResult(await r, o)!);
   return plans;
@@ -47,7 +47,7 @@ export async function analyseInPool(pool: TuPool, o: MergeInto & { patch: PatchS
  * A header fix's users on the pool's workers, as many at once as there are
  * workers; progress says how many are done. Merged in the users' order.
  */
-export async function headerUsersInPool(pool: TuPool, o: MergeInto & { fix: HeaderFix; name: string; title: string; progress?: (m: string) => void }): Promise<TuPart[]> {
+export async function headerUsersInPool(pool: TuPool, o: MergeInto & { fix: HeaderFix; name: string; title: string; progress?: (m: string) => void; before?: Array<{ relPath: string; plan: LivepatchPlan }> }): Promise<TuPart[]> {
   const n = o.fix.users.length;
   let done = 0;
   const results = o.fix.users.map((relPath) =>
@@ -58,7 +58,7 @@ export async function headerUsersInPool(pool: TuPool, o: MergeInto & { fix: Head
   );
   const plans: Array<LivepatchPlan | undefined> = [];
   for (const r of results) plans.push(mergeResult(await r, o));
-  return headerParts({ fix: o.fix, name: o.name, sink: o.sink }, plans);
+  return headerParts({ fix: o.fix, name: o.name, sink: o.sink }, plans, o.before);
 }
 
 /**

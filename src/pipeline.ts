@@ -15,13 +15,14 @@ import { diskOutlineStore } from "./input/outline-store.js";
 import { applyPatches } from "./kbuild/apply-patch.js";
 import { squashSeries } from "./kbuild/squash-series.js";
 import { checkFileChanges } from "./decide/file-changes.js";
-import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf, tuFilesOf } from "./analyse-tu.js";
-import { partKeys, tuKey, type LivepatchSet, type TuPart } from "./model/livepatch-set.js";
+import { analyseEachFunction, analyseFunctions, sourceFileOf, tuFilesOf } from "./analyse-tu.js";
+import { tuKey, type LivepatchSet } from "./model/livepatch-set.js";
 import { buildSetReport } from "./decide/set-report.js";
 import { refuseDuplicateFunctions, reportCrossTuCalls } from "./decide/cross-tu.js";
-import { analyseHeaderUsers, planHeaderFix } from "./header-fix.js";
+import { fixIncludes, planHeaderFix } from "./header-fix.js";
 import { TuPool, defaultJobs } from "./tu-pool.js";
-import { analyseInPool, checkSetInPool, headerUsersInPool } from "./parallel.js";
+import { checkSetInPool } from "./parallel.js";
+import { analyseFixTus } from "./analyse-fix.js";
 import { checkModule, checkSet } from "./check-livepatch.js";
 import { startPreprocess, type StartedPreprocess } from "./start-preprocess.js";
 import type { CompileCommand } from "./model/input.js";
@@ -157,7 +158,9 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
     const patched = patches && !sink.hasErrors && patchedFilesReadable(patches.all, src, early) ? timed(timer, "apply patch", () => applyPatches(patches.each, src, join(work, "tree"), early)) : undefined;
     // For the pool's jobs in this thread, once read below.
     const tables: { read?: { symbols: SymbolTable; exports: ExportTable } } = {};
-    const setup = patched && { src, build, work, symbols: opts.symbols, symvers: opts.symvers, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, modulesDirs: dirs, patched, ...(cache ? { cacheRoot: cache.root } : {}), forced: [...sink.forcedCodes], timings: Boolean(timer), progress: Boolean(opts.progress) };
+    // A fix that changes headers: each TU is preprocessed with the patched ones first.
+    const includes = patch && patch.files.some((f) => f.path.endsWith(".h")) ? fixIncludes(patch.files.map((f) => f.path), join(work, "tree")) : undefined;
+    const setup = patched && { src, build, work, ...(includes ? { includes } : {}), symbols: opts.symbols, symvers: opts.symvers, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, modulesDirs: dirs, patched, ...(cache ? { cacheRoot: cache.root } : {}), forced: [...sink.forcedCodes], timings: Boolean(timer), progress: Boolean(opts.progress) };
     const openPool = (tus: number) => (setup && !opts.preprocessed ? TuPool.open({ setup, jobs, tus, cache, tables: () => tables.read, progress: opts.progress }) : undefined);
     if (patch && patched) {
       timed(timer, "start preprocess", () => {
@@ -166,7 +169,7 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
         for (const relPath of cPaths) {
           if (pool) pool.preprocess(relPath);
           else {
-            const started = startPreprocess({ relPath, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(cache ? { cacheDir: cache } : {}) });
+            const started = startPreprocess({ relPath, patched, src, build, work, stats, ...(includes ? { includes } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(cache ? { cacheDir: cache } : {}) });
             if (started) starts.set(relPath, started);
           }
         }
@@ -184,27 +187,14 @@ async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, si
     // A file changed by several diffs of a series: one diff of it from here on.
     const fix = squashSeries({ patch, src, tree: join(work, "tree"), sink });
     const headerFix = planHeaderFix({ patch: fix, patched, src, build, ipaDir, work, sink, ...(timer ? { timer } : {}), ...(opts.progress ? { progress: opts.progress } : {}) });
-    const relPaths = headerFix ? [] : tuFilesOf({ patch: fix, src, build, ipaDir, sink, ...(timer ? { timer } : {}) });
-    const common = { patch: fix, patched, src, build, work, symbols, exports, ipaDir, mode: opts.externalize, sink, modulesDirs: dirs, ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) };
-    const keys = partKeys(relPaths);
-    const names = relPaths.map((_, i) => (relPaths.length > 1 ? `${name}_${keys[i]!}` : name));
+    // With headers, the .c files are the fix's own TUs (refused by tuFilesOf when it is of another shape).
+    const relPaths = headerFix && headerFix.cFiles.length === 0 ? [] : tuFilesOf({ patch: headerFix ? { ...fix, files: fix.files.filter((f) => !f.path.endsWith(".h")) } : fix, src, build, ipaDir, sink, ...(timer ? { timer } : {}) });
+    const common = { patch: fix, patched, src, build, work, symbols, exports, ipaDir, mode: opts.externalize, sink, name, modulesDirs: dirs, ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) };
     const merge = { sink, timer, cache };
     const title = fix.subject ?? fix.file.replace(/^.*\//, "");
-    if (headerFix) pool = openPool(headerFix.users.length);
-    const parts: TuPart[] = !headerFix ? [] : pool ? await headerUsersInPool(pool, { ...merge, fix: headerFix, name, title, ...(opts.progress ? { progress: opts.progress } : {}) }) : analyseHeaderUsers({ ...common, name, fix: headerFix, title });
-    if (pool && relPaths.length > 1) {
-      const plans = await analyseInPool(pool, { ...merge, patch: fix, relPaths, names });
-      parts.push(...plans.map((plan, i) => ({ relPath: relPaths[i]!, key: keys[i]!, plan })));
-    } else {
-      // One TU (or --jobs 1): in this thread, its compiler already started.
-      for (const [i, relPath] of relPaths.entries()) {
-        const started = starts.get(relPath);
-        // The kept headers, read ahead meanwhile.
-        if (started) await timedAsync(timer, "start preprocess", () => started.ready());
-        const plan = analyseTu({ ...common, relPath, name: names[i]!, ...(started ? { started } : {}) });
-        parts.push({ relPath, key: keys[i]!, plan });
-      }
-    }
+    const analysed = await analyseFixTus({ common, relPaths, headerFix, title, starts, pool, open: openPool, merge });
+    pool = analysed.pool;
+    const parts = analysed.parts;
     refuseDuplicateFunctions({ parts, sink });
     if (sink.hasErrors) throw new StageFailed("assemble");
     reportCrossTuCalls({ parts, sink });

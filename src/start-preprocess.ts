@@ -41,16 +41,18 @@ export interface StartedPreprocess {
  * once, the compilers run side by side. Undefined where analyseTu() has a
  * ready .i.
  */
-export function startPreprocess(o: { relPath: string; patched: Map<string, string>; src: string; build: string; work: string; preprocessed?: string; cacheDir?: CacheDir; stats?: StatMemo }): StartedPreprocess | undefined {
+export function startPreprocess(o: { relPath: string; patched: Map<string, string>; src: string; build: string; work: string; preprocessed?: string; cacheDir?: CacheDir; stats?: StatMemo; includes?: string[] }): StartedPreprocess | undefined {
   if (o.preprocessed || !o.relPath.endsWith(".c")) return undefined;
   const { relPath } = o;
   const mainPath = join(o.work, "tree", relPath);
   // Diagnostics wait for wait(), where preprocess() would have made them.
   const early = new DiagnosticSink();
-  const cmd = readCompileCommand(o.build, relPath, early);
+  const given = readCompileCommand(o.build, relPath, early);
+  // A fix that changes headers: the patched ones first (-I into the tree), and no kept headers (made from the unpatched ones).
+  const cmd = given && o.includes ? { ...given, argv: [given.argv[0]!, ...o.includes, ...given.argv.slice(1)] } : given;
   const source = o.patched.get(relPath);
   const ppArgv = cmd ? preprocessArgv(cmd, join(o.src, relPath), mainPath) : [];
-  const plan = cmd && o.cacheDir && source !== undefined ? planHeaderCache({ cache: o.cacheDir, ppArgv, cmd, mainPath, source }) : undefined;
+  const plan = cmd && o.cacheDir && source !== undefined && !o.includes ? planHeaderCache({ cache: o.cacheDir, ppArgv, cmd, mainPath, source }) : undefined;
   const hit = plan ? lookupHeaders(plan, o.stats) : undefined;
   // gcc first; the kept part is read while it runs (its output is handed on only from wait()).
   let builder = new PreprocessedTuBuilder();

@@ -32,6 +32,8 @@ export interface WorkerSetup {
   cacheRoot?: string;
   /** The codes accepted with --force. */
   forced: string[];
+  /** A fix that changes headers: the -I options that put the patched ones first (see startPreprocess). */
+  includes?: string[];
   /** Whether the main thread wants stage times and progress messages. */
   timings: boolean;
   progress: boolean;
@@ -40,7 +42,7 @@ export interface WorkerSetup {
 /** One piece of work: a TU of a fix, a TU that includes a changed header, or a part's compile check. */
 export type WorkerJob =
   /** analyseTu of one .c file of the fix (its preprocessing started by a "preprocess" message to the same worker). */
-  | { kind: "patch"; relPath: string; name: string; patch: PatchSet }
+  | { kind: "patch"; relPath: string; name: string; patch: PatchSet; headerFix?: HeaderFix }
   /** headerUserPlan of one TU that includes the changed header. */
   | { kind: "header"; relPath: string; name: string; title: string; fix: HeaderFix }
   /** checkPart of set.parts[part]; or, with part -1, the compile check of NAME_main.c. */
@@ -102,7 +104,7 @@ export class WorkerState {
 
   preprocess(relPath: string): void {
     const s = this.setup;
-    const started = startPreprocess({ relPath, patched: s.patched, src: s.src, build: s.build, work: s.work, stats: this.stats, ...(this.cache ? { cacheDir: this.cache } : {}) });
+    const started = startPreprocess({ relPath, patched: s.patched, src: s.src, build: s.build, work: s.work, stats: this.stats, ...(this.cache ? { cacheDir: this.cache } : {}), ...(s.includes ? { includes: s.includes } : {}) });
     if (started) this.started.set(relPath, started);
   }
 
@@ -118,7 +120,8 @@ export class WorkerState {
       const started = job.kind === "patch" ? this.started.get(job.relPath) : undefined;
       if (started) await started.ready();
       const inputs = { ...(await this.inputs()), name: job.name, sink, ...(timer ? { timer } : {}) };
-      if (job.kind === "patch") return done({ plan: analyseTu({ ...inputs, patch: job.patch, patched: this.setup.patched, work: this.setup.work, relPath: job.relPath, ...(started ? { started } : {}) }) });
+      const fix = job.kind === "patch" ? job.headerFix : undefined;
+      if (job.kind === "patch") return done({ plan: analyseTu({ ...inputs, patch: job.patch, patched: this.setup.patched, work: this.setup.work, relPath: job.relPath, ...(started ? { started } : {}), ...(fix ? { overlay: fix.overlay, headerChanges: fix.changed } : {}) }) });
       const plan = headerUserPlan({ ...inputs, fix: job.fix, title: job.title }, job.relPath);
       return done(plan ? { plan } : {});
     } catch (e) {
