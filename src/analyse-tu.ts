@@ -53,7 +53,7 @@ export interface AnalyseOptions extends TuInputs {
 
 /**
  * The TUs a fix changes (its .c files, in patch order), after refusing what
- * cannot be livepatched: a changed header (KLP-E020 with its users), a file
+ * cannot be livepatched: a changed header klp-ccp cannot follow (KLP-E069 with its users), a file
  * that is neither C source nor header, and a .c file changed by several diffs
  * that squashSeries could not make one. Throws StageFailed when one was refused.
  */

@@ -44,7 +44,7 @@ export function fixIncludes(paths: string[], tree: string): string[] {
  * under an include root (put first with -I) or a directory's own
  * (fs/proc/internal.h; its users are preprocessed from a copy in the tree,
  * where the patched header is beside them). Undefined when the fix is of
- * another shape (the caller refuses a changed header with KLP-E020 then, as
+ * another shape (the caller refuses a changed header with KLP-E069 then, as
  * before). A changed type or variable in a header is refused here
  * (KLP-E021/E022, as in a .c file); TUs without an IPA clone dump get one
  * (`prepare`) when --build is writable, or KLP-E059.

@@ -65,7 +65,7 @@ describe("header fix", () => {
     expect(fix !== "failed" && fix?.changed.map((c) => c.name)).toEqual(["dev_lstats_add"]);
   });
 
-  it("leaves a macro no inline of the header uses to the KLP-E020 refusal (near miss)", () => {
+  it("leaves a macro no inline of the header uses to the KLP-E069 refusal (near miss)", () => {
     const { fix, sink } = plan("macro-unused.patch", buildTree("unused", ["a", "b"]));
     expect(fix).toBeUndefined();
     expect(sink.hasErrors).toBe(false);

@@ -1,5 +1,5 @@
 // A changed header: which TUs of a build tree include it (kbuild's .o.cmd
-// dependency lists) and what KLP-E020 tells the user about them.
+// dependency lists) and what KLP-E069 tells the user about them.
 // test/fixtures/kbuild/header-users/README.md says where the files come from.
 import { describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -58,6 +58,6 @@ describe("changed headers", () => {
     refuseChangedHeaders({ headers, src: SRC, build: BUILD, ipaDir: IPA, sink });
     const text = json(sink.items).replaceAll(BUILD, "$BUILD").replaceAll(IPA, "$IPA");
     expectGolden(join(DIR, "expected.json"), text);
-    expect(sink.items.map((d) => [d.code, d.severity])).toEqual([["KLP-E020", "error"], ["KLP-E020", "error"], ["KLP-E020", "error"]]);
+    expect(sink.items.map((d) => [d.code, d.severity])).toEqual([["KLP-E069", "error"], ["KLP-E069", "error"], ["KLP-E069", "error"]]);
   });
 });

@@ -18,21 +18,24 @@ export interface ChangedHeadersOptions {
 }
 
 /**
- * Refuses each changed header (KLP-E020: its inline code is compiled into
- * every TU that includes it, and one livepatch over several TUs is not
- * supported), naming the TUs of the build tree that include it, which of
- * them have no IPA clone dump yet, and the `klp-ccp prepare` command that
- * makes those dumps.
+ * Refuses each changed header whose change klp-ccp cannot follow into the
+ * TUs that include it (KLP-E069: a changed macro or declaration that no
+ * inline of the header uses, whose expansions are in those TUs' own code; or a
+ * header no TU of the build tree includes), naming the TUs of the build tree
+ * that include it, which of them have no IPA clone dump yet, and the
+ * `klp-ccp prepare` command that makes those dumps. A header fix of inline
+ * code, or of added lines with the .c files that use them, never gets here
+ * (header-fix.ts).
  */
 export function refuseChangedHeaders(o: ChangedHeadersOptions): void {
   if (o.headers.length === 0) return;
   const { users, scanned } = findHeaderUsers({ src: o.src, build: o.build, headers: o.headers.map((h) => h.path) });
-  const unsupported = "a header's inline code is compiled into every TU that includes it, so patching it takes one livepatch over all of them, which is not supported: patch the functions of the .c files that use the changed code instead";
+  const unsupported = "klp-ccp follows a header's changed inline functions (and the function-like macros they use) into every TU that includes it, and lines a header only gains; a changed macro or declaration that no inline uses is expanded in the .c files' own functions, which it does not compare: patch those functions in their .c files instead (the header left as it is)";
   for (const h of o.headers) {
     const tus = users.get(h.path) ?? [];
     if (tus.length === 0) {
       o.sink.report({
-        code: "KLP-E020", severity: "error", location: h.location,
+        code: "KLP-E069", severity: "error", location: h.location,
         message: `the patch changes the header ${h.path}, which no TU compiled in ${o.build} includes (none of its ${scanned} .o.cmd files lists it)`,
         hint: `${unsupported}; compile the TUs that use it in the build tree first: ${prepareCommand(o, ["FILE.c..."])}`,
       });
@@ -44,7 +47,7 @@ export function refuseChangedHeaders(o: ChangedHeadersOptions): void {
       ? `${tus.length === 1 ? "it has" : "each has"} an IPA clone dump`
       : `${missing} in ${o.ipaDir} yet; make ${undumped.length > SHOWN ? `the first ${SHOWN} dumps` : "the dumps"} with: ${prepareCommand(o, undumped.slice(0, SHOWN))}${resolve(o.ipaDir) === resolve(o.build) ? "" : ` (it writes them into ${o.build}: leave out --ipa-clones then)`}`;
     o.sink.report({
-      code: "KLP-E020", severity: "error", location: h.location,
+      code: "KLP-E069", severity: "error", location: h.location,
       message: `the patch changes the header ${h.path}, which ${tus.length === 1 ? "1 TU" : `${tus.length} TUs`} compiled in ${o.build} include${tus.length === 1 ? "s" : ""}: ${listed(tus)}`,
       hint: `${unsupported}; ${dumps}`,
     });
