@@ -86,3 +86,20 @@ describe("header fix", () => {
     expect(sink.items[0]!.hint).toBe(`make them with: klp-ccp prepare --src ${SRC} --build ${build} d/a.c d/b.c`);
   });
 });
+
+describe("header fix with .c files, and a directory's own header", () => {
+  it("takes a private header that only gains lines with the .c file that uses them: no other TU changes", () => {
+    const { fix, sink } = plan("private-additions.patch", buildTree("priv-add", ["a", "b"]));
+    expect(sink.items).toEqual([]);
+    if (!fix || fix === "failed") throw new Error("no header fix");
+    expect([fix.changed, fix.users, fix.includes, fix.cFiles, fix.privateHeaders]).toEqual([[], [], [], ["d/a.c"], true]);
+    expect([...fix.overlay.headers.keys()]).toEqual(["d/priv.h"]);
+    expect(fix.overlay.headers.get("d/priv.h")).toContain("priv_twice");
+  });
+
+  it("leaves a changed macro no inline of a private header uses to the KLP-E069 refusal (near miss)", () => {
+    const { fix, sink } = plan("private-macro-unused.patch", buildTree("priv-macro", ["a", "b"]));
+    expect(fix).toBeUndefined();
+    expect(sink.hasErrors).toBe(false);
+  });
+});
