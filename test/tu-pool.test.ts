@@ -29,13 +29,17 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const KALLSYMS = "ffffffff81000000 T a_xmit\nffffffff81000100 T c_xmit\nffffffff81000200 T bad_xmit\n";
 const dump = (tu: string) => `Callgraph clone;dev_lstats_add;1;${SRC}/include/linux/lstats.h;15;20;${tu}_xmit;2;${SRC}/d/${tu}.c;5;5;inlining to\n`;
 
-/** A build tree whose TUs d/<user>.c include lstats.h, each with its kbuild command and IPA dump. */
-function setUp(name: string, users: string[]): { build: string; work: string; fix: HeaderFix; patched: Map<string, string>; symbols: string; symvers: string } {
+/**
+ * A build tree whose TUs d/<user>.c include lstats.h, each with its kbuild command and IPA
+ * dump; the `cold` ones have a dump and an object that never name dev_lstats_add.
+ */
+function setUp(name: string, users: string[], cold: string[] = []): { build: string; work: string; fix: HeaderFix; patched: Map<string, string>; symbols: string; symvers: string } {
   const build = join(scratch, name);
   mkdirSync(join(build, "d"), { recursive: true });
   for (const u of users) {
     writeFileSync(join(build, "d", `.${u}.o.cmd`), `cmd_d/${u}.o := gcc -D__KERNEL__ -pg -flive-patching=inline-clone -I${SRC}/include -c -o d/${u}.o ${SRC}/d/${u}.c\n\nsource_d/${u}.o := ${SRC}/d/${u}.c\n\ndeps_d/${u}.o := \\\n  include/linux/lstats.h \\\n\n`);
-    writeFileSync(join(build, "d", `${u}.c.000i.ipa-clones`), dump(u));
+    writeFileSync(join(build, "d", `${u}.c.000i.ipa-clones`), cold.includes(u) ? "" : dump(u));
+    if (cold.includes(u)) writeFileSync(join(build, "d", `${u}.o`), `\0${u}_xmit\0`);
   }
   const symbols = join(build, "kallsyms");
   const symvers = join(build, "Module.symvers");
@@ -119,4 +123,13 @@ describe("TU analyses side by side", () => {
       expect(JSON.stringify(parallel)).toBe(JSON.stringify(serial));
     });
   }
+
+  it("skips a TU whose IPA dump and object never name the changed inline without preprocessing it", () => {
+    // d/bad.c does not preprocess: the run would stop there if it were.
+    const t = setUp("cold", ["a", "bad", "c"], ["bad"]);
+    const run = oneByOne(t);
+    expect(typeof run.parts, JSON.stringify(run.diagnostics)).not.toBe("string");
+    expect((run.parts as TuPart[]).map((p) => p.relPath)).toEqual(["d/a.c", "d/c.c"]);
+    expect((run.diagnostics as Array<{ code: string; message: string }>).find((d) => d.code === "KLP-W020")?.message).toMatch(/1 of the 3 TUs .* skipped: d\/bad\.c$/);
+  });
 });
