@@ -14,6 +14,7 @@ import { readSymbolTable } from "../src/input/kallsyms.js";
 import { readSymvers } from "../src/input/symvers.js";
 import { applyPatches } from "../src/kbuild/apply-patch.js";
 import { analyseHeaderUsers, planHeaderFix, type HeaderFix } from "../src/header-fix.js";
+import { analyseTu } from "../src/analyse-tu.js";
 import * as srcPool from "../src/tu-pool.js";
 import * as srcParallel from "../src/parallel.js";
 import type { TuPart } from "../src/model/livepatch-set.js";
@@ -132,4 +133,31 @@ describe("TU analyses side by side", () => {
     expect((run.parts as TuPart[]).map((p) => p.relPath)).toEqual(["d/a.c", "d/c.c"]);
     expect((run.diagnostics as Array<{ code: string; message: string }>).find((d) => d.code === "KLP-W020")?.message).toMatch(/1 of the 3 TUs .* skipped: d\/bad\.c$/);
   });
+
+  for (const [where, load] of builds) {
+    it.skipIf(where.includes("dist") && !distBuilt)(`analyses the .c files of a fix as one TU after the other would, ${where}`, async () => {
+      const t = setUp(`two-${where.length}`, ["a", "c"]);
+      const sink = new DiagnosticSink();
+      const patches = readPatches([join(DIR, "patches", "two-tus.patch")], sink)!;
+      const work = join(scratch, `work-two-${where.length}`);
+      const patched = applyPatches(patches.each, SRC, join(work, "tree"), sink)!;
+      const relPaths = ["d/a.c", "d/c.c"];
+      const names = ["lp_d_a", "lp_d_c"];
+      const serialSink = new DiagnosticSink();
+      const serial = relPaths.map((relPath, i) => analyseTu({ ...inputs(t, serialSink), patch: patches.all, patched, work, relPath, name: names[i]! }));
+      const mod = await load();
+      const poolSink = new DiagnosticSink();
+      const { symbols, exports } = inputs(t, poolSink);
+      const setup = { src: SRC, build: t.build, work, symbols: t.symbols, symvers: t.symvers, ipaDir: t.build, mode: "kallsyms" as const, modulesDirs: [], patched, forced: [], timings: false, progress: false };
+      const pool = mod.pool.TuPool.open({ setup, jobs: 2, tus: 2, cache: undefined, tables: () => ({ symbols, exports }) })!;
+      try {
+        for (const relPath of relPaths) pool.preprocess(relPath);
+        const plans = await mod.parallel.analyseInPool(pool, { sink: poolSink, patch: patches.all, relPaths, names });
+        expect(plans.map((p) => p.patched.map((f) => f.name))).toEqual([["a_xmit"], ["c_xmit"]]);
+        expect(JSON.stringify([plans, poolSink.items])).toBe(JSON.stringify([serial, serialSink.items]));
+      } finally {
+        await pool.close(false);
+      }
+    });
+  }
 });
