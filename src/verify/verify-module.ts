@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { cacheKey } from "../cache/layout.js";
 import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
@@ -64,7 +64,7 @@ export function verifyModule(o: VerifyOptions): EquivalenceCount | undefined {
   const sources = new Set((plan.originals ?? []).map((f) => f.file));
   const expected = [...new Set([...plan.patched.map((p) => p.sourceName), ...plan.copied])];
   // A verdict of "identical" depends on nothing but these texts: kept, a rerun of the same fix tokenizes nothing.
-  const key = createHash("sha256").update(JSON.stringify([VERDICT_VERSION, r.preprocessed, fileName, plan.originals, expected, modName])).digest("hex");
+  const key = cacheKey("includes", "verdict", VERDICT_VERSION, r.preprocessed, fileName, plan.originals, expected, modName);
   const kept = o.cacheDir ? lookupAnswer(o.cacheDir, key, undefined, isCount) : undefined;
   if (kept) return kept;
   const errors = sink.errors().length;
