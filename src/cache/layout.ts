@@ -7,26 +7,30 @@ import { createHash } from "node:crypto";
  * never found again, and the size bound (evict.ts) removes it in time. Bump
  * CACHE_LAYOUT only when this layout itself changes.
  *
- * What each kind buys, measured on warm runs of `npm run bench` (Debian 6.1
- * test bed, 2 cores; the same run without that kind, medians of 3-5 runs):
+ * What each kind buys, measured on warm runs of the bench's four TUs and
+ * fixes (scripts/bench.mjs: cmdline, fork, memory, tcp_input; Debian 6.1 test
+ * bed): the CPU time (user+sys, gcc included) a run takes more when that
+ * kind's entries are not read, median of 3 runs each (the shared machine's
+ * wall times were too noisy to tell). Every kind pays; none was dropped.
  */
 export const CACHE_KINDS = {
   /**
    * The compiler's answers (kbuild/trial-compile.ts, kbuild/module-compile.ts,
    * verify/verify-module.ts): the `#include` check and the whole-module
-   * compile, kept with gcc's list of the files it read. Buys the most: the
-   * compile it skips is 0.35-0.9 s per run.
+   * compile, kept with gcc's list of the files it read, and the equivalence
+   * verdict (the verdict alone: ~0.03 s on tcp_input). Buys the most:
+   * +0.32 / +0.57 / +0.46 / +0.78 s without it.
    */
   includes: { version: 1 },
   /**
    * A TU's preprocessed headers with their scan and PCH
-   * (kbuild/header-cache.ts): 0.1-0.25 s of `gcc -E` per run (tcp_input.c:
-   * ~0.1 s of gcc instead of 0.42 s), at 40-100 MB an entry.
+   * (kbuild/header-cache.ts), at 40-150 MB an entry: +0.22 / +0.45 / +0.44 /
+   * +0.58 s without it.
    */
   headers: { version: 3 },
-  /** The symbol tables' indexes (input/index-cache.ts): indexing kallsyms and Module.symvers is ~80 ms, reading the index back ~3 ms. */
+  /** The symbol tables' indexes (input/index-cache.ts), ~8 MB: +0.09 / +0.13 / +0.15 / +0.18 s without it. */
   index: { version: 2 },
-  /** Outlines of parsed source files (input/outline-store.ts): a 6000-line .c parses in ~40 ms, its outline reads in ~1 ms. */
+  /** Outlines of parsed source files (input/outline-store.ts), a few MB: +0.01 / +0.06 / +0.12 / +0.07 s without it (cmdline.c's few small files parse fast anyway). */
   sources: { version: 1 },
 } as const;
 
