@@ -1,4 +1,5 @@
-import type { OutputPiece, PatchedFunction, SymbolUse } from "../model/plan.js";
+import type { OutputPiece, PatchedFunction } from "../model/plan.js";
+import type { SymbolUse } from "../model/policy.js";
 import type { PpDecl, SourceFile, SourceItem } from "../model/syntax.js";
 import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
 import type { Closure } from "../closure/closure.js";

@@ -1,6 +1,6 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { ExportTable, SymbolTable } from "../model/input.js";
-import type { Resolution, SymbolUse } from "../model/plan.js";
+import type { Resolution, SymbolUse } from "../model/policy.js";
 import { homeOf, type TuContext } from "../model/tu.js";
 import type { Closure } from "../closure/closure.js";
 import { locateByName, locateInModuleObject, locateTuSymbol } from "../resolve/locate.js";

@@ -1,5 +1,6 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
-import type { OutputPiece, SymbolUse } from "../model/plan.js";
+import type { OutputPiece } from "../model/plan.js";
+import type { SymbolUse } from "../model/policy.js";
 
 export interface ModuleStaticKeysOptions {
   uses: SymbolUse[];
