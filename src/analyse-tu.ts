@@ -25,6 +25,8 @@ import { computeClosure, type Closure } from "./closure/closure.js";
 import { locateTuSymbol } from "./resolve/locate.js";
 import { retargetTracepoints } from "./decide/tracepoints.js";
 import { decideSymbols } from "./decide/decide.js";
+import { decidePolicy, planLists } from "./decide/policy.js";
+import { reportRefusal } from "./decide/refusals.js";
 import { assemble } from "./decide/assemble.js";
 import { checkIbt } from "./decide/ibt.js";
 import { livepatchAddressUses, tuTakesAddress } from "./decide/address-uses.js";
@@ -186,25 +188,16 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
   if (isPatch) checkCopiedState({ files: [ctx.main, ...ctx.localHeaders.values()], copied: found.copiedFunctions, sink });
   const traced = retarget ? retargetTracepoints({ ctx, closure: found }) : undefined;
   const closure = traced?.closure ?? found;
-  const decided = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, ...(o.symbols ? { symbols: o.symbols } : {}), mode: o.mode, sink }));
+  const decided = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, ...(o.symbols ? { symbols: o.symbols } : {}), mode: o.mode, keepNames: Boolean(o.keepNames), sink }));
   const uses = timed(timer, "decide", () => ibtChecked(o, ctx, closure, decided));
   if (sink.hasErrors) throw new StageFailed("decide");
-  const pieces = timed(timer, "decide", () => assemble({ ctx, closure, patched: patchedFns, uses, mode: o.mode, keepNames: Boolean(o.keepNames), ...(traced ? { tracepoints: traced.tracepoints } : {}), ...(o.overlay ? { changedInlines: names } : {}) }));
-  for (const m of pieces.missing) {
-    sink.report({ code: "KLP-E028", severity: "error", message: `the source of ${m.name} was not found as a function definition, nor as a macro call's expansion at a line of the file: it could not be parsed`, location: { file: m.file, line: m.line, column: 0 }, hint: "patch the function it calls, or write this one by hand; please report it with the patch" });
-  }
-  for (const name of pieces.unrenamable) {
-    const u = uses.find((x) => x.name === name);
-    sink.report({ code: "KLP-E017", severity: "error", message: `${name}${u ? ` (${u.reason})` : ""} is reached only through header code the module compiles itself, so the reference cannot be redirected`, location: { file: ctx.relPath, line: 0, column: 0 }, hint: "copy the header inline or macro into the patch by hand, or use --externalize klp-reloc" });
-  }
-  for (const n of pieces.nonConstant) {
-    sink.report({ code: "KLP-E054", severity: "error", message: `a static initializer names ${n.name}, which kallsyms mode reaches through a klpe_ pointer filled in at init, so it is no constant (${uses.find((x) => x.name === n.name)?.what === "function" ? "a function whose arguments a thunk cannot forward: variadic, or an unnamed function-pointer or array parameter" : "a variable"})`, location: { file: n.file, line: n.line, column: 0 }, hint: "use --externalize klp-reloc, which binds the symbol itself, or initialise that static by hand" });
-  }
+  const policy = timed(timer, "decide", () => decidePolicy({ ctx, closure, uses, mode: o.mode, keepNames: Boolean(o.keepNames), ...(traced ? { tracepoints: traced.tracepoints } : {}), ...(o.overlay ? { changedInlines: names } : {}) }));
+  const pieces = timed(timer, "decide", () => assemble({ ctx, closure, patched: patchedFns, policy, mode: o.mode, keepNames: Boolean(o.keepNames), ...(traced ? { tracepoints: traced.tracepoints } : {}), ...(o.overlay ? { changedInlines: names } : {}) }));
+  for (const r of pieces.refusals) reportRefusal(r, sink);
   refuseModuleStaticKeys({ uses, body: pieces.body, mode: o.mode, relPath: ctx.relPath, sink });
   if (sink.hasErrors) throw new StageFailed("assemble");
   // A function whose text was not found (KLP-E028 accepted with --force) has no klpp_ code to register.
-  const missing = new Set(pieces.missing.map((m) => m.name));
-  const emitted = patchedFns.filter((p) => !missing.has(p.sourceName));
+  const emitted = patchedFns.filter((p) => policy.decisions.get(p.sourceName)?.kind !== "refuse");
   if (!o.keepNames) refuseEmptyLivepatch(emitted, changed, ctx.relPath, sink);
   // Within the stages above: tree-sitter parses of the few top-level pieces of the .i they used.
   timer?.("tree-sitter (lazy)", ctx.tu.stats.parseMs);
@@ -215,10 +208,8 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
     name: o.name, mode: o.mode, title, kernel,
     preamble: pieces.preamble, includes: pieces.includes, body: pieces.body, syscallWrappers: pieces.syscallWrappers,
     patched: emitted,
-    externalized: uses.filter((u): u is LivepatchPlan["externalized"][number] => u.decision.kind === "externalize"),
-    referenced: uses.filter((u) => u.decision.kind === "reference"),
+    ...planLists(policy),
     copied: [...closure.copiedFunctions].sort(),
-    copiedData: uses.filter((u) => u.decision.kind === "copy"),
     usedBy: usedByOf(closure),
     diagnostics: sink.items,
     ...(ctx.compileFlags && ctx.compileCwd ? { compile: { argv: ctx.compileFlags, cwd: ctx.compileCwd } } : {}),

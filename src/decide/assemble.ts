@@ -1,5 +1,5 @@
 import type { OutputPiece, PatchedFunction } from "../model/plan.js";
-import type { SymbolUse } from "../model/policy.js";
+import { effective, unhandled, type Decision, type SymbolUse } from "../model/policy.js";
 import type { PpDecl, SourceFile, SourceItem } from "../model/syntax.js";
 import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
 import type { Closure } from "../closure/closure.js";
@@ -23,18 +23,23 @@ import { tracepointPieces } from "./tracepoints.js";
 import { includeNeeds, typesBeforeInclude } from "../closure/include-needs.js";
 import { staticInitializerRanges, thunkMaker, thunkName } from "./static-init-thunks.js";
 import { expandedDeclarations, expandedFunctionPiece, generatedByItem } from "./expanded-copy.js";
+import { inlineSource, settleLayout, spelling, type LayoutFacts, type Policy } from "./policy.js";
+
+/** Copied with its definition (a folded static, a changed table), renamed or not. */
+const isCopy = (d: Decision): boolean => d.kind === "copy" || d.kind === "copy-renamed";
 
 export interface AssembleOptions {
   ctx: TuContext;
   closure: Closure;
   patched: PatchedFunction[];
-  uses: SymbolUse[];
+  /** What decidePolicy decided for every name; settled here (settleLayout) once the text is laid out. */
+  policy: Policy;
   mode: "kallsyms" | "klp-reloc";
   /** Closure-only output: replaced functions keep their names (no klpp_, no forced static). */
   keepNames?: boolean;
   /** kallsyms mode: tracepoint header inlines klp-ccp copies from the trace macros (retargetTracepoints), with their tracepoint. */
   tracepoints?: Map<string, string>;
-  /** Header inlines a header fix changed: copied as klpr_X from the patched header, so that the replaced callers run the new code. */
+  /** Header inlines a header fix changed (copied as klpr_X from the patched header): for the pieces' notes. */
   changedInlines?: string[];
 }
 
@@ -42,14 +47,10 @@ export interface Assembled {
   preamble: OutputPiece[];
   includes: OutputPiece[];
   body: OutputPiece[];
-  /** Externalized symbols whose uses could not be renamed (reached only through header code). */
-  unrenamable: string[];
-  /** Functions to replace or copy whose source text was not found (e.g. made by a macro). */
-  missing: Array<{ name: string; file: string; line: number }>;
   /** A system call is copied with KLPP_SYSCALL_DEFINEn: the livepatch needs those macros. */
   syscallWrappers: boolean;
-  /** kallsyms mode: externalized names in static initializers no thunk can stand for (a variable, a function without source). */
-  nonConstant: Array<{ name: string; file: string; line: number }>;
+  /** What settleLayout refused, in the order to report it. */
+  refusals: Array<Extract<Decision, { kind: "refuse" }>>;
 }
 
 /** Macros that must not be carried into a module (they would define kernel state). */
@@ -62,18 +63,15 @@ const NEVER_COPY_MACROS = new Set(["CREATE_TRACE_POINTS"]);
  * symbol a declaration where the original declared it.
  */
 export function assemble(opts: AssembleOptions): Assembled {
-  const { ctx, closure, uses, mode } = opts;
+  const { ctx, closure, policy, mode } = opts;
+  const uses = policy.uses;
   const externalized = new Map(uses.filter((u) => u.decision.kind === "externalize").map((u) => [u.name, u]));
-  const copiedData = new Map(uses.filter((u) => u.decision.kind === "copy" && u.what === "variable").map((u) => [u.name, u.reason]));
-  const inlineCopies = headerInlinesToCopy(closure, externalized, opts.changedInlines ?? []);
-  const renameTo = (name: string): string | undefined => {
-    if (closure.patched.has(name) || closure.changedTables.has(name)) return opts.keepNames ? undefined : `klpp_${name}`;
-    if (inlineCopies.includes(name)) return `klpr_${name}`;
-    if (externalized.has(name)) return mode === "kallsyms" ? `(*klpe_${name})` : `klpe_${name}`;
-    return undefined;
-  };
+  const copiedData = new Map(uses.filter((u) => isCopy(u.decision) && u.what === "variable").map((u) => [u.name, u.reason]));
+  const inlineCopies = policy.inlineCopies;
+  const renameTo = (name: string): string | undefined => spelling(policy, name, mode);
   const renamedNames = new Set<string>();
-  const out: Assembled = { preamble: [], includes: [], body: [], unrenamable: [], missing: [], syscallWrappers: false, nonConstant: [] };
+  const facts: LayoutFacts = { renamed: renamedNames, placed: new Set(), missing: [], failedTracepoints: [], nonConstant: [] };
+  const out: Omit<Assembled, "refusals"> = { preamble: [], includes: [], body: [], syscallWrappers: false };
   const syscalls = macroDefinedFunctions(ctx.main);
   const syscallsDone = new Set<MacroDefinedFunction>();
   const emittedFunctions = new Set<string>();
@@ -170,7 +168,7 @@ export function assemble(opts: AssembleOptions): Assembled {
       // A static with no symbol that holds no state (decide: folded-static) is copied whole.
       const copiedDatum = isCarved ? undefined : decls.find((d) => d.namespace === "ordinary" && d.kind === "variable" && copiedData.has(d.name));
       if (copiedDatum) {
-        const text = renamed(file, item, closure.changedTables.has(copiedDatum.name) ? renameTo(copiedDatum.name) : undefined);
+        const text = renamed(file, item, renameTo(copiedDatum.name));
         into.push(...pendingThunks.splice(0), { origin: file.path, line: item.startLine, kind: "declaration", text, note: `copied ${copiedDatum.name}: ${copiedData.get(copiedDatum.name)}` });
         continue;
       }
@@ -233,7 +231,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         const inStaticInit = staticInits.some(([a, b]) => ref.start >= a && ref.end <= b);
         const to = inStaticInit && thunkFor(ref.name) ? thunkName(ref.name) : renameTo(ref.name);
         if (inStaticInit && to?.startsWith("(*klpe_") && ref.namespace === "ordinary") {
-          out.nonConstant.push({ name: ref.name, file: file.path, line: 1 + (file.text.slice(0, ref.start).match(/\n/g) ?? []).length });
+          facts.nonConstant.push({ name: ref.name, file: file.path, line: 1 + (file.text.slice(0, ref.start).match(/\n/g) ?? []).length });
         }
         if (to && ref.namespace === "ordinary") {
           renames.push({ start: ref.start, end: ref.end, text: to });
@@ -253,23 +251,16 @@ export function assemble(opts: AssembleOptions): Assembled {
   };
 
   // Header inlines that reach externalized symbols: copied from the header's source as klpr_ functions.
-  // First find their source: one generated by a macro (a tracepoint's trace_*) has none.
+  // One generated by a macro (a tracepoint's trace_*) has no source.
   const inlineSources = new Map<string, { file: SourceFile; item: SourceItem }>();
-  for (const name of [...inlineCopies]) {
-    const decl = closure.headerInlines.get(name)!.decl;
-    const rel = ctx.markerToRel.get(decl.file);
-    const file = rel ? ctx.loadSource(rel) : undefined;
-    const item = file?.items.find((i) => i.kind === "function" && i.name === name && decl.line >= i.startLine && decl.line <= i.endLine);
-    if (file && item) inlineSources.set(name, { file, item });
-    else if (opts.tracepoints?.has(name)) continue;
-    // klp-reloc binds what it reaches under its own name instead (see bindByLabel below).
-    else if (mode === "kallsyms") out.unrenamable.push(name);
-    else inlineCopies.splice(inlineCopies.indexOf(name), 1);
+  for (const name of inlineCopies) {
+    const source = inlineSource(ctx, closure, name);
+    if (source) inlineSources.set(name, source);
   }
   const inlinePieces: OutputPiece[] = [];
   // A tracepoint's inlines, made by the trace macros: copied from the macro's body (tracepoints.ts).
   const traced = tracepointPieces(ctx, inlineCopies.filter((n) => !inlineSources.has(n)), opts.tracepoints, renameTo, (n) => renamedNames.add(n));
-  out.unrenamable.push(...traced.failed);
+  facts.failedTracepoints.push(...traced.failed);
   for (const p of traced.pieces) for (const t of identifierTokens(p.text, { members: true })) macroNames.add(t.name);
   inlinePieces.push(...traced.pieces);
   for (const [name, { file, item }] of inlineSources) {
@@ -281,7 +272,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   for (const name of [...closure.patched, ...closure.copiedFunctions].sort()) {
     if (emittedFunctions.has(name)) continue;
     const d = (ctx.tu.decls.get(name) ?? []).find((x) => x.kind === "function" && homeOf(ctx, x) !== "header");
-    out.missing.push({ name, file: d ? ctx.markerToRel.get(d.file) ?? d.file : ctx.relPath, line: d?.line ?? 0 });
+    facts.missing.push({ name, file: d ? ctx.markerToRel.get(d.file) ?? d.file : ctx.relPath, line: d?.line ?? 0 });
   }
 
   // Macros: those the copied text names, and the macros those name, transitively.
@@ -306,18 +297,30 @@ export function assemble(opts: AssembleOptions): Assembled {
   // Header macros redefined first: they rename too, and renamedNames must be complete below.
   const redirected = new Set([...externalized.keys(), ...inlineCopies]);
   const macroRedefinitions = redefineHeaderMacros(ctx, macroNames, redirected, renameTo, renamedNames);
+  for (const name of externalizedPlaced) facts.placed.add(name);
+  const refusals = settleLayout(policy, facts, ctx, mode);
   const headerDecls: OutputPiece[] = [];
-  const bound = new Set<string>();
   for (const u of [...externalized.values()].sort((a, b) => compareText(a.name, b.name))) {
     if (externalizedPlaced.has(u.name)) continue;
-    // Binding __this_module by its own name would make the livepatch's klp_patch.mod the target's.
-    if (mode === "klp-reloc" && !renamedNames.has(u.name) && u.name !== "__this_module") {
-      headerDecls.push(bindByLabel(u));
-      bound.add(u.name);
-      continue;
+    const d = effective(u.decision);
+    if (!d) continue;
+    switch (d.kind) {
+      case "bind-label":
+        headerDecls.push(bindByLabel(u, d.sympos));
+        break;
+      case "externalize": {
+        const p = emitExternalized(u, "klp-ccp", 0);
+        if (p) headerDecls.push(p);
+        break;
+      }
+      case "reference":
+      case "copy":
+      case "copy-renamed":
+      case "leave":
+        break;
+      default:
+        unhandled(d);
     }
-    const p = emitExternalized(u, "klp-ccp", 0);
-    if (p) headerDecls.push(p);
   }
   const runtimeKeys = runtimeStaticKeys([...out.body, ...macroRedefinitions, ...inlinePieces], mode);
   // What headers hide from modules goes before the include whose headers use it, or first here.
@@ -325,9 +328,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   out.body.unshift(...hidden, ...headerDecls, ...runtimeKeys, ...macroRedefinitions, ...inlinePieces);
   out.body = placePrivateTracepoints(ctx, out.body, opts.tracepoints);
   out.includes = annotateIncludes(ctx, includeCandidates, neededHeaderFiles(ctx, closure, macroNames));
-  out.unrenamable.push(...[...externalized.keys()].filter((n) => !renamedNames.has(n) && !bound.has(n)));
-  out.unrenamable.sort();
-  return out;
+  return { ...out, refusals };
 }
 
 function indexDeclsByLine(ctx: TuContext): Map<string, PpDecl[]> {
@@ -420,8 +421,7 @@ function makeStatic(text: string, name: string): string {
 }
 
 /** klp-reloc: the header's own declaration of `u`, bound to its .klp.sym name. */
-function bindByLabel(u: SymbolUse): OutputPiece {
-  const sympos = u.decision.kind === "externalize" ? u.decision.sympos : 0;
+function bindByLabel(u: SymbolUse, sympos: number): OutputPiece {
   const text = `extern __typeof__(${u.name}) ${u.name} __asm__("\\".klp.sym.${u.object}.${u.name},${sympos}\\"");`;
   return { origin: "klp-ccp", line: 0, kind: "externalized", text, note: `externalized ${u.name} under its own name: only header code the module compiles names it; ${u.reason}` };
 }
@@ -436,28 +436,6 @@ function externalizedDecl(ctx: TuContext, u: SymbolUse, mode: "kallsyms" | "klp-
   const r = redeclare(ctx.tu.text, decl, `klpe_${u.name}`, enumValueOf(ctx.tu));
   const label = `__asm__("\\".klp.sym.${u.object}.${u.name},${sympos}\\"")`;
   return r ? `extern ${r.specifiers} ${r.declarator} ${label};` : `extern typeof(${u.name}) klpe_${u.name} ${label};`;
-}
-
-/**
- * Header inlines to copy: those whose bodies use an externalized symbol, and
- * those that call such an inline, in callee-first order.
- */
-function headerInlinesToCopy(closure: Closure, externalized: Map<string, SymbolUse>, seeded: string[]): string[] {
-  const order = seeded.filter((n) => closure.headerInlines.has(n)).sort(compareText);
-  const chosen = new Set<string>(order);
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const [name, hi] of [...closure.headerInlines].sort(([a], [b]) => compareText(a, b))) {
-      if (chosen.has(name)) continue;
-      if ([...hi.uses].some((u) => externalized.has(u) || chosen.has(u))) {
-        chosen.add(name);
-        order.push(name);
-        changed = true;
-      }
-    }
-  }
-  return order;
 }
 
 /**

@@ -54,7 +54,9 @@ export interface LivepatchPlan {
   /** A system call is copied with KLPP_SYSCALL_DEFINEn: emit those macros after the includes. */
   syscallWrappers: boolean;
   patched: PatchedFunction[];
-  externalized: Array<SymbolUse & { decision: Extract<Decision, { kind: "externalize" }> }>;
+  /** Reached through the symbol table: a klpe_ pointer or name, or (klp-reloc) a header declaration bound by an asm label. */
+  externalized: Array<SymbolUse & { decision: Extract<Decision, { kind: "externalize" | "bind-label" }> }>;
+  /** Referenced by name: exported, or assumed reachable without --symbols. */
   referenced: SymbolUse[];
   copied: string[];
   /** Static variables with no symbol and no state (folded by gcc), copied with their definition, and why. */

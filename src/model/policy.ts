@@ -37,6 +37,8 @@ export type Decision =
       kind: "bind-label";
       /** Position among the object's symbols of that name (livepatch sympos). */
       sympos: number;
+      /** Always a klp relocation: the label names the `.klp.sym` symbol the loader resolves. */
+      resolution: Extract<Resolution, { kind: "klp-relocation" }>;
     }
   /**
    * Nothing is emitted and nothing renamed: a header static inline the module
