@@ -1,14 +1,13 @@
 import type { OutputPiece, PatchedFunction } from "../model/plan.js";
 import { effective, unhandled, type Decision, type SymbolUse } from "../model/policy.js";
-import type { PpDecl, SourceFile, SourceItem } from "../model/syntax.js";
-import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
+import type { SourceFile, SourceItem } from "../model/syntax.js";
+import { homeOf, type TuContext } from "../model/tu.js";
 import type { Closure } from "../closure/closure.js";
 import { freeReferences } from "../resolve/free-references.js";
 import { applyRenames, identifierTokens, type Rename } from "../resolve/rename.js";
 import { declaredIdentifier } from "../parse/declarators.js";
 import { blankedNames } from "../parse/blanked-names.js";
 import { redeclare } from "./declarator.js";
-import { enumValueOf } from "./enum-values.js";
 import { stripComments } from "../resolve/touched.js";
 import { generatedFunctionNames, macroDefinedFunctions, type MacroDefinedFunction } from "../resolve/macro-defined-functions.js";
 import { syscallCopyText } from "./syscall-copy.js";
@@ -23,6 +22,11 @@ import { tracepointPieces } from "./tracepoints.js";
 import { includeNeeds, typesBeforeInclude } from "../closure/include-needs.js";
 import { staticInitializerRanges, thunkMaker, thunkName } from "./static-init-thunks.js";
 import { expandedDeclarations, expandedFunctionPiece, generatedByItem } from "./expanded-copy.js";
+import { bindByLabel, externalizedDecl } from "./externalized-decls.js";
+import { annotateIncludes, neededHeaderFiles } from "./includes.js";
+import { indexDeclsByLine, isLiveMacro, liveIncludeKey } from "./live-items.js";
+import { originalModName, withModName } from "./mod-name.js";
+import { declareBeforeUse, keepFuncName, makeStatic, pieceOrder } from "./piece-order.js";
 import { inlineSource, settleLayout, spelling, type LayoutFacts, type Policy } from "./policy.js";
 
 /** Copied with its definition (a folded static, a changed table), renamed or not. */
@@ -331,173 +335,3 @@ export function assemble(opts: AssembleOptions): Assembled {
   return { ...out, refusals };
 }
 
-function indexDeclsByLine(ctx: TuContext): Map<string, PpDecl[]> {
-  const m = new Map<string, PpDecl[]>();
-  for (const list of ownDecls(ctx).values()) {
-    for (const d of list) {
-      if (homeOf(ctx, d) === "header") continue;
-      const rel = ctx.markerToRel.get(d.file)!;
-      const arr = m.get(rel) ?? [];
-      arr.push(d);
-      m.set(rel, arr);
-    }
-  }
-  return m;
-}
-
-/** The `file:line` key of an #include the preprocessor processed (undefined: in a dead #if branch). */
-function liveIncludeKey(ctx: TuContext, file: SourceFile, item: SourceItem): string | undefined {
-  for (const [marker, rel] of ctx.markerToRel) {
-    const key = `${marker}:${item.startLine}`;
-    if (rel === file.path && ctx.tu.liveIncludes.has(key)) return key;
-  }
-  return undefined;
-}
-
-/** Header files the copied code needs: declarations it uses and macros it names, transitively. */
-function neededHeaderFiles(ctx: TuContext, closure: Closure, tokens: Set<string>): Set<string> {
-  const files = new Set(closure.headerFiles);
-  const queue = [...tokens];
-  const seen = new Set(queue);
-  while (queue.length) {
-    const defs = ctx.tu.macros.get(queue.shift()!) ?? [];
-    const def = defs[defs.length - 1];
-    if (!def) continue;
-    files.add(def.file);
-    for (const t of identifierTokens(def.definition)) {
-      if (!seen.has(t.name)) {
-        seen.add(t.name);
-        queue.push(t.name);
-      }
-    }
-  }
-  return files;
-}
-
-/**
- * Marks which #includes bring in something the copied code uses. All stay:
- * dropping headers breaks others that rely on include order. The unneeded
- * ones may be dropped later, one at a time, when a trial compile as a module
- * fails inside them (some kernel headers hide content from modules:
- * asm/tlbflush.h is `#ifndef MODULE`, which breaks asm/tlb.h).
- */
-function annotateIncludes(ctx: TuContext, candidates: Array<{ key: string; piece: OutputPiece }>, needed: Set<string>): OutputPiece[] {
-  return candidates.map((c) => {
-    const files = ctx.tu.includeTree.get(c.key) ?? new Set<string>();
-    const target = /#\s*include\s*[<"]([^>"]+)[>"]/.exec(c.piece.text)?.[1];
-    // The target itself counts even when an earlier include already brought it in (no markers then).
-    const isNeeded = [...files].some((f) => needed.has(f)) || (target !== undefined && [...needed].some((f) => f.endsWith(`/${target}`)));
-    return { ...c.piece, include: { files: [...files].sort(), needed: isNeeded, dropped: false } };
-  });
-}
-
-function isLiveMacro(ctx: TuContext, file: SourceFile, item: SourceItem): boolean {
-  // The item may start with its leading comment; the #define is inside its range.
-  return (ctx.tu.macros.get(item.name ?? "") ?? []).some((m) => ctx.markerToRel.get(m.file) === file.path && m.line >= item.startLine && m.line <= item.endLine);
-}
-
-/**
- * Pieces in the order the compiler reads them: a private header's pieces stand
- * at the include line that brought it in (ext4.h before mballoc.c's own code,
- * extents_status.h before the ext4.h struct that embeds its types). Pieces of
- * files never visited (generated) come first.
- */
-function pieceOrder(includedAt: Map<string, number[]>) {
-  const key = (p: OutputPiece) => [...(includedAt.get(p.origin) ?? [-1]), p.line];
-  return (a: OutputPiece, b: OutputPiece) => {
-    const ka = key(a);
-    const kb = key(b);
-    for (let i = 0; i < Math.min(ka.length, kb.length); i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
-    return ka.length - kb.length || compareText(a.origin, b.origin);
-  };
-}
-
-function makeStatic(text: string, name: string): string {
-  const at = text.indexOf(name);
-  // Insert `static` at the start of the declaration (after any leading comment).
-  const head = text.slice(0, at);
-  const m = /^((?:\s*\/\*[\s\S]*?\*\/)*\s*)/.exec(head)!;
-  return `${text.slice(0, m[1]!.length)}static ${text.slice(m[1]!.length)}`;
-}
-
-/** klp-reloc: the header's own declaration of `u`, bound to its .klp.sym name. */
-function bindByLabel(u: SymbolUse, sympos: number): OutputPiece {
-  const text = `extern __typeof__(${u.name}) ${u.name} __asm__("\\".klp.sym.${u.object}.${u.name},${sympos}\\"");`;
-  return { origin: "klp-ccp", line: 0, kind: "externalized", text, note: `externalized ${u.name} under its own name: only header code the module compiles names it; ${u.reason}` };
-}
-
-function externalizedDecl(ctx: TuContext, u: SymbolUse, mode: "kallsyms" | "klp-reloc"): string {
-  const decl = (ctx.tu.decls.get(u.name) ?? []).find((d) => d.kind !== "enumerator" && d.kind !== "typedef" && d.kind !== "tag")!;
-  const sympos = u.decision.kind === "externalize" ? u.decision.sympos : 0;
-  if (mode === "kallsyms") {
-    const r = redeclare(ctx.tu.text, decl, `(*klpe_${u.name})`, enumValueOf(ctx.tu));
-    return r ? `static ${r.specifiers} ${r.declarator};` : `static typeof(${u.name}) *klpe_${u.name};`;
-  }
-  const r = redeclare(ctx.tu.text, decl, `klpe_${u.name}`, enumValueOf(ctx.tu));
-  const label = `__asm__("\\".klp.sym.${u.object}.${u.name},${sympos}\\"")`;
-  return r ? `extern ${r.specifiers} ${r.declarator} ${label};` : `extern typeof(${u.name}) klpe_${u.name} ${label};`;
-}
-
-/**
- * The original object's KBUILD_MODNAME as a C string literal (`"capability"`):
- * kbuild passes it on the TU's command line (-DKBUILD_MODNAME='"capability"'),
- * and `gcc -E -dD` prints that as a `<command-line>` #define. Undefined when
- * unknown (a ready .i without -dD), and then copied text is left as it is.
- */
-export function originalModName(ctx: TuContext): string | undefined {
-  const literal = /^"[^"\\\n]*"$/;
-  const flag = [...(ctx.compileFlags ?? [])].reverse().find((a) => a.startsWith("-DKBUILD_MODNAME="))?.slice("-DKBUILD_MODNAME=".length);
-  if (flag !== undefined) return literal.test(flag) ? flag : undefined;
-  const defs = (ctx.tu.macros.get("KBUILD_MODNAME") ?? []).filter((m) => m.file === "<command-line>");
-  const value = /^#\s*define\s+KBUILD_MODNAME\s+(.*?)\s*$/.exec(defs[defs.length - 1]?.definition ?? "")?.[1];
-  return value !== undefined && literal.test(value) ? value : undefined;
-}
-
-/**
- * `text` with the identifier KBUILD_MODNAME (outside comments and strings, and
- * not where a directive names the macro itself) replaced by `literal`, the
- * original object's name: in the livepatch kbuild defines KBUILD_MODNAME as
- * the livepatch's own name, so `pr_fmt` would print `livepatch_x: ...`.
- */
-export function withModName(text: string, literal: string): string {
-  const renames: Rename[] = [];
-  for (const t of identifierTokens(text)) {
-    if (t.name !== "KBUILD_MODNAME") continue;
-    const lineStart = text.lastIndexOf("\n", t.start - 1) + 1;
-    if (/(?:^\s*#\s*(?:ifdef|ifndef|undef|define)|\bdefined)\s*\(?\s*$/.test(text.slice(lineStart, t.start))) continue;
-    renames.push({ start: t.start, end: t.end, text: `${literal} /* the original KBUILD_MODNAME, not the livepatch's */` });
-  }
-  return applyRenames(text, renames);
-}
-
-/**
- * In a function renamed klpp_NAME, __func__ (also inside macros: pr_fmt,
- * WARN) would print the new name: when the preprocessed body uses it, the
- * copy is wrapped in `#define __func__ "NAME"` ... `#undef`, so messages stay
- * as the kernel prints them.
- */
-function keepFuncName(preprocessed: string, name: string, text: string): string {
-  if (!/\b__(?:func|FUNCTION)__\b/.test(preprocessed)) return text;
-  const lit = JSON.stringify(name);
-  return `#define __func__ ${lit}\n#define __FUNCTION__ ${lit}\n${text}\n#undef __FUNCTION__\n#undef __func__`;
-}
-
-/**
- * A replaced function called before its definition (sysctl.c's
- * proc_dointvec_minmax_warn_RT_change calls proc_dointvec_minmax, defined
- * later): the original relied on the header's prototype, which names the old
- * function, so klpp_NAME gets a static prototype of its own before its first use.
- */
-function declareBeforeUse(ctx: TuContext, body: OutputPiece[], patched: Set<string>): void {
-  for (const name of [...patched].sort()) {
-    const def = body.findIndex((p) => p.kind === "patched-function" && p.defines === name);
-    const use = new RegExp(`\\bklpp_${name.replace(/\$/g, "\\$")}\\b`);
-    const first = body.findIndex((p) => use.test(p.text));
-    if (def < 0 || first < 0 || first >= def) continue;
-    const decl = (ctx.tu.decls.get(name) ?? []).find((d) => d.kind === "function" && homeOf(ctx, d) !== "header");
-    const r = decl ? redeclare(ctx.tu.text, decl, `klpp_${name}`) : undefined;
-    if (!r) continue;
-    const specifiers = r.specifiers.replace(/\b(?:static|extern|inline|__inline__|__inline)\b\s*/g, "");
-    body.splice(first, 0, { origin: body[first]!.origin, line: body[first]!.line, kind: "prototype", text: `static ${specifiers} ${r.declarator};`, note: `prototype of klpp_${name}, used before its definition` });
-  }
-}
