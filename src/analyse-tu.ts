@@ -211,6 +211,7 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
     ...planLists(policy),
     copied: [...closure.copiedFunctions].sort(),
     usedBy: usedByOf(closure),
+    decisions: Object.fromEntries([...policy.decisions].sort(([a], [b]) => compareText(a, b))),
     diagnostics: sink.items,
     ...(ctx.compileFlags && ctx.compileCwd ? { compile: { argv: ctx.compileFlags, cwd: ctx.compileCwd } } : {}),
     originals: originalFunctions(ctx, [...closure.patched, ...closure.copiedFunctions], pieces.body.map((p) => p.text)),

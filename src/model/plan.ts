@@ -65,6 +65,8 @@ export interface LivepatchPlan {
   usedBy: Record<string, string>;
   /** The TU's compile command, for the trial compile of the result (not for templates). */
   compile?: { argv: string[]; cwd: string };
+  /** Every name the closure reaches with the policy's decision (decide/policy.ts), by name: for the policy's stage test and dumps (not for templates). */
+  decisions?: Record<string, Decision>;
   /** The functions the livepatch defines, as the kernel compiled them: what the equivalence check compares the copies with (not for templates). */
   originals?: OriginalFunction[];
   diagnostics: Diagnostic[];
