@@ -19,7 +19,7 @@ import { ipaTargets } from "./closure/ipa-targets.js";
 import { objectCallers } from "./elf/callers.js";
 import { cachedObjectSymbols, objectSymbols } from "./elf/object-symbols.js";
 import { findModuleFile } from "./kbuild/module-file.js";
-import { checkCopiedState, checkSafety } from "./decide/safety.js";
+import { runSafetyChecks } from "./decide/safety-checks.js";
 import { refuseChangedHeaders } from "./decide/changed-headers.js";
 import { computeClosure, type Closure } from "./closure/closure.js";
 import { locateTuSymbol } from "./resolve/locate.js";
@@ -31,7 +31,6 @@ import { assemble } from "./decide/assemble.js";
 import { checkIbt } from "./decide/ibt.js";
 import { livepatchAddressUses, tuTakesAddress } from "./decide/address-uses.js";
 import { readKernelConfig } from "./kbuild/kernel-config.js";
-import { refuseModuleStaticKeys } from "./decide/module-static-keys.js";
 import { dropDeletedFunctions } from "./decide/deleted-functions.js";
 import { refuseEmptyLivepatch } from "./decide/empty-livepatch.js";
 import { timed, type StageTimer } from "./timings.js";
@@ -160,16 +159,7 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
       ? ipaTargets({ ctx, changed: names, why: (fn) => why.get(fn) ?? "changed by the patch", symbols: o.symbols, sink, ...(ctx.objectFile ? { objectCallers: objectCallers(ctx.objectFile) } : {}) })
       : names.map((n) => ({ name: n, sourceName: n, object: ctx.object, sympos: 0, reason: `${n} ${why.get(n)} (no --symbols: assumed to exist, unique)` })),
   );
-  if (isPatch) {
-    timed(timer, "resolve", () => checkSafety({ original: ctx.original, patched: ctx.main, changed: names, replaced: patchedFns.map((p) => p.sourceName), object: ctx.object, sink }));
-    // kbuild drops ftrace's flags where a Makefile says CFLAGS_REMOVE_x.o = $(CC_FLAGS_FTRACE).
-    if (ctx.compileFlags && !ctx.compileFlags.some((f) => f === "-pg" || f.startsWith("-fpatchable-function-entry="))) {
-      sink.report({ code: "KLP-E025", severity: "error", message: `${ctx.relPath} is compiled without ftrace's -pg (its Makefile removes CC_FLAGS_FTRACE): its functions have no mcount/fentry call, so ftrace cannot redirect ${patchedFns.map((p) => p.name).join(", ")}`, location: { file: ctx.relPath, line: 0, column: 0 }, hint: "patch callers of these functions that live in a traced TU instead" });
-    }
-    if (ctx.compileFlags && !ctx.compileFlags.some((f) => f.startsWith("-flive-patching="))) {
-      sink.report({ code: "KLP-W007", severity: "warning", message: `${ctx.relPath} was compiled without -flive-patching: IPA effects the clone dump does not record (ipa-ra, ipa-icf, ipa-pure-const ...) may make callers depend on the old code`, location: { file: ctx.relPath, line: 0, column: 0 } });
-    }
-  }
+  timed(timer, "resolve", () => runSafetyChecks("targets", { ctx, isPatch, changed: names, patched: patchedFns }, sink));
   if (sink.hasErrors) throw new StageFailed("ipa");
   if (!o.keepNames) refuseEmptyLivepatch(patchedFns, changed, ctx.relPath, sink);
 
@@ -181,11 +171,7 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
   // private trace header's inlines too: the closure walks them as header code.
   const retarget = !o.keepNames && (o.mode === "kallsyms" || ctx.object !== "vmlinux");
   const found = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol, privateTraceInlines: retarget, ...(o.symbols ? { isFolded: (n: string) => !hasOwnSymbol(n) } : {}), addedByPatch: added, changedTables: new Set(changed.flatMap((c) => c.constTables ?? [])), sink }));
-  for (const fn of [...added].filter((n) => !found.copiedFunctions.has(n)).sort()) {
-    const item = ctx.main.items.find((i) => i.kind === "function" && i.name === fn)!;
-    sink.report({ code: "KLP-W001", severity: "warning", message: `the patch adds function ${fn}, which no replaced function calls: it is not in the livepatch`, location: { file: ctx.relPath, line: item.startLine, column: 1 }, hint: "a new function reached only from data (an ops table) or from other files needs those users patched too" });
-  }
-  if (isPatch) checkCopiedState({ files: [ctx.main, ...ctx.localHeaders.values()], copied: found.copiedFunctions, sink });
+  runSafetyChecks("closure", { ctx, isPatch, closure: found, added }, sink);
   const traced = retarget ? retargetTracepoints({ ctx, closure: found }) : undefined;
   const closure = traced?.closure ?? found;
   const decided = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, ...(o.symbols ? { symbols: o.symbols } : {}), mode: o.mode, keepNames: Boolean(o.keepNames), sink }));
@@ -194,7 +180,7 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
   const policy = timed(timer, "decide", () => decidePolicy({ ctx, closure, uses, mode: o.mode, keepNames: Boolean(o.keepNames), ...(traced ? { tracepoints: traced.tracepoints } : {}), ...(o.overlay ? { changedInlines: names } : {}) }));
   const pieces = timed(timer, "decide", () => assemble({ ctx, closure, patched: patchedFns, policy, mode: o.mode, keepNames: Boolean(o.keepNames), ...(traced ? { tracepoints: traced.tracepoints } : {}), ...(o.overlay ? { changedInlines: names } : {}) }));
   for (const r of pieces.refusals) reportRefusal(r, sink);
-  refuseModuleStaticKeys({ uses, body: pieces.body, mode: o.mode, relPath: ctx.relPath, sink });
+  runSafetyChecks("assembled", { ctx, mode: o.mode, uses, body: pieces.body }, sink);
   if (sink.hasErrors) throw new StageFailed("assemble");
   // A function whose text was not found (KLP-E028 accepted with --force) has no klpp_ code to register.
   const emitted = patchedFns.filter((p) => policy.decisions.get(p.sourceName)?.kind !== "refuse");
