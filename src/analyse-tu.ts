@@ -22,10 +22,9 @@ import { findModuleFile } from "./kbuild/module-file.js";
 import { runSafetyChecks } from "./decide/safety-checks.js";
 import { refuseChangedHeaders } from "./decide/changed-headers.js";
 import { computeClosure, type Closure } from "./closure/closure.js";
-import { locateTuSymbol } from "./resolve/locate.js";
 import { retargetTracepoints } from "./decide/tracepoints.js";
 import { decideSymbols } from "./decide/decide.js";
-import { decidePolicy, planLists } from "./decide/policy.js";
+import { decidePolicy, planLists, staticCopyRules } from "./decide/policy.js";
 import { reportRefusal } from "./decide/refusals.js";
 import { assemble } from "./decide/assemble.js";
 import { checkIbt } from "./decide/ibt.js";
@@ -164,13 +163,13 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
   if (!o.keepNames) refuseEmptyLivepatch(patchedFns, changed, ctx.relPath, sink);
 
   const added = isPatch ? addedFunctions(ctx.main, ctx.original) : new Set<string>();
-  const hasOwnSymbol = (n: string) => (o.symbols && !added.has(n) ? locateTuSymbol(o.symbols, ctx, n, true).found : false);
+  const copyRules = staticCopyRules(ctx, o.symbols, added);
   // Tracepoint inlines are copied to call their iterator, not the static call: in kallsyms mode,
   // and in klp-reloc mode for a module, whose relocations come after the livepatch's own jump
   // labels and static calls were set up (they would never see the module's key). A driver's
   // private trace header's inlines too: the closure walks them as header code.
   const retarget = !o.keepNames && (o.mode === "kallsyms" || ctx.object !== "vmlinux");
-  const found = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol, privateTraceInlines: retarget, ...(o.symbols ? { isFolded: (n: string) => !hasOwnSymbol(n) } : {}), addedByPatch: added, changedTables: new Set(changed.flatMap((c) => c.constTables ?? [])), sink }));
+  const found = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), ...copyRules, privateTraceInlines: retarget, addedByPatch: added, changedTables: new Set(changed.flatMap((c) => c.constTables ?? [])), sink }));
   runSafetyChecks("closure", { ctx, isPatch, closure: found, added }, sink);
   const traced = retarget ? retargetTracepoints({ ctx, closure: found }) : undefined;
   const closure = traced?.closure ?? found;

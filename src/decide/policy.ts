@@ -3,7 +3,9 @@ import type { SourceFile, SourceItem } from "../model/syntax.js";
 import type { TuContext } from "../model/tu.js";
 import type { LivepatchPlan } from "../model/plan.js";
 import { effective, unhandled, type Decision, type SymbolUse } from "../model/policy.js";
-import type { Closure } from "../closure/closure.js";
+import type { Closure, ClosureOptions } from "../closure/closure.js";
+import type { SymbolTable } from "../model/input.js";
+import { locateTuSymbol } from "../resolve/locate.js";
 import { compareText } from "../util/compare.js";
 
 export interface PolicyOptions {
@@ -61,6 +63,18 @@ export function decidePolicy(o: PolicyOptions): Policy {
   }
   for (const name of [...closure.patched, ...closure.changedTables]) decisions.set(name, o.keepNames ? { kind: "copy" } : { kind: "copy-renamed", newName: `klpp_${name}` });
   return { uses: o.uses, decisions, inlineCopies };
+}
+
+/**
+ * What the closure asks while it walks, the policy's half of "which statics
+ * are copied": a static function with a symbol of its own in the running
+ * kernel is reached (externalized), one without is copied; a function the
+ * patch adds has none. Without a symbol table nothing is folded and every
+ * static function is copied.
+ */
+export function staticCopyRules(ctx: TuContext, symbols: SymbolTable | undefined, added: Set<string>): Pick<ClosureOptions, "hasOwnSymbol" | "isFolded"> {
+  const hasOwnSymbol = (n: string) => (symbols && !added.has(n) ? locateTuSymbol(symbols, ctx, n, true).found : false);
+  return { hasOwnSymbol, ...(symbols ? { isFolded: (n: string) => !hasOwnSymbol(n) } : {}) };
 }
 
 /** How copied code spells `name`: its new name, or undefined to keep it. */
