@@ -187,14 +187,17 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
   // Within the stages above: tree-sitter parses of the few top-level pieces of the .i they used.
   timer?.("tree-sitter (lazy)", ctx.tu.stats.parseMs);
 
+  const lists = planLists(policy);
   const release = join(o.build, "include/config/kernel.release");
   const kernel = existsSync(release) ? readFileSync(release, "utf8").trim() : "unknown";
   return {
     name: o.name, mode: o.mode, title, kernel,
     preamble: pieces.preamble, includes: pieces.includes, body: pieces.body, syscallWrappers: pieces.syscallWrappers,
     patched: emitted,
-    ...planLists(policy),
+    externalized: lists.externalized,
+    referenced: lists.referenced,
     copied: [...closure.copiedFunctions].sort(),
+    copiedData: lists.copiedData,
     usedBy: usedByOf(closure),
     decisions: Object.fromEntries([...policy.decisions].sort(([a], [b]) => compareText(a, b))),
     diagnostics: sink.items,
