@@ -25,6 +25,7 @@ export function mergeResult(r: JobResult, into: MergeInto): LivepatchPlan | unde
   for (const d of r.diagnostics) into.sink.report(d);
   for (const [stage, ms] of r.timings) into.timer?.(stage, ms);
   if (into.cache) for (const d of r.discarded) if (!into.cache.discarded.includes(d)) into.cache.discarded.push(d);
+  if (into.cache && r.wroteCache) into.cache.wrote = true;
   if (r.failed) throw new StageFailed(r.failed);
   if (r.error) throw Object.assign(new Error(r.error.message), r.error);
   if (r.plan) r.plan.diagnostics = into.sink.items;

@@ -55,6 +55,8 @@ export interface JobResult {
   timings: Array<[string, number]>;
   /** Cache entries found damaged (CacheDir.discarded). */
   discarded: string[];
+  /** Whether the job wrote a cache entry (CacheDir.wrote: the main thread bounds the directory's size after the run). */
+  wroteCache: boolean;
   /** The TU's plan (a skipped header user has none); of a check, the plan as the check left it. */
   plan?: LivepatchPlan;
   /** The stage that failed (StageFailed), when it did. */
@@ -99,7 +101,7 @@ export class WorkerState {
     private readonly progress: (m: string) => void,
     private readonly own?: { cache: CacheDir | undefined; tables: () => { symbols: SymbolTable; exports: ExportTable } | undefined },
   ) {
-    this.cache = own ? own.cache : setup.cacheRoot ? { root: setup.cacheRoot, discarded: [], checkedDirs: new Set() } : undefined;
+    this.cache = own ? own.cache : setup.cacheRoot ? { root: setup.cacheRoot, discarded: [], checkedDirs: new Set(), maxBytes: undefined, wrote: false } : undefined;
   }
 
   preprocess(relPath: string): void {
@@ -113,7 +115,7 @@ export class WorkerState {
     const timings: Array<[string, number]> = [];
     const timer = this.setup.timings ? (stage: string, ms: number) => void timings.push([stage, ms]) : undefined;
     const seen = this.cache?.discarded.length ?? 0;
-    const done = (r: Partial<JobResult>): JobResult => ({ diagnostics: sink.items, timings, discarded: this.cache?.discarded.slice(seen) ?? [], ...r });
+    const done = (r: Partial<JobResult>): JobResult => ({ diagnostics: sink.items, timings, discarded: this.cache?.discarded.slice(seen) ?? [], wroteCache: this.cache?.wrote ?? false, ...r });
     try {
       // Its wall time is the main thread's (the checks run side by side).
       if (job.kind === "check") return done({ plan: this.check(job, sink) });
