@@ -16,6 +16,10 @@ export const TOKEN_KINDS = ["", "identifier", "number", "string", "char", "punct
 /** Punctuators of more than one character, longest first: the first that matches is the token (else one character is). */
 export const PUNCTUATORS = ["%:%:", "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "*=", "/=", "%=", "+=", "-=", "&=", "^=", "|=", "##", "<:", ":>", "<%", "%>", "%:"];
 
+/** 1 for the first characters of PUNCTUATORS. */
+const LONG_PUNCT_FIRST = new Uint8Array(128);
+for (const p of PUNCTUATORS) LONG_PUNCT_FIRST[p.charCodeAt(0)] = 1;
+
 export const isIdStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
 export const isIdChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -195,7 +199,7 @@ export class CLexer {
       if (l > 0) return this.emit(c === 34 ? TK_STRING : TK_CHAR, i, l);
       return this.emit(TK_OTHER, i, lineEnd(s, i, limit));
     }
-    for (const p of PUNCTUATORS) if (s.startsWith(p, i) && i + p.length <= limit) return this.emit(TK_PUNCT, i, i + p.length);
+    if (c < 128 && LONG_PUNCT_FIRST[c]) for (const p of PUNCTUATORS) if (s.startsWith(p, i) && i + p.length <= limit) return this.emit(TK_PUNCT, i, i + p.length);
     return this.emit(TK_PUNCT, i, i + 1);
   }
 
