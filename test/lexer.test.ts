@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { FIXTURES, cases, expectGolden, read } from "./golden.js";
 import { CLexer, TOKEN_KINDS, blankComments, lineCode, skipBlanksAndComments } from "../src/parse/c-lexer.js";
+import { identifierTokens } from "../src/resolve/rename.js";
+import { outsideConditionals } from "../src/parse/conditional-depth.js";
 
 /** 1-based line:col of each offset. */
 function place(text: string, at: number): string {
@@ -40,5 +42,19 @@ describe("lexer", () => {
   it("skips blanks, splices and comments", () => {
     const s = " \\\n /* a */ // b\n  x";
     expect(s[skipBlanksAndComments(s, 0, s.length)]).toBe("x");
+  });
+
+  // Fixed by the swap to the lexer: the regular expressions took a number's suffix
+  // (`0x10UL` → `x10UL`), a literal's prefix and a header name's words for identifiers.
+  it("gives readers identifiers only where C has them", () => {
+    const names = identifierTokens('#include <linux/a.h>\nv = 0x10UL + 1e5 + L"s" + u8"t" + x;').map((t) => t.name);
+    expect(names).toEqual(["include", "v", "x"]);
+  });
+
+  // Fixed by the swap too: a comment opener inside a string opened a comment, hiding the directives after it.
+  it("counts #if depth past a comment opener inside a string", () => {
+    const text = 'static const char *s = "/*";\n#if X\nint a;\n#endif\nint b;\n';
+    expect(outsideConditionals(text, 3)).toBe(false);
+    expect(outsideConditionals(text, 5)).toBe(true);
   });
 });
