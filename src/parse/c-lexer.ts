@@ -16,9 +16,9 @@ export const TOKEN_KINDS = ["", "identifier", "number", "string", "char", "punct
 /** Punctuators of more than one character, longest first: the first that matches is the token (else one character is). */
 export const PUNCTUATORS = ["%:%:", "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "*=", "/=", "%=", "+=", "-=", "&=", "^=", "|=", "##", "<:", ":>", "<%", "%>", "%:"];
 
-/** 1 for the first characters of PUNCTUATORS. */
-const LONG_PUNCT_FIRST = new Uint8Array(128);
-for (const p of PUNCTUATORS) LONG_PUNCT_FIRST[p.charCodeAt(0)] = 1;
+/** PUNCTUATORS by their first character (ASCII), longest first. */
+const PUNCT_BY_FIRST: Array<string[] | undefined> = [];
+for (const p of PUNCTUATORS) (PUNCT_BY_FIRST[p.charCodeAt(0)] ??= []).push(p);
 
 export const isIdStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
 export const isIdChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
@@ -104,6 +104,11 @@ export function skipBlanksAndComments(s: string, i: number, limit: number): numb
   return limit;
 }
 
+// Character classes of the token loop (ASCII; anything else is a one-character punctuator).
+const C_OTHER = 0, C_BLANK = 1, C_NL = 2, C_ID = 3, C_DIGIT = 4;
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) CLASS[c] = c === 10 ? C_NL : isBlank(c) ? C_BLANK : isIdStart(c) ? C_ID : isDigit(c) ? C_DIGIT : C_OTHER;
+
 /** String and character prefixes (C11 and GNU C), and the raw-string ones gcc accepts in GNU C. */
 const LITERAL_PREFIX = new Set(["L", "u", "U", "u8"]);
 const RAW_PREFIX = new Set(["R", "LR", "uR", "UR", "u8R"]);
@@ -133,6 +138,8 @@ export class CLexer {
     readonly limit = s.length,
     /** Return comments as tokens (else they are skipped as blanks). */
     readonly comments = false,
+    /** Every punctuator one character (`->` is `-` then `>`): for readers that follow brackets and separators only. */
+    readonly singlePunctuators = false,
   ) {
     this.lineStart = pos === 0 || s.charCodeAt(pos - 1) === 10;
   }
@@ -142,25 +149,27 @@ export class CLexer {
     const s = this.s;
     const limit = this.limit;
     let i = this.pos;
+    let c = 0;
     for (;;) {
       if (i >= limit) {
         this.pos = limit;
         return false;
       }
-      const c = s.charCodeAt(i);
-      if (c === 10) {
+      c = s.charCodeAt(i);
+      const k = c < 128 ? CLASS[c]! : C_OTHER;
+      if (k === C_BLANK) i++;
+      else if (k === C_NL) {
         this.lineStart = true;
         this.directive = 0;
         i++;
-      } else if (isBlank(c)) i++;
-      else if (c === 92 && spliceAt(s, i)) i += spliceAt(s, i);
-      else if (c === 47 && commentEnd(s, i, limit) > i) {
+      } else if (c === 92 && spliceAt(s, i)) i += spliceAt(s, i);
+      else if (c === 47) {
         const e = commentEnd(s, i, limit);
+        if (e === i) break;
         if (this.comments) return this.emit(TK_COMMENT, i, e);
         i = e;
       } else break;
     }
-    const c = s.charCodeAt(i);
     const wasLineStart = this.lineStart;
     this.lineStart = false;
     this.atDirective = false;
@@ -175,10 +184,17 @@ export class CLexer {
       this.directive = 3;
       if (e >= 0 && e < limit && (nl < 0 || e < nl)) return this.emit(TK_HEADER, i, e + 1);
     }
-    if (isIdStart(c)) {
-      const e = this.identifierEnd(i + 1);
+    const k = c < 128 ? CLASS[c]! : C_OTHER;
+    if (k === C_ID) {
+      let e = i + 1;
+      for (;;) {
+        while (e < limit && isIdChar(s.charCodeAt(e))) e++;
+        const n = s.charCodeAt(e) === 92 ? spliceAt(s, e) : 0;
+        if (n && e + n < limit && isIdChar(s.charCodeAt(e + n))) e += n;
+        else break;
+      }
       const q = s.charCodeAt(e);
-      if (q === 34 || q === 39) {
+      if ((q === 34 || q === 39) && e - i <= 3) {
         const prefix = s.slice(i, e);
         if (q === 34 && RAW_PREFIX.has(prefix)) {
           const r = rawStringEnd(s, e, limit);
@@ -193,13 +209,14 @@ export class CLexer {
       return this.emit(TK_IDENT, i, e);
     }
     if (this.directive) this.directive = 3;
-    if (isDigit(c) || (c === 46 && isDigit(s.charCodeAt(i + 1)))) return this.emit(TK_NUMBER, i, this.numberEnd(i + 1));
+    if (k === C_DIGIT || (c === 46 && isDigit(s.charCodeAt(i + 1)))) return this.emit(TK_NUMBER, i, this.numberEnd(i + 1));
     if (c === 34 || c === 39) {
       const l = literalEnd(s, i, limit);
       if (l > 0) return this.emit(c === 34 ? TK_STRING : TK_CHAR, i, l);
       return this.emit(TK_OTHER, i, lineEnd(s, i, limit));
     }
-    if (c < 128 && LONG_PUNCT_FIRST[c]) for (const p of PUNCTUATORS) if (s.startsWith(p, i) && i + p.length <= limit) return this.emit(TK_PUNCT, i, i + p.length);
+    const longer = c < 128 && !this.singlePunctuators ? PUNCT_BY_FIRST[c] : undefined;
+    if (longer) for (const p of longer) if (i + p.length <= limit && s.startsWith(p, i)) return this.emit(TK_PUNCT, i, i + p.length);
     return this.emit(TK_PUNCT, i, i + 1);
   }
 
@@ -229,15 +246,6 @@ export class CLexer {
     this.end = end;
     this.pos = end;
     return true;
-  }
-
-  private identifierEnd(j: number): number {
-    const s = this.s;
-    for (;;) {
-      if (j < this.limit && isIdChar(s.charCodeAt(j))) j++;
-      else if (spliceAt(s, j) && isIdChar(s.charCodeAt(j + spliceAt(s, j)))) j += spliceAt(s, j);
-      else return j;
-    }
   }
 
   /** A pp-number: digits, letters, dots, and a sign after an exponent letter. */

@@ -4,7 +4,7 @@
  * (gnu-words.ts) applied token by token, and the word classes of C's
  * declaration specifiers.
  */
-import { CLexer, TK_CHAR, TK_IDENT, TK_NUMBER, TK_OTHER, TK_PUNCT, TK_STRING } from "./c-lexer.js";
+import { CLexer, TK_CHAR, TK_IDENT, TK_NUMBER, TK_PUNCT, TK_STRING, commentEnd, literalEnd } from "./c-lexer.js";
 import { WITH_GROUP, WORDS } from "./gnu-words.js";
 
 export const T_ID = 1, T_NUM = 2, T_STR = 3, T_PUNCT = 4;
@@ -35,11 +35,11 @@ export const RESERVED = new Set([
   "__asm__", "__asm", "__inline", "__inline__", "_Static_assert", "static_assert", "__volatile__", "__signed__", "__const",
   "typeof", "__typeof__", "__typeof", "__auto_type", "_Thread_local", "__forceinline",
 ]);
-/** Tokens of text[start, end) (the C lexer's, punctuators one character each), directive lines skipped, normalisation applied; undefined when something is odd. */
+/** Tokens of text[start, end) (the C lexer's, every punctuator one character), directive lines skipped, normalisation applied; undefined when something is odd. */
 export function tokenize(text: string, start: number, end: number): Tokens | undefined {
   const raw: Tokens = { kind: [], start: [], end: [], text: [] };
   let depth = 0;
-  const lx = new CLexer(text, start, end, true);
+  const lx = new CLexer(text, start, end, true, true);
   while (lx.next()) {
     const k = lx.kind;
     const i = lx.start;
@@ -52,21 +52,19 @@ export function tokenize(text: string, start: number, end: number): Tokens | und
     else if (k === TK_STRING || k === TK_CHAR) push(raw, T_STR, i, lx.end, '""');
     else if (k !== TK_PUNCT) return undefined; // comments (not in -E output), unterminated literals
     else {
-      for (let j = i; j < lx.end; j++) {
-        const c = text.charCodeAt(j);
-        if (c === 40 || c === 91 || c === 123) depth++;
-        else if (c === 41 || c === 93 || c === 125) depth--;
-        else if (c === 61 && depth === 0) {
-          // An initialiser: nothing in it is declared. One stand-in token up to the next `,` or `;`.
-          const e = initializerEnd(text, j + 1, end);
-          if (e < 0) return undefined;
-          push(raw, T_PUNCT, j, j + 1, "=");
-          push(raw, T_NUM, j + 1, e, "0");
-          lx.pos = e;
-          break;
-        }
-        push(raw, T_PUNCT, j, j + 1, text[j]!);
+      const c = text.charCodeAt(i);
+      if (c === 40 || c === 91 || c === 123) depth++;
+      else if (c === 41 || c === 93 || c === 125) depth--;
+      else if (c === 61 && depth === 0) {
+        // An initialiser: nothing in it is declared. One stand-in token up to the next `,` or `;`.
+        const e = initializerEnd(text, i + 1, end);
+        if (e < 0) return undefined;
+        push(raw, T_PUNCT, i, i + 1, "=");
+        push(raw, T_NUM, i + 1, e, "0");
+        lx.pos = e;
+        continue;
       }
+      push(raw, T_PUNCT, i, i + 1, text[i]!);
     }
   }
   // normalize-preprocessed's edits, on tokens.
@@ -97,22 +95,24 @@ export function tokenize(text: string, start: number, end: number): Tokens | und
   return out;
 }
 
-/** Index of the `,` or `;` ending the initialiser that starts at text[i] (outside brackets and literals), or -1. */
+/** Index of the `,` or `;` ending the initialiser that starts at text[i] (outside brackets, literals and comments), or -1. A character loop over the lexer's primitives: initialisers can be long tables. */
 function initializerEnd(text: string, i: number, end: number): number {
   let depth = 0;
-  const lx = new CLexer(text, i, end);
-  while (lx.next()) {
-    if (lx.atDirective) {
-      lx.skipLine();
-      continue;
-    }
-    if (lx.kind === TK_OTHER) return -1;
-    if (lx.kind !== TK_PUNCT || lx.end - lx.start !== 1) continue;
-    const c = text.charCodeAt(lx.start);
-    if (c === 40 || c === 91 || c === 123) depth++;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      const e = literalEnd(text, i, end);
+      if (e < 0) return -1;
+      i = e - 1;
+    } else if (c === 35 && text.charCodeAt(i - 1) === 10) {
+      const e = text.indexOf("\n", i);
+      if (e < 0) return -1;
+      i = e;
+    } else if (c === 47) i = Math.max(i, commentEnd(text, i, end) - 1);
+    else if (c === 40 || c === 91 || c === 123) depth++;
     else if (c === 41 || c === 93 || c === 125) {
       if (--depth < 0) return -1;
-    } else if (depth === 0 && (c === 44 || c === 59)) return lx.start;
+    } else if (depth === 0 && (c === 44 || c === 59)) return i;
   }
   return -1;
 }
