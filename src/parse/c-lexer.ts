@@ -14,7 +14,7 @@ export const TK_IDENT = 1, TK_NUMBER = 2, TK_STRING = 3, TK_CHAR = 4, TK_PUNCT =
 export const TOKEN_KINDS = ["", "identifier", "number", "string", "char", "punctuator", "comment", "header-name", "other"] as const;
 
 /** Punctuators of more than one character, longest first: the first that matches is the token (else one character is). */
-export const PUNCTUATORS = ["%:%:", "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "*=", "/=", "%=", "+=", "-=", "&=", "^=", "|=", "##", "<:", ":>", "<%", "%>", "%:"];
+const PUNCTUATORS = ["%:%:", "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "*=", "/=", "%=", "+=", "-=", "&=", "^=", "|=", "##", "<:", ":>", "<%", "%>", "%:"];
 
 /** PUNCTUATORS by their first character (ASCII), longest first. */
 const PUNCT_BY_FIRST: Array<string[] | undefined> = [];
@@ -276,14 +276,6 @@ function rawStringEnd(s: string, q: number, limit: number): number {
   const close = s.indexOf(`)${s.slice(q + 1, open)}"`, open + 1);
   if (close < 0) return limit;
   return Math.min(limit, close + open - q + 1);
-}
-
-/** The tokens of text[start, end) as [kind, start, end] triples (tests, and readers of short texts). */
-export function lexAll(text: string, start = 0, end = text.length, comments = false): Array<[number, number, number]> {
-  const lx = new CLexer(text, start, end, comments);
-  const out: Array<[number, number, number]> = [];
-  while (lx.next()) out.push([lx.kind, lx.start, lx.end]);
-  return out;
 }
 
 /** The text with its comments (and literals too when `literals`) turned into spaces, newlines kept: offsets stay valid. */
