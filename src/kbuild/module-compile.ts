@@ -142,20 +142,41 @@ function generatedLine(directives: LineDirective[], name: string, line: number):
  * lines): kept as it is, and what follows is still the file's.
  */
 export function ownLines(text: string, file: string, fileName: string): string {
-  const out: string[] = [];
+  // Only the `# ` lines are looked at one by one; the lines between two of them are
+  // taken (or not) as one slice. Measured on kernel/fork.c's module (4.4 MB, ~10^5 lines):
+  // from 50-230 ms (a split into lines; the first call is the slow one) to ~20 ms.
+  let out = "";
   let mine = false;
   const quoted = JSON.stringify(file);
   const renamed = JSON.stringify(fileName);
-  for (const line of text.split("\n")) {
-    if (line.startsWith("# ")) {
-      const m = /^# \d+ ("(?:[^"\\]|\\.)*")( \d+)*$/.exec(line);
-      if (m) {
-        mine = m[1] === quoted || m[1] === renamed || (mine && m[2] === undefined);
-        if (mine) out.push(line.replace(quoted, renamed));
-        continue;
-      }
+  let from = 0; // where to look for the next `# ` line
+  let kept = 0; // the text before it is handed out (or dropped)
+  for (;;) {
+    const start = nextHashLine(text, from);
+    if (start < 0) break;
+    const nl = text.indexOf("\n", start);
+    const end = nl < 0 ? text.length : nl;
+    const m = MARKER.exec(text.slice(start, end));
+    if (m) {
+      if (mine) out += text.slice(kept, start);
+      mine = m[1] === quoted || m[1] === renamed || (mine && m[2] === undefined);
+      if (mine) out += `${text.slice(start, end).replace(quoted, renamed)}\n`;
+      kept = end + 1;
     }
-    if (mine) out.push(line);
+    if (nl < 0) break;
+    from = end + 1;
   }
-  return `${out.join("\n")}\n`;
+  // The rest (split("\n") makes the text after the last newline a line, even when empty).
+  if (mine && kept <= text.length) out += `${text.slice(kept)}\n`;
+  return out === "" ? "\n" : out;
 }
+
+/** The start of the first line at or after `from` (a line's start) that begins with `# `; -1 when none. */
+function nextHashLine(text: string, from: number): number {
+  if (text.startsWith("# ", from)) return from;
+  const i = text.indexOf("\n# ", from);
+  return i < 0 ? -1 : i + 1;
+}
+
+/** A line marker (`# LINE "FILE" FLAGS`). */
+const MARKER = /^# \d+ ("(?:[^"\\]|\\.)*")( \d+)*$/;
