@@ -16,7 +16,8 @@
 # (detail: the KLP codes of a refusal, the first error line otherwise).
 # Logs and outputs: $RUN/<mode>/ID{,.logs}. Env: RUN (default $CORPUS_DIR/work),
 # CORPUS_MODES (default "kallsyms klp-reloc"), KLP_EXTRACT_TIMEOUT (s, default 300),
-# CORPUS_BOOT=0 (build only).
+# CORPUS_BOOT=0 (build only). The boot has the crypto modules and a modprobe
+# (boot-test.sh's MODPROBE_CRYPTO=1): rxrpc, which kafs needs, asks for pcbc(fcrypt) at init.
 source "$(dirname "$0")/settings.sh"
 (($# == 1)) || die "usage: $0 ID"
 ID=$1
@@ -100,7 +101,7 @@ for mode in "${MODES[@]}"; do
     else checks+=("$patched_check"); fi
   done
   console=$logs/boot/console.log
-  if EXTRA_MODULES="${extra[*]}" WORK="$logs/boot" "$TB_DIR/boot-test.sh" "$out/$name.ko" "${checks[@]}" \
+  if MODPROBE_CRYPTO=1 EXTRA_MODULES="${extra[*]}" WORK="$logs/boot" "$TB_DIR/boot-test.sh" "$out/$name.ko" "${checks[@]}" \
        > "$logs/boot.log" 2>&1; then
     noinit=$(sed -n 's/^TESTBED-CORPUS: //p' "$console" | paste -sd';' -) || true
     result "$mode" loaded "${objs[*]}${noinit:+ ($noinit)}"

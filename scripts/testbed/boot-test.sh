@@ -16,7 +16,10 @@
 #   (a livepatch's target module that is already there when the livepatch loads);
 #   WORK (default $TESTBED/boot-test), OUTDIR (default $WORK/out),
 #   TIMEOUT (s, default 300), LP_TIMEOUT (s, default 60), MEM (default 1G),
-#   APPEND (extra kernel command line).
+#   APPEND (extra kernel command line);
+#   MODPROBE_CRYPTO=1 — the crypto modules (crypto/, arch/x86/crypto/, lib/crypto/ and their
+#   dependencies) in /lib/modules with busybox modprobe as the kernel's modprobe: a module whose
+#   init asks for an algorithm (rxrpc's "pcbc(fcrypt)") gets it, as on a real system.
 source "$(dirname "$0")/common.sh"
 (($#)) || die "usage: $0 MODULE.ko|none [command...]"
 MODULE=$1; shift
@@ -109,6 +112,19 @@ resolve virtio_pci; resolve virtio_blk
 : > "$IR/modules/out.list"
 for p in "${RESOLVED[@]}"; do copy_module "$p" "$IR/modules/out" >> "$IR/modules/out.list"; done
 
+if [[ ${MODPROBE_CRYPTO:-0} == 1 ]]; then
+  # modules.dep lists every dependency of a module on its line: the crypto lines and
+  # what they name are the whole set; modules.alias keeps the aliases of that set.
+  mapfile -t cpaths < <(awk -F': ?' '$1 ~ /^kernel\/(arch\/x86\/)?(lib\/)?crypto\// {print $1; n = split($2, d, " "); for (i = 1; i <= n; i++) print d[i]}' \
+    "$MODDIR/modules.dep" | LC_ALL=C sort -u)
+  ml=$IR/lib/modules/$KREL
+  for p in "${cpaths[@]}"; do mkdir -p "$ml/$(dirname "$p")"; copy_module "$p" "$ml/$(dirname "$p")" > /dev/null; done
+  printf '%s\n' "${cpaths[@]}" | sed -E 's/\.ko\.(xz|zst|gz)$/.ko/' > "$WORK/crypto.list"
+  sed -E 's/\.ko\.(xz|zst|gz)\b/.ko/g' "$MODDIR/modules.dep" | awk -F': ?' 'NR == FNR {keep[$1] = 1; next} keep[$1]' "$WORK/crypto.list" - > "$ml/modules.dep"
+  sed 's#.*/##; s/\.ko$//; s/-/_/g' "$WORK/crypto.list" \
+    | awk 'NR == FNR {keep[$1] = 1; next} $1 == "alias" && keep[$3]' - "$MODDIR/modules.alias" > "$ml/modules.alias"
+fi
+
 i=0
 for c in "$@"; do printf '%s\n' "$c" > "$IR/cmds/$(printf %03d $i).sh"; i=$((i+1)); done
 
@@ -116,6 +132,7 @@ for c in "$@"; do printf '%s\n' "$c" > "$IR/cmds/$(printf %03d $i).sh"; i=$((i+1
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
+[ -d /lib/modules ] && echo /bin/modprobe > /proc/sys/kernel/modprobe
 ok=1
 say() { echo "TESTBED: $*"; }
 say "init started at $(cut -d' ' -f1 /proc/uptime) s, kernel $(uname -r)"
