@@ -44,7 +44,7 @@ function isModuleCompile(r: unknown): r is ModuleCompile {
 }
 
 /** Bumped when what is kept changes: older entries are then never read. */
-const ENTRY_VERSION = "module-compile 2";
+const ENTRY_VERSION = "module-compile 3";
 
 /**
  * Compiles the generated module as kbuild would (the TU's command, -DMODULE),
@@ -75,7 +75,7 @@ export function compileModule(compile: { argv: string[]; cwd: string }, fileName
     const result: ModuleCompile = {
       ok,
       errors,
-      ...(!ok && errors.length === 0 ? { failure: stderr.trim().split("\n")[0] ?? `exit status ${cc?.status ?? pp.status}` } : {}),
+      ...(!ok && errors.length === 0 ? { failure: firstErrorLine(stderr) ?? `exit status ${cc?.status ?? pp.status}` } : {}),
       preprocessed: pp.status === 0 ? ownLines(pp.stdout, file, fileName) : "",
     };
     // A compiler that could not run (status 127) is not an answer to keep.
@@ -89,19 +89,26 @@ export function compileModule(compile: { argv: string[]; cwd: string }, fileName
 function compileErrors(stderr: string, cwd: string, file: string, fileName: string, directives: LineDirective[]): CompileError[] {
   const errors: CompileError[] = [];
   for (const line of stderr.split("\n")) {
-    const m = /^(.+?):(\d+):(\d+): (?:fatal )?error: (.*)$/.exec(line);
+    // No column past gcc's 4096th (a macro's expansion is one line of the preprocessed text).
+    const m = /^(.+?):(\d+):(?:(\d+):)? (?:fatal )?error: (.*)$/.exec(line);
     if (!m) continue;
     // gcc quotes with ‘’ in a UTF-8 locale and '' otherwise: the same message either way.
     const message = m[4]!.replace(/[‘’]/g, "'");
     const own = generatedLine(directives, m[1]!, Number(m[2]));
     if (own !== undefined) {
-      errors.push({ file: fileName, line: own, column: Number(m[3]), message });
+      errors.push({ file: fileName, line: own, column: Number(m[3] ?? 0), message });
       continue;
     }
     const path = isAbsolute(m[1]!) ? m[1]! : resolve(cwd, m[1]!);
-    errors.push({ file: path === file ? fileName : path, line: Number(m[2]), column: Number(m[3]), message });
+    errors.push({ file: path === file ? fileName : path, line: Number(m[2]), column: Number(m[3] ?? 0), message });
   }
   return errors;
+}
+
+/** Without an error gcc placed: its first line that says "error" (not "In file included from"), else its first. */
+function firstErrorLine(stderr: string): string | undefined {
+  const lines = stderr.trim().split("\n");
+  return lines.find((l) => /\berror\b/.test(l)) ?? lines[0];
 }
 
 /** A `#line N "name"` of the generated file: on its line `at` (1-based). */
