@@ -33,7 +33,6 @@ import { refuseModuleStaticKeys } from "./decide/module-static-keys.js";
 import { dropDeletedFunctions } from "./decide/deleted-functions.js";
 import { refuseEmptyLivepatch } from "./decide/empty-livepatch.js";
 import { timed, type StageTimer } from "./timings.js";
-import type { StartedPreprocess } from "./start-preprocess.js";
 import { preprocessFailed, type Preprocessed, type TuInputs } from "./tu-inputs.js";
 import { compareText } from "./util/compare.js";
 import { originalFunctions } from "./verify/originals.js";
@@ -45,8 +44,8 @@ export interface AnalyseOptions extends TuInputs {
   patch: PatchSet;
   patched: Map<string, string>;
   work: string;
-  /** The TU's preprocessing, already started by startPreprocess(). */
-  started?: StartedPreprocess;
+  /** Waits for the TU's preprocessing, already under way (startPreprocess()); without it loadTu preprocesses. */
+  preprocessing?: () => Preprocessed;
 }
 
 /**
@@ -78,7 +77,7 @@ export function tuFilesOf(o: { patch: PatchSet; src: string; build: string; ipaD
 export function analyseTu(o: AnalyseOptions & { relPath: string }): LivepatchPlan {
   const { sink } = o;
   const fp = o.patch.files.find((f) => f.path === o.relPath)!;
-  const ctx = loadTu(o, fp.path, join(o.work, "tree", fp.path), o.patched.get(fp.path)!, o.started);
+  const ctx = loadTu(o, fp.path, join(o.work, "tree", fp.path), o.patched.get(fp.path)!, o.preprocessing);
   // A changed definition the TU lacks is compiled out by the configuration, unless no #if
   // encloses it: then the preprocessed text is not all of this file (cut short, or another file's).
   const unconditional: Array<{ name: string; line: number }> = [];
@@ -257,7 +256,7 @@ function readModuleSymbols(o: TuInputs, module: string, objectFile: string | und
 }
 
 /** Preprocesses and parses the TU whose main file is `mainPath` (holding `mainText`). */
-export function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string, started?: StartedPreprocess): TranslationUnit {
+export function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string, preprocessing?: () => Preprocessed): TranslationUnit {
   const { sink, timer } = o;
   // The source files first: a started preprocessor runs meanwhile. The original first, so that
   // the patched file is made from its items (only the span the patch changed is parsed again).
@@ -267,7 +266,7 @@ export function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText:
   const main = timed(timer, "parse sources", () => parseSourceFile(relPath, mainText, separate ? { after: separate } : outlines));
   const original = separate ?? main;
   o.progress?.(`preprocessing and indexing ${relPath}`);
-  const pre = timed(timer, "preprocess", () => (started?.relPath === relPath ? started.wait(o) : preprocess(o, relPath, mainPath)));
+  const pre = timed(timer, "preprocess", () => (preprocessing ? preprocessing() : preprocess(o, relPath, mainPath)));
   const tu = timed(timer, "parse", () => pre.tu ?? parsePreprocessed(pre.text));
   const markerToRel = new Map<string, string>();
   const localHeaders = new Map<string, SourceFile>();
