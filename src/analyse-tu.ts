@@ -50,9 +50,9 @@ export interface AnalyseOptions extends TuInputs {
 
 /**
  * The TUs a fix changes (its .c files, in patch order), after refusing what
- * cannot be livepatched: a changed header (KLP-E020 with its users), a file
- * that is neither C source nor header, and a .c file changed by several diffs
- * that squashSeries could not make one. Throws StageFailed when one was refused.
+ * cannot be livepatched: a changed header (KLP-E020 with its users) and a .c
+ * file changed by several diffs that squashSeries could not make one (a file
+ * that is neither C source nor header was refused by readFix). Throws StageFailed when one was refused.
  */
 export function tuFilesOf(o: { patch: PatchSet; src: string; build: string; ipaDir: string; sink: DiagnosticSink; timer?: StageTimer }): string[] {
   const { sink } = o;
@@ -60,9 +60,6 @@ export function tuFilesOf(o: { patch: PatchSet; src: string; build: string; ipaD
   const others = o.patch.files.filter((x) => !x.path.endsWith(".c"));
   const headers = others.filter((f) => f.path.endsWith(".h")).map((f) => ({ path: f.path, location: f.hunks[0]!.location }));
   if (headers.length > 0) timed(o.timer, "read inputs", () => refuseChangedHeaders({ headers, src: o.src, build: o.build, ipaDir: o.ipaDir, sink }));
-  for (const f of others.filter((x) => !x.path.endsWith(".h"))) {
-    sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${f.path}, which is not a C source or header file`, location: f.hunks[0]!.location, hint: "only C functions can be live-patched: leave build files, assembly and documentation out of the fix" });
-  }
   if (sink.hasErrors) throw new StageFailed("analyse"); // not when --force KLP-E020 made them warnings
   const seen = new Set<string>();
   for (const f of cFiles) {

@@ -21,8 +21,8 @@ export interface Fix {
 
 /**
  * The fix pass: reads the patches and checks the fix's shape once, first:
- * one TU with --preprocessed (KLP-E019), every file modified in place
- * (KLP-E020). Throws StageFailed after reporting.
+ * one TU with --preprocessed (KLP-E019), every file modified in place and a
+ * C source or header (KLP-E020). Throws StageFailed after reporting.
  */
 export function readFix(o: { patches: string[]; preprocessed?: string; sink: DiagnosticSink }): Fix {
   const { sink } = o;
@@ -34,7 +34,10 @@ export function readFix(o: { patches: string[]; preprocessed?: string; sink: Dia
     throw new StageFailed("input");
   }
   checkFileChanges({ patch: patches.all, sink });
-  if (sink.hasErrors) throw new StageFailed("input");
+  for (const f of patches.all.files.filter((x) => !x.path.endsWith(".c") && !x.path.endsWith(".h"))) {
+    sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${f.path}, which is not a C source or header file`, location: f.hunks[0]!.location, hint: "only C functions can be live-patched: leave build files, assembly and documentation out of the fix" });
+  }
+  if (sink.hasErrors) throw new StageFailed("input"); // not when --force KLP-E020 made them warnings
   return { patches, tus };
 }
 
