@@ -35,6 +35,12 @@ describe("extract --dump-stage", () => {
     });
   }
 
+  it("is refused with --functions, whose run has no such passes", async () => {
+    const code = await main(["extract", "--functions", "f", "--output-closure-only", "--dump-stage", "fix", "--", "gcc", "-c", "f.c"]);
+    expect(code).toBe(2);
+    expect(io.stderr).toMatch(/KLP-E019: --dump-stage is for a --patch run/);
+  });
+
   it("refuses a pass that is not declared", async () => {
     const code = await main(["extract", "--example", "--dump-stage", "closure", "--no-cache"]);
     expect(code).toBe(2);

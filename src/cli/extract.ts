@@ -223,6 +223,7 @@ function pick<K extends keyof ExtractFlags>(flags: ExtractFlags, keys: K[]): Par
 /** Options that would be silently ignored: a usage error instead. */
 function usageProblem(command: string[], flags: ExtractFlags): string | undefined {
   if (!flags.functions && command.length) return `unexpected argument(s) ${command.join(" ")} (a compile command after -- is only for --functions)`;
+  if (flags.dumpStage && (flags.functions || flags.kernels)) return "--dump-stage is for a --patch run (the passes of extract), not --functions or --kernels";
   if (flags.example && (flags.patch || flags.src || flags.build || flags.symbols || flags.symvers || flags.preprocessed)) return "--example brings its own inputs: leave out --patch, --src, --build, --symbols, --symvers and --preprocessed";
   const unknown = (flags.force ?? []).filter((c) => !(c in CODES) || !c.startsWith("KLP-E"));
   if (unknown.length) return `--force ${unknown.join(" ")}: not an error code of klp-ccp (see the README's table of diagnostic codes)`;
