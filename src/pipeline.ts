@@ -79,11 +79,12 @@ export interface ExtractResult {
 }
 
 /**
- * The orchestrator: read inputs → apply the patch to a scratch copy →
- * per touched TU (preprocess, parse, resolve, closure, IPA targets, decide)
- * → render. Bad input ends in StageFailed with diagnostics in the sink.
- * Asynchronous only to let the thread pool read the symbol tables and the
- * kept headers while the patch is applied and the preprocessor started
+ * The orchestrator: the passes of src/passes.ts in their order (fix → apply
+ * → tables → tus → plans → set → report → files), over the fix's list of TUs.
+ * A pass that reports an error ends the run in StageFailed (diagnostics in
+ * the sink); with `dumpStage` the run stops after that pass and gives its
+ * output. Asynchronous only to let the thread pool read the symbol tables and
+ * the kept headers while the patch is applied and the preprocessors started
  * (readAhead).
  */
 export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promise<ExtractResult | PassDump> {
