@@ -51,7 +51,8 @@ if (strays.length > 0) {
   throw new Error(`scripts/bundle.mjs: unexpected modules in the bundle: ${strays.join(", ")}`);
 }
 
-// A first run writes V8's code cache beside the bundle (see bin/klp-ccp): the bundled example
+// A first run writes V8's code cache beside the bundle on node before 22.1, node's own compile
+// cache on later node (see bin/klp-ccp): the bundled example
 // runs the pipeline now, so the cache holds the functions an extract compiles, not just the
 // start-up's. Best effort: without it the first real run writes one.
 rmSync(new URL("../dist/cli/main.bundle.cjs.v8cache", import.meta.url), { force: true });

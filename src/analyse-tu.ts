@@ -2,7 +2,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { CompileCommand, PatchSet } from "./model/input.js";
-import type { LivepatchPlan, SymbolUse } from "./model/plan.js";
+import type { LivepatchPlan } from "./model/plan.js";
+import type { SymbolUse } from "./model/policy.js";
 import type { ObjectSymbol } from "./model/input.js";
 import type { OutlineStore, SourceFile } from "./model/syntax.js";
 import { TranslationUnit } from "./model/tu.js";
@@ -19,17 +20,17 @@ import { ipaTargets } from "./closure/ipa-targets.js";
 import { objectCallers } from "./elf/callers.js";
 import { objectSymbols } from "./elf/object-symbols.js";
 import { findModuleFile } from "./kbuild/module-file.js";
-import { checkCopiedState, checkSafety } from "./decide/safety.js";
+import { runSafetyChecks } from "./decide/safety-checks.js";
 import { refuseChangedHeaders } from "./decide/changed-headers.js";
 import { computeClosure, type Closure } from "./closure/closure.js";
-import { locateTuSymbol } from "./resolve/locate.js";
 import { retargetTracepoints } from "./decide/tracepoints.js";
 import { decideSymbols } from "./decide/decide.js";
+import { decidePolicy, planLists, staticCopyRules } from "./decide/policy.js";
+import { reportRefusal } from "./decide/refusals.js";
 import { assemble } from "./decide/assemble.js";
 import { checkIbt } from "./decide/ibt.js";
 import { livepatchAddressUses, tuTakesAddress } from "./decide/address-uses.js";
 import { readKernelConfig } from "./kbuild/kernel-config.js";
-import { refuseModuleStaticKeys } from "./decide/module-static-keys.js";
 import { dropDeletedFunctions } from "./decide/deleted-functions.js";
 import { refuseEmptyLivepatch } from "./decide/empty-livepatch.js";
 import { timed, type StageTimer } from "./timings.js";
@@ -154,68 +155,48 @@ export function planTu(o: TuInputs, ctx: TranslationUnit, changed: Array<{ name:
       ? ipaTargets({ ctx, changed: names, why: (fn) => why.get(fn) ?? "changed by the patch", symbols: o.symbols, sink, ...(ctx.objectFile ? { objectCallers: objectCallers(ctx.objectFile) } : {}) })
       : names.map((n) => ({ name: n, sourceName: n, object: ctx.object, sympos: 0, reason: `${n} ${why.get(n)} (no --symbols: assumed to exist, unique)` })),
   );
-  if (isPatch) {
-    timed(timer, "resolve", () => checkSafety({ original: ctx.original, patched: ctx.main, changed: names, replaced: patchedFns.map((p) => p.sourceName), object: ctx.object, sink }));
-    // kbuild drops ftrace's flags where a Makefile says CFLAGS_REMOVE_x.o = $(CC_FLAGS_FTRACE).
-    if (ctx.compileFlags && !ctx.compileFlags.some((f) => f === "-pg" || f.startsWith("-fpatchable-function-entry="))) {
-      sink.report({ code: "KLP-E025", severity: "error", message: `${ctx.relPath} is compiled without ftrace's -pg (its Makefile removes CC_FLAGS_FTRACE): its functions have no mcount/fentry call, so ftrace cannot redirect ${patchedFns.map((p) => p.name).join(", ")}`, location: { file: ctx.relPath, line: 0, column: 0 }, hint: "patch callers of these functions that live in a traced TU instead" });
-    }
-    if (ctx.compileFlags && !ctx.compileFlags.some((f) => f.startsWith("-flive-patching="))) {
-      sink.report({ code: "KLP-W007", severity: "warning", message: `${ctx.relPath} was compiled without -flive-patching: IPA effects the clone dump does not record (ipa-ra, ipa-icf, ipa-pure-const ...) may make callers depend on the old code`, location: { file: ctx.relPath, line: 0, column: 0 } });
-    }
-  }
+  timed(timer, "resolve", () => runSafetyChecks("targets", { ctx, isPatch, changed: names, patched: patchedFns }, sink));
   if (sink.hasErrors) throw new StageFailed("ipa");
   if (!o.keepNames) refuseEmptyLivepatch(patchedFns, changed, ctx.relPath, sink);
 
   const added = isPatch ? addedFunctions(ctx.main, ctx.original) : new Set<string>();
-  const hasOwnSymbol = (n: string) => (o.symbols && !added.has(n) ? locateTuSymbol(o.symbols, ctx, n, true).found : false);
+  const copyRules = staticCopyRules(ctx, o.symbols, added);
   // Tracepoint inlines are copied to call their iterator, not the static call: in kallsyms mode,
   // and in klp-reloc mode for a module, whose relocations come after the livepatch's own jump
   // labels and static calls were set up (they would never see the module's key). A driver's
   // private trace header's inlines too: the closure walks them as header code.
   const retarget = !o.keepNames && (o.mode === "kallsyms" || ctx.object !== "vmlinux");
-  const found = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol, privateTraceInlines: retarget, ...(o.symbols ? { isFolded: (n: string) => !hasOwnSymbol(n) } : {}), addedByPatch: added, changedTables: new Set(changed.flatMap((c) => c.constTables ?? [])), sink }));
-  for (const fn of [...added].filter((n) => !found.copiedFunctions.has(n)).sort()) {
-    const item = ctx.main.items.find((i) => i.kind === "function" && i.name === fn)!;
-    sink.report({ code: "KLP-W001", severity: "warning", message: `the patch adds function ${fn}, which no replaced function calls: it is not in the livepatch`, location: { file: ctx.relPath, line: item.startLine, column: 1 }, hint: "a new function reached only from data (an ops table) or from other files needs those users patched too" });
-  }
-  if (isPatch) checkCopiedState({ files: [ctx.main, ...ctx.localHeaders.values()], copied: found.copiedFunctions, sink });
+  const found = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), ...copyRules, privateTraceInlines: retarget, addedByPatch: added, changedTables: new Set(changed.flatMap((c) => c.constTables ?? [])), sink }));
+  runSafetyChecks("closure", { ctx, isPatch, closure: found, added }, sink);
   const traced = retarget ? retargetTracepoints({ ctx, closure: found }) : undefined;
   const closure = traced?.closure ?? found;
-  const decided = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, ...(o.symbols ? { symbols: o.symbols } : {}), mode: o.mode, sink }));
+  const decided = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, ...(o.symbols ? { symbols: o.symbols } : {}), mode: o.mode, keepNames: Boolean(o.keepNames), sink }));
   const uses = timed(timer, "decide", () => ibtChecked(o, ctx, closure, decided));
   if (sink.hasErrors) throw new StageFailed("decide");
-  const pieces = timed(timer, "decide", () => assemble({ ctx, closure, patched: patchedFns, uses, mode: o.mode, keepNames: Boolean(o.keepNames), ...(traced ? { tracepoints: traced.tracepoints } : {}), ...(o.overlay ? { changedInlines: names } : {}) }));
-  for (const m of pieces.missing) {
-    sink.report({ code: "KLP-E028", severity: "error", message: `the source of ${m.name} was not found as a function definition, nor as a macro call's expansion at a line of the file: it could not be parsed`, location: { file: m.file, line: m.line, column: 0 }, hint: "patch the function it calls, or write this one by hand; please report it with the patch" });
-  }
-  for (const name of pieces.unrenamable) {
-    const u = uses.find((x) => x.name === name);
-    sink.report({ code: "KLP-E017", severity: "error", message: `${name}${u ? ` (${u.reason})` : ""} is reached only through header code the module compiles itself, so the reference cannot be redirected`, location: { file: ctx.relPath, line: 0, column: 0 }, hint: "copy the header inline or macro into the patch by hand, or use --externalize klp-reloc" });
-  }
-  for (const n of pieces.nonConstant) {
-    sink.report({ code: "KLP-E054", severity: "error", message: `a static initializer names ${n.name}, which kallsyms mode reaches through a klpe_ pointer filled in at init, so it is no constant (${uses.find((x) => x.name === n.name)?.what === "function" ? "a function whose arguments a thunk cannot forward: variadic, or an unnamed function-pointer or array parameter" : "a variable"})`, location: { file: n.file, line: n.line, column: 0 }, hint: "use --externalize klp-reloc, which binds the symbol itself, or initialise that static by hand" });
-  }
-  refuseModuleStaticKeys({ uses, body: pieces.body, mode: o.mode, relPath: ctx.relPath, sink });
+  const policy = timed(timer, "decide", () => decidePolicy({ ctx, closure, uses, mode: o.mode, keepNames: Boolean(o.keepNames), ...(traced ? { tracepoints: traced.tracepoints } : {}), ...(o.overlay ? { changedInlines: names } : {}) }));
+  const pieces = timed(timer, "decide", () => assemble({ ctx, closure, patched: patchedFns, policy, mode: o.mode, keepNames: Boolean(o.keepNames), ...(traced ? { tracepoints: traced.tracepoints } : {}), ...(o.overlay ? { changedInlines: names } : {}) }));
+  for (const r of pieces.refusals) reportRefusal(r, sink);
+  runSafetyChecks("assembled", { ctx, mode: o.mode, uses, body: pieces.body }, sink);
   if (sink.hasErrors) throw new StageFailed("assemble");
   // A function whose text was not found (KLP-E028 accepted with --force) has no klpp_ code to register.
-  const missing = new Set(pieces.missing.map((m) => m.name));
-  const emitted = patchedFns.filter((p) => !missing.has(p.sourceName));
+  const emitted = patchedFns.filter((p) => policy.decisions.get(p.sourceName)?.kind !== "refuse");
   if (!o.keepNames) refuseEmptyLivepatch(emitted, changed, ctx.relPath, sink);
   // Within the stages above: tree-sitter parses of the few top-level pieces of the .i they used.
   timer?.("tree-sitter (lazy)", ctx.tu.stats.parseMs);
 
+  const lists = planLists(policy);
   const release = join(o.build, "include/config/kernel.release");
   const kernel = existsSync(release) ? readFileSync(release, "utf8").trim() : "unknown";
   return {
     name: o.name, mode: o.mode, title, kernel,
     preamble: pieces.preamble, includes: pieces.includes, body: pieces.body, syscallWrappers: pieces.syscallWrappers,
     patched: emitted,
-    externalized: uses.filter((u): u is LivepatchPlan["externalized"][number] => u.decision.kind === "externalize"),
-    referenced: uses.filter((u) => u.decision.kind === "reference"),
+    externalized: lists.externalized,
+    referenced: lists.referenced,
     copied: [...closure.copiedFunctions].sort(),
-    copiedData: uses.filter((u) => u.decision.kind === "copy"),
+    copiedData: lists.copiedData,
     usedBy: usedByOf(closure),
+    decisions: Object.fromEntries([...policy.decisions].sort(([a], [b]) => compareText(a, b))),
     diagnostics: sink.items,
     ...(ctx.compileFlags && ctx.compileCwd ? { compile: { argv: ctx.compileFlags, cwd: ctx.compileCwd } } : {}),
     originals: originalFunctions(ctx, [...closure.patched, ...closure.copiedFunctions], pieces.body.map((p) => p.text)),

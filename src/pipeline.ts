@@ -8,6 +8,7 @@ import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
 import type { CacheDir } from "./model/cache.js";
 import { openCacheDir } from "./cache/open-cache-dir.js";
+import { evictLeastRecent } from "./cache/evict.js";
 import type { StatMemo } from "./cache/file-stamps.js";
 import { diskOutlineStore } from "./input/outline-store.js";
 import { squashSeries } from "./kbuild/squash-series.js";
@@ -55,6 +56,8 @@ export interface ExtractOptions {
    * the user's own and writable by no one else (KLP-E038, cache/open-cache-dir.ts).
    */
   cacheDir?: string;
+  /** The most bytes --cache-dir may keep (--cache-size): after a run that wrote, the least recently used entries go (cache/evict.ts). Undefined: no bound. */
+  cacheSize?: number;
   /**
    * false (--no-verify): compile only the #include section, a failure a warning (KLP-W008).
    * Otherwise the whole module is compiled and its copies checked (verifyModule): a failure is an error.
@@ -104,11 +107,12 @@ async function extractReadable(opts: ExtractOptions, sink: DiagnosticSink): Prom
     if (problem) sink.report({ code: "KLP-E004", severity: "error", message: `${flag} ${path}: ${problem}`, hint: flag === "--modules" ? "pass the kernel's modules tree, e.g. /lib/modules/$(uname -r)" : `check the value of ${flag}` });
   }
   if (sink.hasErrors) throw new StageFailed("input");
-  const cache = opts.cacheDir ? openCacheDir(opts.cacheDir, sink) : undefined;
+  const cache = opts.cacheDir ? openCacheDir(opts.cacheDir, sink, opts.cacheSize) : undefined;
   try {
     return await extractWith({ ...opts, src, build }, cache, sink);
   } finally {
     if (cache) reportDiscarded(cache, sink);
+    if (cache?.wrote) evictLeastRecent(cache);
   }
 }
 

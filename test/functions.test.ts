@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../src/cli/main.js";
 import { parseSourceFile } from "../src/parse/source-file.js";
-import { withModName } from "../src/decide/assemble.js";
+import { withModName } from "../src/decide/mod-name.js";
 import { FIXTURES, expectGolden } from "./golden.js";
 
 const PROJECT = join(FIXTURES, "closure-project", "src");

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { DiagnosticSink, type SourceLocation } from "../src/diagnostics/diagnostic.js";
 import { checkIbt } from "../src/decide/ibt.js";
-import type { SymbolUse } from "../src/model/plan.js";
+import type { SymbolUse } from "../src/model/policy.js";
 import { FIXTURES, cases, expectGolden, json, read } from "./golden.js";
 
 interface Input {

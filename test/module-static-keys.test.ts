@@ -3,7 +3,8 @@
 // xhci-trace.h's expansion; its module made xhci_hcd fail to load (-ENOEXEC).
 import { describe, expect, it } from "vitest";
 import { DiagnosticSink } from "../src/diagnostics/diagnostic.js";
-import type { OutputPiece, SymbolUse } from "../src/model/plan.js";
+import type { OutputPiece } from "../src/model/plan.js";
+import type { SymbolUse } from "../src/model/policy.js";
 import { refuseModuleStaticKeys } from "../src/decide/module-static-keys.js";
 
 const use = (name: string, object: string): SymbolUse => ({

@@ -17,6 +17,7 @@ import { run } from "../src/kbuild/run.js";
 import { functionDefinitions, tokenizePreprocessed } from "../src/parse/c-tokens.js";
 import { parsePreprocessed } from "../src/parse/preprocessed-tu.js";
 import { checkEquivalence } from "../src/verify/check-equivalence.js";
+import { verdictKey } from "../src/verify/verify-module.js";
 import type { OriginalFunction } from "../src/model/plan.js";
 import { FIXTURES, cases, expectGolden } from "./golden.js";
 
@@ -48,6 +49,13 @@ describe("equivalence check", () => {
       expectGolden(join(dir, "expected.txt"), `${lines.join("\n")}\n`);
     });
   }
+
+  it("keeps its verdict by the originals' files in the tree, not by the run's temporary work directory", () => {
+    const original = (markerFile: string, text = "int f(void) { return 0; }\n"): OriginalFunction => ({ name: "f", markerFile, line: 3, file: "fs/a.c", text });
+    const key = (o: OriginalFunction) => verdictKey("int f(void) { return 0; }\n", "livepatch_a.c", [o], ["f"], '"a"');
+    expect(key(original("/tmp/klp-ccp-pid0000001-work-AAAAAA/tree/fs/a.c"))).toBe(key(original("/tmp/klp-ccp-pid0000002-work-BBBBBB/tree/fs/a.c")));
+    expect(key(original("/tmp/w/tree/fs/a.c"))).not.toBe(key(original("/tmp/w/tree/fs/a.c", "int f(void) { return 1; }\n")));
+  });
 
   it("is an error --force cannot accept", () => {
     const sink = new DiagnosticSink(new Set(["KLP-E043", "KLP-E042"]));

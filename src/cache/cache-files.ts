@@ -1,8 +1,9 @@
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, futimesSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, type Stats } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import type { CacheDir } from "../model/cache.js";
 import { writeWhole } from "../util/write-whole.js";
 import { seal, unseal } from "./seal.js";
+import { entryName, type CacheKind } from "./layout.js";
 
 /**
  * Reading and writing entries under a checked cache directory: nothing in it
@@ -45,9 +46,13 @@ function ownDirectory(cache: CacheDir, path: string): boolean {
   return Boolean(now?.isDirectory() && ownedSafely(now));
 }
 
+/** An entry read this long after its mtime gets a new one: the size bound (evict.ts) removes the least recently used first. */
+const TOUCH_AFTER_MS = 60_000;
+
 /**
  * The bytes of a cache file, not following a symlink; undefined when there is
- * none. A symlink or anything but a regular file there is discarded.
+ * none. A symlink or anything but a regular file there is discarded. Reading
+ * it marks it used (its mtime), for the size bound.
  */
 export function readCacheFile(cache: CacheDir, path: string): Buffer | undefined {
   let fd: number;
@@ -58,16 +63,43 @@ export function readCacheFile(cache: CacheDir, path: string): Buffer | undefined
     return undefined;
   }
   try {
-    if (!fstatSync(fd).isFile()) {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
       discard(cache, path);
       return undefined;
     }
+    if (Date.now() - st.mtimeMs > TOUCH_AFTER_MS) touch(fd);
     return readFileSync(fd);
   } catch {
     return undefined;
   } finally {
     closeSync(fd);
   }
+}
+
+function touch(fd: number): void {
+  const now = new Date();
+  try {
+    futimesSync(fd, now, now);
+  } catch {
+    // a read-only cache: no bound to keep either
+  }
+}
+
+/** The entry `key` of `kind` (layout.ts): its sealed content, or undefined (see readSealed). */
+export function readEntry(cache: CacheDir, kind: CacheKind, key: string, suffix: string, ahead?: Buffer): Buffer | undefined {
+  return readSealed(cache, entryName(kind, key, suffix), ahead);
+}
+
+/** Keeps `content` sealed as the entry `key` of `kind`. */
+export function writeEntry(cache: CacheDir, kind: CacheKind, key: string, suffix: string, content: string | Uint8Array): void {
+  writeSealed(cache, entryName(kind, key, suffix), content);
+}
+
+/** Removes the entry `key` of `kind` (one whose content failed its checks) and notes it for the run's warning. */
+export function discardEntry(cache: CacheDir, kind: CacheKind, key: string, suffix: string): void {
+  const path = cachePath(cache, entryName(kind, key, suffix));
+  if (path) discard(cache, path);
 }
 
 /**
@@ -91,6 +123,7 @@ export function writeSealed(cache: CacheDir, rel: string, content: string | Uint
   if (!path) return;
   try {
     writeWhole(path, seal(content));
+    cache.wrote = true;
   } catch {
     // read-only or full: keep nothing
   }

@@ -1,6 +1,6 @@
 import type { CacheDir } from "../model/cache.js";
 import { depsUnchanged, stampDeps, type StampedDep, type StatMemo } from "./file-stamps.js";
-import { cachePath, discard, readSealed, writeSealed } from "./cache-files.js";
+import { discardEntry, readEntry, writeEntry } from "./cache-files.js";
 
 /**
  * Kept compiler answers (the #include check, the whole-module compile, the
@@ -8,6 +8,7 @@ import { cachePath, discard, readSealed, writeSealed } from "./cache-files.js";
  * key made of everything that was compiled, with the files gcc read (-MD) and
  * their mtime and size, and reused while none of them changed. Entries are
  * sealed (seal.ts) and checked for their shape; a damaged one is discarded.
+ * `key`: cacheKey("includes", ...) of the command and text compiled.
  */
 
 /** A kept answer: the result and the files the compile read, with what they were then. */
@@ -17,11 +18,9 @@ interface Entry<T> {
   deps: StampedDep[];
 }
 
-const entryPath = (key: string) => `includes/${key}.json`;
-
 /** The kept answer for `key` whose files are unchanged; undefined otherwise (a malformed one is discarded). */
 export function lookupAnswer<T>(cache: CacheDir, key: string, stats: StatMemo | undefined, isResult: (r: unknown) => r is T): T | undefined {
-  const content = readSealed(cache, entryPath(key));
+  const content = readEntry(cache, "includes", key, ".json");
   if (!content) return undefined;
   let entry: Partial<Entry<unknown>> | undefined;
   try {
@@ -32,8 +31,7 @@ export function lookupAnswer<T>(cache: CacheDir, key: string, stats: StatMemo | 
   const deps = entry?.deps;
   const okDeps = Array.isArray(deps) && deps.every((d) => Array.isArray(d) && d.length === 3 && typeof d[0] === "string" && typeof d[1] === "number" && typeof d[2] === "number");
   if (!entry || !okDeps || !isResult(entry.result)) {
-    const path = cachePath(cache, entryPath(key));
-    if (path) discard(cache, path);
+    discardEntry(cache, "includes", key, ".json");
     return undefined;
   }
   return depsUnchanged(deps, stats) ? entry.result : undefined;
@@ -48,7 +46,7 @@ export function storeAnswer<T>(cache: CacheDir, key: string, result: T, files: s
   } catch {
     return; // a dependency that cannot be read: keep nothing
   }
-  writeSealed(cache, entryPath(key), JSON.stringify({ result, deps } satisfies Entry<T>));
+  writeEntry(cache, "includes", key, ".json", JSON.stringify({ result, deps } satisfies Entry<T>));
 }
 
 /** Shape checks shared by the answers' validators. */

@@ -3,9 +3,7 @@ import { dirname, resolve } from "node:path";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { CacheDir } from "../model/cache.js";
 import { cachePath, ownedSafely } from "./cache-files.js";
-
-/** The layout's version: entries live in <dir>/v<N>/, so that another version's entries are never read (nor warned about). */
-export const CACHE_LAYOUT = "v2";
+import { CACHE_LAYOUT } from "./layout.js";
 
 /**
  * The run's cache directory, made (0700) when missing and checked the way
@@ -14,9 +12,10 @@ export const CACHE_LAYOUT = "v2";
  * otherwise). Its path is made absolute (and real) here, before any cache
  * hands it to a child process that runs elsewhere. Entries go into a
  * subdirectory per layout version (CACHE_LAYOUT). Undefined when it cannot be
- * made: the run goes on without a cache.
+ * made: the run goes on without a cache. `maxBytes`: the size bound
+ * (--cache-size, evict.ts); undefined: none (the CLI always gives one).
  */
-export function openCacheDir(path: string, sink: DiagnosticSink): CacheDir | undefined {
+export function openCacheDir(path: string, sink: DiagnosticSink, maxBytes?: number): CacheDir | undefined {
   let root = resolve(path);
   try {
     mkdirSync(root, { recursive: true, mode: 0o700 });
@@ -44,7 +43,7 @@ export function openCacheDir(path: string, sink: DiagnosticSink): CacheDir | und
     });
     return undefined;
   }
-  const top: CacheDir = { root, discarded: [], checkedDirs: new Set() };
+  const top: CacheDir = { root, discarded: [], checkedDirs: new Set(), maxBytes, wrote: false };
   const layout = cachePath(top, `${CACHE_LAYOUT}/-`);
-  return layout ? { root: dirname(layout), discarded: top.discarded, checkedDirs: new Set() } : undefined;
+  return layout ? { ...top, root: dirname(layout), checkedDirs: new Set() } : undefined;
 }

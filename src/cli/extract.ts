@@ -36,6 +36,8 @@ interface ExtractFlags {
   /** commander's --no-cache makes this false; --cache-dir sets a string. */
   cache?: boolean;
   cacheDir?: string;
+  /** --cache-size in MiB, as given (checked by usageProblem). */
+  cacheSize?: string;
   verify?: boolean;
   kernels?: string;
   functions?: string;
@@ -65,7 +67,8 @@ export function extractCommand(setExit: (code: number) => void): Command {
     .option("--example", "run on the bundled example in examples/ (writes to --out or out/example)")
     .option("-q, --quiet", "print only errors")
     .option("--timings", "print the wall time of each stage to stderr")
-    .option("--cache-dir <dir>", "where include-check results and symbol-table indexes are kept between runs (default: $XDG_CACHE_HOME/klp-ccp or ~/.cache/klp-ccp)")
+    .option("--cache-dir <dir>", "where compile answers, symbol-table indexes, a TU's headers and source outlines are kept between runs (default: $XDG_CACHE_HOME/klp-ccp or ~/.cache/klp-ccp)")
+    .option("--cache-size <MiB>", `the most --cache-dir keeps; the least recently used entries go first (default: ${DEFAULT_CACHE_MIB})`)
     .option("--no-cache", "check the #includes with the compiler on every run")
     .option("--verify", "compile the whole generated module as a check and compare its copies with the kernel's functions (the default)")
     .option("--no-verify", "compile only the module's #include section (a failure is a warning): for those who know why")
@@ -90,7 +93,7 @@ export function extractCommand(setExit: (code: number) => void): Command {
           process.stderr.write("error KLP-E019: --kernels needs one --patch and --out\n");
           return setExit(2);
         }
-        const extra = ["--externalize", flags.externalize, ...(flags.force ?? []).flatMap((c) => ["--force", c]), ...(flags.forceOverwrite ? ["--force-overwrite"] : []), ...(flags.verify === false ? ["--no-verify"] : []), ...(flags.name ? ["--name", flags.name] : []), ...(flags.modules ? ["--modules", flags.modules] : []), ...(flags.cache === false ? ["--no-cache"] : flags.cacheDir ? ["--cache-dir", resolve(flags.cacheDir)] : [])];
+        const extra = ["--externalize", flags.externalize, ...(flags.force ?? []).flatMap((c) => ["--force", c]), ...(flags.forceOverwrite ? ["--force-overwrite"] : []), ...(flags.verify === false ? ["--no-verify"] : []), ...(flags.name ? ["--name", flags.name] : []), ...(flags.modules ? ["--modules", flags.modules] : []), ...(flags.cache === false ? ["--no-cache"] : flags.cacheDir ? ["--cache-dir", resolve(flags.cacheDir)] : []), ...(flags.cacheSize ? ["--cache-size", flags.cacheSize] : [])];
         return setExit(await runKernels(flags.kernels, flags.patch[0]!, flags.out, extra, Boolean(flags.json)));
       }
       setExit(await runExtract(flags));
@@ -150,12 +153,21 @@ async function runExtractTimed(flags: ExtractFlags, timings: StageTimings | unde
   return finish(sink, flags);
 }
 
-/** The include-check cache: --cache-dir, else the user's cache directory; none with --no-cache. */
-function cacheOptions(flags: ExtractFlags): { cacheDir?: string } {
+/**
+ * --cache-size's default: a kernel TU's kept headers are 40-150 MB (its PCH
+ * most of it), every other entry is small (the include-check answers, the
+ * tables' indexes and the source outlines of a dozen TUs: ~15 MB), so about
+ * the ten TUs used last keep their headers.
+ */
+const DEFAULT_CACHE_MIB = 1024;
+
+/** The cache: --cache-dir, else the user's cache directory, bounded by --cache-size; none with --no-cache. */
+function cacheOptions(flags: ExtractFlags): { cacheDir?: string; cacheSize?: number } {
   if (flags.cache === false) return {};
-  if (flags.cacheDir) return { cacheDir: flags.cacheDir };
+  const cacheSize = Number(flags.cacheSize ?? DEFAULT_CACHE_MIB) * 2 ** 20;
+  if (flags.cacheDir) return { cacheDir: flags.cacheDir, cacheSize };
   const base = process.env.XDG_CACHE_HOME || (process.env.HOME ? join(process.env.HOME, ".cache") : undefined);
-  return base ? { cacheDir: join(base, "klp-ccp") } : {};
+  return base ? { cacheDir: join(base, "klp-ccp"), cacheSize } : {};
 }
 
 function runFunctions(flags: ExtractFlags, command: string[]): number {
@@ -229,6 +241,7 @@ function usageProblem(command: string[], flags: ExtractFlags): string | undefine
   if (unknown.length) return `--force ${unknown.join(" ")}: not an error code of klp-ccp (see the README's table of diagnostic codes)`;
   const fixed = (flags.force ?? []).filter((c) => (CODES as Record<string, CodeInfo>)[c]?.forceable === false);
   if (fixed.length) return `--force ${fixed.join(" ")}: this error cannot be accepted (see the README's table of diagnostic codes)`;
+  if (flags.cacheSize !== undefined && !/^\d+$/.test(flags.cacheSize)) return `--cache-size ${flags.cacheSize}: not a whole number of MiB`;
   return undefined;
 }
 

@@ -1,13 +1,13 @@
-import type { OutputPiece, PatchedFunction, SymbolUse } from "../model/plan.js";
-import type { PpDecl, SourceFile, SourceItem } from "../model/syntax.js";
-import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
+import type { OutputPiece, PatchedFunction } from "../model/plan.js";
+import { effective, unhandled, type Decision, type SymbolUse } from "../model/policy.js";
+import type { SourceFile, SourceItem } from "../model/syntax.js";
+import { homeOf, type TuContext } from "../model/tu.js";
 import type { Closure } from "../closure/closure.js";
 import { freeReferences } from "../resolve/free-references.js";
 import { applyRenames, identifierTokens, type Rename } from "../resolve/rename.js";
 import { declaredIdentifier } from "../parse/declarators.js";
 import { blankedNames } from "../parse/blanked-names.js";
 import { redeclare } from "./declarator.js";
-import { enumValueOf } from "./enum-values.js";
 import { stripComments } from "../resolve/touched.js";
 import { generatedFunctionNames, macroDefinedFunctions, type MacroDefinedFunction } from "../resolve/macro-defined-functions.js";
 import { syscallCopyText } from "./syscall-copy.js";
@@ -22,18 +22,28 @@ import { tracepointPieces } from "./tracepoints.js";
 import { includeNeeds, typesBeforeInclude } from "../closure/include-needs.js";
 import { staticInitializerRanges, thunkMaker, thunkName } from "./static-init-thunks.js";
 import { expandedDeclarations, expandedFunctionPiece, generatedByItem } from "./expanded-copy.js";
+import { bindByLabel, externalizedDecl } from "./externalized-decls.js";
+import { annotateIncludes, neededHeaderFiles } from "./includes.js";
+import { indexDeclsByLine, isLiveMacro, liveIncludeKey } from "./live-items.js";
+import { originalModName, withModName } from "./mod-name.js";
+import { declareBeforeUse, keepFuncName, makeStatic, pieceOrder } from "./piece-order.js";
+import { inlineSource, settleLayout, spelling, type LayoutFacts, type Policy } from "./policy.js";
+
+/** Copied with its definition (a folded static, a changed table), renamed or not. */
+const isCopy = (d: Decision): boolean => d.kind === "copy" || d.kind === "copy-renamed";
 
 export interface AssembleOptions {
   ctx: TuContext;
   closure: Closure;
   patched: PatchedFunction[];
-  uses: SymbolUse[];
+  /** What decidePolicy decided for every name; settled here (settleLayout) once the text is laid out. */
+  policy: Policy;
   mode: "kallsyms" | "klp-reloc";
   /** Closure-only output: replaced functions keep their names (no klpp_, no forced static). */
   keepNames?: boolean;
   /** kallsyms mode: tracepoint header inlines klp-ccp copies from the trace macros (retargetTracepoints), with their tracepoint. */
   tracepoints?: Map<string, string>;
-  /** Header inlines a header fix changed: copied as klpr_X from the patched header, so that the replaced callers run the new code. */
+  /** Header inlines a header fix changed (copied as klpr_X from the patched header): for the pieces' notes. */
   changedInlines?: string[];
 }
 
@@ -41,14 +51,10 @@ export interface Assembled {
   preamble: OutputPiece[];
   includes: OutputPiece[];
   body: OutputPiece[];
-  /** Externalized symbols whose uses could not be renamed (reached only through header code). */
-  unrenamable: string[];
-  /** Functions to replace or copy whose source text was not found (e.g. made by a macro). */
-  missing: Array<{ name: string; file: string; line: number }>;
   /** A system call is copied with KLPP_SYSCALL_DEFINEn: the livepatch needs those macros. */
   syscallWrappers: boolean;
-  /** kallsyms mode: externalized names in static initializers no thunk can stand for (a variable, a function without source). */
-  nonConstant: Array<{ name: string; file: string; line: number }>;
+  /** What settleLayout refused, in the order to report it. */
+  refusals: Array<Extract<Decision, { kind: "refuse" }>>;
 }
 
 /** Macros that must not be carried into a module (they would define kernel state). */
@@ -61,18 +67,15 @@ const NEVER_COPY_MACROS = new Set(["CREATE_TRACE_POINTS"]);
  * symbol a declaration where the original declared it.
  */
 export function assemble(opts: AssembleOptions): Assembled {
-  const { ctx, closure, uses, mode } = opts;
+  const { ctx, closure, policy, mode } = opts;
+  const uses = policy.uses;
   const externalized = new Map(uses.filter((u) => u.decision.kind === "externalize").map((u) => [u.name, u]));
-  const copiedData = new Map(uses.filter((u) => u.decision.kind === "copy" && u.what === "variable").map((u) => [u.name, u.reason]));
-  const inlineCopies = headerInlinesToCopy(closure, externalized, opts.changedInlines ?? []);
-  const renameTo = (name: string): string | undefined => {
-    if (closure.patched.has(name) || closure.changedTables.has(name)) return opts.keepNames ? undefined : `klpp_${name}`;
-    if (inlineCopies.includes(name)) return `klpr_${name}`;
-    if (externalized.has(name)) return mode === "kallsyms" ? `(*klpe_${name})` : `klpe_${name}`;
-    return undefined;
-  };
+  const copiedData = new Map(uses.filter((u) => isCopy(u.decision) && u.what === "variable").map((u) => [u.name, u.reason]));
+  const inlineCopies = policy.inlineCopies;
+  const renameTo = (name: string): string | undefined => spelling(policy, name, mode);
   const renamedNames = new Set<string>();
-  const out: Assembled = { preamble: [], includes: [], body: [], unrenamable: [], missing: [], syscallWrappers: false, nonConstant: [] };
+  const facts: LayoutFacts = { renamed: renamedNames, placed: new Set(), missing: [], failedTracepoints: [], nonConstant: [] };
+  const out: Omit<Assembled, "refusals"> = { preamble: [], includes: [], body: [], syscallWrappers: false };
   const syscalls = macroDefinedFunctions(ctx.main);
   const syscallsDone = new Set<MacroDefinedFunction>();
   const emittedFunctions = new Set<string>();
@@ -169,7 +172,7 @@ export function assemble(opts: AssembleOptions): Assembled {
       // A static with no symbol that holds no state (decide: folded-static) is copied whole.
       const copiedDatum = isCarved ? undefined : decls.find((d) => d.namespace === "ordinary" && d.kind === "variable" && copiedData.has(d.name));
       if (copiedDatum) {
-        const text = renamed(file, item, closure.changedTables.has(copiedDatum.name) ? renameTo(copiedDatum.name) : undefined);
+        const text = renamed(file, item, renameTo(copiedDatum.name));
         into.push(...pendingThunks.splice(0), { origin: file.path, line: item.startLine, kind: "declaration", text, note: `copied ${copiedDatum.name}: ${copiedData.get(copiedDatum.name)}` });
         continue;
       }
@@ -232,7 +235,7 @@ export function assemble(opts: AssembleOptions): Assembled {
         const inStaticInit = staticInits.some(([a, b]) => ref.start >= a && ref.end <= b);
         const to = inStaticInit && thunkFor(ref.name) ? thunkName(ref.name) : renameTo(ref.name);
         if (inStaticInit && to?.startsWith("(*klpe_") && ref.namespace === "ordinary") {
-          out.nonConstant.push({ name: ref.name, file: file.path, line: 1 + (file.text.slice(0, ref.start).match(/\n/g) ?? []).length });
+          facts.nonConstant.push({ name: ref.name, file: file.path, line: 1 + (file.text.slice(0, ref.start).match(/\n/g) ?? []).length });
         }
         if (to && ref.namespace === "ordinary") {
           renames.push({ start: ref.start, end: ref.end, text: to });
@@ -252,23 +255,16 @@ export function assemble(opts: AssembleOptions): Assembled {
   };
 
   // Header inlines that reach externalized symbols: copied from the header's source as klpr_ functions.
-  // First find their source: one generated by a macro (a tracepoint's trace_*) has none.
+  // One generated by a macro (a tracepoint's trace_*) has no source.
   const inlineSources = new Map<string, { file: SourceFile; item: SourceItem }>();
-  for (const name of [...inlineCopies]) {
-    const decl = closure.headerInlines.get(name)!.decl;
-    const rel = ctx.markerToRel.get(decl.file);
-    const file = rel ? ctx.loadSource(rel) : undefined;
-    const item = file?.items.find((i) => i.kind === "function" && i.name === name && decl.line >= i.startLine && decl.line <= i.endLine);
-    if (file && item) inlineSources.set(name, { file, item });
-    else if (opts.tracepoints?.has(name)) continue;
-    // klp-reloc binds what it reaches under its own name instead (see bindByLabel below).
-    else if (mode === "kallsyms") out.unrenamable.push(name);
-    else inlineCopies.splice(inlineCopies.indexOf(name), 1);
+  for (const name of inlineCopies) {
+    const source = inlineSource(ctx, closure, name);
+    if (source) inlineSources.set(name, source);
   }
   const inlinePieces: OutputPiece[] = [];
   // A tracepoint's inlines, made by the trace macros: copied from the macro's body (tracepoints.ts).
   const traced = tracepointPieces(ctx, inlineCopies.filter((n) => !inlineSources.has(n)), opts.tracepoints, renameTo, (n) => renamedNames.add(n));
-  out.unrenamable.push(...traced.failed);
+  facts.failedTracepoints.push(...traced.failed);
   for (const p of traced.pieces) for (const t of identifierTokens(p.text, { members: true })) macroNames.add(t.name);
   inlinePieces.push(...traced.pieces);
   for (const [name, { file, item }] of inlineSources) {
@@ -280,7 +276,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   for (const name of [...closure.patched, ...closure.copiedFunctions].sort()) {
     if (emittedFunctions.has(name)) continue;
     const d = (ctx.tu.decls.get(name) ?? []).find((x) => x.kind === "function" && homeOf(ctx, x) !== "header");
-    out.missing.push({ name, file: d ? ctx.markerToRel.get(d.file) ?? d.file : ctx.relPath, line: d?.line ?? 0 });
+    facts.missing.push({ name, file: d ? ctx.markerToRel.get(d.file) ?? d.file : ctx.relPath, line: d?.line ?? 0 });
   }
 
   // Macros: those the copied text names, and the macros those name, transitively.
@@ -305,18 +301,30 @@ export function assemble(opts: AssembleOptions): Assembled {
   // Header macros redefined first: they rename too, and renamedNames must be complete below.
   const redirected = new Set([...externalized.keys(), ...inlineCopies]);
   const macroRedefinitions = redefineHeaderMacros(ctx, macroNames, redirected, renameTo, renamedNames);
+  for (const name of externalizedPlaced) facts.placed.add(name);
+  const refusals = settleLayout(policy, facts, ctx, mode);
   const headerDecls: OutputPiece[] = [];
-  const bound = new Set<string>();
   for (const u of [...externalized.values()].sort((a, b) => compareText(a.name, b.name))) {
     if (externalizedPlaced.has(u.name)) continue;
-    // Binding __this_module by its own name would make the livepatch's klp_patch.mod the target's.
-    if (mode === "klp-reloc" && !renamedNames.has(u.name) && u.name !== "__this_module") {
-      headerDecls.push(bindByLabel(u));
-      bound.add(u.name);
-      continue;
+    const d = effective(u.decision);
+    if (!d) continue;
+    switch (d.kind) {
+      case "bind-label":
+        headerDecls.push(bindByLabel(u, d.sympos));
+        break;
+      case "externalize": {
+        const p = emitExternalized(u, "klp-ccp", 0);
+        if (p) headerDecls.push(p);
+        break;
+      }
+      case "reference":
+      case "copy":
+      case "copy-renamed":
+      case "leave":
+        break;
+      default:
+        unhandled(d);
     }
-    const p = emitExternalized(u, "klp-ccp", 0);
-    if (p) headerDecls.push(p);
   }
   const runtimeKeys = runtimeStaticKeys([...out.body, ...macroRedefinitions, ...inlinePieces], mode);
   // What headers hide from modules goes before the include whose headers use it, or first here.
@@ -324,201 +332,6 @@ export function assemble(opts: AssembleOptions): Assembled {
   out.body.unshift(...hidden, ...headerDecls, ...runtimeKeys, ...macroRedefinitions, ...inlinePieces);
   out.body = placePrivateTracepoints(ctx, out.body, opts.tracepoints);
   out.includes = annotateIncludes(ctx, includeCandidates, neededHeaderFiles(ctx, closure, macroNames));
-  out.unrenamable.push(...[...externalized.keys()].filter((n) => !renamedNames.has(n) && !bound.has(n)));
-  out.unrenamable.sort();
-  return out;
+  return { ...out, refusals };
 }
 
-function indexDeclsByLine(ctx: TuContext): Map<string, PpDecl[]> {
-  const m = new Map<string, PpDecl[]>();
-  for (const list of ownDecls(ctx).values()) {
-    for (const d of list) {
-      if (homeOf(ctx, d) === "header") continue;
-      const rel = ctx.markerToRel.get(d.file)!;
-      const arr = m.get(rel) ?? [];
-      arr.push(d);
-      m.set(rel, arr);
-    }
-  }
-  return m;
-}
-
-/** The `file:line` key of an #include the preprocessor processed (undefined: in a dead #if branch). */
-function liveIncludeKey(ctx: TuContext, file: SourceFile, item: SourceItem): string | undefined {
-  for (const [marker, rel] of ctx.markerToRel) {
-    const key = `${marker}:${item.startLine}`;
-    if (rel === file.path && ctx.tu.liveIncludes.has(key)) return key;
-  }
-  return undefined;
-}
-
-/** Header files the copied code needs: declarations it uses and macros it names, transitively. */
-function neededHeaderFiles(ctx: TuContext, closure: Closure, tokens: Set<string>): Set<string> {
-  const files = new Set(closure.headerFiles);
-  const queue = [...tokens];
-  const seen = new Set(queue);
-  while (queue.length) {
-    const defs = ctx.tu.macros.get(queue.shift()!) ?? [];
-    const def = defs[defs.length - 1];
-    if (!def) continue;
-    files.add(def.file);
-    for (const t of identifierTokens(def.definition)) {
-      if (!seen.has(t.name)) {
-        seen.add(t.name);
-        queue.push(t.name);
-      }
-    }
-  }
-  return files;
-}
-
-/**
- * Marks which #includes bring in something the copied code uses. All stay:
- * dropping headers breaks others that rely on include order. The unneeded
- * ones may be dropped later, one at a time, when a trial compile as a module
- * fails inside them (some kernel headers hide content from modules:
- * asm/tlbflush.h is `#ifndef MODULE`, which breaks asm/tlb.h).
- */
-function annotateIncludes(ctx: TuContext, candidates: Array<{ key: string; piece: OutputPiece }>, needed: Set<string>): OutputPiece[] {
-  return candidates.map((c) => {
-    const files = ctx.tu.includeTree.get(c.key) ?? new Set<string>();
-    const target = /#\s*include\s*[<"]([^>"]+)[>"]/.exec(c.piece.text)?.[1];
-    // The target itself counts even when an earlier include already brought it in (no markers then).
-    const isNeeded = [...files].some((f) => needed.has(f)) || (target !== undefined && [...needed].some((f) => f.endsWith(`/${target}`)));
-    return { ...c.piece, include: { files: [...files].sort(), needed: isNeeded, dropped: false } };
-  });
-}
-
-function isLiveMacro(ctx: TuContext, file: SourceFile, item: SourceItem): boolean {
-  // The item may start with its leading comment; the #define is inside its range.
-  return (ctx.tu.macros.get(item.name ?? "") ?? []).some((m) => ctx.markerToRel.get(m.file) === file.path && m.line >= item.startLine && m.line <= item.endLine);
-}
-
-/**
- * Pieces in the order the compiler reads them: a private header's pieces stand
- * at the include line that brought it in (ext4.h before mballoc.c's own code,
- * extents_status.h before the ext4.h struct that embeds its types). Pieces of
- * files never visited (generated) come first.
- */
-function pieceOrder(includedAt: Map<string, number[]>) {
-  const key = (p: OutputPiece) => [...(includedAt.get(p.origin) ?? [-1]), p.line];
-  return (a: OutputPiece, b: OutputPiece) => {
-    const ka = key(a);
-    const kb = key(b);
-    for (let i = 0; i < Math.min(ka.length, kb.length); i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
-    return ka.length - kb.length || compareText(a.origin, b.origin);
-  };
-}
-
-function makeStatic(text: string, name: string): string {
-  const at = text.indexOf(name);
-  // Insert `static` at the start of the declaration (after any leading comment).
-  const head = text.slice(0, at);
-  const m = /^((?:\s*\/\*[\s\S]*?\*\/)*\s*)/.exec(head)!;
-  return `${text.slice(0, m[1]!.length)}static ${text.slice(m[1]!.length)}`;
-}
-
-/** klp-reloc: the header's own declaration of `u`, bound to its .klp.sym name. */
-function bindByLabel(u: SymbolUse): OutputPiece {
-  const sympos = u.decision.kind === "externalize" ? u.decision.sympos : 0;
-  const text = `extern __typeof__(${u.name}) ${u.name} __asm__("\\".klp.sym.${u.object}.${u.name},${sympos}\\"");`;
-  return { origin: "klp-ccp", line: 0, kind: "externalized", text, note: `externalized ${u.name} under its own name: only header code the module compiles names it; ${u.reason}` };
-}
-
-function externalizedDecl(ctx: TuContext, u: SymbolUse, mode: "kallsyms" | "klp-reloc"): string {
-  const decl = (ctx.tu.decls.get(u.name) ?? []).find((d) => d.kind !== "enumerator" && d.kind !== "typedef" && d.kind !== "tag")!;
-  const sympos = u.decision.kind === "externalize" ? u.decision.sympos : 0;
-  if (mode === "kallsyms") {
-    const r = redeclare(ctx.tu.text, decl, `(*klpe_${u.name})`, enumValueOf(ctx.tu));
-    return r ? `static ${r.specifiers} ${r.declarator};` : `static typeof(${u.name}) *klpe_${u.name};`;
-  }
-  const r = redeclare(ctx.tu.text, decl, `klpe_${u.name}`, enumValueOf(ctx.tu));
-  const label = `__asm__("\\".klp.sym.${u.object}.${u.name},${sympos}\\"")`;
-  return r ? `extern ${r.specifiers} ${r.declarator} ${label};` : `extern typeof(${u.name}) klpe_${u.name} ${label};`;
-}
-
-/**
- * Header inlines to copy: those whose bodies use an externalized symbol, and
- * those that call such an inline, in callee-first order.
- */
-function headerInlinesToCopy(closure: Closure, externalized: Map<string, SymbolUse>, seeded: string[]): string[] {
-  const order = seeded.filter((n) => closure.headerInlines.has(n)).sort(compareText);
-  const chosen = new Set<string>(order);
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const [name, hi] of [...closure.headerInlines].sort(([a], [b]) => compareText(a, b))) {
-      if (chosen.has(name)) continue;
-      if ([...hi.uses].some((u) => externalized.has(u) || chosen.has(u))) {
-        chosen.add(name);
-        order.push(name);
-        changed = true;
-      }
-    }
-  }
-  return order;
-}
-
-/**
- * The original object's KBUILD_MODNAME as a C string literal (`"capability"`):
- * kbuild passes it on the TU's command line (-DKBUILD_MODNAME='"capability"'),
- * and `gcc -E -dD` prints that as a `<command-line>` #define. Undefined when
- * unknown (a ready .i without -dD), and then copied text is left as it is.
- */
-export function originalModName(ctx: TuContext): string | undefined {
-  const literal = /^"[^"\\\n]*"$/;
-  const flag = [...(ctx.compileFlags ?? [])].reverse().find((a) => a.startsWith("-DKBUILD_MODNAME="))?.slice("-DKBUILD_MODNAME=".length);
-  if (flag !== undefined) return literal.test(flag) ? flag : undefined;
-  const defs = (ctx.tu.macros.get("KBUILD_MODNAME") ?? []).filter((m) => m.file === "<command-line>");
-  const value = /^#\s*define\s+KBUILD_MODNAME\s+(.*?)\s*$/.exec(defs[defs.length - 1]?.definition ?? "")?.[1];
-  return value !== undefined && literal.test(value) ? value : undefined;
-}
-
-/**
- * `text` with the identifier KBUILD_MODNAME (outside comments and strings, and
- * not where a directive names the macro itself) replaced by `literal`, the
- * original object's name: in the livepatch kbuild defines KBUILD_MODNAME as
- * the livepatch's own name, so `pr_fmt` would print `livepatch_x: ...`.
- */
-export function withModName(text: string, literal: string): string {
-  const renames: Rename[] = [];
-  for (const t of identifierTokens(text)) {
-    if (t.name !== "KBUILD_MODNAME") continue;
-    const lineStart = text.lastIndexOf("\n", t.start - 1) + 1;
-    if (/(?:^\s*#\s*(?:ifdef|ifndef|undef|define)|\bdefined)\s*\(?\s*$/.test(text.slice(lineStart, t.start))) continue;
-    renames.push({ start: t.start, end: t.end, text: `${literal} /* the original KBUILD_MODNAME, not the livepatch's */` });
-  }
-  return applyRenames(text, renames);
-}
-
-/**
- * In a function renamed klpp_NAME, __func__ (also inside macros: pr_fmt,
- * WARN) would print the new name: when the preprocessed body uses it, the
- * copy is wrapped in `#define __func__ "NAME"` ... `#undef`, so messages stay
- * as the kernel prints them.
- */
-function keepFuncName(preprocessed: string, name: string, text: string): string {
-  if (!/\b__(?:func|FUNCTION)__\b/.test(preprocessed)) return text;
-  const lit = JSON.stringify(name);
-  return `#define __func__ ${lit}\n#define __FUNCTION__ ${lit}\n${text}\n#undef __FUNCTION__\n#undef __func__`;
-}
-
-/**
- * A replaced function called before its definition (sysctl.c's
- * proc_dointvec_minmax_warn_RT_change calls proc_dointvec_minmax, defined
- * later): the original relied on the header's prototype, which names the old
- * function, so klpp_NAME gets a static prototype of its own before its first use.
- */
-function declareBeforeUse(ctx: TuContext, body: OutputPiece[], patched: Set<string>): void {
-  for (const name of [...patched].sort()) {
-    const def = body.findIndex((p) => p.kind === "patched-function" && p.defines === name);
-    const use = new RegExp(`\\bklpp_${name.replace(/\$/g, "\\$")}\\b`);
-    const first = body.findIndex((p) => use.test(p.text));
-    if (def < 0 || first < 0 || first >= def) continue;
-    const decl = (ctx.tu.decls.get(name) ?? []).find((d) => d.kind === "function" && homeOf(ctx, d) !== "header");
-    const r = decl ? redeclare(ctx.tu.text, decl, `klpp_${name}`) : undefined;
-    if (!r) continue;
-    const specifiers = r.specifiers.replace(/\b(?:static|extern|inline|__inline__|__inline)\b\s*/g, "");
-    body.splice(first, 0, { origin: body[first]!.origin, line: body[first]!.line, kind: "prototype", text: `static ${specifiers} ${r.declarator};`, note: `prototype of klpp_${name}, used before its definition` });
-  }
-}

@@ -1,13 +1,14 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { ExportTable, SymbolTable } from "../model/input.js";
-import type { Resolution, SymbolUse } from "../model/plan.js";
+import type { Decision, Resolution, SymbolUse } from "../model/policy.js";
 import { homeOf, type TuContext } from "../model/tu.js";
-import type { Closure } from "../closure/closure.js";
+import type { Closure, SymbolNeed } from "../closure/closure.js";
 import { locateByName, locateInModuleObject, locateTuSymbol } from "../resolve/locate.js";
 import { generatedFunctionNames, macroDefinedFunctions } from "../resolve/macro-defined-functions.js";
 import { compareText } from "../util/compare.js";
 import { isCompileTimeTrap } from "./compile-time-trap.js";
 import { foldedStaticReason } from "./folded-static.js";
+import { reportRefusal } from "./refusals.js";
 
 export interface DecideOptions {
   ctx: TuContext;
@@ -16,17 +17,22 @@ export interface DecideOptions {
   /** The running kernel's symbols; without them (--functions mode) non-static names are assumed reachable. */
   symbols?: SymbolTable;
   mode: "kallsyms" | "klp-reloc";
+  /** Closure-only output: a changed table keeps its name (copied, not copied as klpp_). */
+  keepNames?: boolean;
   sink: DiagnosticSink;
 }
 
 /**
- * The policy: exported → referenced by name; otherwise, if the running
- * kernel has it → externalized (a variable is never copied: copying would
- * fork kernel state); a missing variable or function is an error.
+ * The policy for the functions and variables the closure reaches: exported →
+ * referenced by name; otherwise, if the running kernel has it → externalized
+ * (a variable is never copied: copying would fork kernel state); a missing
+ * variable or function is refused. One decision per name, in name order; the
+ * refusals and warnings are reported as they are made.
  */
 export function decideSymbols(opts: DecideOptions): SymbolUse[] {
   const { ctx, closure, exports, symbols, sink } = opts;
   const uses: SymbolUse[] = [];
+  const leave = (need: SymbolNeed, why: string) => uses.push({ name: need.name, what: need.what, object: ctx.object, isStatic: need.isStatic, decision: { kind: "leave", why }, reason: why, placement: "after-includes" });
   for (const need of [...closure.symbols.values()].sort((a, b) => compareText(a.name, b.name))) {
     const home = homeOf(ctx, need.decl);
     const definedHere = home !== "header" && (need.decl.kind === "function" || need.decl.kind === "variable");
@@ -35,12 +41,15 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
     const inHeader = (ctx.tu.decls.get(need.name) ?? []).some((d) => homeOf(ctx, d) === "header");
     const placement = inHeader ? ("after-includes" as const) : { file: ctx.markerToRel.get(need.decl.file) ?? ctx.relPath, line: need.decl.line };
     if (closure.changedTables.has(need.name)) {
-      uses.push({ name: need.name, what: "variable", object: ctx.object, isStatic: true, decision: { kind: "copy" }, reason: `static const table whose values the patch changes: copied with the new values as klpp_${need.name}, read by the replaced functions; it holds no state`, placement });
+      uses.push({ name: need.name, what: "variable", object: ctx.object, isStatic: true, decision: opts.keepNames ? { kind: "copy" } : { kind: "copy-renamed", newName: `klpp_${need.name}` }, reason: `static const table whose values the patch changes: copied with the new values as klpp_${need.name}, read by the replaced functions; it holds no state`, placement });
       continue;
     }
     // EXPORT_STATIC_CALL_TRAMP: modules call the exported trampoline, and the key is named only by
     // __STATIC_CALL_MOD_ADDRESSABLE, which is empty under -DMODULE (preempt_enable's preempt_schedule).
-    if (need.name.startsWith("__SCK__") && !exports.has(need.name) && exports.has(`__SCT__${need.name.slice(7)}`)) continue;
+    if (need.name.startsWith("__SCK__") && !exports.has(need.name) && exports.has(`__SCT__${need.name.slice(7)}`)) {
+      uses.push({ name: need.name, what: need.what, object: ctx.object, isStatic: need.isStatic, decision: { kind: "leave", why: "a static-call key: modules call its exported trampoline" }, reason: `static-call key of the exported __SCT__${need.name.slice(7)}`, placement });
+      continue;
+    }
     const exported = need.isStatic ? undefined : exports.get(need.name);
     // Exported by the very module being patched: a by-name reference would make the livepatch
     // depend on it (and fail to load without it); it is bound like the module's other symbols.
@@ -86,6 +95,7 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
         message: `${need.what} ${need.name}, used inside header inline ${need.viaHeaderInline}, is neither exported nor in the symbol table; if gcc keeps that use, modpost will reject the module`,
         location: { file: ctx.markerToRel.get(need.decl.file) ?? need.decl.file, line: need.decl.line, column: 0 },
       });
+      leave(need, "used only inside a header inline, in code gcc drops");
       continue;
     }
     if (!loc.found && home === "header" && (need.decl.kind === "prototype" || need.decl.kind === "extern-variable") && !spelledIn(ctx, need.via, need.name)) {
@@ -98,6 +108,7 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
         message: `${need.what} ${need.name}, used by ${need.via} only inside a kernel macro's expansion, is neither exported nor in the symbol table: a compile-time trap gcc drops; if gcc keeps that use, modpost will reject the module`,
         location: { file: ctx.markerToRel.get(need.decl.file) ?? need.decl.file, line: need.decl.line, column: 0 },
       });
+      leave(need, "used only inside a kernel macro's expansion, a compile-time trap gcc drops");
       continue;
     }
     if (!loc.found && !loc.ambiguous && isCompileTimeTrap(ctx, need)) {
@@ -107,6 +118,7 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
         message: `function ${need.name} (used by ${closure.neededBy.get(need.name) ?? need.via}) is declared by a kernel header but defined nowhere in the running kernel: the kernel links without it, so its uses are dead code gcc drops (a compile-time trap); if gcc keeps one, fixup refuses the module`,
         location: { file: ctx.markerToRel.get(need.decl.file) ?? need.decl.file, line: need.decl.line, column: 0 },
       });
+      leave(need, "declared by a kernel header, defined nowhere: a compile-time trap gcc drops");
       continue;
     }
     const folded = !loc.found && !loc.ambiguous && definedHere ? foldedStaticReason(ctx, need, new Set([...closure.copiedFunctions, ...closure.patched])) : undefined;
@@ -116,13 +128,15 @@ export function decideSymbols(opts: DecideOptions): SymbolUse[] {
     }
     if (!loc.found) {
       const isVar = need.what === "variable";
-      sink.report({
+      const decision: Decision = {
+        kind: "refuse",
         code: loc.ambiguous ? "KLP-E014" : isVar ? "KLP-E012" : "KLP-E013",
-        severity: "error",
         message: `${need.what} ${need.name} (used by ${closure.neededBy.get(need.name) ?? need.via}) is not exported and cannot be located: ${loc.why}`,
-        location: { file: ctx.markerToRel.get(need.decl.file) ?? need.decl.file, line: need.decl.line, column: 0 },
+        locations: [{ file: ctx.markerToRel.get(need.decl.file) ?? need.decl.file, line: need.decl.line, column: 0 }],
         hint: isVar ? "a variable is never copied; check that --symbols is the running kernel's symbol table" : "check --symbols; a function without a symbol cannot be called from a module",
-      });
+      };
+      reportRefusal(decision, sink);
+      uses.push({ name: need.name, what: need.what, object, isStatic: need.isStatic, decision, reason: loc.why, placement });
       continue;
     }
     const kind = need.isStatic ? `static ${need.what}` : `non-exported ${need.what}`;
@@ -172,7 +186,7 @@ function objectOf(symbols: SymbolTable, name: string): string {
  * No symbol table (--functions mode): a non-static name is taken as reachable
  * by name; static state is still never copied, it needs externalization.
  */
-function withoutSymbolTable(need: Closure["symbols"] extends Map<string, infer N> ? N : never, object: string, placement: SymbolUse["placement"], mode: DecideOptions["mode"]): SymbolUse {
+function withoutSymbolTable(need: SymbolNeed, object: string, placement: SymbolUse["placement"], mode: DecideOptions["mode"]): SymbolUse {
   if (!need.isStatic) {
     return { name: need.name, what: need.what, object, isStatic: false, decision: { kind: "reference", exportedBy: "(assumed: no --symbols)" }, reason: "non-static: reachable by name (no --symbols given)", placement };
   }

@@ -1,6 +1,6 @@
 import type { DiagnosticSink, SourceLocation } from "../diagnostics/diagnostic.js";
 import type { KernelConfig } from "../model/kernel-config.js";
-import type { SymbolUse } from "../model/plan.js";
+import type { SymbolUse } from "../model/policy.js";
 
 export interface IbtCheckOptions {
   /** The kernel's .config as read (undefined: unknown, taken as no IBT). */

@@ -1,5 +1,6 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
-import type { OutputPiece, SymbolUse } from "../model/plan.js";
+import type { OutputPiece } from "../model/plan.js";
+import { effective, type SymbolUse } from "../model/policy.js";
 
 export interface ModuleStaticKeysOptions {
   uses: SymbolUse[];
@@ -23,7 +24,8 @@ export interface ModuleStaticKeysOptions {
  */
 export function refuseModuleStaticKeys(o: ModuleStaticKeysOptions): void {
   if (o.mode !== "klp-reloc") return;
-  const moduleSymbols = new Map(o.uses.filter((u) => u.decision.kind === "externalize" && u.object !== "vmlinux").map((u) => [u.name, u]));
+  const reached = (u: SymbolUse) => ["externalize", "bind-label"].includes(effective(u.decision)?.kind ?? "");
+  const moduleSymbols = new Map(o.uses.filter((u) => reached(u) && u.object !== "vmlinux").map((u) => [u.name, u]));
   // A trace event tests its tracepoint's key (copied from its expansion, or header code bound by
   // name). A module key the copied code tests itself (test/kernel-cases/h10-bonding-procfs-inline)
   // is left alone: one entry has loaded; what sorting the entries does to it is not shown yet.

@@ -1,5 +1,6 @@
 import type { Report } from "../model/report.js";
-import type { LivepatchPlan, Resolution } from "../model/plan.js";
+import type { LivepatchPlan } from "../model/plan.js";
+import type { Resolution } from "../model/policy.js";
 
 /** The mechanism that fills in an externalized symbol's address, and why it is safe, in words. */
 export function describeResolution(r: Resolution): string {

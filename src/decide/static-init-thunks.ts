@@ -1,4 +1,5 @@
-import type { OutputPiece, SymbolUse } from "../model/plan.js";
+import type { OutputPiece } from "../model/plan.js";
+import type { SymbolUse } from "../model/policy.js";
 import type { PpDecl, SourceFile, SourceItem, SyntaxNode } from "../model/syntax.js";
 import type { TuContext } from "../model/tu.js";
 import { declaredIdentifier } from "../parse/declarators.js";

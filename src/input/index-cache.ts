@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 import type { CacheDir } from "../model/cache.js";
-import { readSealed, writeSealed } from "../cache/cache-files.js";
+import { readEntry, writeEntry } from "../cache/cache-files.js";
+import { cacheKey, entryName } from "../cache/layout.js";
 import { decodeInt32Blob, encodeInt32Blob } from "../util/int32-blob.js";
 import { validKeyIndex } from "./byte-key-index.js";
 
@@ -31,8 +31,6 @@ export interface IndexCacheRef {
   entry?: Buffer | undefined;
 }
 
-const VERSION = 2;
-
 /**
  * The entry for `file` if it was made from the file as `stamp` (fileStamp()
  * before reading it) says it is, and has the shape of an index: the key
@@ -41,11 +39,11 @@ const VERSION = 2;
  */
 export function loadIndex(cache: CacheDir | undefined, kind: string, file: string, stamp: string, valid: (index: CachedIndex, count: number) => boolean, entry?: Buffer): CachedIndex | undefined {
   if (!cache) return undefined;
-  const content = readSealed(cache, indexEntryPath(kind, file), entry);
+  const content = readEntry(cache, "index", indexKey(kind, file), ".bin", entry);
   if (!content) return undefined;
   try {
-    const { header, arrays } = decodeInt32Blob<{ version: number; stamp: string; count: number; meta: unknown }>(content);
-    if (header.version !== VERSION || header.stamp !== stamp) return undefined;
+    const { header, arrays } = decodeInt32Blob<{ stamp: string; count: number; meta: unknown }>(content);
+    if (header.stamp !== stamp) return undefined;
     const index = { meta: header.meta, arrays };
     if (validKeyIndex(arrays, header.count) && valid(index, header.count)) return index;
   } catch {
@@ -56,13 +54,15 @@ export function loadIndex(cache: CacheDir | undefined, kind: string, file: strin
 
 /** Keeps the index of `file` (`count` keys), made from its content as `stamp` says it was. */
 export function storeIndex(cache: CacheDir | undefined, kind: string, file: string, stamp: string, count: number, index: CachedIndex): void {
-  if (cache) writeSealed(cache, indexEntryPath(kind, file), encodeInt32Blob({ version: VERSION, stamp, count, meta: index.meta }, index.arrays));
+  if (cache) writeEntry(cache, "index", indexKey(kind, file), ".bin", encodeInt32Blob({ stamp, count, meta: index.meta }, index.arrays));
 }
 
-/** The entry (relative to the cache directory) that keeps the index of `file`. */
+/** The entry (relative to the cache directory) that keeps the index of `file`: one per table file, replaced when the file changes. */
 export function indexEntryPath(kind: string, file: string): string {
-  return `index/${kind}-${createHash("sha1").update(file).digest("hex").slice(0, 16)}.bin`;
+  return entryName("index", indexKey(kind, file), ".bin");
 }
+
+const indexKey = (kind: string, file: string) => `${kind}-${cacheKey("index", kind, file)}`;
 
 /** What must not have changed for an entry to hold; taken before the file is read, so that a change while reading shows. */
 export function fileStamp(file: string): string {

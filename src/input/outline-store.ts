@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import type { CacheDir } from "../model/cache.js";
 import type { OutlineStore, SourceOutline } from "../model/syntax.js";
-import { discard, cachePath, readSealed, writeSealed } from "../cache/cache-files.js";
+import { discardEntry, readEntry, writeEntry } from "../cache/cache-files.js";
+import { cacheKey } from "../cache/layout.js";
 
 /**
  * Outlines of source files (parse/source-outline.ts) kept under
@@ -13,11 +13,10 @@ import { discard, cachePath, readSealed, writeSealed } from "../cache/cache-file
  */
 export function diskOutlineStore(cache: CacheDir | undefined): OutlineStore | undefined {
   if (!cache) return undefined;
-  const entry = (text: string) => `sources/${createHash("sha1").update(text).digest("hex")}.json`;
   return {
     get(text) {
-      const rel = entry(text);
-      const content = readSealed(cache, rel);
+      const key = cacheKey("sources", text);
+      const content = readEntry(cache, "sources", key, ".json");
       if (!content) return undefined;
       let outline: unknown;
       try {
@@ -26,12 +25,11 @@ export function diskOutlineStore(cache: CacheDir | undefined): OutlineStore | un
         outline = undefined;
       }
       if (validOutline(outline, text)) return outline;
-      const path = cachePath(cache, rel);
-      if (path) discard(cache, path);
+      discardEntry(cache, "sources", key, ".json");
       return undefined;
     },
     put(text, outline) {
-      writeSealed(cache, entry(text), JSON.stringify(outline));
+      writeEntry(cache, "sources", cacheKey("sources", text), ".json", JSON.stringify(outline));
     },
   };
 }

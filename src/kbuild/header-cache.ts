@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { CacheDir } from "../model/cache.js";
 import type { CompileCommand } from "../model/input.js";
@@ -7,7 +6,8 @@ import type { ScanSnapshot } from "../parse/tu-scan.js";
 import { decodeSnapshot, encodeSnapshot } from "../parse/scan-snapshot.js";
 import { cachePath, discard, ownedSafely, readCacheFile, readSealed } from "../cache/cache-files.js";
 import { quickSum, seal } from "../cache/seal.js";
-import { CACHE_LAYOUT } from "../cache/open-cache-dir.js";
+import { CACHE_KINDS, CACHE_LAYOUT, cacheKey } from "../cache/layout.js";
+import { STALE_BUILD_MS } from "../cache/evict.js";
 import { PCH_FINISH, PCH_SUM_FILE, pchMatches } from "./pch-sum.js";
 import { depsUnchanged, stampDeps, type StampedDep, type StatMemo } from "../cache/file-stamps.js";
 import { headerPrefix, type HeaderPrefix } from "./header-prefix.js";
@@ -81,13 +81,8 @@ interface EntryMeta {
   sums: Record<(typeof SUMMED)[number], string>;
 }
 
-const VERSION = 3;
+const VERSION = CACHE_KINDS.headers.version;
 const SUMMED = ["prefix.h", "prefix.i", "scan.bin"] as const;
-/** Entries kept (KLP_CCP_HEADER_CACHE_ENTRIES, default 12); the least recently used go first (a kernel TU's PCH is 40-100 MB). */
-const maxEntries = (): number => {
-  const n = Number(process.env.KLP_CCP_HEADER_CACHE_ENTRIES);
-  return Number.isInteger(n) && n > 0 ? n : 12;
-};
 const BODY_PREFIX = ".klp-body-";
 
 /** The cache plan for preprocessing `mainPath` with `ppArgv` (preprocessArgv()'s, input last); undefined when the file has no header block. */
@@ -106,7 +101,7 @@ export function planHeaderCache(o: { cache: CacheDir; ppArgv: string[]; cmd: Com
       forcedIncludes.push(existsSync(local) ? local : f);
     } else baseArgv.push(args[i]!);
   }
-  const key = createHash("sha256").update(JSON.stringify([VERSION, baseArgv, forcedIncludes, o.cmd.cwd, dirname(o.mainPath).length, basename(o.mainPath), prefix.text])).digest("hex").slice(0, 24);
+  const key = cacheKey("headers", baseArgv, forcedIncludes, o.cmd.cwd, dirname(o.mainPath).length, basename(o.mainPath), prefix.text);
   return { cache: o.cache, entry: join(dirname(headers), key), prefix, baseArgv, forcedIncludes, cwd: o.cmd.cwd, mainPath: o.mainPath, source: o.source };
 }
 
@@ -122,12 +117,6 @@ export function lookupHeaders(plan: HeaderCachePlan, stats?: StatMemo): HeaderCa
     return undefined;
   }
   if (meta.mainPath.length !== plan.mainPath.length || !depsUnchanged(meta.deps, stats)) return undefined;
-  const now = new Date();
-  try {
-    utimesSync(join(entry, "meta.json"), now, now); // least recently used goes first
-  } catch {
-    // read-only cache: no matter
-  }
   // Quote includes search the including file's directory: the body sits beside the patched file.
   const body = join(dirname(plan.mainPath), `${BODY_PREFIX}${basename(plan.mainPath)}`);
   const rest = plan.source.split("\n").slice(plan.prefix.lines).join("\n");
@@ -224,7 +213,7 @@ export function stageEntry(plan: HeaderCachePlan, prefixText: string, snapshot: 
     const sums = Object.fromEntries(SUMMED.map((f) => [f, quickSum(written[f])])) as EntryMeta["sums"];
     const meta: EntryMeta = { version: VERSION, mainPath: plan.mainPath, ascii, deps: stampDeps(files), sums };
     writeFileSync(join(dir, "meta.json"), seal(JSON.stringify(meta)), { mode: 0o600 });
-    evict(dirname(plan.entry));
+    plan.cache.wrote = true; // the size bound is checked after the run (cache/evict.ts)
   } catch {
     rmSync(dir, { recursive: true, force: true });
     return undefined;
@@ -232,9 +221,6 @@ export function stageEntry(plan: HeaderCachePlan, prefixText: string, snapshot: 
   const flags = plan.baseArgv.filter((a) => a !== "-E" && a !== "-dD" && a !== "-dI");
   return [process.execPath, "-e", PCH_FINISH, dir, plan.entry, ...flags, "-x", "c-header", "-o", join(dir, "prefix.h.gch"), join(dir, "prefix.h")];
 }
-
-/** A building directory older than this was left by a build that died. */
-const STALE_BUILD_MS = 10 * 60_000;
 
 /** True while some run is still building an entry under the cache directory (--cache-dir's value; for scripts that wait for it). */
 export function entriesBuilding(cacheDir: string): boolean {
@@ -249,22 +235,6 @@ export function entriesBuilding(cacheDir: string): boolean {
 export function dropEntry(plan: HeaderCachePlan, damaged = true): void {
   if (damaged) discard(plan.cache, plan.entry);
   else rmSync(plan.entry, { recursive: true, force: true });
-}
-
-/** Removes the least recently used entries beyond the bound, and building directories a dead run left. */
-function evict(headersDir: string): void {
-  const names = readdirSync(headersDir);
-  for (const n of names) {
-    if (!n.endsWith(".building")) continue;
-    const st = lstatSync(join(headersDir, n), { throwIfNoEntry: false });
-    if (st && Date.now() - st.mtimeMs >= STALE_BUILD_MS) rmSync(join(headersDir, n), { recursive: true, force: true });
-  }
-  const entries = names
-    .filter((n) => /^[0-9a-f]+$/.test(n))
-    .map((n) => ({ n, t: lstatSync(join(headersDir, n, "meta.json"), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
-    .sort((a, b) => b.t - a.t);
-  // One place is for the entry being staged.
-  for (const e of entries.slice(Math.max(0, maxEntries() - 1))) rmSync(join(headersDir, e.n), { recursive: true, force: true });
 }
 
 /** A C string literal of a path (for #include and #line). */

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { cacheKey } from "../cache/layout.js";
 import { rmSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { run } from "./run.js";
@@ -57,7 +57,7 @@ const ENTRY_VERSION = "module-compile 2";
  */
 export function compileModule(compile: { argv: string[]; cwd: string }, fileName: string, text: string, cacheDir?: CacheDir, beforeCompile?: () => void, stats?: StatMemo): ModuleCompile {
   const syntaxOnly = moduleArgv(compile.argv);
-  const key = createHash("sha256").update(JSON.stringify([ENTRY_VERSION, syntaxOnly, compile.cwd, fileName, text])).digest("hex");
+  const key = cacheKey("includes", "module", ENTRY_VERSION, syntaxOnly, compile.cwd, fileName, text);
   const cached = cacheDir ? lookupAnswer(cacheDir, key, stats, isModuleCompile) : undefined;
   if (cached) return { ...cached, cached: true };
   beforeCompile?.();

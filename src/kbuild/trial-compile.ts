@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { cacheKey } from "../cache/layout.js";
 import { rmSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { run } from "./run.js";
@@ -34,7 +34,7 @@ export interface TrialResult {
  */
 export function trialCompile(compile: { argv: string[]; cwd: string }, cText: string, cacheDir?: CacheDir, beforeCompile?: () => void, stats?: StatMemo): TrialResult {
   const argv = moduleArgv(compile.argv);
-  const key = createHash("sha256").update(JSON.stringify([argv, compile.cwd, cText])).digest("hex");
+  const key = cacheKey("includes", "trial", argv, compile.cwd, cText);
   const cached = cacheDir ? lookupAnswer(cacheDir, key, stats, isTrialResult) : undefined;
   if (cached) return { ...cached, cached: true };
   beforeCompile?.();

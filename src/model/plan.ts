@@ -1,47 +1,5 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-
-/** How the livepatch reaches a symbol the new code uses. */
-export type SymbolDecision =
-  /** Exported (Module.symvers): referenced by name, resolved by the module loader. */
-  | { kind: "reference"; exportedBy: string }
-  /** Not exported but in the symbol table: reached through a klpe_ pointer or a KLP relocation. */
-  | { kind: "externalize"; sympos: number; resolution: Resolution }
-  /** A static function with no symbol (inlined everywhere): its source is copied in. */
-  | { kind: "copy" };
-
-/** When and by whom an externalized symbol's address is filled in. */
-export type Resolution =
-  /** kallsyms mode, a vmlinux symbol: looked up once at the livepatch's init (kallsyms_on_each_symbol). */
-  | { kind: "init-lookup" }
-  /**
-   * kallsyms mode, a symbol of a module: looked up in that module's kallsyms when it loads
-   * (a MODULE_STATE_COMING notifier, before any of its code runs; a failure fails its load)
-   * or at the livepatch's init when it is already loaded; cleared when it goes.
-   */
-  | { kind: "module-load-lookup"; module: string }
-  /**
-   * klp-reloc mode: a `.klp.sym` relocation the kernel's livepatch loader resolves. `ibt`: a
-   * function of an IBT kernel, which must be called directly (its ENDBR may be sealed).
-   */
-  | { kind: "klp-relocation"; ibt?: true };
-
-/** A symbol (function or variable) the new code uses, with what was decided for it. */
-export interface SymbolUse {
-  name: string;
-  /** "function" or "variable". */
-  what: "function" | "variable";
-  /** Object that holds it: "vmlinux" or a module name. */
-  object: string;
-  /** True when declared `static` in the TU. */
-  isStatic: boolean;
-  decision: SymbolDecision;
-  /** Why, in words, for the report. */
-  reason: string;
-  /** C declaration of the klpe_ pointer (kallsyms mode) or of the asm-labelled symbol (klp-reloc). */
-  declarator?: { specifiers: string; declarator: string; nameOffset: number; nameLength: number };
-  /** Where the externalized declaration goes: after the includes, or at a main-file/local-header line. */
-  placement: { file: string; line: number } | "after-includes";
-}
+import type { Decision, SymbolUse } from "./policy.js";
 
 /** A function the livepatch replaces (a klp_func). */
 export interface PatchedFunction {
@@ -96,7 +54,9 @@ export interface LivepatchPlan {
   /** A system call is copied with KLPP_SYSCALL_DEFINEn: emit those macros after the includes. */
   syscallWrappers: boolean;
   patched: PatchedFunction[];
-  externalized: Array<SymbolUse & { decision: Extract<SymbolDecision, { kind: "externalize" }> }>;
+  /** Reached through the symbol table: a klpe_ pointer or name, or (klp-reloc) a header declaration bound by an asm label. */
+  externalized: Array<SymbolUse & { decision: Extract<Decision, { kind: "externalize" | "bind-label" }> }>;
+  /** Referenced by name: exported, or assumed reachable without --symbols. */
   referenced: SymbolUse[];
   copied: string[];
   /** Static variables with no symbol and no state (folded by gcc), copied with their definition, and why. */
@@ -105,6 +65,8 @@ export interface LivepatchPlan {
   usedBy: Record<string, string>;
   /** The TU's compile command, for the trial compile of the result (not for templates). */
   compile?: { argv: string[]; cwd: string };
+  /** Every name the closure reaches with the policy's decision (decide/policy.ts), by name: for the policy's stage test and dumps (not for templates). */
+  decisions?: Record<string, Decision>;
   /** The functions the livepatch defines, as the kernel compiled them: what the equivalence check compares the copies with (not for templates). */
   originals?: OriginalFunction[];
   diagnostics: Diagnostic[];

@@ -1,4 +1,5 @@
 import type { LivepatchPlan, OutputPiece } from "../model/plan.js";
+import { unhandled } from "../model/policy.js";
 import { compareText } from "../util/compare.js";
 
 /** What the templates get: strings and lists, nothing left to decide. */
@@ -65,7 +66,7 @@ export function toView(plan: LivepatchPlan): LivepatchView {
     text: p.text,
     ...lineDirective(p),
   });
-  const relocs = plan.externalized.map((u) => ({ name: u.name, objname: u.object, pointer: `klpe_${u.name}`, sympos: u.decision.sympos }));
+  const relocs = plan.externalized.map(relocOf);
   const byObject = new Map<string, LivepatchView["objects"][number]["funcs"]>();
   for (const f of plan.patched) {
     const list = byObject.get(f.object) ?? [];
@@ -90,6 +91,18 @@ export function toView(plan: LivepatchPlan): LivepatchView {
     vmlinuxRelocs: plan.mode === "kallsyms" ? relocs.filter((_, i) => plan.externalized[i]!.decision.resolution.kind === "init-lookup") : [],
     moduleRelocs: plan.mode === "kallsyms" ? moduleTables(plan, relocs) : [],
   };
+}
+
+/** The relocation of an externalized symbol: its klpe_ name, or (bind-label) the header's declaration bound to the same `.klp.sym` name. */
+function relocOf(u: LivepatchPlan["externalized"][number]): RelocView {
+  const d = u.decision;
+  switch (d.kind) {
+    case "externalize":
+    case "bind-label":
+      return { name: u.name, objname: u.object, pointer: `klpe_${u.name}`, sympos: d.sympos };
+    default:
+      return unhandled(d);
+  }
 }
 
 /** One table per module whose symbols are looked up when it loads, sorted by module name. */

@@ -1,4 +1,5 @@
 import type { MacroDefinedFunction, SourceFile } from "../model/syntax.js";
+import { CLexer, TK_PUNCT, skipBlanksAndComments } from "../parse/c-lexer.js";
 
 export type { MacroDefinedFunction } from "../model/syntax.js";
 
@@ -99,36 +100,21 @@ function bodyStart(text: string, from: number): number {
 }
 
 function skipSpaceAndComments(text: string, from: number): number {
-  let i = from;
-  for (;;) {
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-    if (text.startsWith("/*", i)) {
-      const e = text.indexOf("*/", i + 2);
-      if (e < 0) return text.length;
-      i = e + 2;
-    } else if (text.startsWith("//", i)) {
-      const e = text.indexOf("\n", i);
-      i = e < 0 ? text.length : e;
-    } else return i;
-  }
+  return skipBlanksAndComments(text, from, text.length);
 }
 
 /** Index just past the group that opens at `from` (after blanks), skipping comments, strings and character constants; -1 when it does not close. */
 export function skipGroup(text: string, from: number, open: string, close: string): number {
-  let i = skipSpaceAndComments(text, from);
+  const i = skipSpaceAndComments(text, from);
   if (text[i] !== open) return -1;
   let depth = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === "/" && (text[i + 1] === "*" || text[i + 1] === "/")) {
-      i = skipSpaceAndComments(text, i);
-      continue;
-    }
-    if (c === '"' || c === "'") {
-      for (i++; i < text.length && text[i] !== c && text[i] !== "\n"; i++) if (text[i] === "\\") i++;
-    } else if (c === open) depth++;
-    else if (c === close && --depth === 0) return i + 1;
-    i++;
+  // The lexer skips comments and literals; a bracket is a one-character punctuator.
+  const lx = new CLexer(text, i);
+  while (lx.next()) {
+    if (lx.kind !== TK_PUNCT || lx.end - lx.start !== 1) continue;
+    const c = text[lx.start];
+    if (c === open) depth++;
+    else if (c === close && --depth === 0) return lx.end;
   }
   return -1;
 }

@@ -8,6 +8,7 @@ import { canonicalTypes } from "./type-spelling.js";
 import { constTableChange } from "./const-tables.js";
 import { macroDefinedFunctions, macroCall, type MacroDefinedFunction } from "./macro-defined-functions.js";
 import { counterpartItem, generatedBy, reportGeneratedData, type DefinedAtLines } from "./generated-at.js";
+import { blankComments } from "../parse/c-lexer.js";
 
 /** A function the patch changes, named in the patched file. */
 export interface ChangedFunction {
@@ -236,10 +237,7 @@ function textOf(file: SourceFile, item: SourceItem): string {
 
 /** Code tokens only: comments removed, whitespace collapsed (strings kept as written). */
 export function stripComments(code: string): string {
-  return code
-    .replace(/("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (_m, str: string | undefined) => str ?? " ")
-    .replace(/\s+/g, " ")
-    .trim();
+  return blankComments(code).replace(/\s+/g, " ").trim();
 }
 
 /** Functions the patched file defines and the original does not: new code, copied where used. */

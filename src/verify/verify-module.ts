@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { cacheKey } from "../cache/layout.js";
 import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
@@ -64,7 +64,7 @@ export function verifyModule(o: VerifyOptions): EquivalenceCount | undefined {
   const sources = new Set((plan.originals ?? []).map((f) => f.file));
   const expected = [...new Set([...plan.patched.map((p) => p.sourceName), ...plan.copied])];
   // A verdict of "identical" depends on nothing but these texts: kept, a rerun of the same fix tokenizes nothing.
-  const key = createHash("sha256").update(JSON.stringify([VERDICT_VERSION, r.preprocessed, fileName, plan.originals, expected, modName])).digest("hex");
+  const key = verdictKey(r.preprocessed, fileName, plan.originals ?? [], expected, modName);
   const kept = o.cacheDir ? lookupAnswer(o.cacheDir, key, undefined, isCount) : undefined;
   if (kept) return kept;
   const errors = sink.errors().length;
@@ -82,6 +82,16 @@ export function verifyModule(o: VerifyOptions): EquivalenceCount | undefined {
   });
   if (o.cacheDir && sink.errors().length === errors) storeAnswer(o.cacheDir, key, count, []);
   return count;
+}
+
+/**
+ * The cache key of an equivalence verdict. Each original goes in by its file
+ * in the tree, not by its path in the run's work directory (a new temporary
+ * one every run, which kept the verdict from ever being found again): what
+ * the comparison reads of that path (rewrites.isTuFile) is the same for both.
+ */
+export function verdictKey(preprocessed: string, fileName: string, originals: OriginalFunction[], expected: string[], modName: string | undefined): string {
+  return cacheKey("includes", "verdict", VERDICT_VERSION, preprocessed, fileName, originals.map((f) => ({ ...f, markerFile: f.file })), expected, modName);
 }
 
 /** Bumped when the rules of equivalence.ts change: an older verdict is then never read. */
