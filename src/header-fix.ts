@@ -2,7 +2,6 @@ import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { PatchSet } from "./model/input.js";
-import { homeOf } from "./model/tu.js";
 import { partKeys, type TuPart } from "./model/livepatch-set.js";
 import { parseSourceFile } from "./parse/source-file.js";
 import { touchedFunctions, type ChangedFunction } from "./resolve/touched.js";
@@ -105,7 +104,7 @@ export function analyseHeaderUsers(o: TuInputs & { fix: HeaderFix; title: string
     const inputs: TuInputs = { ...o, command, overlay: o.fix.overlay, progress: () => undefined };
     const mainPath = join(o.src, relPath);
     const ctx = loadTu(inputs, relPath, mainPath, readFileSync(mainPath, "utf8"));
-    const defined = names.filter((n) => (ctx.tu.decls.get(n) ?? []).some((d) => d.kind === "function" && homeOf(ctx, d) === "header"));
+    const defined = names.filter((n) => (ctx.tu.decls.get(n) ?? []).some((d) => d.kind === "function" && ctx.homeOf(d) === "header"));
     const reaching = o.symbols ? defined.filter((n) => ipaTargets({ ctx, changed: [n], symbols: o.symbols!, sink: new DiagnosticSink() }).length > 0) : defined;
     if (reaching.length === 0) {
       skipped.push(relPath);

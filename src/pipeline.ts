@@ -1,37 +1,32 @@
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { LivepatchPlan } from "./model/plan.js";
-import type { PatchSet } from "./model/input.js";
+import type { CompileCommand, PatchSet } from "./model/input.js";
 import { asInputError, unreadableReason } from "./util/readable.js";
-import { readPatches } from "./input/patches.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
 import type { CacheDir } from "./model/cache.js";
 import { openCacheDir } from "./cache/open-cache-dir.js";
-import { cachePath } from "./cache/cache-files.js";
 import { evictLeastRecent } from "./cache/evict.js";
-import { fileStamp, indexEntryPath, type IndexCacheRef } from "./input/index-cache.js";
-import { readAhead } from "./util/read-ahead.js";
 import type { StatMemo } from "./cache/file-stamps.js";
 import { diskOutlineStore } from "./input/outline-store.js";
-import { applyPatches } from "./kbuild/apply-patch.js";
 import { squashSeries } from "./kbuild/squash-series.js";
-import { checkFileChanges } from "./decide/file-changes.js";
-import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf, tuFilesOf } from "./analyse-tu.js";
+import { analyseEachFunction, analyseFunctions, analyseTu, sourceFileOf, tuFilesOf, type AnalyseOptions } from "./analyse-tu.js";
 import { partKeys, tuKey, type LivepatchSet, type TuPart } from "./model/livepatch-set.js";
 import { buildSetReport } from "./decide/set-report.js";
 import { refuseDuplicateFunctions, reportCrossTuCalls } from "./decide/cross-tu.js";
-import { analyseHeaderUsers, planHeaderFix } from "./header-fix.js";
-import { checkModule, checkSet } from "./check-livepatch.js";
-import { startPreprocess, type StartedPreprocess } from "./start-preprocess.js";
-import type { CompileCommand } from "./model/input.js";
+import { analyseHeaderUsers, planHeaderFix, type HeaderFix } from "./header-fix.js";
+import { checkModule, checkSet, type CheckSetOptions } from "./check-livepatch.js";
 import { commandFromArgv, findInCompileCommands } from "./kbuild/compile-command.js";
 import { buildReport } from "./decide/report.js";
 import type { Report } from "./model/report.js";
 import { renderClosure, renderLivepatch, renderLivepatchSet } from "./render/render.js";
 import { timed, timedAsync, type StageTimer } from "./timings.js";
 import { makeScratchDir } from "./util/scratch-dir.js";
+import { DumpStop, PassRunner, type ExtractPass, type PassDump } from "./passes.js";
+import { applyFix, readFix, type Fix, type Started } from "./fix.js";
+import { readTable, readTables, readTablesAhead } from "./read-tables.js";
 
 export interface ExtractOptions {
   patch: string;
@@ -72,6 +67,8 @@ export interface ExtractOptions {
   timer?: StageTimer;
   /** Told before each step that may take more than a second (the CLI prints it). */
   progress?: (message: string) => void;
+  /** Stop after this pass and give its output (`--dump-stage`): nothing is compiled after it or written. */
+  dumpStage?: ExtractPass;
 }
 
 export interface ExtractResult {
@@ -85,14 +82,15 @@ export interface ExtractResult {
 }
 
 /**
- * The orchestrator: read inputs → apply the patch to a scratch copy →
- * per touched TU (preprocess, parse, resolve, closure, IPA targets, decide)
- * → render. Bad input ends in StageFailed with diagnostics in the sink.
- * Asynchronous only to let the thread pool read the symbol tables and the
- * kept headers while the patch is applied and the preprocessor started
+ * The orchestrator: the passes of src/passes.ts in their order (fix → apply
+ * → tables → tus → plans → set → report → files), over the fix's list of TUs.
+ * A pass that reports an error ends the run in StageFailed (diagnostics in
+ * the sink); with `dumpStage` the run stops after that pass and gives its
+ * output. Asynchronous only to let the thread pool read the symbol tables and
+ * the kept headers while the patch is applied and the preprocessors started
  * (readAhead).
  */
-export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promise<ExtractResult> {
+export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promise<ExtractResult | PassDump> {
   try {
     return await extractReadable(opts, sink);
   } catch (e) {
@@ -100,7 +98,7 @@ export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promi
   }
 }
 
-async function extractReadable(opts: ExtractOptions, sink: DiagnosticSink): Promise<ExtractResult> {
+async function extractReadable(opts: ExtractOptions, sink: DiagnosticSink): Promise<ExtractResult | PassDump> {
   const src = resolve(opts.src);
   const build = resolve(opts.build);
   const paths: Array<[string, string | undefined, "file" | "directory"]> = [...[opts.patch, ...(opts.morePatches ?? [])].map((p): [string, string, "file"] => ["--patch", p, "file"]), ["--src", src, "directory"], opts.preprocessed ? ["--preprocessed", opts.preprocessed, "file"] : ["--build", build, "directory"], ["--symbols", opts.symbols, "file"], ["--symvers", opts.symvers, "file"], ["--ipa-clones", opts.ipaClones, "directory"], ["--modules", opts.modules, "directory"]];
@@ -132,126 +130,87 @@ function reportDiscarded(cache: CacheDir, sink: DiagnosticSink): void {
   });
 }
 
-async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, sink: DiagnosticSink): Promise<ExtractResult> {
+async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, sink: DiagnosticSink): Promise<ExtractResult | PassDump> {
   const { src, build, timer } = opts;
-  const tablesAhead = [readTableAhead(opts.symbols, "kallsyms", cache), readTableAhead(opts.symvers, "symvers", cache)] as const;
-  const patches = timed(timer, "read inputs", () => readPatches([opts.patch, ...(opts.morePatches ?? [])], sink));
-  const patch = patches?.all;
-  const cPaths = [...new Set(patch?.files.map((f) => f.path).filter((p) => p.endsWith(".c")))];
-  if (opts.preprocessed && cPaths.length > 1) {
-    sink.report({ code: "KLP-E019", severity: "error", message: `--preprocessed gives one TU, and the fix changes ${cPaths.length} .c files (${cPaths.join(", ")})`, location: { file: opts.patch, line: 0, column: 0 }, hint: "pass --build instead: every TU is preprocessed with its own kbuild command" });
-    throw new StageFailed("input");
-  }
-  if (patch) checkFileChanges({ patch, sink });
+  const passes = new PassRunner(opts.dumpStage);
+  const tablesAhead = readTablesAhead({ symbols: opts.symbols, symvers: opts.symvers, cache });
   const work = makeScratchDir("work");
-  // Each TU's preprocessing, started at once: the compilers run side by side.
-  const starts = new Map<string, StartedPreprocess>();
+  // Each TU's preprocessing, started by the apply pass: the compilers run side by side, and while the tables are read.
+  const started: Started = new Map();
   // The header cache and the include check's cache ask about the same headers.
   const stats: StatMemo = new Map();
   try {
-    // The patch is applied and the TUs' preprocessing started before the symbol tables are
-    // read, so that the compiler runs meanwhile; what they report waits for its turn.
-    const early = new DiagnosticSink();
-    const patched = patches && !sink.hasErrors && patchedFilesReadable(patches.all, src, early) ? timed(timer, "apply patch", () => applyPatches(patches.each, src, join(work, "tree"), early)) : undefined;
-    if (patch && patched) {
-      timed(timer, "start preprocess", () => {
-        for (const relPath of cPaths) {
-          const started = startPreprocess({ relPath, patched, src, build, work, stats, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(cache ? { cacheDir: cache } : {}) });
-          if (started) starts.set(relPath, started);
-        }
-      });
-    }
-    const [symbolsAhead, symversAhead] = await timedAsync(timer, "read inputs", () => Promise.all(tablesAhead));
-    const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, cache, symbolsAhead));
-    const exports = timed(timer, "read inputs", () => readTable(opts.symvers, readSymvers, sink, cache, symversAhead));
-    if (!patch || sink.hasErrors) throw new StageFailed("input");
-    for (const d of early.items) sink.report(d);
-    if (!patched) throw new StageFailed("apply");
+    const fix = passes.end("fix", timed(timer, "read inputs", () => readFix({ patches: [opts.patch, ...(opts.morePatches ?? [])], ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), sink })), (f) => ({ patch: f.patches.all, tus: f.tus }));
+    const patched = passes.end("apply", applyFix({ fix, src, build, work, stats, started, sink, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(cache ? { cache } : {}), ...(timer ? { timer } : {}) }));
+    const ahead = await timedAsync(timer, "read inputs", () => tablesAhead);
+    const tables = passes.end("tables", timed(timer, "read inputs", () => readTables({ symbols: opts.symbols, symvers: opts.symvers, cache, ahead, sink })), (t) => ({ symbols: { file: t.symbols.file, modules: t.symbols.modules }, exports: [...t.exports.keys()].length }));
+    if (sink.hasErrors) throw new StageFailed("input");
     const name = opts.name ?? moduleName(opts.patch);
     const ipaDir = resolve(opts.ipaClones ?? build);
-    // A file changed by several diffs of a series: one diff of it from here on.
-    const fix = squashSeries({ patch, src, tree: join(work, "tree"), sink });
-    const headerFix = planHeaderFix({ patch: fix, patched, src, build, ipaDir, work, sink, ...(timer ? { timer } : {}), ...(opts.progress ? { progress: opts.progress } : {}) });
-    const relPaths = headerFix ? [] : tuFilesOf({ patch: fix, src, build, ipaDir, sink, ...(timer ? { timer } : {}) });
-    const common = { patch: fix, patched, src, build, work, symbols, exports, ipaDir, mode: opts.externalize, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) };
-    const keys = partKeys(relPaths);
-    const parts: TuPart[] = headerFix ? analyseHeaderUsers({ ...common, name, fix: headerFix, title: fix.subject ?? fix.file.replace(/^.*\//, "") }) : [];
-    // One TU after the other in this process (their compilers already ran in parallel).
-    for (const [i, relPath] of relPaths.entries()) {
-      const started = starts.get(relPath);
-      // The kept headers, read ahead meanwhile.
-      if (started) await timedAsync(timer, "start preprocess", () => started.ready());
-      const plan = analyseTu({ ...common, relPath, name: relPaths.length > 1 ? `${name}_${keys[i]!}` : name, ...(started ? { started } : {}) });
-      parts.push({ relPath, key: keys[i]!, plan });
-    }
-    refuseDuplicateFunctions({ parts, sink });
-    if (sink.hasErrors) throw new StageFailed("assemble");
-    reportCrossTuCalls({ parts, sink });
-    const first = parts[0]!.plan;
-    const set: LivepatchSet = { name, mode: opts.externalize, title: first.title, kernel: first.kernel, parts };
-    timed(timer, "compile check", () => checkSet({ set, sink, src, work, stats, cache, ...(opts.verify === false ? { verify: false } : {}), ...(opts.progress ? { progress: opts.progress } : {}) }));
-    const report = timed(timer, "render", () => buildSetReport(set, sink.items));
-    const files = timed(timer, "render", () => renderLivepatchSet(set, report));
+    const tus = passes.end("tus", planTus({ fix, patched, src, build, ipaDir, work, sink, ...(timer ? { timer } : {}), ...(opts.progress ? { progress: opts.progress } : {}) }), (t) => ({ patch: t.patch, relPaths: t.relPaths, ...(t.headerFix ? { headerFix: t.headerFix } : {}) }));
+    const common = { patch: tus.patch, patched, src, build, work, symbols: tables.symbols, exports: tables.exports, ipaDir, mode: opts.externalize, sink, modulesDirs: modulesDirs(opts.modules, build, opts.symvers), ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) };
+    const parts = passes.end("plans", await analyseTus({ common, tus, name, started, ...(timer ? { timer } : {}) }));
+    const set = passes.end("set", assembleSet({ parts, name, mode: opts.externalize, sink, check: { src, work, stats, cache, ...(opts.verify === false ? { verify: false } : {}), ...(opts.progress ? { progress: opts.progress } : {}) }, ...(timer ? { timer } : {}) }));
+    const report = passes.end("report", timed(timer, "render", () => buildSetReport(set, sink.items)));
+    const files = passes.end("files", timed(timer, "render", () => renderLivepatchSet(set, report)));
     timed(timer, "keep headers", () => {
-      for (const s of starts.values()) s.keepHeaders();
+      for (const s of started.values()) s.keepHeaders();
     });
-    return { plan: first, set, report, files };
+    return { plan: set.parts[0]!.plan, set, report, files };
+  } catch (e) {
+    if (e instanceof DumpStop) return e.dump;
+    throw e;
   } finally {
-    for (const s of starts.values()) s.cancel();
+    for (const s of started.values()) s.cancel();
     rmSync(work, { recursive: true, force: true });
   }
 }
 
+/** What the tus pass decides is analysed. */
+interface TusPlan {
+  /** The fix, one diff per file (a series squashed). */
+  patch: PatchSet;
+  /** The TUs to analyse (none for a header fix). */
+  relPaths: string[];
+  /** A fix of header inlines only: the TUs that include them are analysed instead. */
+  headerFix?: HeaderFix;
+}
 
-/** Whether every file of --src the patch changes can be read (one outside --src is applyPatch's to refuse). */
-function patchedFilesReadable(patch: PatchSet, src: string, sink: DiagnosticSink): boolean {
-  for (const f of patch.files) {
-    const file = resolve(src, f.path);
-    if (relative(src, file).startsWith("..") || !existsSync(file)) continue;
-    const problem = unreadableReason(file, "file");
-    if (problem) sink.report({ code: "KLP-E004", severity: "error", message: `the patch changes ${f.path}, which cannot be read in --src: ${problem}`, location: f.hunks[0]?.location ?? { file: patch.file, line: 0, column: 0 }, hint: "make the kernel tree readable by the user running klp-ccp" });
+/** The tus pass: the series squashed, and a header fix planned or the fix's TUs checked (tuFilesOf). */
+function planTus(o: { fix: Fix; patched: Map<string, string>; src: string; build: string; ipaDir: string; work: string; sink: DiagnosticSink; timer?: StageTimer; progress?: (m: string) => void }): TusPlan {
+  // A file changed by several diffs of a series: one diff of it from here on.
+  const patch = squashSeries({ patch: o.fix.patches.all, src: o.src, tree: join(o.work, "tree"), sink: o.sink });
+  const headerFix = planHeaderFix({ ...o, patch });
+  if (headerFix) return { patch, relPaths: [], headerFix };
+  return { patch, relPaths: tuFilesOf({ ...o, patch }) };
+}
+
+/** The plans pass: each TU analysed (its preprocessing awaited where it was started), one after the other in this process. */
+async function analyseTus(o: { common: Omit<AnalyseOptions, "name">; tus: TusPlan; name: string; started: Started; timer?: StageTimer }): Promise<TuPart[]> {
+  const { common, tus, name, timer } = o;
+  const keys = partKeys(tus.relPaths);
+  const parts: TuPart[] = tus.headerFix ? analyseHeaderUsers({ ...common, name, fix: tus.headerFix, title: tus.patch.subject ?? tus.patch.file.replace(/^.*\//, "") }) : [];
+  for (const [i, relPath] of tus.relPaths.entries()) {
+    const started = o.started.get(relPath);
+    // The kept headers, read ahead meanwhile.
+    if (started) await timedAsync(timer, "start preprocess", () => started.ready());
+    const inputs = { ...common, relPath, name: tus.relPaths.length > 1 ? `${name}_${keys[i]!}` : name };
+    const plan = analyseTu({ ...inputs, ...(started ? { preprocessing: () => started.wait(inputs) } : {}) });
+    parts.push({ relPath, key: keys[i]!, plan });
   }
-  return !sink.hasErrors;
+  return parts;
 }
 
-/**
- * Reads a symbol table file with its reader, through the index cache when there is one
- * and the file is one the cache can key on (see readTableAhead).
- */
-function readTable<T>(file: string, reader: (file: string, bytes: Buffer, sink: DiagnosticSink, cache: IndexCacheRef) => T, sink: DiagnosticSink, cacheDir: CacheDir | undefined, ahead?: TableRead): T {
-  const stamp = ahead?.stamp ?? fileStamp(file); // before reading: a change while it is read must not be kept as valid
-  const bytes = ahead?.bytes ?? readFileSync(file);
-  const keyable = ahead !== undefined && ahead.keyable && ahead.size === bytes.length;
-  return reader(file, bytes, sink, { dir: keyable ? cacheDir : undefined, stamp, entry: ahead?.entry });
-}
-
-/** A symbol table and its index entry as read ahead, with the table's stamp from before. */
-interface TableRead {
-  stamp: string;
-  bytes: Buffer | undefined;
-  entry: Buffer | undefined;
-  /** Whether the index cache may key on the stamp: a regular file; not /proc/kallsyms or a pipe, whose size and mtime do not follow their content. */
-  keyable: boolean;
-  /** The size stat gave before reading: a file read to a different length (procfs says 0) is not keyable either. */
-  size: number;
-}
-
-/** Reads a table and its index entry on the thread pool; both reads start, and the stamp is taken, before the first await. */
-async function readTableAhead(file: string, kind: string, cache: CacheDir | undefined): Promise<TableRead> {
-  const stamp = fileStamp(file);
-  let keyable = false;
-  let size = -1;
-  try {
-    const st = statSync(file);
-    keyable = st.isFile() && st.size > 0;
-    size = st.size;
-  } catch {
-    // read below, which reports why
-  }
-  const bytes = readAhead(file);
-  const entryPath = cache && keyable && cachePath(cache, indexEntryPath(kind, file));
-  const entry = entryPath ? readAhead(entryPath, true) : undefined;
-  return { stamp, bytes: await bytes, entry: await entry, keyable, size };
+/** The set pass: the TUs' plans as one livepatch, checked across TUs (KLP-E0xx) and compiled (checkSet). */
+function assembleSet(o: { parts: TuPart[]; name: string; mode: ExtractOptions["externalize"]; sink: DiagnosticSink; check: Omit<CheckSetOptions, "set" | "sink">; timer?: StageTimer }): LivepatchSet {
+  const { parts, sink } = o;
+  refuseDuplicateFunctions({ parts, sink });
+  if (sink.hasErrors) throw new StageFailed("assemble");
+  reportCrossTuCalls({ parts, sink });
+  const first = parts[0]!.plan;
+  const set: LivepatchSet = { name: o.name, mode: o.mode, title: first.title, kernel: first.kernel, parts };
+  timed(o.timer, "compile check", () => checkSet({ ...o.check, set, sink }));
+  return set;
 }
 
 /**

@@ -15,22 +15,20 @@ import { parseSourceFile } from "../src/parse/source-file.js";
 import { computeClosure } from "../src/closure/closure.js";
 import { retargetTracepoints, tracepointCopy, tracepointIterators, tracepointIteratorsIn } from "../src/decide/tracepoints.js";
 import { balancedEnd, macroFunction, splitTopLevel } from "../src/decide/tracepoint-text.js";
-import type { TuContext } from "../src/model/tu.js";
+import type { TranslationUnit } from "../src/model/tu.js";
+import { tuFixture } from "./tu-fixture.js";
 import { FIXTURES, expectGolden } from "./golden.js";
 import { functionTokens } from "./function-tokens.js";
 
 const DIR = join(FIXTURES, "decide", "tracepoint");
 
-function demoTu(): TuContext {
+function demoTu(): TranslationUnit {
   const pp = run(["gcc", "-E", "-dD", "-I", "include", "demo.c"], DIR);
   expect(pp.status, pp.stderr).toBe(0);
   const tu = parsePreprocessed(pp.stdout);
   const main = parseSourceFile("demo.c", readFileSync(join(DIR, "demo.c"), "utf8"));
   const markerToRel = new Map([...tu.files].filter((f) => existsSync(join(DIR, f))).map((f) => [f, f]));
-  return {
-    relPath: "demo.c", main, original: main, localHeaders: new Map(), tu, markerToRel, object: "vmlinux", ipa: [], hasIpaDump: false,
-    loadSource: (rel) => (existsSync(join(DIR, rel)) ? parseSourceFile(rel, readFileSync(join(DIR, rel), "utf8")) : undefined),
-  };
+  return tuFixture({ relPath: "demo.c", main, tu, markerToRel, sourceDirs: [DIR] });
 }
 
 describe("tracepoint inlines in kallsyms mode", () => {

@@ -1,5 +1,5 @@
 import type { PpDecl } from "../model/syntax.js";
-import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
+import type { TranslationUnit } from "../model/tu.js";
 
 /** What one kernel header, included from a private header, needs from the types above its include. */
 export interface IncludeNeed {
@@ -17,13 +17,13 @@ export interface IncludeNeed {
  * the include (`marker:line`); only includes in private headers are read
  * (their kernel headers are few).
  */
-export function includeNeeds(ctx: TuContext): Map<string, IncludeNeed> {
+export function includeNeeds(ctx: TranslationUnit): Map<string, IncludeNeed> {
   const out = new Map<string, IncludeNeed>();
-  const own = ownDecls(ctx);
+  const own = ctx.ownDecls();
   for (const [key, included] of ctx.tu.includeTree) {
     const rel = ctx.markerToRel.get(key.slice(0, key.lastIndexOf(":")));
     if (!rel || !ctx.localHeaders.has(rel)) continue;
-    const files = new Set([...included].filter((f) => homeOf(ctx, { file: f }) === "header"));
+    const files = new Set([...included].filter((f) => ctx.homeOf({ file: f }) === "header"));
     if (files.size === 0) continue;
     const need: IncludeNeed = { types: [], tags: [] };
     const seen = new Set<string>();
@@ -48,7 +48,7 @@ export function includeNeeds(ctx: TuContext): Map<string, IncludeNeed> {
 }
 
 /** The text that goes before include `key`: `struct A;` lines, then the types `need` names, copied from their private header. */
-export function typesBeforeInclude(ctx: TuContext, key: string, need: IncludeNeed | undefined): string {
+export function typesBeforeInclude(ctx: TranslationUnit, key: string, need: IncludeNeed | undefined): string {
   if (!need) return "";
   const types = need.types.map((d) => {
     const file = ctx.localHeaders.get(ctx.markerToRel.get(d.file) ?? "");

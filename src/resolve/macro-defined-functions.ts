@@ -1,24 +1,7 @@
-import type { SourceFile } from "../model/syntax.js";
+import type { MacroDefinedFunction, SourceFile } from "../model/syntax.js";
 import { CLexer, TK_PUNCT, skipBlanksAndComments } from "../parse/c-lexer.js";
 
-/** A function that a definition macro generates, where the file defines it. */
-export interface MacroDefinedFunction {
-  /** The function the macro expands to, e.g. __do_sys_umask. */
-  name: string;
-  /** The macro, e.g. SYSCALL_DEFINE1, and its first argument (umask). */
-  macro: string;
-  macroArg: string;
-  /** 1-based lines from the macro's name to the body's closing brace. */
-  startLine: number;
-  endLine: number;
-  /** Offsets of that text in the file. */
-  start: number;
-  end: number;
-  /** Offset of the body's `{` in the file (after every alternative head). */
-  bodyStart: number;
-  /** That text (the macro call and the body). */
-  text: string;
-}
+export type { MacroDefinedFunction } from "../model/syntax.js";
 
 /**
  * `SYSCALL_DEFINEn(name, ...) { body }` and `COMPAT_SYSCALL_DEFINEn(name, ...) { body }`
@@ -39,13 +22,9 @@ const SYSCALL_MACRO = /(?:^|\n)[ \t]*((COMPAT_)?SYSCALL_DEFINE[0-6])[ \t]*\([ \t
  * it, matched in the text.
  */
 export function macroDefinedFunctions(file: SourceFile): MacroDefinedFunction[] {
-  // Asked for by touched, assemble and decide (once per symbol): scanned once per file.
-  let found = macroCalls.get(file);
-  if (!found) macroCalls.set(file, (found = scanMacroDefinedFunctions(file)));
-  return found;
+  // Asked for by touched, assemble and decide (once per symbol): scanned once per file, kept in it.
+  return (file.macroFunctions ??= scanMacroDefinedFunctions(file));
 }
-
-const macroCalls = new WeakMap<SourceFile, MacroDefinedFunction[]>();
 
 function scanMacroDefinedFunctions(file: SourceFile): MacroDefinedFunction[] {
   const { text } = file;
