@@ -175,7 +175,8 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
   // Tracepoint inlines are copied to call their iterator, not the static call: in kallsyms mode,
   // and in klp-reloc mode for a module, whose relocations come after the livepatch's own jump
   // labels and static calls were set up (they would never see the module's key). A driver's
-  // private trace header's inlines too: the closure walks them as header code.
+  // private trace header's inlines too: the closure walks them as header code. Otherwise only
+  // trace_X_rcuidle, which a module build of the headers lacks.
   const retarget = !o.keepNames && (o.mode === "kallsyms" || ctx.object !== "vmlinux");
   const found = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol, privateTraceInlines: retarget, ...(o.symbols ? { isFolded: (n: string) => !hasOwnSymbol(n) } : {}), addedByPatch: added, changedTables: new Set(changed.flatMap((c) => c.constTables ?? [])), sink }));
   for (const fn of [...added].filter((n) => !found.copiedFunctions.has(n)).sort()) {
@@ -183,7 +184,7 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
     sink.report({ code: "KLP-W001", severity: "warning", message: `the patch adds function ${fn}, which no replaced function calls: it is not in the livepatch`, location: { file: ctx.relPath, line: item.startLine, column: 1 }, hint: "a new function reached only from data (an ops table) or from other files needs those users patched too" });
   }
   if (isPatch) checkCopiedState({ files: [ctx.main, ...ctx.localHeaders.values()], copied: found.copiedFunctions, sink });
-  const traced = retarget ? retargetTracepoints({ ctx, closure: found }) : undefined;
+  const traced = o.keepNames ? undefined : retargetTracepoints({ ctx, closure: found, moduleLacksOnly: !retarget });
   const closure = traced?.closure ?? found;
   const decided = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, ...(o.symbols ? { symbols: o.symbols } : {}), mode: o.mode, sink }));
   const uses = timed(timer, "decide", () => ibtChecked(o, ctx, closure, decided));
