@@ -125,8 +125,9 @@ function reportOnceState(file: SourceFile, item: SourceItem, name: string, how: 
 
 /** A changed signature is safe only when nothing unpatched calls the function or takes its address. */
 function checkSignature(o: SafetyOptions, name: string, item: SourceItem, at: SourceLocation): void {
-  // A function the fix adds calls only the new signature, and is copied with its callers.
-  const replaced = new Set(o.replaced);
+  // A function the fix adds calls only the new signature, and is copied with its callers. So is
+  // one it changes: replaced, or copied into the replaced callers it was inlined into.
+  const replaced = new Set([...o.replaced, ...o.changed]);
   const users = new Set<string>();
   for (const other of o.patched.items) {
     if (!other.node || other.name === name) continue;
