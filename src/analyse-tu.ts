@@ -23,6 +23,7 @@ import { refuseChangedHeaders } from "./decide/changed-headers.js";
 import { computeClosure, type Closure } from "./closure/closure.js";
 import { locateTuSymbol } from "./resolve/locate.js";
 import { retargetTracepoints } from "./decide/tracepoints.js";
+import { sameLayoutInTu } from "./resolve/layout-in-tu.js";
 import { decideSymbols } from "./decide/decide.js";
 import { assemble } from "./decide/assemble.js";
 import { checkIbt } from "./decide/ibt.js";
@@ -87,7 +88,7 @@ export function analyseTu(o: AnalyseOptions & { relPath: string }): LivepatchPla
     return live;
   };
   const touchedSink = new DiagnosticSink(sink.forcedCodes);
-  const touched = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, touchedSink, isLive, definedAtLines(ctx)));
+  const touched = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, touchedSink, isLive, definedAtLines(ctx), sameLayoutInTu(ctx)));
   if (unconditional.length) {
     const [first] = unconditional;
     sink.report({ code: "KLP-E006", severity: "error", message: `the preprocessed TU has no definition of ${first!.name}, which ${fp.path}:${first!.line} defines outside any #if: it is cut short or not made from the patched ${fp.path}`, location: { file: o.preprocessed ?? fp.path, line: 0, column: 0 }, hint: o.preprocessed ? "preprocess the PATCHED file again with the TU's own command plus -E -dD -dI" : "check that --build was configured for this --src" });
@@ -175,8 +176,7 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
   // Tracepoint inlines are copied to call their iterator, not the static call: in kallsyms mode,
   // and in klp-reloc mode for a module, whose relocations come after the livepatch's own jump
   // labels and static calls were set up (they would never see the module's key). A driver's
-  // private trace header's inlines too: the closure walks them as header code. Otherwise only
-  // trace_X_rcuidle, which a module build of the headers lacks.
+  // private trace header's inlines too: the closure walks them as header code. Else only trace_X_rcuidle (not in module builds).
   const retarget = !o.keepNames && (o.mode === "kallsyms" || ctx.object !== "vmlinux");
   const found = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), hasOwnSymbol, privateTraceInlines: retarget, ...(o.symbols ? { isFolded: (n: string) => !hasOwnSymbol(n) } : {}), addedByPatch: added, changedTables: new Set(changed.flatMap((c) => c.constTables ?? [])), sink }));
   for (const fn of [...added].filter((n) => !found.copiedFunctions.has(n)).sort()) {
