@@ -24,6 +24,7 @@ import { computeClosure, type Closure } from "./closure/closure.js";
 import { locateTuSymbol } from "./resolve/locate.js";
 import { retargetTracepoints } from "./decide/tracepoints.js";
 import { sameLayoutInTu } from "./resolve/layout-in-tu.js";
+import { namespaceImports } from "./decide/namespace-imports.js";
 import { decideSymbols } from "./decide/decide.js";
 import { assemble } from "./decide/assemble.js";
 import { checkIbt } from "./decide/ibt.js";
@@ -208,12 +209,11 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
   if (!o.keepNames) refuseEmptyLivepatch(emitted, changed, ctx.relPath, sink);
   // Within the stages above: tree-sitter parses of the few top-level pieces of the .i they used.
   timer?.("tree-sitter (lazy)", ctx.tu.stats.parseMs);
-
   const release = join(o.build, "include/config/kernel.release");
   const kernel = existsSync(release) ? readFileSync(release, "utf8").trim() : "unknown";
   return {
     name: o.name, mode: o.mode, title, kernel,
-    preamble: pieces.preamble, includes: pieces.includes, body: pieces.body, syscallWrappers: pieces.syscallWrappers,
+    preamble: pieces.preamble, includes: pieces.includes, body: [...pieces.body, ...namespaceImports(ctx)], syscallWrappers: pieces.syscallWrappers,
     patched: emitted,
     externalized: uses.filter((u): u is LivepatchPlan["externalized"][number] => u.decision.kind === "externalize"),
     referenced: uses.filter((u) => u.decision.kind === "reference"),
