@@ -106,6 +106,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   const visitedHeaders = new Set<string>();
   // Where each private header's text stands in the TU: the include lines that lead to it from the .c file.
   const includedAt = new Map<string, number[]>([[ctx.relPath, []]]);
+  let kernelIncluded = false;
   const visitFile = (file: SourceFile, into: OutputPiece[]) => {
     let seenInclude = false;
     for (const item of file.items) {
@@ -133,13 +134,18 @@ export function assemble(opts: AssembleOptions): Assembled {
           includedAt.set(local.path, [...(includedAt.get(file.path) ?? []), item.startLine]);
           visitFile(local, into);
         } else if (local) continue;
-        else includeCandidates.push({ key, piece: { origin: file.path, line: item.startLine, kind: "include", text: typesBefore(key) + file.text.slice(item.start, item.end) } });
+        else {
+          kernelIncluded = true;
+          includeCandidates.push({ key, piece: { origin: file.path, line: item.startLine, kind: "include", text: typesBefore(key) + file.text.slice(item.start, item.end) } });
+        }
         continue;
       }
       if (item.kind === "macro") {
         if (!isLiveMacro(ctx, file, item) || NEVER_COPY_MACROS.has(item.name!)) continue;
         const piece: OutputPiece = { origin: file.path, line: item.startLine, kind: "macro", text: keepModName(file.text.slice(item.start, item.end)) };
-        if (!seenInclude && file === ctx.main) out.preamble.push(piece);
+        // Before every kernel header, in the .c file or a private header it includes first
+        // (udfdecl.h's pr_fmt): before the includes, where printk.h's #ifndef pr_fmt sees it.
+        if (!seenInclude && (file === ctx.main || !kernelIncluded)) out.preamble.push(piece);
         else pending.push({ file, item, piece });
         continue;
       }
