@@ -107,6 +107,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   // Where each private header's text stands in the TU: the include lines that lead to it from the .c file.
   const includedAt = new Map<string, number[]>([[ctx.relPath, []]]);
   let kernelIncluded = false;
+  const early = new Set<string>();
   const visitFile = (file: SourceFile, into: OutputPiece[]) => {
     let seenInclude = false;
     for (const item of file.items) {
@@ -143,10 +144,11 @@ export function assemble(opts: AssembleOptions): Assembled {
       if (item.kind === "macro") {
         if (!isLiveMacro(ctx, file, item) || NEVER_COPY_MACROS.has(item.name!)) continue;
         const piece: OutputPiece = { origin: file.path, line: item.startLine, kind: "macro", text: keepModName(file.text.slice(item.start, item.end)) };
-        // Before every kernel header, in the .c file or a private header it includes first
-        // (udfdecl.h's pr_fmt): before the includes, where printk.h's #ifndef pr_fmt sees it.
-        if (!seenInclude && (file === ctx.main || !kernelIncluded)) out.preamble.push(piece);
+        if (!seenInclude && file === ctx.main) out.preamble.push(piece);
         else pending.push({ file, item, piece });
+        // Before every kernel header in a private header the .c file includes first (udfdecl.h's
+        // pr_fmt): when copied, it goes before the includes, where printk.h's #ifndef pr_fmt sees it.
+        if (!seenInclude && file !== ctx.main && !kernelIncluded) early.add(`${piece.origin}:${piece.line}`);
         continue;
       }
       // A type a kept include needs went before that include (typesBefore).
@@ -300,7 +302,8 @@ export function assemble(opts: AssembleOptions): Assembled {
   let headerNames: string[] | undefined;
   const headerMacroNames = () => (headerNames ??= [...ctx.tu.macros.all().keys()].filter(definedInHeaders).sort(compareText));
   const macroPieces = selectMacros(pending.filter((p) => !inCopiedType(p)), macroNames, renameTo, renamedNames, definedInHeaders, headerMacroDefinitions, headerMacroNames);
-  out.body.push(...macroPieces);
+  out.preamble.push(...macroPieces.filter((p) => early.has(`${p.origin}:${p.line}`)));
+  out.body.push(...macroPieces.filter((p) => !early.has(`${p.origin}:${p.line}`)));
   out.body.sort(pieceOrder(includedAt));
   if (!opts.keepNames) declareBeforeUse(ctx, out.body, closure.patched);
 
