@@ -160,7 +160,7 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
       : names.map((n) => ({ name: n, sourceName: n, object: ctx.object, sympos: 0, reason: `${n} ${why.get(n)} (no --symbols: assumed to exist, unique)` })),
   );
   if (isPatch) {
-    timed(timer, "resolve", () => checkSafety({ original: ctx.original, patched: ctx.main, changed: names, replaced: patchedFns.map((p) => p.sourceName), object: ctx.object, sink }));
+    timed(timer, "resolve", () => checkSafety({ original: ctx.original, patched: ctx.main, changed: names, replaced: patchedFns.map((p) => p.sourceName), object: ctx.object, netNamespaces: Boolean(ctx.tu.macros.get("CONFIG_NET_NS")?.length), sink }));
     // kbuild drops ftrace's flags where a Makefile says CFLAGS_REMOVE_x.o = $(CC_FLAGS_FTRACE).
     if (ctx.compileFlags && !ctx.compileFlags.some((f) => f === "-pg" || f.startsWith("-fpatchable-function-entry="))) {
       sink.report({ code: "KLP-E025", severity: "error", message: `${ctx.relPath} is compiled without ftrace's -pg (its Makefile removes CC_FLAGS_FTRACE): its functions have no mcount/fentry call, so ftrace cannot redirect ${patchedFns.map((p) => p.name).join(", ")}`, location: { file: ctx.relPath, line: 0, column: 0 }, hint: "patch callers of these functions that live in a traced TU instead" });

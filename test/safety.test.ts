@@ -79,6 +79,17 @@ describe("safety checks", () => {
     // Near miss: a caller the fix does not change still calls the old signature.
     expect(codes(true)).toEqual(["KLP-E026: the patch changes the signature of reg, and unpatched code still calls it or takes its address: other"]);
   });
+  it("__net_exit with CONFIG_NET_NS is ordinary code, run for every namespace torn down: no KLP-E024 (corpus ieee802154 core.c); without it, it is", () => {
+    const before = parseSourceFile("f.c", ["static void __net_exit pernet_exit(struct net *net)", "{", "\tWARN_ON(move(net));", "}", ""].join("\n"));
+    const after = parseSourceFile("f.c", ["static void __net_exit pernet_exit(struct net *net)", "{", "\tmove(net);", "}", ""].join("\n"));
+    const codes = (netNamespaces: boolean) => {
+      const sink = new DiagnosticSink();
+      checkSafety({ original: before, patched: after, changed: ["pernet_exit"], replaced: ["pernet_exit"], object: "ieee802154", netNamespaces, sink });
+      return sink.items.map((d) => d.code);
+    };
+    expect(codes(true)).toEqual([]);
+    expect(codes(false)).toEqual(["KLP-E024"]);
+  });
   it("a change inlined only into __init code is KLP-E024 (corpus slram.c: register_device into init_slram); a __ref caller is not", () => {
     const text = [
       "static int register_device(int n)",
