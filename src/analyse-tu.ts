@@ -24,6 +24,8 @@ import { runSafetyChecks } from "./decide/safety-checks.js";
 import { refuseChangedHeaders } from "./decide/changed-headers.js";
 import { computeClosure, type Closure } from "./closure/closure.js";
 import { retargetTracepoints } from "./decide/tracepoints.js";
+import { sameLayoutInTu } from "./resolve/layout-in-tu.js";
+import { namespaceImports } from "./decide/namespace-imports.js";
 import { decideSymbols } from "./decide/decide.js";
 import { decidePolicy, planLists, staticCopyRules } from "./decide/policy.js";
 import { reportRefusal } from "./decide/refusals.js";
@@ -85,7 +87,7 @@ export function analyseTu(o: AnalyseOptions & { relPath: string }): LivepatchPla
     return live;
   };
   const touchedSink = new DiagnosticSink(sink.forcedCodes);
-  const touched = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, touchedSink, isLive, definedAtLines(ctx)));
+  const touched = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, touchedSink, isLive, definedAtLines(ctx), sameLayoutInTu(ctx)));
   if (unconditional.length) {
     const [first] = unconditional;
     sink.report({ code: "KLP-E006", severity: "error", message: `the preprocessed TU has no definition of ${first!.name}, which ${fp.path}:${first!.line} defines outside any #if: it is cut short or not made from the patched ${fp.path}`, location: { file: o.preprocessed ?? fp.path, line: 0, column: 0 }, hint: o.preprocessed ? "preprocess the PATCHED file again with the TU's own command plus -E -dD -dI" : "check that --build was configured for this --src" });
@@ -164,11 +166,11 @@ export function planTu(o: TuInputs, ctx: TranslationUnit, changed: Array<{ name:
   // Tracepoint inlines are copied to call their iterator, not the static call: in kallsyms mode,
   // and in klp-reloc mode for a module, whose relocations come after the livepatch's own jump
   // labels and static calls were set up (they would never see the module's key). A driver's
-  // private trace header's inlines too: the closure walks them as header code.
+  // private trace header's inlines too: the closure walks them as header code. Else only trace_X_rcuidle (not in module builds).
   const retarget = !o.keepNames && (o.mode === "kallsyms" || ctx.object !== "vmlinux");
   const found = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), ...copyRules, privateTraceInlines: retarget, addedByPatch: added, changedTables: new Set(changed.flatMap((c) => c.constTables ?? [])), sink }));
   runSafetyChecks("closure", { ctx, isPatch, closure: found, added }, sink);
-  const traced = retarget ? retargetTracepoints({ ctx, closure: found }) : undefined;
+  const traced = o.keepNames ? undefined : retargetTracepoints({ ctx, closure: found, moduleLacksOnly: !retarget });
   const closure = traced?.closure ?? found;
   const decided = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, ...(o.symbols ? { symbols: o.symbols } : {}), mode: o.mode, keepNames: Boolean(o.keepNames), sink }));
   const uses = timed(timer, "decide", () => ibtChecked(o, ctx, closure, decided));
@@ -189,7 +191,7 @@ export function planTu(o: TuInputs, ctx: TranslationUnit, changed: Array<{ name:
   const kernel = existsSync(release) ? readFileSync(release, "utf8").trim() : "unknown";
   return {
     name: o.name, mode: o.mode, title, kernel,
-    preamble: pieces.preamble, includes: pieces.includes, body: pieces.body, syscallWrappers: pieces.syscallWrappers,
+    preamble: pieces.preamble, includes: pieces.includes, body: [...pieces.body, ...namespaceImports(ctx)], syscallWrappers: pieces.syscallWrappers,
     patched: emitted,
     externalized: lists.externalized,
     referenced: lists.referenced,
