@@ -9,13 +9,13 @@ import { timedAsync } from "./timings.js";
 
 export interface FixTusOptions {
   /** What every TU's analysis gets (the squashed fix, the tables, the sink ...); name is the module's. */
-  common: Omit<AnalyseOptions, "started" | "headerChanges" | "overlay">;
+  common: Omit<AnalyseOptions, "preprocessing" | "headerChanges" | "overlay">;
   /** The fix's .c files (tuFilesOf), in patch order. */
   relPaths: string[];
   headerFix: HeaderFix | undefined;
   title: string;
   /** The .c files' preprocessing started in this thread (no pool when the fix began). */
-  starts: Map<string, StartedPreprocess>;
+  started: Map<string, StartedPreprocess>;
   /** The pool the .c files were started in, if any; `open` makes one for the header's users. */
   pool: TuPool | undefined;
   open: (tus: number) => TuPool | undefined;
@@ -40,14 +40,15 @@ export async function analyseFixTus(o: FixTusOptions): Promise<{ parts: TuPart[]
   else {
     // One TU (or --jobs 1): in this thread, its compiler already started.
     for (const [i, relPath] of relPaths.entries()) {
-      const started = o.starts.get(relPath);
+      const started = o.started.get(relPath);
       // The kept headers, read ahead meanwhile.
       if (started) await timedAsync(common.timer, "start preprocess", () => started.ready());
-      plans.push(analyseTu({ ...common, ...extra, relPath, name: names[i]!, ...(started ? { started } : {}) }));
+      const inputs = { ...common, ...extra, relPath, name: names[i]! };
+      plans.push(analyseTu({ ...inputs, ...(started ? { preprocessing: () => started.wait(inputs) } : {}) }));
     }
   }
   const own = plans.map((plan, i) => ({ relPath: relPaths[i]!, plan }));
-  if (!headerFix) return { parts: own.map((p, i) => ({ ...p, key: keys[i]! })), pool: o.pool };
+  if (!headerFix) return { parts: own.map((p, i) => ({ relPath: p.relPath, key: keys[i]!, plan: p.plan })), pool: o.pool };
   const fix = { ...headerFix, users: headerFix.users.filter((u) => !relPaths.includes(u)) };
   const pool = o.pool ?? (fix.users.length > 0 ? o.open(fix.users.length) : undefined);
   const progress = common.progress;

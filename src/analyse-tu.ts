@@ -4,8 +4,9 @@ import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { CompileCommand, PatchSet } from "./model/input.js";
 import type { LivepatchPlan } from "./model/plan.js";
 import type { SymbolUse } from "./model/policy.js";
+import type { ObjectSymbol } from "./model/input.js";
 import type { OutlineStore, SourceFile } from "./model/syntax.js";
-import { homeOf, type TuContext } from "./model/tu.js";
+import { TranslationUnit } from "./model/tu.js";
 import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
 import { run } from "./kbuild/run.js";
 import { headersReachingPrivate, isIncludableHeader, readTuIpaClones } from "./input/tu-files.js";
@@ -18,12 +19,14 @@ import { definedAtLines } from "./resolve/generated-at.js";
 import { ipaTargets } from "./closure/ipa-targets.js";
 import { headerChangesReaching } from "./header-reach.js";
 import { objectCallers } from "./elf/callers.js";
-import { cachedObjectSymbols, objectSymbols } from "./elf/object-symbols.js";
+import { objectSymbols } from "./elf/object-symbols.js";
 import { findModuleFile } from "./kbuild/module-file.js";
 import { runSafetyChecks } from "./decide/safety-checks.js";
 import { refuseChangedHeaders } from "./decide/changed-headers.js";
 import { computeClosure, type Closure } from "./closure/closure.js";
 import { retargetTracepoints } from "./decide/tracepoints.js";
+import { sameLayoutInTu } from "./resolve/layout-in-tu.js";
+import { namespaceImports } from "./decide/namespace-imports.js";
 import { decideSymbols } from "./decide/decide.js";
 import { decidePolicy, planLists, staticCopyRules } from "./decide/policy.js";
 import { reportRefusal } from "./decide/refusals.js";
@@ -34,7 +37,6 @@ import { readKernelConfig } from "./kbuild/kernel-config.js";
 import { dropDeletedFunctions } from "./decide/deleted-functions.js";
 import { refuseEmptyLivepatch } from "./decide/empty-livepatch.js";
 import { timed, type StageTimer } from "./timings.js";
-import type { StartedPreprocess } from "./start-preprocess.js";
 import { preprocessFailed, type Preprocessed, type TuInputs } from "./tu-inputs.js";
 import { nonInlineFunctions, usedByOf } from "./tu-names.js";
 import { compareText } from "./util/compare.js";
@@ -47,17 +49,18 @@ export interface AnalyseOptions extends TuInputs {
   patch: PatchSet;
   patched: Map<string, string>;
   work: string;
-  /** The TU's preprocessing, already started by startPreprocess(). */
-  started?: StartedPreprocess;
+  /** Waits for the TU's preprocessing, already under way (startPreprocess()); without it loadTu preprocesses. */
+  preprocessing?: () => Preprocessed;
   /** A fix that changes headers too: their changed inlines, which the TU's part replaces where they reach its kernel functions (with `overlay`). */
   headerChanges?: Array<{ name: string; why: string }>;
 }
 
 /**
  * The TUs a fix changes (its .c files, in patch order), after refusing what
- * cannot be livepatched: a changed header klp-ccp cannot follow (KLP-E069 with its users), a file
- * that is neither C source nor header, and a .c file changed by several diffs
- * that squashSeries could not make one. Throws StageFailed when one was refused.
+ * cannot be livepatched: a changed header klp-ccp cannot follow (KLP-E069
+ * with its users) and a .c file changed by several diffs that squashSeries
+ * could not make one (a file that is neither C source nor header was refused
+ * by readFix). Throws StageFailed when one was refused.
  */
 export function tuFilesOf(o: { patch: PatchSet; src: string; build: string; ipaDir: string; sink: DiagnosticSink; timer?: StageTimer }): string[] {
   const { sink } = o;
@@ -65,9 +68,6 @@ export function tuFilesOf(o: { patch: PatchSet; src: string; build: string; ipaD
   const others = o.patch.files.filter((x) => !x.path.endsWith(".c"));
   const headers = others.filter((f) => f.path.endsWith(".h")).map((f) => ({ path: f.path, location: f.hunks[0]!.location }));
   if (headers.length > 0) timed(o.timer, "read inputs", () => refuseChangedHeaders({ headers, src: o.src, build: o.build, ipaDir: o.ipaDir, sink }));
-  for (const f of others.filter((x) => !x.path.endsWith(".h"))) {
-    sink.report({ code: "KLP-E020", severity: "error", message: `the patch changes ${f.path}, which is not a C source or header file`, location: f.hunks[0]!.location, hint: "only C functions can be live-patched: leave build files, assembly and documentation out of the fix" });
-  }
   if (sink.hasErrors) throw new StageFailed("analyse"); // not when --force KLP-E020 made them warnings
   const seen = new Set<string>();
   for (const f of cFiles) {
@@ -82,17 +82,17 @@ export function tuFilesOf(o: { patch: PatchSet; src: string; build: string; ipaD
 export function analyseTu(o: AnalyseOptions & { relPath: string }): LivepatchPlan {
   const { sink } = o;
   const fp = o.patch.files.find((f) => f.path === o.relPath)!;
-  const ctx = loadTu(o, fp.path, join(o.work, "tree", fp.path), o.patched.get(fp.path)!, o.started);
+  const ctx = loadTu(o, fp.path, join(o.work, "tree", fp.path), o.patched.get(fp.path)!, o.preprocessing);
   // A changed definition the TU lacks is compiled out by the configuration, unless no #if
   // encloses it: then the preprocessed text is not all of this file (cut short, or another file's).
   const unconditional: Array<{ name: string; line: number }> = [];
   const isLive = (name: string, from: number, to: number) => {
-    const live = (ctx.tu.decls.get(name) ?? []).some((d) => d.kind === "function" && homeOf(ctx, d) === "main" && d.line >= from && d.line <= to);
+    const live = (ctx.tu.decls.get(name) ?? []).some((d) => d.kind === "function" && ctx.homeOf(d) === "main" && d.line >= from && d.line <= to);
     if (!live && outsideConditionals(ctx.main.text, from)) unconditional.push({ name, line: from });
     return live;
   };
   const touchedSink = new DiagnosticSink(sink.forcedCodes);
-  const touched = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, touchedSink, isLive, definedAtLines(ctx)));
+  const touched = timed(o.timer, "resolve", () => touchedFunctions(fp, ctx.main, ctx.original, touchedSink, isLive, definedAtLines(ctx), sameLayoutInTu(ctx)));
   if (unconditional.length) {
     const [first] = unconditional;
     sink.report({ code: "KLP-E006", severity: "error", message: `the preprocessed TU has no definition of ${first!.name}, which ${fp.path}:${first!.line} defines outside any #if: it is cut short or not made from the patched ${fp.path}`, location: { file: o.preprocessed ?? fp.path, line: 0, column: 0 }, hint: o.preprocessed ? "preprocess the PATCHED file again with the TU's own command plus -E -dD -dI" : "check that --build was configured for this --src" });
@@ -154,7 +154,7 @@ export function analyseEachFunction(o: TuInputs, relPath: string, functions: str
 }
 
 /** The shared half: IPA targets → (safety) → closure → decide → assemble. */
-export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: string; why: string; constTables?: string[] }>, title: string, isPatch: boolean): LivepatchPlan {
+export function planTu(o: TuInputs, ctx: TranslationUnit, changed: Array<{ name: string; why: string; constTables?: string[] }>, title: string, isPatch: boolean): LivepatchPlan {
   const { sink, timer } = o;
   const why = new Map(changed.map((c) => [c.name, c.why]));
   const names = changed.map((c) => c.name);
@@ -172,11 +172,11 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
   // Tracepoint inlines are copied to call their iterator, not the static call: in kallsyms mode,
   // and in klp-reloc mode for a module, whose relocations come after the livepatch's own jump
   // labels and static calls were set up (they would never see the module's key). A driver's
-  // private trace header's inlines too: the closure walks them as header code.
+  // private trace header's inlines too: the closure walks them as header code. Else only trace_X_rcuidle (not in module builds).
   const retarget = !o.keepNames && (o.mode === "kallsyms" || ctx.object !== "vmlinux");
   const found = timed(timer, "closure", () => computeClosure({ ctx, patched: patchedFns.map((p) => p.sourceName), ...copyRules, privateTraceInlines: retarget, addedByPatch: added, changedTables: new Set(changed.flatMap((c) => c.constTables ?? [])), sink }));
   runSafetyChecks("closure", { ctx, isPatch, closure: found, added }, sink);
-  const traced = retarget ? retargetTracepoints({ ctx, closure: found }) : undefined;
+  const traced = o.keepNames ? undefined : retargetTracepoints({ ctx, closure: found, moduleLacksOnly: !retarget });
   const closure = traced?.closure ?? found;
   const decided = timed(timer, "decide", () => decideSymbols({ ctx, closure, exports: o.exports, ...(o.symbols ? { symbols: o.symbols } : {}), mode: o.mode, keepNames: Boolean(o.keepNames), sink }));
   const uses = timed(timer, "decide", () => ibtChecked(o, ctx, closure, decided));
@@ -197,7 +197,7 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
   const kernel = existsSync(release) ? readFileSync(release, "utf8").trim() : "unknown";
   return {
     name: o.name, mode: o.mode, title, kernel,
-    preamble: pieces.preamble, includes: pieces.includes, body: pieces.body, syscallWrappers: pieces.syscallWrappers,
+    preamble: pieces.preamble, includes: pieces.includes, body: [...pieces.body, ...namespaceImports(ctx)], syscallWrappers: pieces.syscallWrappers,
     patched: emitted,
     externalized: lists.externalized,
     referenced: lists.referenced,
@@ -212,7 +212,7 @@ export function planTu(o: TuInputs, ctx: TuContext, changed: Array<{ name: strin
 }
 
 /** checkIbt() with what it needs from the TU: the livepatch's address uses, the kernel's. */
-function ibtChecked(o: TuInputs, ctx: TuContext, closure: Closure, uses: SymbolUse[]): SymbolUse[] {
+function ibtChecked(o: TuInputs, ctx: TranslationUnit, closure: Closure, uses: SymbolUse[]): SymbolUse[] {
   const config = readKernelConfig(o.build);
   if (config?.ibtLine === undefined) return uses;
   const fns = new Set(uses.filter((u) => u.what === "function" && u.decision.kind === "externalize").map((u) => u.name));
@@ -230,19 +230,19 @@ function ibtChecked(o: TuInputs, ctx: TuContext, closure: Closure, uses: SymbolU
  * the modules tree, or from the TU's compiled object, which knows only the
  * TU's own symbols.
  */
-function readModuleSymbols(o: TuInputs, module: string, objectFile: string | undefined): TuContext["moduleSymbols"] {
+function readModuleSymbols(o: TuInputs, module: string, objectFile: string | undefined, readObject: (file: string) => ObjectSymbol[] | undefined): TranslationUnit["moduleSymbols"] {
   for (const dir of o.modulesDirs ?? []) {
     const ko = findModuleFile(dir, module);
     const symbols = ko ? objectSymbols(ko, module) : undefined;
     if (ko && symbols) return { file: ko, symbols, wholeModule: true };
   }
   // The same read locate's placement uses, done once.
-  const symbols = objectFile ? cachedObjectSymbols(objectFile)?.map((s) => ({ ...s, module })) : undefined;
+  const symbols = objectFile ? readObject(objectFile)?.map((s) => ({ ...s, module })) : undefined;
   return objectFile && symbols ? { file: objectFile, symbols, wholeModule: false } : undefined;
 }
 
 /** Preprocesses and parses the TU whose main file is `mainPath` (holding `mainText`). */
-export function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string, started?: StartedPreprocess): TuContext {
+export function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText: string, preprocessing?: () => Preprocessed): TranslationUnit {
   const { sink, timer } = o;
   // The source files first: a started preprocessor runs meanwhile. The original first, so that
   // the patched file is made from its items (only the span the patch changed is parsed again).
@@ -252,7 +252,7 @@ export function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText:
   const main = timed(timer, "parse sources", () => parseSourceFile(relPath, mainText, separate ? { after: separate } : outlines));
   const original = separate ?? main;
   o.progress?.(`preprocessing and indexing ${relPath}`);
-  const pre = timed(timer, "preprocess", () => (started?.relPath === relPath ? started.wait(o) : preprocess(o, relPath, mainPath)));
+  const pre = timed(timer, "preprocess", () => (preprocessing ? preprocessing() : preprocess(o, relPath, mainPath)));
   const tu = timed(timer, "parse", () => pre.tu ?? parsePreprocessed(pre.text));
   const markerToRel = new Map<string, string>();
   const localHeaders = new Map<string, SourceFile>();
@@ -295,17 +295,20 @@ export function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText:
   }
   const builtObject = join(o.build, relPath.replace(/\.c$/, ".o"));
   const objectFile = existsSync(builtObject) ? builtObject : undefined;
-  const moduleSymbols = pre.object !== "vmlinux" && o.symbols && !o.symbols.modules.has(pre.object) ? timed(timer, "read inputs", () => readModuleSymbols(o, pre.object, objectFile)) : undefined;
-  return {
+  // The object's symbols are read once, for the module's symbols here and for locate's placement later.
+  let objectSyms: { symbols: ObjectSymbol[] | undefined } | undefined;
+  const readObject = (file: string) => (objectSyms ??= { symbols: objectSymbols(file) }).symbols;
+  const moduleSymbols = pre.object !== "vmlinux" && o.symbols && !o.symbols.modules.has(pre.object) ? timed(timer, "read inputs", () => readModuleSymbols(o, pre.object, objectFile, readObject)) : undefined;
+  const facts = {
     relPath, main, original, localHeaders, tu, markerToRel,
     object: pre.object,
     ...(moduleSymbols ? { moduleSymbols } : {}),
     ...(objectFile ? { objectFile } : {}),
     ipa: ipa.records, hasIpaDump: ipa.found,
-    loadSource: sourceLoader(o.src, localHeaders, o.outlines, o.overlay?.headers),
     ...(pre.flags ? { compileFlags: pre.flags } : {}),
     ...(pre.cwd ? { compileCwd: pre.cwd } : {}),
   };
+  return new TranslationUnit(facts, { readSource: sourceReader(o.src, o.outlines, o.overlay?.headers), readObjectSymbols: readObject });
 }
 
 /**
@@ -355,16 +358,12 @@ export function sourceFileOf(cmd: CompileCommand, src: string): string {
   return isAbsolute(c) ? c : join(cmd.cwd, c);
 }
 
-function sourceLoader(src: string, cache: Map<string, SourceFile>, outlines: OutlineStore | undefined, patched?: Map<string, string>): (rel: string) => SourceFile | undefined {
-  const more = new Map<string, SourceFile>();
+/** Parses a file of --src (a patched header of a header fix: its patched text); TranslationUnit.loadSource keeps what it gave. */
+function sourceReader(src: string, outlines: OutlineStore | undefined, patched?: Map<string, string>): (rel: string) => SourceFile | undefined {
   return (rel) => {
-    const hit = cache.get(rel) ?? more.get(rel);
-    if (hit) return hit;
     const path = join(src, rel);
     const text = patched?.get(rel) ?? (existsSync(path) ? readFileSync(path, "utf8") : undefined);
     if (text === undefined) return undefined;
-    const sf = parseSourceFile(rel, text, outlines && !patched?.has(rel) ? { outlines } : {});
-    more.set(rel, sf);
-    return sf;
+    return parseSourceFile(rel, text, outlines && !patched?.has(rel) ? { outlines } : {});
   };
 }

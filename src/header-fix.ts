@@ -186,5 +186,5 @@ export function headerParts(o: { fix: HeaderFix; name: string; sink: DiagnosticS
     throw new StageFailed("empty");
   }
   const keys = partKeys(found.map((f) => f.relPath));
-  return found.map((f, i) => ({ ...f, key: keys[i]!, plan: { ...f.plan, name: found.length > 1 ? `${o.name}_${keys[i]!}` : o.name } }));
+  return found.map((f, i) => ({ relPath: f.relPath, key: keys[i]!, plan: { ...f.plan, name: found.length > 1 ? `${o.name}_${keys[i]!}` : o.name } }));
 }

@@ -2,37 +2,34 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
 import type { LivepatchPlan } from "./model/plan.js";
-import type { ExportTable, PatchSet, SymbolTable } from "./model/input.js";
+import type { CompileCommand, PatchSet } from "./model/input.js";
 import { asInputError, unreadableReason } from "./util/readable.js";
-import { readPatches } from "./input/patches.js";
 import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
 import type { CacheDir } from "./model/cache.js";
 import { openCacheDir } from "./cache/open-cache-dir.js";
 import { evictLeastRecent } from "./cache/evict.js";
-import { readTable, readTableAhead } from "./input/tables.js";
 import type { StatMemo } from "./cache/file-stamps.js";
 import { diskOutlineStore } from "./input/outline-store.js";
-import { applyPatches } from "./kbuild/apply-patch.js";
 import { squashSeries } from "./kbuild/squash-series.js";
-import { checkFileChanges } from "./decide/file-changes.js";
 import { analyseEachFunction, analyseFunctions, sourceFileOf, tuFilesOf } from "./analyse-tu.js";
-import { tuKey, type LivepatchSet } from "./model/livepatch-set.js";
+import { tuKey, type LivepatchSet, type TuPart } from "./model/livepatch-set.js";
 import { buildSetReport } from "./decide/set-report.js";
 import { refuseDuplicateFunctions, reportCrossTuCalls } from "./decide/cross-tu.js";
-import { fixIncludes, planHeaderFix } from "./header-fix.js";
+import { planHeaderFix, type HeaderFix } from "./header-fix.js";
+import { checkModule, checkSet, type CheckSetOptions } from "./check-livepatch.js";
 import { TuPool, defaultJobs } from "./tu-pool.js";
-import { checkSetInPool } from "./parallel.js";
-import { analyseFixTus } from "./analyse-fix.js";
-import { checkModule, checkSet } from "./check-livepatch.js";
-import { startPreprocess, type StartedPreprocess } from "./start-preprocess.js";
-import type { CompileCommand } from "./model/input.js";
+import { checkSetInPool, type MergeInto } from "./parallel.js";
+import { analyseFixTus, type FixTusOptions } from "./analyse-fix.js";
 import { commandFromArgv, findInCompileCommands } from "./kbuild/compile-command.js";
 import { buildReport } from "./decide/report.js";
 import type { Report } from "./model/report.js";
 import { renderClosure, renderLivepatch, renderLivepatchSet } from "./render/render.js";
 import { timed, timedAsync, type StageTimer } from "./timings.js";
 import { makeScratchDir } from "./util/scratch-dir.js";
+import { DumpStop, PassRunner, type ExtractPass, type PassDump } from "./passes.js";
+import { applyFix, readFix, type Applied, type Fix, type Started } from "./fix.js";
+import { readTable, readTables, readTablesAhead, type Tables } from "./read-tables.js";
 
 export interface ExtractOptions {
   patch: string;
@@ -73,6 +70,8 @@ export interface ExtractOptions {
   timer?: StageTimer;
   /** Told before each step that may take more than a second (the CLI prints it). */
   progress?: (message: string) => void;
+  /** Stop after this pass and give its output (`--dump-stage`): nothing is compiled after it or written. */
+  dumpStage?: ExtractPass;
   /** TU analyses at once, on worker threads (tu-pool.ts); default: one per core. 1: all in this thread. */
   jobs?: number;
 }
@@ -88,14 +87,16 @@ export interface ExtractResult {
 }
 
 /**
- * The orchestrator: read inputs → apply the patch to a scratch copy →
- * per touched TU (preprocess, parse, resolve, closure, IPA targets, decide)
- * → render. Bad input ends in StageFailed with diagnostics in the sink.
- * Asynchronous only to let the thread pool read the symbol tables and the
- * kept headers while the patch is applied and the preprocessor started
- * (readAhead).
+ * The orchestrator: the passes of src/passes.ts in their order (fix → apply
+ * → tables → tus → plans → set → report → files), over the fix's list of TUs.
+ * A pass that reports an error ends the run in StageFailed (diagnostics in
+ * the sink); with `dumpStage` the run stops after that pass and gives its
+ * output. Asynchronous to let the thread pool read the symbol tables and
+ * the kept headers while the patch is applied and the preprocessors started
+ * (readAhead), and for a fix of several TUs to analyse and check them on
+ * worker threads (--jobs, tu-pool.ts), merged in order as one thread would.
  */
-export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promise<ExtractResult> {
+export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promise<ExtractResult | PassDump> {
   try {
     return await extractReadable(opts, sink);
   } catch (e) {
@@ -103,7 +104,7 @@ export async function extract(opts: ExtractOptions, sink: DiagnosticSink): Promi
   }
 }
 
-async function extractReadable(opts: ExtractOptions, sink: DiagnosticSink): Promise<ExtractResult> {
+async function extractReadable(opts: ExtractOptions, sink: DiagnosticSink): Promise<ExtractResult | PassDump> {
   const src = resolve(opts.src);
   const build = resolve(opts.build);
   const paths: Array<[string, string | undefined, "file" | "directory"]> = [...[opts.patch, ...(opts.morePatches ?? [])].map((p): [string, string, "file"] => ["--patch", p, "file"]), ["--src", src, "directory"], opts.preprocessed ? ["--preprocessed", opts.preprocessed, "file"] : ["--build", build, "directory"], ["--symbols", opts.symbols, "file"], ["--symvers", opts.symvers, "file"], ["--ipa-clones", opts.ipaClones, "directory"], ["--modules", opts.modules, "directory"]];
@@ -135,103 +136,97 @@ function reportDiscarded(cache: CacheDir, sink: DiagnosticSink): void {
   });
 }
 
-async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, sink: DiagnosticSink): Promise<ExtractResult> {
+async function extractWith(opts: ExtractOptions, cache: CacheDir | undefined, sink: DiagnosticSink): Promise<ExtractResult | PassDump> {
   const { src, build, timer } = opts;
-  const tablesAhead = [readTableAhead(opts.symbols, "kallsyms", cache), readTableAhead(opts.symvers, "symvers", cache)] as const;
-  const patches = timed(timer, "read inputs", () => readPatches([opts.patch, ...(opts.morePatches ?? [])], sink));
-  const patch = patches?.all;
-  const cPaths = [...new Set(patch?.files.map((f) => f.path).filter((p) => p.endsWith(".c")))];
-  if (opts.preprocessed && cPaths.length > 1) {
-    sink.report({ code: "KLP-E019", severity: "error", message: `--preprocessed gives one TU, and the fix changes ${cPaths.length} .c files (${cPaths.join(", ")})`, location: { file: opts.patch, line: 0, column: 0 }, hint: "pass --build instead: every TU is preprocessed with its own kbuild command" });
-    throw new StageFailed("input");
-  }
-  if (patch) checkFileChanges({ patch, sink });
+  const passes = new PassRunner(opts.dumpStage);
+  const tablesAhead = readTablesAhead({ symbols: opts.symbols, symvers: opts.symvers, cache });
   const work = makeScratchDir("work");
-  // Each TU's preprocessing, started at once: the compilers run side by side.
-  const starts = new Map<string, StartedPreprocess>();
+  // Each TU's preprocessing, started by the apply pass: the compilers run side by side, and while the tables are read.
+  const started: Started = new Map();
   // The header cache and the include check's cache ask about the same headers.
   const stats: StatMemo = new Map();
-  const jobs = opts.jobs ?? defaultJobs();
+  const ipaDir = resolve(opts.ipaClones ?? build);
   const dirs = modulesDirs(opts.modules, build, opts.symvers);
-  let pool: TuPool | undefined;
+  // A fix of several TUs: their analyses and checks on worker threads, opened by the apply pass (or the plans pass for a header's users).
+  const threads: { pool?: TuPool | undefined; tables?: Tables } = {};
+  const openPool = (applied: Applied, tus: number) => (threads.pool ??= opts.preprocessed ? undefined : TuPool.open({ setup: { src, build, work, ...applied, symbols: opts.symbols, symvers: opts.symvers, ipaDir, mode: opts.externalize, modulesDirs: dirs, ...(cache ? { cacheRoot: cache.root } : {}), forced: [...sink.forcedCodes], timings: Boolean(timer), progress: Boolean(opts.progress) }, jobs: opts.jobs ?? defaultJobs(), tus, cache, tables: () => threads.tables, progress: opts.progress }));
   let done = false;
   try {
-    // The patch is applied and the TUs' preprocessing started before the symbol tables are
-    // read, so that the compiler runs meanwhile; what they report waits for its turn.
-    const early = new DiagnosticSink();
-    const patched = patches && !sink.hasErrors && patchedFilesReadable(patches.all, src, early) ? timed(timer, "apply patch", () => applyPatches(patches.each, src, join(work, "tree"), early)) : undefined;
-    // For the pool's jobs in this thread, once read below.
-    const tables: { read?: { symbols: SymbolTable; exports: ExportTable } } = {};
-    // A fix that changes headers: each TU is preprocessed with the patched ones first.
-    const includes = patch && patch.files.some((f) => f.path.endsWith(".h")) ? fixIncludes(patch.files.map((f) => f.path), join(work, "tree")) : undefined;
-    const setup = patched && { src, build, work, ...(includes ? { includes } : {}), symbols: opts.symbols, symvers: opts.symvers, ipaDir: resolve(opts.ipaClones ?? build), mode: opts.externalize, modulesDirs: dirs, patched, ...(cache ? { cacheRoot: cache.root } : {}), forced: [...sink.forcedCodes], timings: Boolean(timer), progress: Boolean(opts.progress) };
-    const openPool = (tus: number) => (setup && !opts.preprocessed ? TuPool.open({ setup, jobs, tus, cache, tables: () => tables.read, progress: opts.progress }) : undefined);
-    if (patch && patched) {
-      timed(timer, "start preprocess", () => {
-        // Several TUs: each is preprocessed and analysed on a worker thread (tu-pool.ts).
-        pool = openPool(cPaths.length);
-        for (const relPath of cPaths) {
-          if (pool) pool.preprocess(relPath);
-          else {
-            const started = startPreprocess({ relPath, patched, src, build, work, stats, ...(includes ? { includes } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(cache ? { cacheDir: cache } : {}) });
-            if (started) starts.set(relPath, started);
-          }
-        }
-      });
-    }
-    const [symbolsAhead, symversAhead] = await timedAsync(timer, "read inputs", () => Promise.all(tablesAhead));
-    const symbols = timed(timer, "read inputs", () => readTable(opts.symbols, readSymbolTable, sink, cache, symbolsAhead));
-    const exports = timed(timer, "read inputs", () => readTable(opts.symvers, readSymvers, sink, cache, symversAhead));
-    tables.read = { symbols, exports };
-    if (!patch || sink.hasErrors) throw new StageFailed("input");
-    for (const d of early.items) sink.report(d);
-    if (!patched) throw new StageFailed("apply");
+    const fix = passes.end("fix", timed(timer, "read inputs", () => readFix({ patches: [opts.patch, ...(opts.morePatches ?? [])], ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), sink })), (f) => ({ patch: f.patches.all, tus: f.tus }));
+    const applied = passes.end("apply", applyFix({ fix, src, build, work, stats, started, sink, openPool, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), ...(cache ? { cache } : {}), ...(timer ? { timer } : {}) }), (a) => a.patched);
+    const { patched } = applied;
+    const ahead = await timedAsync(timer, "read inputs", () => tablesAhead);
+    const tables = passes.end("tables", timed(timer, "read inputs", () => readTables({ symbols: opts.symbols, symvers: opts.symvers, cache, ahead, sink })), (t) => ({ symbols: { file: t.symbols.file, modules: t.symbols.modules }, exports: [...t.exports.keys()].length }));
+    threads.tables = tables;
+    if (sink.hasErrors) throw new StageFailed("input");
     const name = opts.name ?? moduleName(opts.patch);
-    const ipaDir = resolve(opts.ipaClones ?? build);
-    // A file changed by several diffs of a series: one diff of it from here on.
-    const fix = squashSeries({ patch, src, tree: join(work, "tree"), sink });
-    const headerFix = planHeaderFix({ patch: fix, patched, src, build, ipaDir, work, sink, ...(timer ? { timer } : {}), ...(opts.progress ? { progress: opts.progress } : {}) });
-    // With headers, the .c files are the fix's own TUs (refused by tuFilesOf when it is of another shape).
-    const relPaths = headerFix && headerFix.cFiles.length === 0 ? [] : tuFilesOf({ patch: headerFix ? { ...fix, files: fix.files.filter((f) => !f.path.endsWith(".h")) } : fix, src, build, ipaDir, sink, ...(timer ? { timer } : {}) });
-    const common = { patch: fix, patched, src, build, work, symbols, exports, ipaDir, mode: opts.externalize, sink, name, modulesDirs: dirs, ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) };
-    const merge = { sink, timer, cache };
-    const title = fix.subject ?? fix.file.replace(/^.*\//, "");
-    const analysed = await analyseFixTus({ common, relPaths, headerFix, title, starts, pool, open: openPool, merge });
-    pool = analysed.pool;
-    const parts = analysed.parts;
-    refuseDuplicateFunctions({ parts, sink });
-    if (sink.hasErrors) throw new StageFailed("assemble");
-    reportCrossTuCalls({ parts, sink });
-    const first = parts[0]!.plan;
-    const set: LivepatchSet = { name, mode: opts.externalize, title: first.title, kernel: first.kernel, parts };
-    const checkPool = parts.length > 1 ? pool : undefined;
-    if (checkPool) await timedAsync(timer, "compile check", () => checkSetInPool(checkPool, set, { ...merge, verify: opts.verify !== false }));
-    else timed(timer, "compile check", () => checkSet({ set, sink, src, work, stats, cache, ...(opts.verify === false ? { verify: false } : {}), ...(opts.progress ? { progress: opts.progress } : {}) }));
-    const report = timed(timer, "render", () => buildSetReport(set, sink.items));
-    const files = timed(timer, "render", () => renderLivepatchSet(set, report));
+    const tus = passes.end("tus", planTus({ fix, patched, src, build, ipaDir, work, sink, ...(timer ? { timer } : {}), ...(opts.progress ? { progress: opts.progress } : {}) }), (t) => ({ patch: t.patch, relPaths: t.relPaths, ...(t.headerFix ? { headerFix: t.headerFix } : {}) }));
+    const common = { patch: tus.patch, patched, src, build, work, symbols: tables.symbols, exports: tables.exports, ipaDir, mode: opts.externalize, sink, name, modulesDirs: dirs, ...(timer ? { timer } : {}), ...(cache ? { outlines: diskOutlineStore(cache)! } : {}), ...(opts.progress ? { progress: opts.progress } : {}), ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}) };
+    const merge: MergeInto = { sink, timer, cache };
+    const parts = passes.end("plans", await analyseTus({ common, tus, started, pool: threads.pool, open: (n) => openPool(applied, n), merge }));
+    const check = { src, work, stats, cache, ...(opts.verify === false ? { verify: false } : {}), ...(opts.progress ? { progress: opts.progress } : {}) };
+    const set = passes.end("set", await assembleSet({ parts, name, mode: opts.externalize, sink, check, pool: threads.pool, merge, ...(timer ? { timer } : {}) }));
+    const report = passes.end("report", timed(timer, "render", () => buildSetReport(set, sink.items)));
+    const files = passes.end("files", timed(timer, "render", () => renderLivepatchSet(set, report)));
     timed(timer, "keep headers", () => {
-      for (const s of starts.values()) s.keepHeaders();
+      for (const s of started.values()) s.keepHeaders();
     });
     done = true;
-    return { plan: first, set, report, files };
+    return { plan: set.parts[0]!.plan, set, report, files };
+  } catch (e) {
+    if (e instanceof DumpStop) return e.dump;
+    throw e;
   } finally {
-    for (const s of starts.values()) s.cancel();
+    for (const s of started.values()) s.cancel();
     // The workers keep their TUs' headers (a run that succeeded) before they end.
-    if (pool) await (pool as TuPool).close(done);
+    if (threads.pool) await threads.pool.close(done);
     rmSync(work, { recursive: true, force: true });
   }
 }
 
+/** What the tus pass decides is analysed. */
+interface TusPlan {
+  /** The fix, one diff per file (a series squashed). */
+  patch: PatchSet;
+  /** The fix's own TUs to analyse, its .c files (none for a fix of headers only). */
+  relPaths: string[];
+  /** A fix that changes header inlines: the TUs that include them are analysed too, and the .c files with the changed inlines they run. */
+  headerFix?: HeaderFix;
+}
 
-/** Whether every file of --src the patch changes can be read (one outside --src is applyPatch's to refuse). */
-function patchedFilesReadable(patch: PatchSet, src: string, sink: DiagnosticSink): boolean {
-  for (const f of patch.files) {
-    const file = resolve(src, f.path);
-    if (relative(src, file).startsWith("..") || !existsSync(file)) continue;
-    const problem = unreadableReason(file, "file");
-    if (problem) sink.report({ code: "KLP-E004", severity: "error", message: `the patch changes ${f.path}, which cannot be read in --src: ${problem}`, location: f.hunks[0]?.location ?? { file: patch.file, line: 0, column: 0 }, hint: "make the kernel tree readable by the user running klp-ccp" });
-  }
-  return !sink.hasErrors;
+/** The tus pass: the series squashed, and a header fix planned or the fix's TUs checked (tuFilesOf). */
+function planTus(o: { fix: Fix; patched: Map<string, string>; src: string; build: string; ipaDir: string; work: string; sink: DiagnosticSink; timer?: StageTimer; progress?: (m: string) => void }): TusPlan {
+  // A file changed by several diffs of a series: one diff of it from here on.
+  const patch = squashSeries({ patch: o.fix.patches.all, src: o.src, tree: join(o.work, "tree"), sink: o.sink });
+  const headerFix = planHeaderFix({ ...o, patch });
+  if (headerFix && headerFix.cFiles.length === 0) return { patch, relPaths: [], headerFix };
+  // With headers, the .c files are the fix's own TUs (refused by tuFilesOf when it is of another shape).
+  const relPaths = tuFilesOf({ ...o, patch: headerFix ? { ...patch, files: patch.files.filter((f) => !f.path.endsWith(".h")) } : patch });
+  return { patch, relPaths, ...(headerFix ? { headerFix } : {}) };
+}
+
+/**
+ * The plans pass: each TU analysed (analyseFixTus: the fix's .c files, then a
+ * header fix's other users), on the pool's threads where one is open, else one
+ * after the other here (each .c file's preprocessing awaited where it was started).
+ */
+function analyseTus(o: Omit<FixTusOptions, "relPaths" | "headerFix" | "title"> & { tus: TusPlan }): Promise<TuPart[]> {
+  const { tus } = o;
+  return analyseFixTus({ ...o, relPaths: tus.relPaths, headerFix: tus.headerFix, title: tus.patch.subject ?? tus.patch.file.replace(/^.*\//, "") }).then((r) => r.parts);
+}
+
+/** The set pass: the TUs' plans as one livepatch, checked across TUs (KLP-E0xx) and compiled (checkSet; each part on the pool's threads when there is one). */
+async function assembleSet(o: { parts: TuPart[]; name: string; mode: ExtractOptions["externalize"]; sink: DiagnosticSink; check: Omit<CheckSetOptions, "set" | "sink">; pool: TuPool | undefined; merge: MergeInto; timer?: StageTimer }): Promise<LivepatchSet> {
+  const { parts, sink } = o;
+  refuseDuplicateFunctions({ parts, sink });
+  if (sink.hasErrors) throw new StageFailed("assemble");
+  reportCrossTuCalls({ parts, sink });
+  const first = parts[0]!.plan;
+  const set: LivepatchSet = { name: o.name, mode: o.mode, title: first.title, kernel: first.kernel, parts };
+  const pool = parts.length > 1 ? o.pool : undefined;
+  if (pool) await timedAsync(o.timer, "compile check", () => checkSetInPool(pool, set, { ...o.merge, verify: o.check.verify !== false }));
+  else timed(o.timer, "compile check", () => checkSet({ ...o.check, set, sink }));
+  return set;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { DiagnosticSink, StageFailed } from "./diagnostics/diagnostic.js";
+import { StageFailed, type DiagnosticSink } from "./diagnostics/diagnostic.js";
 import { preprocessFailed, type Preprocessed, type TuInputs } from "./tu-inputs.js";
 import { readCompileCommand, preprocessArgv } from "./kbuild/compile-command.js";
 import { runDetached, runInBackground } from "./kbuild/background.js";
@@ -18,7 +18,7 @@ export interface StartedPreprocess {
    * once their bytes are in; wait() reads them itself if this was not awaited.
    */
   ready(): Promise<void>;
-  /** Waits for the preprocessor; reports and throws like preprocess() would have at that point. */
+  /** Waits for the preprocessor; a failure is reported (KLP-E006) and thrown. */
   wait(o: TuInputs): Preprocessed;
   /**
    * After a successful run that preprocessed the whole TU: stages its
@@ -39,32 +39,31 @@ export interface StartedPreprocess {
  * a TU whose headers were kept by an earlier run (kbuild/header-cache.ts) has
  * only the rest of its file preprocessed. Started for each TU of a fix at
  * once, the compilers run side by side. Undefined where analyseTu() has a
- * ready .i.
+ * ready .i. A TU without a compile command is reported and thrown (StageFailed) here.
  */
-export function startPreprocess(o: { relPath: string; patched: Map<string, string>; src: string; build: string; work: string; preprocessed?: string; cacheDir?: CacheDir; stats?: StatMemo; includes?: string[] }): StartedPreprocess | undefined {
+export function startPreprocess(o: { relPath: string; patched: Map<string, string>; src: string; build: string; work: string; sink: DiagnosticSink; preprocessed?: string; cacheDir?: CacheDir; stats?: StatMemo; includes?: string[] }): StartedPreprocess | undefined {
   if (o.preprocessed || !o.relPath.endsWith(".c")) return undefined;
   const { relPath } = o;
   const mainPath = join(o.work, "tree", relPath);
-  // Diagnostics wait for wait(), where preprocess() would have made them.
-  const early = new DiagnosticSink();
-  const given = readCompileCommand(o.build, relPath, early);
+  const given = readCompileCommand(o.build, relPath, o.sink);
+  if (!given) throw new StageFailed("kbuild");
   // A fix that changes headers: the patched ones first (-I into the tree), and no kept headers (made from the unpatched ones).
-  const cmd = given && o.includes ? { ...given, argv: [given.argv[0]!, ...o.includes, ...given.argv.slice(1)] } : given;
+  const cmd = o.includes ? { ...given, argv: [given.argv[0]!, ...o.includes, ...given.argv.slice(1)] } : given;
   const source = o.patched.get(relPath);
-  const ppArgv = cmd ? preprocessArgv(cmd, join(o.src, relPath), mainPath) : [];
-  const plan = cmd && o.cacheDir && source !== undefined && !o.includes ? planHeaderCache({ cache: o.cacheDir, ppArgv, cmd, mainPath, source }) : undefined;
+  const ppArgv = preprocessArgv(cmd, join(o.src, relPath), mainPath);
+  const plan = o.cacheDir && source !== undefined && !o.includes ? planHeaderCache({ cache: o.cacheDir, ppArgv, cmd, mainPath, source }) : undefined;
   const hit = plan ? lookupHeaders(plan, o.stats) : undefined;
   // gcc first; the kept part is read while it runs (its output is handed on only from wait()).
   let builder = new PreprocessedTuBuilder();
   let body: ReturnType<typeof afterPchPragma> | undefined;
-  const job = cmd ? runInBackground(hit ? hit.argv : ppArgv, cmd.cwd, (piece) => (body ? body.push(piece) : builder.push(piece))) : undefined;
+  const job = runInBackground(hit ? hit.argv : ppArgv, cmd.cwd, (piece) => (body ? body.push(piece) : builder.push(piece)));
   const keptAhead = hit ? Promise.all(hit.files.map((f) => readAhead(f, true))) : undefined;
   let taken = !hit;
   const take = (ahead?: Array<Buffer | undefined>) => {
     if (taken) return;
     taken = true;
     const kept = hit?.load(ahead);
-    if (kept && cmd) {
+    if (kept) {
       builder = PreprocessedTuBuilder.resume(kept.snapshot, kept.prefixText);
       body = afterPchPragma({ returning: kept.snapshot.curFile !== mainPath, skips: skippedOnceRead(kept.snapshot, cmd.cwd) }, (piece) => builder.push(piece));
     }
@@ -78,8 +77,6 @@ export function startPreprocess(o: { relPath: string; patched: Map<string, strin
     },
     wait: (t) => {
       take();
-      for (const d of early.items) t.sink.report(d);
-      if (!cmd || !job) throw new StageFailed("kbuild");
       // Checked while gcc runs, and before waiting for it: a damaged PCH is never waited on.
       const intact = !hit || hit.pchIntact();
       if (!intact) job.cancel();
@@ -109,7 +106,7 @@ export function startPreprocess(o: { relPath: string; patched: Map<string, strin
       if (finish) runDetached(finish, p.cwd);
     },
     usedKeptHeaders: () => fromHeaders,
-    cancel: () => job?.cancel(),
+    cancel: () => job.cancel(),
   };
 }
 

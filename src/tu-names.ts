@@ -1,5 +1,5 @@
 import type { computeClosure } from "./closure/closure.js";
-import { mainFileDecls, type TuContext } from "./model/tu.js";
+import type { TranslationUnit } from "./model/tu.js";
 import { compareText } from "./util/compare.js";
 
 /** For explain: the function whose code first needed each copied function, type or symbol. */
@@ -11,9 +11,9 @@ export function usedByOf(closure: ReturnType<typeof computeClosure>): Record<str
 }
 
 /** Functions the .c file defines that are live in this configuration and not `inline`. */
-export function nonInlineFunctions(ctx: TuContext): string[] {
+export function nonInlineFunctions(ctx: TranslationUnit): string[] {
   const names = new Set<string>();
-  for (const decls of mainFileDecls(ctx).values()) {
+  for (const decls of ctx.mainFileDecls().values()) {
     for (const d of decls) {
       if (d.kind === "function" && !d.inline && ctx.markerToRel.get(d.file) === ctx.relPath) names.add(d.name);
     }

@@ -94,6 +94,8 @@ export class WorkerState {
   private readonly cache: CacheDir | undefined;
   private readonly stats: StatMemo = new Map();
   private readonly started = new Map<string, StartedPreprocess>();
+  /** What starting each TU's preprocessing reported (a missing compile command), for its job; failed: it could not start. */
+  private readonly early = new Map<string, { diagnostics: Diagnostic[]; failed: boolean }>();
   private tables: { symbols: SymbolTable; exports: ExportTable } | undefined;
 
   constructor(
@@ -106,8 +108,16 @@ export class WorkerState {
 
   preprocess(relPath: string): void {
     const s = this.setup;
-    const started = startPreprocess({ relPath, patched: s.patched, src: s.src, build: s.build, work: s.work, stats: this.stats, ...(this.cache ? { cacheDir: this.cache } : {}), ...(s.includes ? { includes: s.includes } : {}) });
-    if (started) this.started.set(relPath, started);
+    const sink = new DiagnosticSink(new Set(s.forced));
+    let failed = false;
+    try {
+      const started = startPreprocess({ relPath, patched: s.patched, src: s.src, build: s.build, work: s.work, stats: this.stats, sink, ...(this.cache ? { cacheDir: this.cache } : {}), ...(s.includes ? { includes: s.includes } : {}) });
+      if (started) this.started.set(relPath, started);
+    } catch (e) {
+      if (!(e instanceof StageFailed)) throw e;
+      failed = true;
+    }
+    this.early.set(relPath, { diagnostics: sink.items, failed });
   }
 
   async run(job: WorkerJob): Promise<JobResult> {
@@ -119,11 +129,17 @@ export class WorkerState {
     try {
       // Its wall time is the main thread's (the checks run side by side).
       if (job.kind === "check") return done({ plan: this.check(job, sink) });
+      const early = job.kind === "patch" ? this.early.get(job.relPath) : undefined;
+      for (const d of early?.diagnostics ?? []) sink.report(d);
+      if (early?.failed) throw new StageFailed("kbuild");
       const started = job.kind === "patch" ? this.started.get(job.relPath) : undefined;
       if (started) await started.ready();
       const inputs = { ...(await this.inputs()), name: job.name, sink, ...(timer ? { timer } : {}) };
-      const fix = job.kind === "patch" ? job.headerFix : undefined;
-      if (job.kind === "patch") return done({ plan: analyseTu({ ...inputs, patch: job.patch, patched: this.setup.patched, work: this.setup.work, relPath: job.relPath, ...(started ? { started } : {}), ...(fix ? { overlay: fix.overlay, headerChanges: fix.changed } : {}) }) });
+      if (job.kind === "patch") {
+        const fix = job.headerFix;
+        const o = { ...inputs, patch: job.patch, patched: this.setup.patched, work: this.setup.work, relPath: job.relPath, ...(fix ? { overlay: fix.overlay, headerChanges: fix.changed } : {}) };
+        return done({ plan: analyseTu({ ...o, ...(started ? { preprocessing: () => started.wait(o) } : {}) }) });
+      }
       const plan = headerUserPlan({ ...inputs, fix: job.fix, title: job.title }, job.relPath);
       return done(plan ? { plan } : {});
     } catch (e) {

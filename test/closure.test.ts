@@ -12,7 +12,7 @@ import { findIpaTargets, baseName } from "../src/closure/ipa-targets.js";
 import { ipaTree } from "../src/closure/ipa-tree.js";
 import { objectCallers } from "../src/elf/callers.js";
 import { locateTuSymbol, type Location } from "../src/resolve/locate.js";
-import type { TuContext } from "../src/model/tu.js";
+import { tuFixture } from "./tu-fixture.js";
 import { FIXTURES, cases, expectGolden, json, read } from "./golden.js";
 
 describe("closure: IPA targets", () => {
@@ -59,8 +59,8 @@ describe("closure: locating a TU's own symbols", () => {
     const sink = new DiagnosticSink();
     const records = readIpaClones("dump.txt", readFileSync(join(dir, "dump.txt"), "utf8"), sink).filter((r) => !withoutRemovals || r.kind !== "removal");
     const table = readSymbolTable("kallsyms.txt", readFileSync(join(dir, "kallsyms.txt"), "utf8"), sink);
-    // Only what locateTuSymbol reads; a TU with no declarations has no text range to check against.
-    const ctx = { relPath, object: "vmlinux", ipa: records, hasIpaDump: true, tu: { decls: { inFiles: () => [] } } } as unknown as TuContext;
+    // A TU with no declarations has no text range to check against.
+    const ctx = tuFixture({ relPath, ipa: records, hasIpaDump: true });
     const l = locateTuSymbol(table, ctx, name, isStatic);
     return { ...(l.found ? { found: true, address: l.symbol.address, sympos: l.sympos } : { found: false, why: l.why }), diagnostics: sink.items };
   };
@@ -77,8 +77,8 @@ describe("closure: locating a TU's own symbols", () => {
     const table = readSymbolTable("kallsyms.txt", readFileSync(join(dir, "kallsyms.txt"), "utf8"), new DiagnosticSink());
     const relPath = "fs/debugfs/inode.c";
     const answer = (own: string[]) => {
-      const decls = { get: (n: string) => (own.includes(n) ? [{ name: n, kind: "variable", file: relPath }] : undefined), inFiles: () => [] };
-      const ctx = { relPath, object: "vmlinux", ipa: [], hasIpaDump: true, markerToRel: new Map([[relPath, relPath]]), localHeaders: new Map(), tu: { decls } } as unknown as TuContext;
+      // The TU defines the `own` variables, nothing else.
+      const ctx = tuFixture({ relPath, hasIpaDump: true, preprocessed: `# 1 "${relPath}"\n${own.map((n) => `static int ${n};\n`).join("")}` });
       const l = locateTuSymbol(table, ctx, "tokens", true);
       return l.found ? { found: true, address: l.symbol.address, sympos: l.sympos, how: l.how } : { found: false, why: l.why, ambiguous: l.ambiguous };
     };
@@ -90,7 +90,7 @@ describe("closure: locating a TU's own symbols", () => {
     const dir = join(FIXTURES, "locate", "object-placement");
     const table = readSymbolTable("kallsyms.txt", readFileSync(join(dir, "kallsyms.txt"), "utf8"), new DiagnosticSink());
     const answer = (objectFile?: string) => {
-      const ctx = { relPath: "kernel/module/procfs.c", object: "vmlinux", ipa: [], hasIpaDump: true, markerToRel: new Map(), localHeaders: new Map(), tu: { decls: { get: () => undefined, inFiles: () => [] } }, ...(objectFile ? { objectFile } : {}) } as unknown as TuContext;
+      const ctx = tuFixture({ relPath: "kernel/module/procfs.c", hasIpaDump: true, ...(objectFile ? { objectFile } : {}) });
       const l = locateTuSymbol(table, ctx, "m_show", true);
       return l.found ? { found: true, address: l.symbol.address, sympos: l.sympos, how: l.how } : { found: false, why: l.why, ambiguous: l.ambiguous };
     };

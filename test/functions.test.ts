@@ -281,7 +281,7 @@ describe("--functions: kallsyms mode, an externalized function in a static initi
       try {
         const code = await main(["extract", "--functions", "snd_ymfpci_shadow_of", "--output-closure-only", "--out", out, "--symbols", join(dir, "kallsyms.txt"), "--externalize", mode, "--", "gcc", ...CFLAGS, "-I", join(dir, "include"), "-c", join(dir, "ymfpci_main.c")]);
         if (mode === "kallsyms") {
-          expect(stderr).toMatch(/ymfpci_main\.c:37: error KLP-E054: a static initializer names snd_ymfpci_shadow, [^\n]*\(a variable\)/);
+          expect(stderr).toMatch(/ymfpci_main\.c:38: error KLP-E054: a static initializer names snd_ymfpci_shadow, [^\n]*\(a variable\)/);
           expect(code).toBe(1);
         } else {
           expect(code, stderr).toBe(0);

@@ -98,6 +98,17 @@ describe("header cache", () => {
     expect(headerPrefix('#include "a.h"\n#define M \\\n  1\n#include "b.h" /* c */\nint x;\n')?.lines).toBe(4);
   });
 
+  it("reads comments and quotes the way gcc does around a guard", () => {
+    // A comment closing on the #endif's line, strings and characters holding comment openers.
+    expect(hasIncludeGuard('#ifndef G /* a\n b */\n#define S "/*" \'/\' "\\"//"\n#endif /* x\n y */\n')).toBe(true);
+    // What follows a string holding "/*" is code: after the guard, it is not guarded.
+    expect(hasIncludeGuard('#ifndef G\n#endif\nchar *s = "/*"; /* */\n')).toBe(false);
+    // A comment that opens on a code line hides the rest of it, and the lines up to its end.
+    expect(hasIncludeGuard("#ifndef G\n#endif /* x\nint after;\n*/\n")).toBe(true);
+    expect(hasIncludeGuard("#ifndef G\n#endif // x\n// int after;\n")).toBe(true);
+    expect(hasIncludeGuard("#ifndef G\n#endif /* x */\nint /* y */ after;\n")).toBe(false);
+  });
+
   // The block ends with a header gcc enters (it leaves it with a `# 11 "main.c" 2` marker), or with one
   // its include guard makes it skip (no marker: the rest follows the #include line at once).
   for (const [label, text, start] of [

@@ -13,23 +13,21 @@ import { computeClosure } from "../src/closure/closure.js";
 import { retargetTracepoints, tracepointCopy } from "../src/decide/tracepoints.js";
 import { placePrivateTracepoints } from "../src/decide/private-tracepoints.js";
 import type { OutputPiece } from "../src/model/plan.js";
-import type { TuContext } from "../src/model/tu.js";
+import type { TranslationUnit } from "../src/model/tu.js";
+import { tuFixture } from "./tu-fixture.js";
 import { FIXTURES, expectGolden } from "./golden.js";
 
 const DIR = join(FIXTURES, "decide", "tracepoint-private");
 const INCLUDE = join(FIXTURES, "decide", "tracepoint", "include");
 
-function demoTu(): TuContext {
+function demoTu(): TranslationUnit {
   const pp = run(["gcc", "-E", "-dD", "-I", INCLUDE, "demo.c"], DIR);
   expect(pp.status, pp.stderr).toBe(0);
   const tu = parsePreprocessed(pp.stdout);
   const main = parseSourceFile("demo.c", readFileSync(join(DIR, "demo.c"), "utf8"));
   const header = parseSourceFile("demo_trace.h", readFileSync(join(DIR, "demo_trace.h"), "utf8"));
   const markerToRel = new Map([...tu.files].map((f) => [f, existsSync(join(DIR, f)) ? f : f.replace(`${INCLUDE}/`, "")]));
-  return {
-    relPath: "demo.c", main, original: main, localHeaders: new Map([["demo_trace.h", header]]), tu, markerToRel, object: "demo_mod", ipa: [], hasIpaDump: false,
-    loadSource: (rel) => (existsSync(join(DIR, rel)) ? parseSourceFile(rel, readFileSync(join(DIR, rel), "utf8")) : existsSync(join(INCLUDE, rel)) ? parseSourceFile(rel, readFileSync(join(INCLUDE, rel), "utf8")) : undefined),
-  };
+  return tuFixture({ relPath: "demo.c", main, localHeaders: new Map([["demo_trace.h", header]]), tu, markerToRel, object: "demo_mod", sourceDirs: [DIR, INCLUDE] });
 }
 
 describe("a driver's private trace events", () => {

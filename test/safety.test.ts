@@ -64,6 +64,32 @@ describe("safety checks", () => {
       ["KLP-W005", "f has static local variable(s) p, fp, names2, pp: the livepatch's copy starts with fresh state"],
     ]);
   });
+  it("a new signature whose caller the fix changes too is no KLP-E026, though that caller was inlined (corpus hv_kvp.c: kvp_register, kvp_handle_handshake inlined into kvp_on_msg)", () => {
+    const before = (otherCalls: boolean) =>
+      parseSourceFile("f.c", ["static void reg(int v)", "{", "\tsend(v);", "}", "static int shake(int v)", "{", "\treg(v);", "\treturn 0;", "}", "int on_msg(int v)", "{", "\treturn shake(v);", "}", "static int other(int v)", "{", otherCalls ? "\treg(v);" : "", "\treturn 1;", "}", ""].join("\n"));
+    const after = (otherCalls: boolean) =>
+      parseSourceFile("f.c", ["static int reg(int v)", "{", "\treturn send(v);", "}", "static int shake(int v)", "{", "\treturn reg(v);", "}", "int on_msg(int v)", "{", "\treturn shake(v);", "}", "static int other(int v)", "{", otherCalls ? "\treg(v);" : "", "\treturn 1;", "}", ""].join("\n"));
+    const codes = (otherCalls: boolean) => {
+      const sink = new DiagnosticSink();
+      // shake has no symbol of its own: the livepatch replaces on_msg, its caller, and copies shake.
+      checkSafety({ original: before(otherCalls), patched: after(otherCalls), changed: ["reg", "shake"], replaced: ["reg", "on_msg"], object: "vmlinux", sink });
+      return sink.items.map((d) => `${d.code}: ${d.message}`);
+    };
+    expect(codes(false)).toEqual([]);
+    // Near miss: a caller the fix does not change still calls the old signature.
+    expect(codes(true)).toEqual(["KLP-E026: the patch changes the signature of reg, and unpatched code still calls it or takes its address: other"]);
+  });
+  it("__net_exit with CONFIG_NET_NS is ordinary code, run for every namespace torn down: no KLP-E024 (corpus ieee802154 core.c); without it, it is", () => {
+    const before = parseSourceFile("f.c", ["static void __net_exit pernet_exit(struct net *net)", "{", "\tWARN_ON(move(net));", "}", ""].join("\n"));
+    const after = parseSourceFile("f.c", ["static void __net_exit pernet_exit(struct net *net)", "{", "\tmove(net);", "}", ""].join("\n"));
+    const codes = (netNamespaces: boolean) => {
+      const sink = new DiagnosticSink();
+      checkSafety({ original: before, patched: after, changed: ["pernet_exit"], replaced: ["pernet_exit"], object: "ieee802154", netNamespaces, sink });
+      return sink.items.map((d) => d.code);
+    };
+    expect(codes(true)).toEqual([]);
+    expect(codes(false)).toEqual(["KLP-E024"]);
+  });
   it("a change inlined only into __init code is KLP-E024 (corpus slram.c: register_device into init_slram); a __ref caller is not", () => {
     const text = [
       "static int register_device(int n)",

@@ -13,24 +13,22 @@ import { run } from "../src/kbuild/run.js";
 import { parsePreprocessed } from "../src/parse/preprocessed-tu.js";
 import { parseSourceFile } from "../src/parse/source-file.js";
 import { computeClosure } from "../src/closure/closure.js";
-import { retargetTracepoints, tracepointCopy, tracepointIterators, tracepointIteratorsIn } from "../src/decide/tracepoints.js";
+import { retargetTracepoints, tracepointCopy, tracepointIterators, tracepointIteratorsIn, tracepointPieces } from "../src/decide/tracepoints.js";
 import { balancedEnd, macroFunction, splitTopLevel } from "../src/decide/tracepoint-text.js";
-import type { TuContext } from "../src/model/tu.js";
+import type { TranslationUnit } from "../src/model/tu.js";
+import { tuFixture } from "./tu-fixture.js";
 import { FIXTURES, expectGolden } from "./golden.js";
 import { functionTokens } from "./function-tokens.js";
 
 const DIR = join(FIXTURES, "decide", "tracepoint");
 
-function demoTu(): TuContext {
-  const pp = run(["gcc", "-E", "-dD", "-I", "include", "demo.c"], DIR);
+function demoTu(file = "demo.c"): TranslationUnit {
+  const pp = run(["gcc", "-E", "-dD", "-I", "include", file], DIR);
   expect(pp.status, pp.stderr).toBe(0);
   const tu = parsePreprocessed(pp.stdout);
-  const main = parseSourceFile("demo.c", readFileSync(join(DIR, "demo.c"), "utf8"));
+  const main = parseSourceFile(file, readFileSync(join(DIR, file), "utf8"));
   const markerToRel = new Map([...tu.files].filter((f) => existsSync(join(DIR, f))).map((f) => [f, f]));
-  return {
-    relPath: "demo.c", main, original: main, localHeaders: new Map(), tu, markerToRel, object: "vmlinux", ipa: [], hasIpaDump: false,
-    loadSource: (rel) => (existsSync(join(DIR, rel)) ? parseSourceFile(rel, readFileSync(join(DIR, rel), "utf8")) : undefined),
-  };
+  return tuFixture({ relPath: file, main, tu, markerToRel, sourceDirs: [DIR] });
 }
 
 describe("tracepoint inlines in kallsyms mode", () => {
@@ -44,7 +42,7 @@ describe("tracepoint inlines in kallsyms mode", () => {
     const names = [...retargeted.symbols.keys()].sort();
     expect(names).toEqual(expect.arrayContaining(["__traceiter_demo_cond", "__traceiter_demo_fire", "__tracepoint_demo_fire"]));
     expect(names.filter((n) => /^__SC[KT]__/.test(n))).toEqual([]);
-    expect([...retargeted.headerInlines.get("trace_demo_fire")!.uses].sort()).toEqual(["__traceiter_demo_fire", "__tracepoint_demo_fire", "cpu_online", "raw_smp_processor_id", "static_key_false"]);
+    expect([...retargeted.headerInlines.get("trace_demo_fire")!.uses].sort()).toEqual(["__traceiter_demo_fire", "__tracepoint_demo_fire", "cpu_online", "ct_irq_enter_irqson", "ct_irq_exit_irqson", "raw_smp_processor_id", "static_key_false"]);
   });
 
   it("copies each inline from the macro's body, with the event's prototype, arguments and condition", () => {
@@ -89,6 +87,48 @@ describe("tracepoint inlines in kallsyms mode", () => {
 
   it("an inline no trace macro makes is not a tracepoint copy", () => {
     expect(tracepointCopy(ctx, "demo_run", "demo_fire", () => undefined, () => {})).toBeUndefined();
+  });
+});
+
+describe("trace_X_rcuidle, which a module build lacks", () => {
+  const ctx = demoTu("demo_rcuidle.c");
+  const closure = computeClosure({ ctx, patched: ["demo_idle"], hasOwnSymbol: () => false, sink: new DiagnosticSink() });
+  const renameTo = (n: string) => (/^__(?:tracepoint|traceiter)_|^ct_irq_/.test(n) ? `(*klpe_${n})` : /^trace_/.test(n) ? `klpr_${n}` : undefined);
+
+  it("klp-reloc for vmlinux: only the rcuidle inline is retargeted; trace_X keeps its static call", () => {
+    const { closure: retargeted, tracepoints } = retargetTracepoints({ ctx, closure, moduleLacksOnly: true });
+    expect(Object.fromEntries(tracepoints)).toEqual({ trace_demo_fire_rcuidle: "demo_fire" });
+    expect([...retargeted.symbols.keys()]).toEqual(expect.arrayContaining(["__SCT__tp_func_demo_fire", "__traceiter_demo_fire"]));
+    expect(retargeted.headerInlines.get("trace_demo_fire")!.uses.has("__SCT__tp_func_demo_fire")).toBe(true);
+    // kallsyms: both are copied, and nothing keeps the static call.
+    const all = retargetTracepoints({ ctx, closure });
+    expect([...all.tracepoints.keys()].sort()).toEqual(["trace_demo_fire", "trace_demo_fire_rcuidle"]);
+    expect([...all.closure.symbols.keys()].filter((n) => /^__SC[KT]__/.test(n))).toEqual([]);
+  });
+
+  it("is copied from __DECLARE_TRACE_RCU, and the check reads the original with vmlinux's definition", () => {
+    const { tracepoints } = retargetTracepoints({ ctx, closure, moduleLacksOnly: true });
+    const { pieces, failed } = tracepointPieces(ctx, ["trace_demo_fire_rcuidle"], tracepoints, renameTo, () => {});
+    expect(failed).toEqual([]);
+    expectGolden(join(DIR, "expected-trace_demo_fire_rcuidle.c"), `${pieces.at(-1)!.text}\n`);
+    const redefinitions = tracepointIteratorsIn(pieces)!;
+    expect(redefinitions).toMatch(/#undef __DECLARE_TRACE_RCU\n#define __DECLARE_TRACE_RCU\(name, ?proto, ?args, ?cond\) static inline void trace_ ?##/);
+    // Without a copied rcuidle inline there is no such redefinition.
+    const plain = tracepointPieces(ctx, ["trace_demo_fire"], new Map([["trace_demo_fire", "demo_fire"]]), renameTo, () => {});
+    expect(tracepointIteratorsIn(plain.pieces)).not.toContain("__DECLARE_TRACE_RCU");
+    // As a module, the TU has no trace_demo_fire_rcuidle; read with the redefinitions it has the one the copy matches.
+    const scratch = mkdtempSync(join(tmpdir(), "klp-ccp-tracepoints-"));
+    writeFileSync(join(scratch, "redefinitions.h"), `${redefinitions}\n`);
+    const asModule = run(["gcc", "-E", "-P", "-DMODULE", "-I", "include", "demo_rcuidle.c"], DIR);
+    const reread = run(["gcc", "-E", "-P", "-DMODULE", "-I", "include", "-include", join(scratch, "redefinitions.h"), "demo_rcuidle.c"], DIR);
+    const module = ["#include <trace/events/demo.h>", "static struct tracepoint *klpe___tracepoint_demo_fire;", "static int (*klpe___traceiter_demo_fire)(void *, int, struct demo *);", ...pieces.map((p) => p.text)].join("\n");
+    const copy = run(["gcc", "-E", "-P", "-DMODULE", "-I", "include", "-x", "c", "-"], DIR, module);
+    rmSync(scratch, { recursive: true, force: true });
+    expect([asModule.status, reread.status, copy.status], reread.stderr + copy.stderr).toEqual([0, 0, 0]);
+    expect(functionTokens(asModule.stdout, "trace_demo_fire_rcuidle")).toEqual([]);
+    const want = functionTokens(reread.stdout, "trace_demo_fire_rcuidle").join(" ");
+    expect(want).toContain("ct_irq_enter_irqson");
+    expect(functionTokens(copy.stdout, "klpr_trace_demo_fire_rcuidle").join(" ").replace(/\( \* klpe_(\w+) \)/g, "$1").replace(/\bklpr_/g, "")).toBe(want);
   });
 });
 

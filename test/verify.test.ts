@@ -12,7 +12,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { main } from "../src/cli/main.js";
 import { DiagnosticSink, formatDiagnostic } from "../src/diagnostics/diagnostic.js";
-import { compileModule } from "../src/kbuild/module-compile.js";
+import { compileModule, ownLines } from "../src/kbuild/module-compile.js";
 import { run } from "../src/kbuild/run.js";
 import { functionDefinitions, tokenizePreprocessed } from "../src/parse/c-tokens.js";
 import { parsePreprocessed } from "../src/parse/preprocessed-tu.js";
@@ -62,6 +62,31 @@ describe("equivalence check", () => {
     sink.report({ code: "KLP-E043", severity: "error", message: "differs" });
     sink.report({ code: "KLP-E042", severity: "error", message: "does not compile" });
     expect(sink.items.map((d) => d.severity)).toEqual(["error", "warning"]);
+  });
+});
+
+describe("ownLines", () => {
+  it("keeps the generated file's lines and markers, renamed, and a #line's stretch within it", () => {
+    const i = [
+      '# 0 "/s/m.c"',
+      '# 1 "/s/m.c"',
+      '# 1 "/h/a.h" 1',
+      "int a;",
+      '# 3 "/s/m.c" 2',
+      "int b;",
+      "# not a marker",
+      '# 10 "kernel/x.c"',
+      "int c;",
+      '# 5 "/h/b.h" 1 3',
+      "int d;",
+      '# 12 "/s/m.c" 2',
+      "int e;",
+    ].join("\n");
+    const mine = ['# 0 "m.c"', '# 1 "m.c"', '# 3 "m.c" 2', "int b;", "# not a marker", '# 10 "kernel/x.c"', "int c;", '# 12 "m.c" 2', "int e;"];
+    expect(ownLines(i, "/s/m.c", "m.c")).toBe(`${mine.join("\n")}\n`);
+    // The text after the last newline is a line too, even an empty one.
+    expect(ownLines(`${i}\n`, "/s/m.c", "m.c")).toBe(`${mine.join("\n")}\n\n`);
+    expect(ownLines('# 1 "/h/a.h"\nint a;\n', "/s/m.c", "m.c")).toBe("\n");
   });
 });
 

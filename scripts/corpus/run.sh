@@ -1,5 +1,5 @@
 #!/bin/bash
-# scripts/corpus/run.sh [--sample] [--resume] [--strict] [--every K] [--limit N] [ID...]   (npm run test:corpus)
+# scripts/corpus/run.sh [--sample] [--resume] [--strict] [--every K [--offset J]] [--limit N] [ID...]   (npm run test:corpus)
 #
 # The real fixes corpus: the stable fixes between two Debian linux-source-6.1 uploads
 # (scripts/corpus/settings.sh: 6.1.176-1 -> 6.1.187-1), one patch per changed .c file the
@@ -15,27 +15,33 @@
 #              work dir ($CORPUS_DIR/sample-work); CI runs it with --strict
 #   --resume   keep the results of patches already tried (a full run takes hours)
 #   --every K  every K-th patch (by path, from the first): a spread-out part of the corpus
+#   --offset J with --every K: patches J, J+K, J+2K, ... (0-based; default 0): another
+#              slice of the same spread, e.g. one the project was not tuned on
 #   --limit N  the first N patches (after --every)
 #   ID...      these patches (ids of patches.tsv: the path with / as _)
 # First run: the test bed (~225 MB, 1 min), the newer source (~140 MB, 40 s) and the
 # dry-run make that tells which files the config compiles (~3-9 min, once).
-# Env: settings.sh's, KLP_WORKDIR (default $CORPUS_DIR/work), KLP_SKIP_NPM_BUILD=1,
+# Env: settings.sh's, KLP_WORKDIR (default $CORPUS_DIR/work: the results, logs and
+# cache; two runs at once each need their own), KLP_SKIP_NPM_BUILD=1,
 # CORPUS_PATCH_TIMEOUT (s per patch, default 900).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-sample=0 resume=0 strict=() every=1 limit=0 ids=()
+sample=0 resume=0 strict=() every=1 offset=0 limit=0 ids=()
 while (($#)); do
   case $1 in
     --sample) sample=1 ;;
     --resume) resume=1 ;;
     --strict) strict=(--strict) ;;
     --every) every=$2; shift ;;
+    --offset) offset=$2; shift ;;
     --limit) limit=$2; shift ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) ids+=("$1") ;;
   esac
   shift
 done
+[[ $every =~ ^[1-9][0-9]*$ && $offset =~ ^[0-9]+$ ]] && ((offset < every)) \
+  || { echo "--every K needs K >= 1 and --offset J 0 <= J < K" >&2; exit 2; }
 # The sample has patches and a work dir of its own: it never needs the whole corpus's
 # dry run (make-patches.sh --only), and never mixes its results with a full run's.
 source "$HERE/settings.sh"
@@ -61,7 +67,7 @@ list=$RUN/ids.txt
 if ((${#ids[@]})); then printf '%s\n' "${ids[@]}"
 elif ((sample)); then cut -f1 "$PATCHES/patches.tsv"
 else cut -f1 "$PATCHES/patches.tsv"
-fi | awk -v k="$every" '(NR - 1) % k == 0' | { if ((limit)); then head -n "$limit"; else cat; fi; } > "$list"
+fi | awk -v k="$every" -v j="$offset" '(NR - 1) % k == j' | { if ((limit)); then head -n "$limit"; else cat; fi; } > "$list"
 log "corpus $CORPUS_NAME: $(wc -l < "$list") patches to try (results: $RUN/results)"
 
 while read -r id; do

@@ -4,10 +4,12 @@
 // ids of IDS_FILE and the hand-made judgments of refusals, prints one line per patch, the
 // refusals with their judgment, and the summary line
 //   corpus NAME: N patches, livepatchable L, built kallsyms A/L, built klp-reloc B/L,
-//   loaded C/D, accepted but not building E, refused by code (kallsyms/klp-reloc) ...
+//   loaded in both modes F/L (P%), loaded C/D, accepted but not building E,
+//   refused by code (kallsyms/klp-reloc) ...
 // N counts the patches whose patched file compiles in tree (the others are "dropped") and
 // that change more than comments or whitespace ("no-change");
-// L = N minus the patches with a refusal judged correct; D = the modules built and booted.
+// L = N minus the patches with a refusal judged correct; D = the modules built and booted;
+// F = the livepatchable patches loaded in every mode (issue 16's measure: 95%).
 // Exit 1 when a refusal has no judgment (a new refusal, or a different code), when a
 // judgment no longer matches (the judged refusal did not happen), or when extract
 // failed with exit 2/3 or a patch has no result; with --strict also when a livepatchable
@@ -41,7 +43,7 @@ for (const id of ids) {
 }
 
 const out = [];
-const counts = { n: 0, dropped: 0, "no-change": 0, l: 0, built: { kallsyms: 0, "klp-reloc": 0 }, loaded: 0, booted: 0, notBuilding: 0, errors: 0 };
+const counts = { n: 0, dropped: 0, "no-change": 0, l: 0, built: { kallsyms: 0, "klp-reloc": 0 }, loaded: 0, both: 0, booted: 0, notBuilding: 0, errors: 0 };
 const refusedBy = new Map();       // code -> {kallsyms, klp-reloc}
 const refusals = [];               // rows of the refusal table
 for (const p of patches) {
@@ -84,6 +86,7 @@ for (const p of patches) {
   if (!correct) {
     counts.l++;
     for (const m of modes) if (BUILT.has(p.byMode[m].outcome)) counts.built[m]++;
+    if (modes.length === MODES.length && modes.every((m) => p.byMode[m].outcome === "loaded")) counts.both++;
   }
   out.push(`${p.id}: ${parts.join("; ")}${correct ? " [correct refusal]" : ""}`);
   // --strict (CI's sample): a livepatchable patch must build and load in every mode; a refusal
@@ -107,6 +110,7 @@ const byCode = [...refusedBy.keys()].sort()
   .map((c) => `${c} ${refusedBy.get(c).kallsyms}/${refusedBy.get(c)["klp-reloc"]}`).join(", ");
 console.log(`\ncorpus ${name}: ${counts.n} patches, livepatchable ${counts.l}, ` +
   `built kallsyms ${counts.built.kallsyms}/${counts.l}, built klp-reloc ${counts.built["klp-reloc"]}/${counts.l}, ` +
+  `loaded in both modes ${counts.both}/${counts.l} (${counts.l ? Math.floor((100 * counts.both) / counts.l) : 0}%), ` +
   `loaded ${counts.loaded}/${counts.booted}, accepted but not building ${counts.notBuilding}, ` +
   `refused by code (kallsyms/klp-reloc) ${byCode || "none"}` +
   `${counts.dropped ? `; dropped ${counts.dropped} (patched file does not compile in tree)` : ""}` +

@@ -12,6 +12,7 @@ import { exampleOptions } from "./example.js";
 import { checkOutOutsideSrc } from "./out-outside-src.js";
 import { runKernels } from "./kernels.js";
 import { timed, type StageTimer } from "../timings.js";
+import { PASS_NAMES, type ExtractPass } from "../passes.js";
 
 interface ExtractFlags {
   /** Every --patch, in order (applied one after the other). */
@@ -46,6 +47,7 @@ interface ExtractFlags {
   eachFunction?: boolean;
   /** --jobs: TU analyses at once (a fix over several TUs). */
   jobs?: number;
+  dumpStage?: ExtractPass;
 }
 
 export function extractCommand(setExit: (code: number) => void): Command {
@@ -74,6 +76,7 @@ export function extractCommand(setExit: (code: number) => void): Command {
     .option("--verify", "compile the whole generated module as a check and compare its copies with the kernel's functions (the default)")
     .option("--no-verify", "compile only the module's #include section (a failure is a warning): for those who know why")
     .option("--json", "print report.json (or the diagnostics) on stdout instead of a summary")
+    .addOption(new Option("--dump-stage <pass>", "print this pass's output as JSON on stdout and stop after it (nothing is written; --out not needed)").choices(PASS_NAMES))
     .option("--kernels <kernels.json>", "one livepatch per kernel build listed in the file, in --out/<id>/, in parallel")
     .option("--functions <names>", "instead of --patch: carve out these functions (comma-separated) of one TU")
     .option("--compile-commands <file>", "with --functions: find the TU's command in this compile_commands.json (needs --file)")
@@ -115,8 +118,8 @@ async function runExtractTimed(flags: ExtractFlags, timings: StageTimings | unde
   const out = flags.out ?? (flags.example ? "out/example" : undefined);
   const required = opts.preprocessed ? (["patch", "src", "symbols", "symvers"] as const) : (["patch", "src", "build", "symbols", "symvers"] as const);
   const missing = required.filter((k) => !opts[k]);
-  if (missing.length || !out) {
-    const names = [...missing.map((m) => `--${m}`), ...(out ? [] : ["--out"])];
+  if (missing.length || (!out && !flags.dumpStage)) {
+    const names = [...missing.map((m) => `--${m}`), ...(out || flags.dumpStage ? [] : ["--out"])];
     sink.report({ code: "KLP-E019", severity: "error", message: `missing required option(s): ${names.join(", ")}`, hint: "see `klp-ccp extract --help`, or try `klp-ccp extract --example`" });
     return finish(sink, flags);
   }
@@ -128,11 +131,15 @@ async function runExtractTimed(flags: ExtractFlags, timings: StageTimings | unde
   // Before any work: a run that cannot write its result should not make it first.
   // --example's own output directory is replaced on a rerun (never another directory: see checkOutput).
   const overwrite = Boolean(flags.forceOverwrite || (flags.example && !flags.out));
-  if (!checkOutOutsideSrc(out, opts.src!, sink) || !checkOutput(out, overwrite, sink)) return finish(sink, flags);
+  if (!flags.dumpStage && (!checkOutOutsideSrc(out!, opts.src!, sink) || !checkOutput(out!, overwrite, sink))) return finish(sink, flags);
   try {
     const [patch, ...morePatches] = opts.patch!;
-    const result = await extract({ patch: patch!, ...(morePatches.length ? { morePatches } : {}), src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.modules ? { modules: opts.modules } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...cacheOptions(flags), ...(flags.verify === false ? { verify: false } : {}), ...(flags.jobs ? { jobs: flags.jobs } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }) }, sink);
-    if (!timed(timings?.timer, "write output", () => writeOutput(out, result.files, overwrite, sink))) return finish(sink, flags);
+    const result = await extract({ patch: patch!, ...(morePatches.length ? { morePatches } : {}), src: opts.src!, build: opts.build ?? opts.src!, ...(opts.preprocessed ? { preprocessed: opts.preprocessed } : {}), symbols: opts.symbols!, symvers: opts.symvers!, externalize: opts.externalize, ...(opts.ipaClones ? { ipaClones: opts.ipaClones } : {}), ...(opts.modules ? { modules: opts.modules } : {}), ...(opts.name ? { name: opts.name } : {}), ...(timings ? { timer: timings.timer } : {}), ...cacheOptions(flags), ...(flags.verify === false ? { verify: false } : {}), ...(flags.jobs ? { jobs: flags.jobs } : {}), ...(flags.quiet || flags.json ? {} : { progress: printProgress }), ...(flags.dumpStage ? { dumpStage: flags.dumpStage } : {}) }, sink);
+    if ("pass" in result) {
+      process.stdout.write(`${JSON.stringify(result.output, null, 2)}\n`);
+      return finish(sink, flags);
+    }
+    if (!timed(timings?.timer, "write output", () => writeOutput(out!, result.files, overwrite, sink))) return finish(sink, flags);
     if (flags.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
     else if (!flags.quiet) {
       const r = result.report;
@@ -237,6 +244,7 @@ function pick<K extends keyof ExtractFlags>(flags: ExtractFlags, keys: K[]): Par
 /** Options that would be silently ignored: a usage error instead. */
 function usageProblem(command: string[], flags: ExtractFlags): string | undefined {
   if (!flags.functions && command.length) return `unexpected argument(s) ${command.join(" ")} (a compile command after -- is only for --functions)`;
+  if (flags.dumpStage && (flags.functions || flags.kernels)) return "--dump-stage is for a --patch run (the passes of extract), not --functions or --kernels";
   if (flags.example && (flags.patch || flags.src || flags.build || flags.symbols || flags.symvers || flags.preprocessed)) return "--example brings its own inputs: leave out --patch, --src, --build, --symbols, --symvers and --preprocessed";
   const unknown = (flags.force ?? []).filter((c) => !(c in CODES) || !c.startsWith("KLP-E"));
   if (unknown.length) return `--force ${unknown.join(" ")}: not an error code of klp-ccp (see the README's table of diagnostic codes)`;

@@ -1,6 +1,6 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { PpDecl } from "../model/syntax.js";
-import { homeOf, type TuContext } from "../model/tu.js";
+import type { TranslationUnit } from "../model/tu.js";
 import type { NameReference } from "../model/references.js";
 import { blankedNames } from "../parse/blanked-names.js";
 import { freeReferences } from "../resolve/free-references.js";
@@ -54,7 +54,7 @@ export interface Closure {
 }
 
 export interface ClosureOptions {
-  ctx: TuContext;
+  ctx: TranslationUnit;
   /** Functions whose new text is the livepatch (source names). */
   patched: string[];
   /** True when a static function of this TU has a symbol of its own in the running kernel. */
@@ -131,7 +131,7 @@ export function computeClosure(opts: ClosureOptions): Closure {
     // Static locals' initializers (a copied function's `static const struct ops o = { .write = f }`)
     // need link-time constant addresses too: the static functions they name are copied.
     // Header code the closure walks: inline functions (for the symbols they reach) and typedefs (for the types they name).
-    const home0 = (d: PpDecl) => (opts.privateTraceInlines && isPrivateTraceInline(ctx, d) ? "header" : homeOf(ctx, d));
+    const home0 = (d: PpDecl) => (opts.privateTraceInlines && isPrivateTraceInline(ctx, d) ? "header" : ctx.homeOf(d));
     const privateTrace = opts.privateTraceInlines === true && isPrivateTraceInline(ctx, decl);
     const inHeaderInline = home0(decl) === "header" && decl.kind === "function";
     const inlineUses = new Set<string>();
@@ -147,14 +147,14 @@ export function computeClosure(opts: ClosureOptions): Closure {
       if (home === "header" && (best.kind === "tag" || best.kind === "typedef")) members.addHeaderType(ref.name, ref.namespace);
       else if (home === "header" && best.kind !== "enumerator" && !inHeaderInline) members.addHeaderSymbol(best);
       if (inHeaderInline && (best.kind === "function" || best.kind === "prototype" || best.kind === "variable" || best.kind === "extern-variable")) inlineUses.add(ref.name);
-      if (!inHeaderInline || privateTrace) for (const d of decls) if (homeOf(ctx, d) === "header") out.headerFiles.add(d.file);
+      if (!inHeaderInline || privateTrace) for (const d of decls) if (ctx.homeOf(d) === "header") out.headerFiles.add(d.file);
       const note = (n: string) => {
         if (!out.neededBy.has(n)) out.neededBy.set(n, decl.name || from);
       };
       if (typesOnly && best.kind !== "tag" && best.kind !== "typedef" && best.kind !== "enumerator") continue;
       // The declaration the livepatch writes for a symbol of this file needs the file's types too.
       const needTypes = (d: PpDecl) => {
-        if (homeOf(ctx, d) !== "header") enqueue(d, from, true);
+        if (ctx.homeOf(d) !== "header") enqueue(d, from, true);
       };
       switch (best.kind) {
         case "tag":
@@ -163,7 +163,7 @@ export function computeClosure(opts: ClosureOptions): Closure {
           // A header's `typedef struct X X_t;` may name a struct only this TU's files define: follow it.
           if (home === "header" && best.kind === "typedef" && !inHeaderInline) enqueue(best, from, true);
           if (home !== "header") {
-            for (const d of decls.filter((x) => homeOf(ctx, x) !== "header")) {
+            for (const d of decls.filter((x) => ctx.homeOf(x) !== "header")) {
               const key = `${d.file}:${d.line}`;
               if (!out.typeDecls.has(key)) {
                 out.typeDecls.set(key, d);
@@ -235,7 +235,7 @@ function addSymbol(out: Closure, name: string, what: "function" | "variable", de
 }
 
 /** `static T v = ...;`: the declaration has an initializer to walk. */
-function hasInitializer(ctx: TuContext, decl: PpDecl): boolean {
+function hasInitializer(ctx: TranslationUnit, decl: PpDecl): boolean {
   return /^\s*(?:\[[^\]]*\]\s*)*=/.test(ctx.tu.text.slice(decl.nameStart + decl.name.length, decl.end));
 }
 
@@ -245,20 +245,20 @@ function isConstData(specifiers: string): boolean {
 }
 
 /** The function definition the TU has for `name` in its main file or local headers. */
-export function definitionOf(ctx: TuContext, name: string): PpDecl | undefined {
-  return (ctx.tu.decls.get(name) ?? []).find((d) => d.kind === "function" && homeOf(ctx, d) !== "header");
+export function definitionOf(ctx: TranslationUnit, name: string): PpDecl | undefined {
+  return (ctx.tu.decls.get(name) ?? []).find((d) => d.kind === "function" && ctx.homeOf(d) !== "header");
 }
 
 /** Prefers a definition over declarations, and the TU's own files over headers. */
-function pickDecl(ctx: TuContext, decls: PpDecl[]): PpDecl {
+function pickDecl(ctx: TranslationUnit, decls: PpDecl[]): PpDecl {
   const rank = (d: PpDecl) =>
-    (d.kind === "function" || d.kind === "variable" || d.kind === "tag" ? 0 : 2) + (homeOf(ctx, d) === "header" ? 1 : 0);
+    (d.kind === "function" || d.kind === "variable" || d.kind === "tag" ? 0 : 2) + (ctx.homeOf(d) === "header" ? 1 : 0);
   return [...decls].sort((a, b) => rank(a) - rank(b))[0]!;
 }
 
 
 /** References of a declaration's type and declarator only: not a function body, not an initializer. */
-function signatureReferences(ctx: TuContext, decl: PpDecl): NameReference[] {
+function signatureReferences(ctx: TranslationUnit, decl: PpDecl): NameReference[] {
   const skip: Array<[number, number]> = [];
   const body = decl.node.childForFieldName("body");
   if (body) skip.push([body.startIndex, body.endIndex]);
@@ -270,6 +270,6 @@ function signatureReferences(ctx: TuContext, decl: PpDecl): NameReference[] {
 }
 
 /** A declaration's free references, those inside typeof, offsetof, attributes and _Static_assert included. */
-function referencesOf(ctx: TuContext, decl: PpDecl): NameReference[] {
+function referencesOf(ctx: TranslationUnit, decl: PpDecl): NameReference[] {
   return freeReferences(decl.node, blankedNames(ctx.tu.text, decl.start, decl.end));
 }

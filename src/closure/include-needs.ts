@@ -1,5 +1,5 @@
 import type { PpDecl } from "../model/syntax.js";
-import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
+import type { TranslationUnit } from "../model/tu.js";
 
 /** What one kernel header, included from a private header, needs from the types above its include. */
 export interface IncludeNeed {
@@ -11,19 +11,24 @@ export interface IncludeNeed {
 
 /**
  * A kernel header included from the middle of a private header (afs's
- * internal.h includes trace/events/afs.h after its own enums) may name the
- * types defined above that include. The livepatch keeps the include with the
+ * internal.h includes trace/events/afs.h after its own enums), or from the .c
+ * file after a private header (ext4's ialloc.c includes trace/events/ext4.h
+ * after "ext4.h", whose ext4_group_t its prototypes take), may name the types
+ * defined above that include. The livepatch keeps the include with the
  * others, before any copied code, so those types go just before it. Keyed by
- * the include (`marker:line`); only includes in private headers are read
- * (their kernel headers are few).
+ * the include (`marker:line`); only includes in private headers and the .c
+ * file's after its first private header are read (their kernel headers are few).
  */
-export function includeNeeds(ctx: TuContext): Map<string, IncludeNeed> {
+export function includeNeeds(ctx: TranslationUnit): Map<string, IncludeNeed> {
   const out = new Map<string, IncludeNeed>();
-  const own = ownDecls(ctx);
+  const own = ctx.ownDecls();
+  const lineOf = (key: string) => Number(key.slice(key.lastIndexOf(":") + 1));
+  const relOf = (key: string) => ctx.markerToRel.get(key.slice(0, key.lastIndexOf(":")));
+  const privateFrom = Math.min(...[...ctx.tu.includeTree].filter(([k, inc]) => relOf(k) === ctx.relPath && [...inc].some((f) => ctx.localHeaders.has(ctx.markerToRel.get(f) ?? ""))).map(([k]) => lineOf(k)));
   for (const [key, included] of ctx.tu.includeTree) {
-    const rel = ctx.markerToRel.get(key.slice(0, key.lastIndexOf(":")));
-    if (!rel || !ctx.localHeaders.has(rel)) continue;
-    const files = new Set([...included].filter((f) => homeOf(ctx, { file: f }) === "header"));
+    const rel = relOf(key);
+    if (!rel || !(ctx.localHeaders.has(rel) || (rel === ctx.relPath && lineOf(key) > privateFrom))) continue;
+    const files = new Set([...included].filter((f) => ctx.homeOf({ file: f }) === "header"));
     if (files.size === 0) continue;
     const need: IncludeNeed = { types: [], tags: [] };
     const seen = new Set<string>();
@@ -48,10 +53,11 @@ export function includeNeeds(ctx: TuContext): Map<string, IncludeNeed> {
 }
 
 /** The text that goes before include `key`: `struct A;` lines, then the types `need` names, copied from their private header. */
-export function typesBeforeInclude(ctx: TuContext, key: string, need: IncludeNeed | undefined): string {
+export function typesBeforeInclude(ctx: TranslationUnit, key: string, need: IncludeNeed | undefined): string {
   if (!need) return "";
   const types = need.types.map((d) => {
-    const file = ctx.localHeaders.get(ctx.markerToRel.get(d.file) ?? "");
+    const rel = ctx.markerToRel.get(d.file) ?? "";
+    const file = rel === ctx.relPath ? ctx.main : ctx.localHeaders.get(rel);
     const item = file?.items.find((i) => d.line >= i.startLine && d.line <= i.endLine);
     return file && item ? file.text.slice(item.start, item.end) : "";
   });

@@ -1,7 +1,7 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { IpaRecord, SymbolTable } from "../model/input.js";
 import type { PatchedFunction } from "../model/plan.js";
-import { homeOf, ownDecls, type TuContext } from "../model/tu.js";
+import type { TranslationUnit } from "../model/tu.js";
 import { locateTuSymbol, type Location } from "../resolve/locate.js";
 import { freeReferences } from "../resolve/free-references.js";
 import { compareText } from "../util/compare.js";
@@ -16,7 +16,7 @@ export function baseName(symbol: string): string {
 }
 
 export interface IpaTargetOptions {
-  ctx: TuContext;
+  ctx: TranslationUnit;
   changed: string[];
   /** Why each changed function counts as changed ("changed at fs/proc/meminfo.c:161"). */
   why?: (fn: string) => string;
@@ -170,28 +170,24 @@ function recordsAbout(records: IpaRecord[], fn: string, after: number): Array<{ 
   return out;
 }
 
-function isStaticInTu(ctx: TuContext, fn: string): boolean {
+function isStaticInTu(ctx: TranslationUnit, fn: string): boolean {
   return (ctx.tu.decls.get(fn) ?? []).some((d) => d.kind === "function" && d.storage === "static");
 }
 
-const callerCache = new WeakMap<TuContext, Map<string, string[]>>();
-
-/** Functions of the TU's own files whose bodies use `fn` (only those whose text names it are parsed). */
-function callersInTu(ctx: TuContext, fn: string): string[] {
-  let cache = callerCache.get(ctx);
-  if (!cache) callerCache.set(ctx, (cache = new Map()));
-  const hit = cache.get(fn);
+/** Functions of the TU's own files whose bodies use `fn` (only those whose text names it are parsed); kept in the TU. */
+function callersInTu(ctx: TranslationUnit, fn: string): string[] {
+  const hit = ctx.callers.get(fn);
   if (hit) return hit;
   const word = new RegExp(`(?<![\\w$])${fn.replace(/\$/g, "\\$")}(?![\\w$])`);
   const callers = new Set<string>();
-  for (const decls of ownDecls(ctx).values()) {
+  for (const decls of ctx.ownDecls().values()) {
     for (const d of decls) {
-      if (d.kind !== "function" || homeOf(ctx, d) === "header" || d.name === fn) continue;
+      if (d.kind !== "function" || ctx.homeOf(d) === "header" || d.name === fn) continue;
       if (!word.test(ctx.tu.text.slice(d.start, d.end))) continue;
       if (freeReferences(d.node).some((r) => r.name === fn)) callers.add(d.name);
     }
   }
   const out = [...callers].sort();
-  cache.set(fn, out);
+  ctx.callers.set(fn, out);
   return out;
 }

@@ -1,5 +1,5 @@
 import type { NameSpace, PpDecl, SyntaxNode } from "../model/syntax.js";
-import { homeOf, type TuContext } from "../model/tu.js";
+import type { TranslationUnit } from "../model/tu.js";
 import { freeReferences } from "../resolve/free-references.js";
 
 /** A private type definition a member access of the copied code needs, and the function that made the access. */
@@ -34,7 +34,7 @@ export class MemberTypes {
   /** Header functions and variables whose types are still to be added to reached. */
   private readonly symbols = new Set<PpDecl>();
 
-  constructor(private readonly ctx: TuContext) {}
+  constructor(private readonly ctx: TranslationUnit) {}
 
   /** Records the members a copied declaration accesses. */
   addAccesses(node: SyntaxNode, via: string): void {
@@ -106,7 +106,7 @@ export class MemberTypes {
   /** A member's type: a header's is read in turn, the TU's own is handed out. */
   private resolve(name: string, namespace: NameSpace, via: string, out: MemberTypeNeed[]): void {
     const defs = this.definitions(name, namespace);
-    const own = defs.filter((d) => homeOf(this.ctx, d) !== "header");
+    const own = defs.filter((d) => this.ctx.homeOf(d) !== "header");
     if (own.length === 0) {
       if (defs.length) this.addHeaderType(name, namespace);
       return;
@@ -114,7 +114,7 @@ export class MemberTypes {
     const key = `${namespace}:${name}`;
     if (this.handed.has(key)) return;
     this.handed.add(key);
-    const all = (this.ctx.tu.decls.get(name) ?? []).filter((d) => d.namespace === namespace && homeOf(this.ctx, d) !== "header");
+    const all = (this.ctx.tu.decls.get(name) ?? []).filter((d) => d.namespace === namespace && this.ctx.homeOf(d) !== "header");
     out.push({ decls: all, via });
   }
 }

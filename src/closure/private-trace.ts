@@ -1,5 +1,5 @@
 import type { PpDecl } from "../model/syntax.js";
-import { homeOf, type TuContext } from "../model/tu.js";
+import type { TranslationUnit } from "../model/tu.js";
 
 /** The inlines __DECLARE_TRACE makes for tracepoint X: trace_X, trace_X_enabled, trace_X_rcuidle, (un)register_trace_X ... */
 const TRACE_PREFIX = /^(?:trace_|register_trace_prio_|register_trace_|unregister_trace_|check_trace_callback_type_)/;
@@ -15,8 +15,8 @@ const TRACE_INLINE = new RegExp(`${TRACE_PREFIX.source}(\\w+?)(?:_enabled|_rcuid
  * tracepoint (decide/tracepoints.ts), not from its expansion, whose static
  * call and jump labels cannot be bound.
  */
-export function isPrivateTraceInline(ctx: TuContext, d: PpDecl): boolean {
-  if (d.kind !== "function" || homeOf(ctx, d) !== "local-header") return false;
+export function isPrivateTraceInline(ctx: TranslationUnit, d: PpDecl): boolean {
+  if (d.kind !== "function" || ctx.homeOf(d) !== "local-header") return false;
   const m = TRACE_INLINE.exec(d.name);
   if (!m) return false;
   // trace_X_enabled may also be an event named X_enabled: either reading names a declared tracepoint.

@@ -109,6 +109,8 @@ export function assemble(opts: AssembleOptions): Assembled {
   const visitedHeaders = new Set<string>();
   // Where each private header's text stands in the TU: the include lines that lead to it from the .c file.
   const includedAt = new Map<string, number[]>([[ctx.relPath, []]]);
+  let kernelIncluded = false;
+  const early = new Set<string>();
   const visitFile = (file: SourceFile, into: OutputPiece[]) => {
     let seenInclude = false;
     for (const item of file.items) {
@@ -136,7 +138,10 @@ export function assemble(opts: AssembleOptions): Assembled {
           includedAt.set(local.path, [...(includedAt.get(file.path) ?? []), item.startLine]);
           visitFile(local, into);
         } else if (local) continue;
-        else includeCandidates.push({ key, piece: { origin: file.path, line: item.startLine, kind: "include", text: typesBefore(key) + file.text.slice(item.start, item.end) } });
+        else {
+          kernelIncluded = true;
+          includeCandidates.push({ key, piece: { origin: file.path, line: item.startLine, kind: "include", text: typesBefore(key) + file.text.slice(item.start, item.end) } });
+        }
         continue;
       }
       if (item.kind === "macro") {
@@ -144,6 +149,9 @@ export function assemble(opts: AssembleOptions): Assembled {
         const piece: OutputPiece = { origin: file.path, line: item.startLine, kind: "macro", text: keepModName(file.text.slice(item.start, item.end)) };
         if (!seenInclude && file === ctx.main) out.preamble.push(piece);
         else pending.push({ file, item, piece });
+        // Before every kernel header in a private header the .c file includes first (udfdecl.h's
+        // pr_fmt): when copied, it goes before the includes, where printk.h's #ifndef pr_fmt sees it.
+        if (!seenInclude && file !== ctx.main && !kernelIncluded) early.add(`${piece.origin}:${piece.line}`);
         continue;
       }
       // A type a kept include needs went before that include (typesBefore).
@@ -290,7 +298,8 @@ export function assemble(opts: AssembleOptions): Assembled {
   let headerNames: string[] | undefined;
   const headerMacroNames = () => (headerNames ??= [...ctx.tu.macros.all().keys()].filter(definedInHeaders).sort(compareText));
   const macroPieces = selectMacros(pending.filter((p) => !inCopiedType(p)), macroNames, renameTo, renamedNames, definedInHeaders, headerMacroDefinitions, headerMacroNames);
-  out.body.push(...macroPieces);
+  out.preamble.push(...macroPieces.filter((p) => early.has(`${p.origin}:${p.line}`)));
+  out.body.push(...macroPieces.filter((p) => !early.has(`${p.origin}:${p.line}`)));
   out.body.sort(pieceOrder(includedAt));
   if (!opts.keepNames) declareBeforeUse(ctx, out.body, closure.patched);
 

@@ -2,6 +2,7 @@ import type { Closure } from "../closure/closure.js";
 import type { SyntaxNode } from "../model/syntax.js";
 import { homeOf, type TuContext } from "../model/tu.js";
 import { declaratorsOf } from "../parse/declarators.js";
+import { blankComments } from "../parse/c-lexer.js";
 
 type Need = Closure["symbols"] extends Map<string, infer N> ? N : never;
 
@@ -72,5 +73,5 @@ function isWritten(ctx: TuContext, name: string): boolean {
 
 /** Strings and comments blanked, offsets kept. */
 function stripStrings(text: string): string {
-  return text.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (m) => m.replace(/[^\n]/g, " "));
+  return blankComments(text, true);
 }

@@ -54,7 +54,7 @@ export const SAFETY_CHECKS: SafetyCheck[] = [
     when: "targets",
     codes: ["KLP-E023", "KLP-E024", "KLP-E025", "KLP-E026", "KLP-W003", "KLP-W005", "KLP-W006", "KLP-W009"],
     run: (f, sink) => {
-      if (f.isPatch) checkSafety({ original: f.ctx.original, patched: f.ctx.main, changed: f.changed, replaced: f.patched.map((p) => p.sourceName), object: f.ctx.object, sink });
+      if (f.isPatch) checkSafety({ original: f.ctx.original, patched: f.ctx.main, changed: f.changed, replaced: f.patched.map((p) => p.sourceName), object: f.ctx.object, netNamespaces: Boolean(f.ctx.tu.macros.get("CONFIG_NET_NS")?.length), sink });
     },
   },
   {

@@ -15,7 +15,15 @@ export interface SafetyOptions {
   replaced: string[];
   /** klp object of the TU: "vmlinux" or a module name. */
   object: string;
+  /** CONFIG_NET_NS: __net_init/__net_exit are then ordinary code, run for every network namespace made or torn down. */
+  netNamespaces?: boolean;
   sink: DiagnosticSink;
+}
+
+/** The init/exit word `re` finds in `head`, unless it is __net_init/__net_exit with network namespaces on. */
+function sectionWord(re: RegExp, head: string, netNamespaces: boolean | undefined): string | undefined {
+  const word = re.exec(head)?.[1];
+  return netNamespaces && (word === "__net_init" || word === "__net_exit") ? undefined : word;
 }
 
 const SECTION_WORDS = /\b(__init|__exit|__ref|__meminit|__cpuinit|__net_init|__net_exit|__devinit|__head)\b/;
@@ -43,9 +51,9 @@ export function checkSafety(o: SafetyOptions): void {
     if (!after) continue;
     const at = loc(o.patched, after);
     const head = headerText(o.patched, after);
-    const section = SECTION_WORDS.exec(head);
+    const section = sectionWord(SECTION_WORDS, head, o.netNamespaces);
     if (section) {
-      sink.report({ code: "KLP-E024", severity: "error", message: `${name} is ${section[1]}: init/exit code has already run or been discarded, so replacing it changes nothing`, location: at, hint: "patch the code that runs after boot, or use a livepatch callback" });
+      sink.report({ code: "KLP-E024", severity: "error", message: `${name} is ${section}: init/exit code has already run or been discarded, so replacing it changes nothing`, location: at, hint: "patch the code that runs after boot, or use a livepatch callback" });
     }
     if (NOT_TRACEABLE.test(head)) {
       sink.report({ code: "KLP-E025", severity: "error", message: `${name} is notrace/noinstr: ftrace cannot redirect it, so a livepatch cannot replace it`, location: at, hint: "patch its callers instead" });
@@ -69,9 +77,9 @@ export function checkSafety(o: SafetyOptions): void {
     const at = loc(o.patched, item);
     // Replaced because a changed function was inlined into it: init/exit code ran (or will be
     // discarded) all the same, and a klp_func must not point into the livepatch's .init.text.
-    const initOnly = changed.has(name) ? null : INIT_ONLY.exec(headerText(o.patched, item));
+    const initOnly = changed.has(name) ? undefined : sectionWord(INIT_ONLY, headerText(o.patched, item), o.netNamespaces);
     if (initOnly) {
-      sink.report({ code: "KLP-E024", severity: "error", message: `${name} is ${initOnly[1]} and the change lands in it (a changed function was inlined into it): init/exit code has already run or been discarded, so replacing it changes nothing`, location: at, hint: "patch the code that runs after boot, or use a livepatch callback" });
+      sink.report({ code: "KLP-E024", severity: "error", message: `${name} is ${initOnly} and the change lands in it (a changed function was inlined into it): init/exit code has already run or been discarded, so replacing it changes nothing`, location: at, hint: "patch the code that runs after boot, or use a livepatch callback" });
     }
     const locals = [...staticLocals(o.patched, item).keys()];
     if (locals.length) {
@@ -125,8 +133,9 @@ function reportOnceState(file: SourceFile, item: SourceItem, name: string, how: 
 
 /** A changed signature is safe only when nothing unpatched calls the function or takes its address. */
 function checkSignature(o: SafetyOptions, name: string, item: SourceItem, at: SourceLocation): void {
-  // A function the fix adds calls only the new signature, and is copied with its callers.
-  const replaced = new Set(o.replaced);
+  // A function the fix adds calls only the new signature, and is copied with its callers. So is
+  // one it changes: replaced, or copied into the replaced callers it was inlined into.
+  const replaced = new Set([...o.replaced, ...o.changed]);
   const users = new Set<string>();
   for (const other of o.patched.items) {
     if (!other.node || other.name === name) continue;

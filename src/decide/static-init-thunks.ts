@@ -47,7 +47,9 @@ export function thunkMaker(ctx: TuContext, externalized: Map<string, SymbolUse>)
     const proto = isFunction && !def ? (ctx.tu.decls.get(name) ?? []).find((d) => d.kind === "function" || d.kind === "prototype") : undefined;
     const text = def ? thunkText(def.f, def.i, name) : proto ? prototypeThunkText(ctx.tu.text, proto, name) : undefined;
     made.set(name, text !== undefined);
-    if (text) pending.push({ origin: def ? def.f.path : "klp-ccp", line: def ? def.i.startLine : 0, kind: "externalized", text, note: `${thunkName(name)} calls the kernel's ${name} through klpe_${name}: a static initializer needs a constant` });
+    // Not before the klpe_ declaration it calls through, made at the definition's own line (not its comment's: kcm_rcv_strparser).
+    const declLine = def ? Math.max(def.i.codeStartLine, ...(ctx.tu.decls.get(name) ?? []).filter((d) => ctx.markerToRel.get(d.file) === def.f.path).map((d) => d.line)) : 0;
+    if (text) pending.push({ origin: def ? def.f.path : "klp-ccp", line: declLine, kind: "externalized", text, note: `${thunkName(name)} calls the kernel's ${name} through klpe_${name}: a static initializer needs a constant` });
     return text !== undefined;
   };
   return { thunkFor, pending };

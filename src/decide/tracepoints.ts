@@ -11,7 +11,12 @@ const TRACE_MACROS = ["__DECLARE_TRACE", "__DECLARE_TRACE_RCU"];
 export interface RetargetOptions {
   ctx: TuContext;
   closure: Closure;
+  /** Only the inlines a module build of the headers lacks (trace_X_rcuidle): klp-reloc mode for vmlinux, where the others stay header code. */
+  moduleLacksOnly?: boolean;
 }
+
+/** The trace macro whose inlines (trace_X_rcuidle) linux/tracepoint.h defines only `#ifndef MODULE`: a livepatch must copy them. */
+const NOT_IN_MODULES = "__DECLARE_TRACE_RCU";
 
 /** What retargetTracepoints() found: the closure as the livepatch will use it, and its tracepoint inlines. */
 export interface Retargeted {
@@ -34,17 +39,23 @@ export function retargetTracepoints(o: RetargetOptions): Retargeted {
   const symbols = new Map(closure.symbols);
   const headerInlines = new Map(closure.headerInlines);
   for (const [name, hi] of closure.headerInlines) {
-    const event = [...hi.uses].map((u) => /^__tracepoint_(\w+)$/.exec(u)?.[1]).find((e) => e !== undefined && templateOf(ctx, name, e));
+    const wanted = (e: string) => templateOf(ctx, name, e) && (!o.moduleLacksOnly || templateOf(ctx, name, e)!.macro === NOT_IN_MODULES);
+    const event = [...hi.uses].map((u) => /^__tracepoint_(\w+)$/.exec(u)?.[1]).find((e) => e !== undefined && wanted(e));
     if (!event) continue;
     tracepoints.set(name, event);
     const uses = new Set([...hi.uses].filter((u) => u !== `__SCK__tp_func_${event}` && u !== `__SCT__tp_func_${event}`));
-    for (const sc of [`__SCK__tp_func_${event}`, `__SCT__tp_func_${event}`]) if (symbols.get(sc)?.viaHeaderInline) symbols.delete(sc);
     const iter = (ctx.tu.decls.get(`__traceiter_${event}`) ?? []).find((d) => d.kind === "prototype" || d.kind === "function");
     if (iter) {
       uses.add(iter.name);
       if (!symbols.has(iter.name)) symbols.set(iter.name, { name: iter.name, what: "function", isStatic: false, decl: iter, via: name, viaHeaderInline: name });
     }
     headerInlines.set(name, { ...hi, uses });
+  }
+  // The static call's key and trampoline go unless a header inline left as it is (trace_X beside a copied trace_X_rcuidle) still uses them.
+  for (const event of new Set(tracepoints.values())) {
+    for (const sc of [`__SCK__tp_func_${event}`, `__SCT__tp_func_${event}`]) {
+      if (symbols.get(sc)?.viaHeaderInline && ![...headerInlines.values()].some((hi) => hi.uses.has(sc))) symbols.delete(sc);
+    }
   }
   return tracepoints.size ? { closure: { ...closure, symbols, headerInlines }, tracepoints } : { closure, tracepoints };
 }
@@ -231,7 +242,19 @@ export function tracepointPieces(ctx: TuContext, names: string[], tracepoints: M
     events.push(event);
     pieces.push({ origin: "klp-ccp", line: 0, kind: "function", text, note: `tracepoint inline ${name} (made by the trace macros) copied as klpr_${name}: it reaches the tracepoint through klpe_ pointers` });
   }
-  return { pieces: [...tracepointIterators(events, renameTo, onRename), ...pieces], failed };
+  return { pieces: [...tracepointIterators(events, renameTo, onRename), ...moduleLacked(ctx, names, tracepoints), ...pieces], failed };
+}
+
+const MODULE_LACKS_NOTE = "linux/tracepoint.h defines this only outside modules: the equivalence check reads the kernel's trace_X_rcuidle with it (nothing below expands it)";
+
+/** __DECLARE_TRACE_RCU as vmlinux has it, when a trace_X_rcuidle is among the copies (the kernel's own is what the copy is checked against). */
+function moduleLacked(ctx: TuContext, names: string[], tracepoints: Map<string, string> | undefined): OutputPiece[] {
+  const copied = names.some((n) => {
+    const e = tracepoints?.get(n);
+    return e !== undefined && templateOf(ctx, n, e)?.macro === NOT_IN_MODULES;
+  });
+  const def = copied ? tracepointHeaderMacro(ctx, NOT_IN_MODULES)?.definition : undefined;
+  return def ? [{ origin: "klp-ccp", line: 0, kind: "macro", text: `#undef ${NOT_IN_MODULES}\n${def}`, note: MODULE_LACKS_NOTE }] : [];
 }
 
 const ITERATOR_NOTE = "copied tracepoint calls run the tracepoint's iterator (the registered probes), as kernels without static calls do";
@@ -258,9 +281,11 @@ export function tracepointIterators(events: string[], renameTo: (n: string) => s
  * The redefinitions the equivalence check reads the original TU with when the
  * livepatch has tracepoint copies: __DO_TRACE_CALL as kernels without static
  * calls define it (the livepatch's KLPR_TRACEITER_X stands for __traceiter_X,
- * or its klpe_ pointer). Undefined when it has none.
+ * or its klpe_ pointer), and __DECLARE_TRACE_RCU as vmlinux has it when a
+ * trace_X_rcuidle is copied. Undefined when it has none.
  */
 export function tracepointIteratorsIn(pieces: OutputPiece[]): string | undefined {
   if (!pieces.some((p) => p.origin === "klp-ccp" && p.note === ITERATOR_NOTE)) return undefined;
-  return ["#include <linux/tracepoint.h>", "#undef __DO_TRACE_CALL", "#define __DO_TRACE_CALL(name, args) __traceiter_##name(NULL, args)"].join("\n");
+  const lacked = pieces.find((p) => p.origin === "klp-ccp" && p.note === MODULE_LACKS_NOTE)?.text;
+  return ["#include <linux/tracepoint.h>", "#undef __DO_TRACE_CALL", "#define __DO_TRACE_CALL(name, args) __traceiter_##name(NULL, args)", ...(lacked ? [lacked] : [])].join("\n");
 }

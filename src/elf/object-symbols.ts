@@ -50,14 +50,6 @@ export function objectSymbols(file: string, module?: string): ObjectSymbol[] | u
   return out;
 }
 
-const cache = new Map<string, ObjectSymbol[] | undefined>();
-
-/** objectSymbols, read once per file and run (the TU's object is asked for each ambiguous name). */
-export function cachedObjectSymbols(file: string): ObjectSymbol[] | undefined {
-  if (!cache.has(file)) cache.set(file, objectSymbols(file));
-  return cache.get(file);
-}
-
 /** The file's bytes, uncompressed (a failing or missing xz/zstd throws, as a child process error). */
 function unpacked(file: string): Buffer {
   if (file.endsWith(".xz")) return execFileSync("xz", ["-dc", file], { maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] });

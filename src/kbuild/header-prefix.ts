@@ -1,3 +1,5 @@
+import { lineCode } from "../parse/c-lexer.js";
+
 /** The first lines of a .c file, up to its last top-level #include, that hold nothing but directives. */
 export interface HeaderPrefix {
   /** How many lines (1 … lines) it spans. */
@@ -24,8 +26,8 @@ export function headerPrefix(source: string): HeaderPrefix | undefined {
     const first = n;
     // A directive continued with backslash-newline is one logical line.
     while (line.endsWith("\\") && n + 1 < lines.length) line = line.slice(0, -1) + lines[++n]!;
-    const stripped = stripComments(line, inComment);
-    inComment = stripped.inComment;
+    const stripped = lineCode(line, inComment);
+    inComment = stripped.open;
     const code = stripped.code.trim();
     if (code === "") continue;
     const d = /^#\s*(\w+)/.exec(code);
@@ -38,41 +40,6 @@ export function headerPrefix(source: string): HeaderPrefix | undefined {
   }
   if (last === 0) return undefined;
   return { lines: last, text: lines.slice(0, last).map((l) => `${l}\n`).join("") };
-}
-
-/** The line without its comments, and whether a block comment is still open at its end. */
-function stripComments(line: string, inComment: boolean): { code: string; inComment: boolean } {
-  let out = "";
-  let i = 0;
-  let quote = "";
-  while (i < line.length) {
-    if (inComment) {
-      const e = line.indexOf("*/", i);
-      if (e < 0) return { code: out, inComment: true };
-      i = e + 2;
-      inComment = false;
-      out += " ";
-      continue;
-    }
-    const c = line[i]!;
-    if (quote) {
-      if (c === "\\") {
-        out += line.slice(i, i + 2);
-        i += 2;
-        continue;
-      }
-      if (c === quote) quote = "";
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === "/" && line[i + 1] === "/") return { code: out, inComment: false };
-    else if (c === "/" && line[i + 1] === "*") {
-      inComment = true;
-      i += 2;
-      continue;
-    }
-    out += c;
-    i++;
-  }
-  return { code: out, inComment };
 }
 
 /**
@@ -90,8 +57,8 @@ export function hasIncludeGuard(text: string): boolean {
   for (let n = 0; n < lines.length; n++) {
     let line = lines[n]!;
     while (line.endsWith("\\") && n + 1 < lines.length) line = line.slice(0, -1) + lines[++n]!;
-    const stripped = stripComments(line, inComment);
-    inComment = stripped.inComment;
+    const stripped = lineCode(line, inComment);
+    inComment = stripped.open;
     const code = stripped.code.trim();
     if (code === "") continue;
     if (closedAt >= 0) return false; // something after the guard's #endif

@@ -19,6 +19,9 @@ export interface TrialResult {
   cached?: boolean;
 }
 
+/** Bumped when what is kept changes (2: errors without a column count): older entries are then never read. */
+const TRIAL_VERSION = "trial 2";
+
 /**
  * Compiles generated C with the TU's own command as a module would be built
  * (-DMODULE), syntax only (~1 s on a kernel TU), and tells in which files it
@@ -34,7 +37,7 @@ export interface TrialResult {
  */
 export function trialCompile(compile: { argv: string[]; cwd: string }, cText: string, cacheDir?: CacheDir, beforeCompile?: () => void, stats?: StatMemo): TrialResult {
   const argv = moduleArgv(compile.argv);
-  const key = cacheKey("includes", "trial", argv, compile.cwd, cText);
+  const key = cacheKey("includes", "trial", TRIAL_VERSION, argv, compile.cwd, cText);
   const cached = cacheDir ? lookupAnswer(cacheDir, key, stats, isTrialResult) : undefined;
   if (cached) return { ...cached, cached: true };
   beforeCompile?.();
@@ -47,7 +50,7 @@ export function trialCompile(compile: { argv: string[]; cwd: string }, cText: st
     const errorFiles: string[] = [];
     let firstError = "";
     for (const line of r.stderr.split("\n")) {
-      const m = /^(.+?):\d+:\d+: (?:fatal )?error: /.exec(line);
+      const m = /^(.+?):\d+:(?:\d+:)? (?:fatal )?error: /.exec(line);   // no column past gcc's 4096th
       if (!m) continue;
       firstError ||= line.replace(file, "<generated>");
       const path = isAbsolute(m[1]!) ? m[1]! : resolve(compile.cwd, m[1]!);

@@ -102,7 +102,29 @@ export interface SourceFile {
   text: string;
   /** Items in file order; items nested in #if blocks are flattened in. */
   items: SourceItem[];
+  /** The functions SYSCALL_DEFINEn calls generate, kept by resolve/macro-defined-functions.ts once asked for (undefined: not asked yet). */
+  macroFunctions?: MacroDefinedFunction[];
 }
+
+/** A function that a definition macro generates, where the file defines it. */
+export interface MacroDefinedFunction {
+  /** The function the macro expands to, e.g. __do_sys_umask. */
+  name: string;
+  /** The macro, e.g. SYSCALL_DEFINE1, and its first argument (umask). */
+  macro: string;
+  macroArg: string;
+  /** 1-based lines from the macro's name to the body's closing brace. */
+  startLine: number;
+  endLine: number;
+  /** Offsets of that text in the file. */
+  start: number;
+  end: number;
+  /** Offset of the body's `{` in the file (after every alternative head). */
+  bodyStart: number;
+  /** That text (the macro call and the body). */
+  text: string;
+}
+
 
 /** Namespaces of C names that matter here: ordinary identifiers and struct/union/enum tags. */
 export type NameSpace = "ordinary" | "tag";

@@ -1,3 +1,5 @@
+import { CLexer, TK_PUNCT, skipBlanksAndComments } from "./c-lexer.js";
+
 /**
  * Offset-preserving text edits: a replacement is padded with spaces (and
  * keeps every newline of what it replaces), so positions in the edited text
@@ -12,30 +14,16 @@ export function blankRange(chars: string[], start: number, end: number, replacem
   }
 }
 
-/** Index just past the parenthesised group that starts at or after `from` (which must be "("). */
+/** Index just past the parenthesised group that starts at or after `from` (which must be "("; comments, literals and splices skipped as the lexer reads them). */
 export function skipParens(text: string, from: number): number {
-  let i = from;
-  while (i < text.length && /\s/.test(text[i]!)) i++;
-  if (text[i] !== "(") return -1;
+  const lx = new CLexer(text, skipBlanksAndComments(text, from, text.length));
+  if (text[lx.pos] !== "(") return -1;
   let depth = 0;
-  for (; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"' || c === "'") {
-      i = skipQuoted(text, i);
-      continue;
-    }
-    if (c === "(") depth++;
-    else if (c === ")" && --depth === 0) return i + 1;
+  while (lx.next()) {
+    if (lx.kind !== TK_PUNCT || lx.end - lx.start !== 1) continue;
+    const c = text.charCodeAt(lx.start);
+    if (c === 40) depth++;
+    else if (c === 41 && --depth === 0) return lx.end;
   }
   return -1;
-}
-
-function skipQuoted(text: string, start: number): number {
-  const q = text[start];
-  let i = start + 1;
-  while (i < text.length && text[i] !== q) {
-    if (text[i] === "\\") i++;
-    i++;
-  }
-  return i;
 }

@@ -1,3 +1,5 @@
+import { CLexer, TK_CHAR, TK_IDENT, TK_NUMBER, TK_STRING } from "./c-lexer.js";
+
 /** One C token of preprocessed text, with the original place the line markers give it. */
 export interface CToken {
   text: string;
@@ -7,22 +9,8 @@ export interface CToken {
   line: number;
 }
 
-/** Punctuators, longest first: the first that matches is the token. */
-const PUNCTUATORS = ["%:%:", "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "*=", "/=", "%=", "+=", "-=", "&=", "^=", "|=", "##", "<:", ":>", "<%", "%>", "%:"];
-
-const TOKEN = new RegExp(
-  [
-    String.raw`((?:u8|[LuU])?"(?:[^"\\\n]|\\.)*")`,
-    String.raw`([LuU]?'(?:[^'\\\n]|\\.)*')`,
-    String.raw`([A-Za-z_$][\w$]*)`,
-    // A pp-number: digits, letters, dots, and signs after an exponent letter.
-    String.raw`(\.?\d(?:[eEpP][+-]|[\w.])*)`,
-  ].join("|") + `|(?:${PUNCTUATORS.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")}|[^\\s])`,
-  "y",
-);
-
-/** The kind of each capture group of TOKEN, in order; no group matched: a punctuator. */
-const KINDS: Array<CToken["kind"]> = ["string", "char", "identifier", "number"];
+/** The lexer's kinds as CToken's (unterminated literals, which -E output has not, count as punctuators). */
+const KINDS: Record<number, CToken["kind"]> = { [TK_IDENT]: "identifier", [TK_NUMBER]: "number", [TK_STRING]: "string", [TK_CHAR]: "char" };
 
 /**
  * Splits preprocessed C (gcc -E output) into tokens, each placed by the
@@ -57,27 +45,9 @@ export function tokenizePreprocessed(text: string, origin: { file: string; line:
 }
 
 function tokenizeLine(text: string, file: string, line: number, out: CToken[]): void {
-  let at = 0;
-  while (at < text.length) {
-    const c = text.charCodeAt(at);
-    if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) {
-      at++;
-      continue;
-    }
-    // gcc -E keeps no comments; a block comment that -C would keep is skipped on its line.
-    if (text.startsWith("/*", at)) {
-      const close = text.indexOf("*/", at + 2);
-      at = close < 0 ? text.length : close + 2;
-      continue;
-    }
-    if (text.startsWith("//", at)) break;
-    TOKEN.lastIndex = at;
-    const m = TOKEN.exec(text)!;
-    let kind: CToken["kind"] = "punctuator";
-    for (let g = 1; g <= KINDS.length; g++) if (m[g] !== undefined) kind = KINDS[g - 1]!;
-    out.push({ text: m[0], kind, file, line });
-    at += m[0].length;
-  }
+  // gcc -E keeps no comments; a block comment that -C would keep is skipped on its line.
+  const lx = new CLexer(text, 0, text.length);
+  while (lx.next()) out.push({ text: lx.text(), kind: KINDS[lx.kind] ?? "punctuator", file, line });
 }
 
 /** A function definition found in a token list: its name and the tokens from its first specifier to its closing brace. */

@@ -1,7 +1,10 @@
+import { lineCode } from "./c-lexer.js";
+
 /**
  * Whether 1-based `line` of a C file lies outside every `#if`/`#ifdef`/
  * `#ifndef` block: code there is compiled in every configuration, so its
- * preprocessed TU must have it. Directives inside block comments are skipped;
+ * preprocessed TU must have it. Directives inside block comments are skipped
+ * (the C lexer tells comments from literals);
  * a directive is a line whose first non-blank character is `#`.
  */
 export function outsideConditionals(text: string, line: number): boolean {
@@ -17,28 +20,8 @@ export function outsideConditionals(text: string, line: number): boolean {
       if (directive === "endif") depth = Math.max(0, depth - 1);
       else if (directive) depth++;
     }
-    inComment = commentOpenAfter(src, inComment);
+    inComment = lineCode(src, inComment).open;
     at = end + 1;
   }
   return depth === 0;
-}
-
-/** Whether a block comment is still open at the end of `line`, given whether one was at its start (string literals are not tracked: rare enough at top level). */
-function commentOpenAfter(line: string, open: boolean): boolean {
-  let i = 0;
-  while (i < line.length) {
-    if (open) {
-      const close = line.indexOf("*/", i);
-      if (close < 0) return true;
-      open = false;
-      i = close + 2;
-    } else {
-      const start = line.indexOf("/*", i);
-      const lineComment = line.indexOf("//", i);
-      if (start < 0 || (lineComment >= 0 && lineComment < start)) return false;
-      open = true;
-      i = start + 2;
-    }
-  }
-  return open;
 }

@@ -8,7 +8,9 @@ export interface ModuleHidden {
 
 /** True when `text` has a conditional on MODULE at all (the cheap test before moduleHidden). */
 export function mentionsModuleConditional(text: string): boolean {
-  return /^[ \t]*#[ \t]*(?:ifn?def[ \t]+MODULE\b|if[ \t]*!?[ \t]*defined[ \t]*\(?[ \t]*MODULE\b)/m.test(text);
+  // Asked of every header of the TU (~850 for kernel/fork.c), few of which name MODULE at all:
+  // the plain search first took the check from ~190 ms to ~10 ms there (measured, first call).
+  return text.includes("MODULE") && /^[ \t]*#[ \t]*(?:ifn?def[ \t]+MODULE\b|if[ \t]*!?[ \t]*defined[ \t]*\(?[ \t]*MODULE\b)/m.test(text);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { skipParens } from "./blank.js";
+import { blankComments } from "./c-lexer.js";
 
 /**
  * Kernel annotation macros that tree-sitter cannot know are attributes. In raw
@@ -75,7 +76,7 @@ function withoutEnumDirectives(text: string): string {
     if (!body.includes("#")) continue;
     const blanked = body.replace(/^[ \t]*#[ \t]*(?:define|undef|include|pragma)\b(?:[^\n\\]|\\[^])*/gm, (d) => d.replace(/[^\n]/g, " "));
     // An enum body has no `;`: with one, the `enum {` was in a comment or a string, not code.
-    if (blanked !== body && !blanked.replace(/\/\*[^]*?\*\/|\/\/[^\n]*/g, "").includes(";")) out = out.slice(0, open) + blanked + out.slice(close);
+    if (blanked !== body && !blankComments(blanked).includes(";")) out = out.slice(0, open) + blanked + out.slice(close);
   }
   return out;
 }

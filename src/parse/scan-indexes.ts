@@ -1,5 +1,6 @@
 import { FNV_BASIS, FNV_PRIME, NameIndex } from "./name-index.js";
 import type { LineMarker } from "./line-markers.js";
+import { commentEnd } from "./c-lexer.js";
 import { isWordChar, parseMarker } from "./scan-lexemes.js";
 import type { Chunks, Defines, IncludeLine, ScanSnapshot, TuScan } from "./tu-scan.js";
 
@@ -184,15 +185,9 @@ export abstract class ScanIndexes {
     return e;
   }
 
-  /** Skips a comment starting at s[i] (rare in -E output); returns the index of its last character. */
+  /** Skips a comment starting at s[i] (rare in -E output); returns the index of its last character (i when none starts there). */
   protected comment(s: string, i: number, limit: number): number {
-    const n = s.charCodeAt(i + 1);
-    if (n === 47) {
-      const e = s.indexOf("\n", i);
-      return (e < 0 || e > limit ? limit : e) - 1;
-    }
-    if (n !== 42) return i;
-    const e = s.indexOf("*/", i + 2);
-    return e < 0 || e + 2 > limit ? limit - 1 : e + 1;
+    const e = commentEnd(s, i, limit);
+    return e === i ? i : e - 1;
   }
 }

@@ -1,3 +1,4 @@
+import { isIdChar, skipLiteral } from "./c-lexer.js";
 import { FNV_BASIS, FNV_PRIME, hashName } from "./name-index.js";
 
 // Character classes for the scan loop (ASCII only; everything else is ordinary).
@@ -44,7 +45,6 @@ export function skipSpaceAndAttributes(s: string, i: number, limit: number): num
 /** Where the scan of a function body must look: braces, literals, comments, directive lines. */
 export const BODY_STOPS = /[{}"'/]|\n#/g;
 export const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
-export const isIdChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
 
 // Kinds of a group the scan skips (only brackets, literals and lines are followed inside).
 export const SK_NONE = 0, SK_BODY = 1, SK_INIT = 2, SK_ENUMVAL = 3, SK_ATTR = 4, SK_OTHER = 5;
@@ -119,21 +119,6 @@ export function parseMarker(s: string, i: number, e: number): { line: number; fi
   while (k < e && CLS[s.charCodeAt(k)] === SPACE) k++;
   if (k !== e) return undefined;
   return { line, file: s.slice(j + 2, q), flags };
-}
-
-/** Index of the closing quote of the literal starting at s[i] (literals end at a line end at the latest). */
-export function skipLiteral(s: string, i: number, limit: number): number {
-  const q = s.charCodeAt(i);
-  let j = i + 1;
-  for (; j < limit; j++) {
-    const d = s.charCodeAt(j);
-    if (d === 92 /* \ */) {
-      if (s.charCodeAt(j + 1) === 10) return j; // backslash-newline: leave the newline to the scan loop
-      j++;
-    } else if (d === q) return j;
-    else if (d === 10) return j - 1;
-  }
-  return limit - 1;
 }
 
 export function prevNonSpace(s: string, i: number): number {

@@ -1,7 +1,8 @@
 import { FNV_BASIS, FNV_PRIME } from "./name-index.js";
 import { ScanIndexes } from "./scan-indexes.js";
 import type { ScanSnapshot, TuScan } from "./tu-scan.js";
-import { BODY_STOPS, CLOSE, CLS, COMMA, DATA_STOPS, DIGIT, EQ, FR_DATA, FR_ENUM, FR_PAREN, FR_PAREN_DECL, FR_PAREN_ONE, FR_PAREN_OTHER, IDSTART, KEYWORDS, KW_ATTR, KW_ENUM, KW_NONE, KW_TAG, LAST_NONE, LAST_OTHER, LAST_RPAREN, NL, OPEN, ORD, QUOTE, SEMI, SKIPCLS, SK_ATTR, SK_BODY, SK_ENUMVAL, SK_INIT, SK_NONE, SK_OTHER, SLASH, SPACE, attrOrAsmAt, isIdChar, isParen, keywordOf, prevNonSpace, skipLiteral, skipSpaceAndAttributes } from "./scan-lexemes.js";
+import { BODY_STOPS, CLOSE, CLS, COMMA, DATA_STOPS, DIGIT, EQ, FR_DATA, FR_ENUM, FR_PAREN, FR_PAREN_DECL, FR_PAREN_ONE, FR_PAREN_OTHER, IDSTART, KEYWORDS, KW_ATTR, KW_ENUM, KW_NONE, KW_TAG, LAST_NONE, LAST_OTHER, LAST_RPAREN, NL, OPEN, ORD, QUOTE, SEMI, SKIPCLS, SK_ATTR, SK_BODY, SK_ENUMVAL, SK_INIT, SK_NONE, SK_OTHER, SLASH, SPACE, attrOrAsmAt, isParen, keywordOf, prevNonSpace, skipSpaceAndAttributes } from "./scan-lexemes.js";
+import { isIdChar, skipLiteral } from "./c-lexer.js";
 
 /**
  * Splits gcc's preprocessed output into top-level chunks in one pass, and

@@ -1,8 +1,11 @@
 /*
- * The tokens skim.ts reads a top-level chunk as: the raw .i text with
- * directive lines skipped and normalize-preprocessed's edits applied token by
- * token, and the word classes of C's declaration specifiers.
+ * The tokens skim.ts reads a top-level chunk as: the C lexer's tokens of the
+ * raw .i text with directive lines skipped and the normalisation table
+ * (gnu-words.ts) applied token by token, and the word classes of C's
+ * declaration specifiers.
  */
+import { CLexer, TK_CHAR, TK_IDENT, TK_NUMBER, TK_PUNCT, TK_STRING, commentEnd, literalEnd } from "./c-lexer.js";
+import { WITH_GROUP, WORDS } from "./gnu-words.js";
 
 export const T_ID = 1, T_NUM = 2, T_STR = 3, T_PUNCT = 4;
 
@@ -32,88 +35,37 @@ export const RESERVED = new Set([
   "__asm__", "__asm", "__inline", "__inline__", "_Static_assert", "static_assert", "__volatile__", "__signed__", "__const",
   "typeof", "__typeof__", "__typeof", "__auto_type", "_Thread_local", "__forceinline",
 ]);
-/** Identifiers normalize-preprocessed replaces by another word. */
-const RENAMED = new Map([["__inline__", "inline"], ["__inline", "inline"], ["__signed__", "signed"], ["__volatile__", "volatile"], ["__const", "const"], ["__asm__", "asm"], ["__asm", "asm"], ["__auto_type", "int"]]);
-/** Identifiers normalize-preprocessed blanks. */
-const BLANKED = new Set(["__extension__", "__restrict__", "__restrict"]);
-/** Identifiers that, followed by a parenthesised group, normalize-preprocessed replaces with the group by a stand-in ("" blanks). */
-const WITH_GROUP = new Map([
-  ["__attribute__", ""], ["__attribute", ""], ["_Static_assert", ""], ["typeof", "int"], ["__typeof__", "int"], ["__typeof", "int"],
-  ["__builtin_offsetof", "0"], ["__builtin_types_compatible_p", "0"], ["__builtin_va_arg", "0"],
-]);
-
-const isIdStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
-const isIdChar = (c: number) => isIdStart(c) || (c >= 48 && c <= 57);
-const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
-
-/** Tokens of text[start, end), directive lines skipped, normalisation applied; undefined when something is odd. */
+/** Tokens of text[start, end) (the C lexer's, every punctuator one character), directive lines skipped, normalisation applied; undefined when something is odd. */
 export function tokenize(text: string, start: number, end: number): Tokens | undefined {
   const raw: Tokens = { kind: [], start: [], end: [], text: [] };
-  let i = start;
   let depth = 0;
-  while (i < end) {
-    const c = text.charCodeAt(i);
-    if (c === 35 /* # */ && (i === 0 || text.charCodeAt(i - 1) === 10)) {
-      const e = text.indexOf("\n", i);
-      i = e < 0 ? end : e;
+  const lx = new CLexer(text, start, end, true, true);
+  while (lx.next()) {
+    const k = lx.kind;
+    const i = lx.start;
+    if (lx.atDirective) {
+      lx.skipLine();
       continue;
     }
-    if (isSpace(c)) {
-      i++;
-      continue;
-    }
-    if (isIdStart(c)) {
-      let j = i + 1;
-      while (j < end && isIdChar(text.charCodeAt(j))) j++;
-      raw.kind.push(T_ID);
-      raw.start.push(i);
-      raw.end.push(j);
-      raw.text.push(text.slice(i, j));
-      i = j;
-      continue;
-    }
-    if (c >= 48 && c <= 57) {
-      let j = i + 1;
-      while (j < end && (isIdChar(text.charCodeAt(j)) || text.charCodeAt(j) === 46)) j++;
-      raw.kind.push(T_NUM);
-      raw.start.push(i);
-      raw.end.push(j);
-      raw.text.push("0");
-      i = j;
-      continue;
-    }
-    if (c === 34 || c === 39) {
-      let j = i + 1;
-      while (j < end && text.charCodeAt(j) !== c) {
-        if (text.charCodeAt(j) === 10) return undefined;
-        if (text.charCodeAt(j) === 92) j++;
-        j++;
+    if (k === TK_IDENT) push(raw, T_ID, i, lx.end, lx.text());
+    else if (k === TK_NUMBER) push(raw, T_NUM, i, lx.end, "0");
+    else if (k === TK_STRING || k === TK_CHAR) push(raw, T_STR, i, lx.end, '""');
+    else if (k !== TK_PUNCT) return undefined; // comments (not in -E output), unterminated literals
+    else {
+      const c = text.charCodeAt(i);
+      if (c === 40 || c === 91 || c === 123) depth++;
+      else if (c === 41 || c === 93 || c === 125) depth--;
+      else if (c === 61 && depth === 0) {
+        // An initialiser: nothing in it is declared. One stand-in token up to the next `,` or `;`.
+        const e = initializerEnd(text, i + 1, end);
+        if (e < 0) return undefined;
+        push(raw, T_PUNCT, i, i + 1, "=");
+        push(raw, T_NUM, i + 1, e, "0");
+        lx.pos = e;
+        continue;
       }
-      if (j >= end) return undefined;
-      raw.kind.push(T_STR);
-      raw.start.push(i);
-      raw.end.push(j + 1);
-      raw.text.push('""');
-      i = j + 1;
-      continue;
+      push(raw, T_PUNCT, i, i + 1, text[i]!);
     }
-    if (c === 47 && (text.charCodeAt(i + 1) === 42 || text.charCodeAt(i + 1) === 47)) return undefined; // comments: not in -E output
-    if (c === 40 || c === 91 || c === 123) depth++;
-    else if (c === 41 || c === 93 || c === 125) depth--;
-    else if (c === 61 && depth === 0) {
-      // An initialiser: nothing in it is declared. One stand-in token up to the next `,` or `;`.
-      const e = initializerEnd(text, i + 1, end);
-      if (e < 0) return undefined;
-      push(raw, T_PUNCT, i, i + 1, "=");
-      push(raw, T_NUM, i + 1, e, "0");
-      i = e;
-      continue;
-    }
-    raw.kind.push(T_PUNCT);
-    raw.start.push(i);
-    raw.end.push(i + 1);
-    raw.text.push(text[i]!);
-    i++;
   }
   // normalize-preprocessed's edits, on tokens.
   const out: Tokens = { kind: [], start: [], end: [], text: [] };
@@ -129,8 +81,8 @@ export function tokenize(text: string, start: number, end: number): Tokens | und
         t = close;
         continue;
       }
-      if (BLANKED.has(w)) continue;
-      const renamed = RENAMED.get(w);
+      const renamed = WORDS.get(w);
+      if (renamed === "") continue;
       if (renamed) {
         push(out, T_ID, raw.start[t]!, raw.end[t]!, renamed);
         continue;
@@ -143,24 +95,21 @@ export function tokenize(text: string, start: number, end: number): Tokens | und
   return out;
 }
 
-/** Index of the `,` or `;` ending the initialiser that starts at text[i] (outside brackets and literals), or -1. */
+/** Index of the `,` or `;` ending the initialiser that starts at text[i] (outside brackets, literals and comments), or -1. A character loop over the lexer's primitives: initialisers can be long tables. */
 function initializerEnd(text: string, i: number, end: number): number {
   let depth = 0;
   for (; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c === 34 || c === 39) {
-      let j = i + 1;
-      while (j < end && text.charCodeAt(j) !== c) {
-        if (text.charCodeAt(j) === 10) return -1;
-        if (text.charCodeAt(j) === 92) j++;
-        j++;
-      }
-      i = j;
+      const e = literalEnd(text, i, end);
+      if (e < 0) return -1;
+      i = e - 1;
     } else if (c === 35 && text.charCodeAt(i - 1) === 10) {
       const e = text.indexOf("\n", i);
       if (e < 0) return -1;
       i = e;
-    } else if (c === 40 || c === 91 || c === 123) depth++;
+    } else if (c === 47) i = Math.max(i, commentEnd(text, i, end) - 1);
+    else if (c === 40 || c === 91 || c === 123) depth++;
     else if (c === 41 || c === 93 || c === 125) {
       if (--depth < 0) return -1;
     } else if (depth === 0 && (c === 44 || c === 59)) return i;

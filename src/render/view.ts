@@ -82,7 +82,7 @@ export function toView(plan: LivepatchPlan): LivepatchView {
     kallsyms: plan.mode === "kallsyms" && plan.externalized.length > 0,
     patchedList: plan.patched.map((p) => (p.sympos ? `${p.object}:${p.name},${p.sympos}` : `${p.object}:${p.name}`)),
     preamble: plan.preamble.map(piece),
-    includes: plan.includes.map((p) => (p.include?.dropped ? `/* klp-ccp: left out, breaks a module build and nothing patched needs it: ${p.text.replace(/\/\*.*?\*\//g, "").trim()} */` : p.text)),
+    includes: plan.includes.map((p) => (p.include?.dropped ? droppedInclude(p.text) : p.text)),
     body: plan.body.map(piece),
     syscallWrappers: plan.syscallWrappers,
     restoreThisModule: plan.externalized.some((u) => u.name === "__this_module"),
@@ -140,4 +140,15 @@ export function klpObjects(byObject: Map<string, LivepatchView["objects"][number
     nameField: obj === "vmlinux" ? "NULL /* vmlinux */" : JSON.stringify(obj),
     funcs,
   }));
+}
+
+/**
+ * A dropped include, commented out. Types placed before it (what it needs from the .c file or a
+ * private header) stay: other copied code may name them, and a forward declaration is harmless.
+ */
+function droppedInclude(text: string): string {
+  const at = text.search(/^[ \t]*#[ \t]*include\b/m);
+  const before = at > 0 ? text.slice(0, at) : "";
+  const include = (at >= 0 ? text.slice(at) : text).replace(/\/\*.*?\*\//g, "").trim();
+  return `${before}/* klp-ccp: left out, breaks a module build and nothing patched needs it: ${include} */`;
 }

@@ -1,7 +1,7 @@
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import type { Hunk } from "../model/input.js";
 import type { SourceFile, SourceItem } from "../model/syntax.js";
-import { mainFileDecls, type TuContext } from "../model/tu.js";
+import type { TranslationUnit } from "../model/tu.js";
 import { identifierTokens } from "./rename.js";
 
 /** What the TU defines at some lines of the patched file, as its line markers place it. */
@@ -61,12 +61,12 @@ export function reportGeneratedData(path: string, data: Map<number, string[]>, s
 }
 
 /** DefinedAtLines from the TU's definitions in its main file, indexed by line once. */
-export function definedAtLines(ctx: TuContext): DefinedAtLines {
+export function definedAtLines(ctx: TranslationUnit): DefinedAtLines {
   let byLine: Map<number, Array<{ name: string; fn: boolean }>> | undefined;
   return (startLine, endLine) => {
     if (!byLine) {
       byLine = new Map();
-      for (const [name, decls] of mainFileDecls(ctx)) {
+      for (const [name, decls] of ctx.mainFileDecls()) {
         for (const d of decls) {
           if (d.kind !== "function" && d.kind !== "variable") continue;
           byLine.set(d.line, [...(byLine.get(d.line) ?? []), { name, fn: d.kind === "function" }]);

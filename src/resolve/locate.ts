@@ -1,7 +1,5 @@
 import type { KernelSymbol, ObjectSymbol, SymbolTable } from "../model/input.js";
-import type { TuContext } from "../model/tu.js";
-import { homeOf, mainFileDecls } from "../model/tu.js";
-import { cachedObjectSymbols } from "../elf/object-symbols.js";
+import type { TranslationUnit } from "../model/tu.js";
 
 /** Where a symbol of the TU is in the running kernel. */
 export type Location =
@@ -17,7 +15,7 @@ const isText = (s: KernelSymbol) => /^[tTwW]$/.test(s.type);
  * range spanned by this TU's uniquely named functions (gcc emits a TU's
  * .text contiguously), so a namesake in another file is never taken.
  */
-export function locateTuSymbol(table: SymbolTable, ctx: TuContext, name: string, isStatic: boolean): Location {
+export function locateTuSymbol(table: SymbolTable, ctx: TranslationUnit, name: string, isStatic: boolean): Location {
   if (ctx.object !== "vmlinux" && !table.modules.has(ctx.object)) return locateInUnloadedModule(ctx, name);
   // gcc removed the TU's own body (inlined everywhere): a symbol of that name belongs to another file.
   if (removedByGcc(ctx, name)) return { found: false, why: `${name} has no symbol of ${ctx.relPath}: gcc removed it (inlined everywhere), so the ${name} in ${table.file} is another file's`, ambiguous: false };
@@ -54,7 +52,7 @@ export function locateTuSymbol(table: SymbolTable, ctx: TuContext, name: string,
  * neighbours whose names are unique in the table are this TU's definitions.
  * One candidate with both neighbours (else with one) this TU's wins.
  */
-function locateDataByNeighbours(table: SymbolTable, ctx: TuContext, name: string, all: KernelSymbol[], pool: KernelSymbol[]): Location {
+function locateDataByNeighbours(table: SymbolTable, ctx: TranslationUnit, name: string, all: KernelSymbol[], pool: KernelSymbol[]): Location {
   const votes = pool.map((s) => [-1, 1].filter((step) => nearestUniqueIsOwn(table, ctx, s.index, step)).length);
   for (const want of [2, 1]) {
     const hits = pool.filter((_, i) => votes[i] === want);
@@ -68,12 +66,12 @@ function locateDataByNeighbours(table: SymbolTable, ctx: TuContext, name: string
 }
 
 /** Walks from position `from` in direction `step` to the first symbol with a unique name: is it defined by this TU? */
-function nearestUniqueIsOwn(table: SymbolTable, ctx: TuContext, from: number, step: number): boolean {
+function nearestUniqueIsOwn(table: SymbolTable, ctx: TranslationUnit, from: number, step: number): boolean {
   for (let i = from + step, n = 0; n < 64; i += step, n++) {
     const s = table.byName.at(i);
     if (!s) return false;
     if ((table.byName.get(s.name)?.length ?? 0) !== 1) continue;
-    return (ctx.tu.decls.get(s.name) ?? []).some((d) => (d.kind === "variable" || d.kind === "function") && homeOf(ctx, d) === "main");
+    return (ctx.tu.decls.get(s.name) ?? []).some((d) => (d.kind === "variable" || d.kind === "function") && ctx.homeOf(d) === "main");
   }
   return false;
 }
@@ -95,7 +93,7 @@ function candidatesIn(table: SymbolTable, object: string, name: string): KernelS
   return all.filter((s) => (object === "vmlinux" ? s.module === undefined : s.module === object));
 }
 
-function rangeExcludes(table: SymbolTable, ctx: TuContext, s: KernelSymbol): boolean {
+function rangeExcludes(table: SymbolTable, ctx: TranslationUnit, s: KernelSymbol): boolean {
   if (!isText(s)) return false;
   const r = tuTextRange(table, ctx);
   if (!r) return false;
@@ -103,18 +101,16 @@ function rangeExcludes(table: SymbolTable, ctx: TuContext, s: KernelSymbol): boo
   return a < r.lo || a > r.hi;
 }
 
-const rangeCache = new WeakMap<TuContext, { lo: bigint; hi: bigint } | null>();
-
-/** Address range of the TU's functions whose names are unique in the object. */
-export function tuTextRange(table: SymbolTable, ctx: TuContext): { lo: bigint; hi: bigint } | undefined {
-  if (rangeCache.has(ctx)) return rangeCache.get(ctx) ?? undefined;
+/** Address range of the TU's functions whose names are unique in the object (worked out once, kept in the TU: one symbol table per run). */
+export function tuTextRange(table: SymbolTable, ctx: TranslationUnit): { lo: bigint; hi: bigint } | undefined {
+  if (ctx.textRange !== undefined) return ctx.textRange ?? undefined;
   let lo: bigint | undefined;
   let hi: bigint | undefined;
-  for (const [name, decls] of mainFileDecls(ctx)) {
+  for (const [name, decls] of ctx.mainFileDecls()) {
     // Functions placed in other sections (__init, __sched, noinstr ...) lie outside the TU's .text
     // run, and a weak one may be overridden by a strong definition anywhere in the kernel.
     if (removedByGcc(ctx, name)) continue;
-    const inText = decls.some((d) => d.kind === "function" && homeOf(ctx, d) === "main" && !/__section__|section\s*\(|\bweak\b|__weak__/.test(ctx.tu.text.slice(d.start, d.nameStart)));
+    const inText = decls.some((d) => d.kind === "function" && ctx.homeOf(d) === "main" && !/__section__|section\s*\(|\bweak\b|__weak__/.test(ctx.tu.text.slice(d.start, d.nameStart)));
     if (!inText) continue;
     const c = candidatesIn(table, ctx.object, name).filter(isText);
     if (c.length !== 1 || (table.byName.get(name)?.length ?? 0) !== 1) continue;
@@ -123,9 +119,8 @@ export function tuTextRange(table: SymbolTable, ctx: TuContext): { lo: bigint; h
     if (lo === undefined || a < lo) lo = a;
     if (hi === undefined || a > hi) hi = a;
   }
-  const r = lo !== undefined && hi !== undefined ? { lo, hi } : null;
-  rangeCache.set(ctx, r);
-  return r ?? undefined;
+  ctx.textRange = lo !== undefined && hi !== undefined ? { lo, hi } : null;
+  return ctx.textRange ?? undefined;
 }
 
 /**
@@ -133,25 +128,20 @@ export function tuTextRange(table: SymbolTable, ctx: TuContext): { lo: bigint; h
  * clones carry the same name with a later order and are removed once inlined,
  * so only a removal of the name's first (lowest-order) node counts.
  */
-export function removedByGcc(ctx: Pick<TuContext, "ipa">, name: string): boolean {
-  return removedNames(ctx.ipa).has(name);
+export function removedByGcc(ctx: TranslationUnit, name: string): boolean {
+  // Asked for every function of the TU (its text range): one pass over the dump, kept in the TU.
+  ctx.removedNames ??= removedNames(ctx.ipa);
+  return ctx.removedNames.has(name);
 }
 
-// Asked for every function of the TU (its text range): one pass over the dump, not one per name.
-const removedCache = new WeakMap<TuContext["ipa"], Set<string>>();
-
-function removedNames(ipa: TuContext["ipa"]): Set<string> {
-  const done = removedCache.get(ipa);
-  if (done) return done;
+function removedNames(ipa: TranslationUnit["ipa"]): Set<string> {
   const first = new Map<string, number>();
   const removed = new Map<string, Set<number>>();
   for (const r of ipa) {
     for (const n of r.kind === "removal" ? [r.node] : [r.original, r.clone]) first.set(n.name, Math.min(first.get(n.name) ?? Infinity, n.order));
     if (r.kind === "removal") removed.set(r.node.name, (removed.get(r.node.name) ?? new Set()).add(r.node.order));
   }
-  const out = new Set([...removed].filter(([name, orders]) => orders.has(first.get(name)!)).map(([name]) => name));
-  removedCache.set(ipa, out);
-  return out;
+  return new Set([...removed].filter(([name, orders]) => orders.has(first.get(name)!)).map(([name]) => name));
 }
 
 /**
@@ -161,9 +151,9 @@ function removedNames(ipa: TuContext["ipa"]): Set<string> {
  * Without either, the TU itself: a function or variable it defines exists
  * unless gcc's dump shows it was removed.
  */
-function locateInUnloadedModule(ctx: TuContext, name: string): Location {
+function locateInUnloadedModule(ctx: TranslationUnit, name: string): Location {
   if (ctx.moduleSymbols) return locateInModuleObject(ctx.moduleSymbols, ctx.object, name, ctx);
-  const defined = (ctx.tu.decls.get(name) ?? []).some((d) => (d.kind === "function" || d.kind === "variable") && homeOf(ctx, d) !== "header");
+  const defined = (ctx.tu.decls.get(name) ?? []).some((d) => (d.kind === "function" || d.kind === "variable") && ctx.homeOf(d) !== "header");
   const removed = removedByGcc(ctx, name);
   if (!defined || removed) return { found: false, why: `${name} is not a symbol of module ${ctx.object} (${removed ? "removed by gcc: inlined" : "not defined in the TU"})`, ambiguous: false };
   const symbol = { name, address: "0", type: "t", module: ctx.object, index: -1 };
@@ -171,7 +161,7 @@ function locateInUnloadedModule(ctx: TuContext, name: string): Location {
 }
 
 /** A name among a module object's own symbols (symbol-table order is the module's kallsyms order). */
-export function locateInModuleObject(mod: NonNullable<TuContext["moduleSymbols"]>, object: string, name: string, ctx?: TuContext): Location {
+export function locateInModuleObject(mod: NonNullable<TranslationUnit["moduleSymbols"]>, object: string, name: string, ctx?: TranslationUnit): Location {
   const all = mod.symbols.filter((s) => s.name === name);
   if (all.length === 0) {
     return { found: false, why: `${mod.file} has no symbol ${name}${mod.wholeModule ? "" : " (gcc folded or removed it)"}`, ambiguous: false };
@@ -207,9 +197,9 @@ function uniqueAddress(table: SymbolTable, object: string, name: string): bigint
  * (undefined where it cannot be in section S).
  */
 function placeByObject<S extends KernelSymbol>(
-  ctx: TuContext, name: string, candidates: S[], addressOf: (anchor: string, section: string) => bigint | undefined, addressOfCandidate: (s: S, section: string) => bigint | undefined,
+  ctx: TranslationUnit, name: string, candidates: S[], addressOf: (anchor: string, section: string) => bigint | undefined, addressOfCandidate: (s: S, section: string) => bigint | undefined,
 ): { symbol: S; how: string } | undefined {
-  const syms: ObjectSymbol[] | undefined = ctx.objectFile ? cachedObjectSymbols(ctx.objectFile) : undefined;
+  const syms: ObjectSymbol[] | undefined = ctx.objectSymbols();
   const own = syms?.filter((s) => s.name === name) ?? [];
   if (!syms || own.length !== 1) return undefined;
   const target = own[0]!;

@@ -1,23 +1,7 @@
-import type { SourceFile } from "../model/syntax.js";
+import type { MacroDefinedFunction, SourceFile } from "../model/syntax.js";
+import { CLexer, TK_PUNCT, skipBlanksAndComments } from "../parse/c-lexer.js";
 
-/** A function that a definition macro generates, where the file defines it. */
-export interface MacroDefinedFunction {
-  /** The function the macro expands to, e.g. __do_sys_umask. */
-  name: string;
-  /** The macro, e.g. SYSCALL_DEFINE1, and its first argument (umask). */
-  macro: string;
-  macroArg: string;
-  /** 1-based lines from the macro's name to the body's closing brace. */
-  startLine: number;
-  endLine: number;
-  /** Offsets of that text in the file. */
-  start: number;
-  end: number;
-  /** Offset of the body's `{` in the file (after every alternative head). */
-  bodyStart: number;
-  /** That text (the macro call and the body). */
-  text: string;
-}
+export type { MacroDefinedFunction } from "../model/syntax.js";
 
 /**
  * `SYSCALL_DEFINEn(name, ...) { body }` and `COMPAT_SYSCALL_DEFINEn(name, ...) { body }`
@@ -38,13 +22,9 @@ const SYSCALL_MACRO = /(?:^|\n)[ \t]*((COMPAT_)?SYSCALL_DEFINE[0-6])[ \t]*\([ \t
  * it, matched in the text.
  */
 export function macroDefinedFunctions(file: SourceFile): MacroDefinedFunction[] {
-  // Asked for by touched, assemble and decide (once per symbol): scanned once per file.
-  let found = macroCalls.get(file);
-  if (!found) macroCalls.set(file, (found = scanMacroDefinedFunctions(file)));
-  return found;
+  // Asked for by touched, assemble and decide (once per symbol): scanned once per file, kept in it.
+  return (file.macroFunctions ??= scanMacroDefinedFunctions(file));
 }
-
-const macroCalls = new WeakMap<SourceFile, MacroDefinedFunction[]>();
 
 function scanMacroDefinedFunctions(file: SourceFile): MacroDefinedFunction[] {
   const { text } = file;
@@ -120,36 +100,21 @@ function bodyStart(text: string, from: number): number {
 }
 
 function skipSpaceAndComments(text: string, from: number): number {
-  let i = from;
-  for (;;) {
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-    if (text.startsWith("/*", i)) {
-      const e = text.indexOf("*/", i + 2);
-      if (e < 0) return text.length;
-      i = e + 2;
-    } else if (text.startsWith("//", i)) {
-      const e = text.indexOf("\n", i);
-      i = e < 0 ? text.length : e;
-    } else return i;
-  }
+  return skipBlanksAndComments(text, from, text.length);
 }
 
 /** Index just past the group that opens at `from` (after blanks), skipping comments, strings and character constants; -1 when it does not close. */
 export function skipGroup(text: string, from: number, open: string, close: string): number {
-  let i = skipSpaceAndComments(text, from);
+  const i = skipSpaceAndComments(text, from);
   if (text[i] !== open) return -1;
   let depth = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === "/" && (text[i + 1] === "*" || text[i + 1] === "/")) {
-      i = skipSpaceAndComments(text, i);
-      continue;
-    }
-    if (c === '"' || c === "'") {
-      for (i++; i < text.length && text[i] !== c && text[i] !== "\n"; i++) if (text[i] === "\\") i++;
-    } else if (c === open) depth++;
-    else if (c === close && --depth === 0) return i + 1;
-    i++;
+  // The lexer skips comments and literals; a bracket is a one-character punctuator.
+  const lx = new CLexer(text, i);
+  while (lx.next()) {
+    if (lx.kind !== TK_PUNCT || lx.end - lx.start !== 1) continue;
+    const c = text[lx.start];
+    if (c === open) depth++;
+    else if (c === close && --depth === 0) return lx.end;
   }
   return -1;
 }

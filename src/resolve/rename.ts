@@ -1,3 +1,4 @@
+import { CLexer, TK_IDENT } from "../parse/c-lexer.js";
 /** A replacement of one identifier occurrence. */
 export interface Rename {
   start: number;
@@ -26,13 +27,12 @@ export function applyRenames(text: string, renames: Rename[], base = 0): string 
  */
 export function identifierTokens(text: string, { members = false } = {}): Array<{ name: string; start: number; end: number }> {
   const out: Array<{ name: string; start: number; end: number }> = [];
-  const re = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[A-Za-z_]\w*/g;
-  for (const m of text.matchAll(re)) {
-    const t = m[0];
-    if (!/^[A-Za-z_]/.test(t)) continue;
-    const before = text.slice(Math.max(0, m.index - 3), m.index).replace(/\s+$/, "");
+  const lx = new CLexer(text);
+  while (lx.next()) {
+    if (lx.kind !== TK_IDENT) continue;
+    const before = text.slice(Math.max(0, lx.start - 3), lx.start).replace(/\s+$/, "");
     if (!members && (before.endsWith(".") || before.endsWith("->"))) continue;
-    out.push({ name: t, start: m.index, end: m.index + t.length });
+    out.push({ name: lx.text(), start: lx.start, end: lx.end });
   }
   return out;
 }

@@ -5,9 +5,11 @@ import { isCosmeticLine } from "../input/diff.js";
 import { identifierTokens } from "./rename.js";
 import { compareText } from "../util/compare.js";
 import { canonicalTypes } from "./type-spelling.js";
+import type { SameLayout } from "./layout-in-tu.js";
 import { constTableChange } from "./const-tables.js";
 import { macroDefinedFunctions, macroCall, type MacroDefinedFunction } from "./macro-defined-functions.js";
 import { counterpartItem, generatedBy, reportGeneratedData, type DefinedAtLines } from "./generated-at.js";
+import { blankComments } from "../parse/c-lexer.js";
 
 /** A function the patch changes, named in the patched file. */
 export interface ChangedFunction {
@@ -37,6 +39,8 @@ export function touchedFunctions(
   isLive?: (name: string, startLine: number, endLine: number) => boolean,
   /** What the TU defines at lines of the patched file: the functions a changed macro call generates. */
   definedAt?: DefinedAtLines,
+  /** Whether two texts of a type are one layout under the TU's configuration (its #if branches rearranged). */
+  sameLayout?: SameLayout,
 ): ChangedFunction[] {
   const byName = new Map<string, ChangedFunction>();
   const macros = new Set<string>();
@@ -82,7 +86,7 @@ export function touchedFunctions(
         sink.report({ code: "KLP-E015", severity: "error", message: `tree-sitter could not parse ${fp.path} lines ${item.startLine}-${item.endLine} around the change`, location: where, hint: "the tool will not guess what this region defines; report it with the file" });
       } else outside.add(l.line);
     }
-    reportChangedData(data, reportedData, sink, (d) => {
+    reportChangedData(data, reportedData, sink, sameLayout, (d) => {
       const t = constTableChange(d.item, d.file, patched);
       if (t?.kind === "copy") {
         sink.report({ code: "KLP-W016", severity: "warning", message: `the patch changes the values of ${t.name}, a static const table that only functions read: the livepatch copies it as klpp_${t.name} and replaces its readers (${t.readers.join(", ")}); the kernel's own table keeps the old values`, location: d.where });
@@ -160,11 +164,18 @@ interface ChangedData {
  * side declares with the same tokens once integer types are spelled one way
  * (`unsigned` → `unsigned int`): the same layout, not a change.
  */
-function reportChangedData(data: ChangedData[], reported: Set<number>, sink: DiagnosticSink, constTable: (d: ChangedData) => true | string | undefined): void {
+function reportChangedData(data: ChangedData[], reported: Set<number>, sink: DiagnosticSink, sameLayout: SameLayout | undefined, constTable: (d: ChangedData) => true | string | undefined): void {
   const keyOf = (d: ChangedData) => canonicalTypes(d.file.text.slice(d.item.start, d.item.end));
   const keys = { before: new Set(data.filter((d) => d.side === "before").map(keyOf)), after: new Set(data.filter((d) => d.side === "after").map(keyOf)) };
+  const text = (d: ChangedData) => d.file.text.slice(d.item.start, d.item.end);
+  // Preprocessed with the TU's macros, one layout though #if branches moved (layout-in-tu.ts).
+  const sameAsOther = (d: ChangedData) => Boolean(sameLayout) && data.some((o) => {
+    if (o.side === d.side) return false;
+    const [b, a] = d.side === "before" ? [d, o] : [o, d];
+    return sameLayout!(text(b), text(a), a.item.startLine);
+  });
   for (const d of data) {
-    if (reported.has(d.item.start) || keys[d.side === "before" ? "after" : "before"].has(keyOf(d))) continue;
+    if (reported.has(d.item.start) || keys[d.side === "before" ? "after" : "before"].has(keyOf(d)) || sameAsOther(d)) continue;
     reported.add(d.item.start);
     const table = INIT_DATA.test(d.file.text.slice(d.item.start, d.item.end)) ? undefined : constTable(d);
     if (table !== true) reportData(d.item, d.file, d.where, sink, table);
@@ -236,10 +247,7 @@ function textOf(file: SourceFile, item: SourceItem): string {
 
 /** Code tokens only: comments removed, whitespace collapsed (strings kept as written). */
 export function stripComments(code: string): string {
-  return code
-    .replace(/("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (_m, str: string | undefined) => str ?? " ")
-    .replace(/\s+/g, " ")
-    .trim();
+  return blankComments(code).replace(/\s+/g, " ").trim();
 }
 
 /** Functions the patched file defines and the original does not: new code, copied where used. */

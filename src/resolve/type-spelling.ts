@@ -1,3 +1,5 @@
+import { CLexer } from "../parse/c-lexer.js";
+
 /**
  * C code as tokens, with each spelling of an integer type reduced to one
  * (`unsigned` = `unsigned int`, `signed` = `int`, `long int` = `long`,
@@ -12,9 +14,9 @@ export function canonicalTypes(code: string): string {
     if (run.length) out.push(integerType(run));
     run = [];
   };
-  for (const m of code.matchAll(TOKEN)) {
-    const tok = m[0];
-    if (/^(?:\/\*|\/\/|\s)/.test(tok)) continue;
+  const lx = new CLexer(code);
+  while (lx.next()) {
+    const tok = lx.text();
     if (INTEGER_WORDS.has(tok)) {
       run.push(tok);
       continue;
@@ -25,8 +27,6 @@ export function canonicalTypes(code: string): string {
   flush();
   return out.join(" ");
 }
-
-const TOKEN = /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*|\s+|[A-Za-z_$][\w$]*|\d[\w.]*|->|<<=|>>=|\.\.\.|[-+*/%&|^<>=!]=|&&|\|\||\+\+|--|<<|>>|[\s\S]/g;
 
 const INTEGER_WORDS = new Set(["signed", "unsigned", "short", "long", "int", "char"]);
 

@@ -1,5 +1,5 @@
 import type { OriginalFunction } from "../model/plan.js";
-import { homeOf, type TuContext } from "../model/tu.js";
+import type { TranslationUnit } from "../model/tu.js";
 import { generatedFunctionNames, macroDefinedFunctions } from "../resolve/macro-defined-functions.js";
 
 /**
@@ -9,7 +9,7 @@ import { generatedFunctionNames, macroDefinedFunctions } from "../resolve/macro-
  * generates. A name without a definition in the TU is left out: the check
  * then reports the copy as having no original.
  */
-export function originalFunctions(ctx: TuContext, names: Iterable<string>, pieceTexts: string[]): OriginalFunction[] {
+export function originalFunctions(ctx: TranslationUnit, names: Iterable<string>, pieceTexts: string[]): OriginalFunction[] {
   const wanted = new Set(names);
   for (const text of pieceTexts) for (const m of text.matchAll(/\bklpr_(\w+)/g)) wanted.add(m[1]!);
   for (const call of macroDefinedFunctions(ctx.main)) {
@@ -20,7 +20,7 @@ export function originalFunctions(ctx: TuContext, names: Iterable<string>, piece
   for (const name of [...wanted].sort()) {
     const defs = (ctx.tu.decls.get(name) ?? []).filter((d) => d.kind === "function");
     // The TU's own definition first; a header's static inline (klpr_ copies) otherwise.
-    const d = defs.find((x) => homeOf(ctx, x) !== "header") ?? defs[0];
+    const d = defs.find((x) => ctx.homeOf(x) !== "header") ?? defs[0];
     if (!d) continue;
     out.push({ name, markerFile: d.file, line: d.line, file: ctx.markerToRel.get(d.file) ?? d.file, text: ctx.tu.text.slice(d.start, d.end) });
   }
