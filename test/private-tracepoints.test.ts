@@ -47,6 +47,16 @@ describe("a driver's private trace events", () => {
     expectGolden(join(DIR, "expected-trace_demo_zone_op.c"), `${tracepointCopy(ctx, "trace_demo_zone_op", "demo_zone_op", renameTo, () => {})}\n`);
   });
 
+  it("a condition that calls a module function named like its event: the call is renamed, the event's name is not", () => {
+    const renameTo = (n: string) => (/^__(?:tracepoint|traceiter)_/.test(n) || n === "demo_over" ? `(*klpe_${n})` : undefined);
+    const renamed: string[] = [];
+    const text = tracepointCopy(ctx, "trace_demo_over", "demo_over", renameTo, (n) => renamed.push(n))!;
+    expectGolden(join(DIR, "expected-trace_demo_over.c"), `${text}\n`);
+    expect(renamed).toContain("demo_over");
+    expect(text).toMatch(/__DO_TRACE\(demo_over,/);
+    expect(text).toMatch(/\(\(\*klpe_demo_over\)\(r, zone\)\)/);
+  });
+
   it("near misses: a local inline named like one without its tracepoint, and the option off (klp-reloc for vmlinux)", () => {
     expect(closure(true).copiedFunctions.has("trace_demo_not_traced")).toBe(true);
     const off = closure(false);

@@ -26,6 +26,7 @@ import { bindByLabel, externalizedDecl } from "./externalized-decls.js";
 import { annotateIncludes, neededHeaderFiles } from "./includes.js";
 import { indexDeclsByLine, isLiveMacro, liveIncludeKey } from "./live-items.js";
 import { originalModName, withModName } from "./mod-name.js";
+import { hideLaterMacros } from "./later-macros.js";
 import { declareBeforeUse, keepFuncName, makeStatic, pieceOrder } from "./piece-order.js";
 import { inlineSource, settleLayout, spelling, type LayoutFacts, type Policy } from "./policy.js";
 
@@ -339,7 +340,7 @@ export function assemble(opts: AssembleOptions): Assembled {
   // What headers hide from modules goes before the include whose headers use it, or first here.
   const hidden = placeModuleHidden(ctx, macroNames, includeCandidates);
   out.body.unshift(...hidden, ...headerDecls, ...runtimeKeys, ...macroRedefinitions, ...inlinePieces);
-  out.body = placePrivateTracepoints(ctx, out.body, opts.tracepoints);
+  out.body = placePrivateTracepoints(ctx, hideLaterMacros(ctx, out.body), opts.tracepoints);
   out.includes = annotateIncludes(ctx, includeCandidates, neededHeaderFiles(ctx, closure, macroNames));
   return { ...out, refusals };
 }

@@ -197,11 +197,21 @@ export function tracepointCopy(ctx: TuContext, name: string, event: string, rena
   const template = templateOf(ctx, name, event);
   const values = macroArguments(ctx, event);
   if (!template || !values) return undefined;
-  const text = instance(template.fn.text, template.params, values);
   const params = new Set(splitTopLevel(values.proto!).map(parameterName));
+  // The condition is code of its own (tipc's TP_CONDITION calls tipc_sk_overlimit1, a function named
+  // like its event): its names are renamed even where one is the event's, kept out of the loop below.
+  const condRenames: Rename[] = [];
+  for (const t of identifierTokens(values.cond ?? "")) {
+    const to = params.has(t.name) ? undefined : renameTo(t.name);
+    if (!to) continue;
+    condRenames.push({ start: t.start, end: t.end, text: to });
+    onRename(t.name);
+  }
+  const text = instance(template.fn.text, template.params, { ...values, cond: COND_PLACEHOLDER });
   const renames: Rename[] = [];
   let defined = false;
   for (const t of identifierTokens(text)) {
+    if (t.name === COND_PLACEHOLDER) continue;
     // The event's own name (`__DO_TRACE(name, ...)`) is a macro argument, never a symbol (vm_unmapped_area fires vm_unmapped_area).
     if (params.has(t.name) || t.name === event) continue;
     const own = t.name === name && !defined;
@@ -211,8 +221,11 @@ export function tracepointCopy(ctx: TuContext, name: string, event: string, rena
     renames.push({ start: t.start, end: t.end, text: to });
     if (!own) onRename(t.name);
   }
-  return dedent(applyRenames(text, renames));
+  return dedent(applyRenames(text, renames).replaceAll(COND_PLACEHOLDER, applyRenames(values.cond ?? "", condRenames)));
 }
+
+/** Stands for the condition in the instanced macro body while the rest is renamed (an identifier no kernel code has). */
+const COND_PLACEHOLDER = "__klp_ccp_tracepoint_condition__";
 
 /** Trailing blanks (left by the macro's line continuations) dropped, the lines after the first moved left as far as they all can. */
 function dedent(text: string): string {
