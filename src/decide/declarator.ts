@@ -25,7 +25,13 @@ export function redeclare(iText: string, decl: PpDecl, newDeclarator: string, en
   if (declarator.type === "init_declarator") declarator = declarator.childForFieldName("declarator");
   if (!declarator) return undefined;
   const firstDeclarator = top.type === "function_definition" ? declarator : declaratorsOf(top)[0]!;
-  const specifiers = clean(iText.slice(top.startIndex, firstDeclarator.startIndex));
+  // `extern struct g { ... } g;` (sctp_globals): the header that defined the struct is included
+  // by the livepatch too, so the new declaration names the tag only (a second body is a redefinition).
+  const type = top.childForFieldName("type");
+  const tag = type && /^(?:struct|union|enum)_specifier$/.test(type.type) && type.childForFieldName("body") ? type.childForFieldName("name") : null;
+  const specifiers = clean(tag && type
+    ? iText.slice(top.startIndex, type.startIndex) + `${type.type.replace("_specifier", "")} ${tag.text}` + iText.slice(type.endIndex, firstDeclarator.startIndex)
+    : iText.slice(top.startIndex, firstDeclarator.startIndex));
   let d = iText.slice(declarator.startIndex, decl.nameStart) + newDeclarator + iText.slice(decl.nameStart + decl.name.length, declarator.endIndex);
   // `x[] = { a, b, c }` takes its size from the initializer; a pointer to it must not be incomplete
   // (ARRAY_SIZE(x) is common).
