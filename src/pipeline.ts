@@ -29,7 +29,8 @@ import { timed, timedAsync, type StageTimer } from "./timings.js";
 import { makeScratchDir } from "./util/scratch-dir.js";
 import { DumpStop, PassRunner, type ExtractPass, type PassDump } from "./passes.js";
 import { applyFix, readFix, type Applied, type Fix, type Started } from "./fix.js";
-import { readTable, readTables, readTablesAhead, type Tables } from "./read-tables.js";
+import { readTables, readTablesAhead, type Tables } from "./read-tables.js";
+import { readTable } from "./input/tables.js";
 
 export interface ExtractOptions {
   patch: string;

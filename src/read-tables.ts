@@ -5,8 +5,6 @@ import { readSymbolTable } from "./input/kallsyms.js";
 import { readSymvers } from "./input/symvers.js";
 import { readTable, readTableAhead, type TableRead } from "./input/tables.js";
 
-export { readTable };
-
 /** The running kernel's symbol table and its Module.symvers. */
 export interface Tables {
   symbols: SymbolTable;

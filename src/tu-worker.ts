@@ -5,9 +5,7 @@ import type { LivepatchPlan } from "./model/plan.js";
 import type { LivepatchSet } from "./model/livepatch-set.js";
 import type { CacheDir } from "./model/cache.js";
 import type { StatMemo } from "./cache/file-stamps.js";
-import { readSymbolTable } from "./input/kallsyms.js";
-import { readSymvers } from "./input/symvers.js";
-import { readTable, readTableAhead } from "./input/tables.js";
+import { readTables, readTablesAhead } from "./read-tables.js";
 import { diskOutlineStore } from "./input/outline-store.js";
 import { analyseTu } from "./analyse-tu.js";
 import { headerUserPlan, type HeaderFix } from "./header-fix.js";
@@ -174,8 +172,8 @@ export class WorkerState {
     if (!this.tables) {
       // The main thread reported what the tables hold wrong: this read's diagnostics are dropped.
       const quiet = new DiagnosticSink();
-      const [symbolsAhead, symversAhead] = await Promise.all([readTableAhead(s.symbols, "kallsyms", this.cache), readTableAhead(s.symvers, "symvers", this.cache)]);
-      this.tables = { symbols: readTable(s.symbols, readSymbolTable, quiet, this.cache, symbolsAhead), exports: readTable(s.symvers, readSymvers, quiet, this.cache, symversAhead) };
+      const where = { symbols: s.symbols, symvers: s.symvers, cache: this.cache };
+      this.tables = readTables({ ...where, ahead: await readTablesAhead(where), sink: quiet });
     }
     const outlines = diskOutlineStore(this.cache);
     return {
