@@ -281,13 +281,20 @@ export function loadTu(o: TuInputs, relPath: string, mainPath: string, mainText:
       }
     }
   }
+  // Each header's text read once: the #include test may ask about it again as the set grows, and a
+  // header that reaches a private one is parsed from the same text.
+  const texts = new Map<string, string | undefined>();
+  const textOf = (rel: string) => {
+    if (!texts.has(rel)) texts.set(rel, existsSync(join(o.src, rel)) ? readFileSync(join(o.src, rel), "utf8") : undefined);
+    return texts.get(rel);
+  };
   const namesLiterally = (from: string, to: string) => {
     const base = to.slice(to.lastIndexOf("/") + 1).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    const text = existsSync(join(o.src, from)) ? readFileSync(join(o.src, from), "utf8") : "";
-    return new RegExp(`^[ \\t]*#[ \\t]*include[ \\t]*["<][^">\\n]*\\b${base}[">]`, "m").test(text);
+    return new RegExp(`^[ \\t]*#[ \\t]*include[ \\t]*["<][^">\\n]*\\b${base}[">]`, "m").test(textOf(from) ?? "");
   };
   for (const rel of headersReachingPrivate(tu.includeTree, (f) => markerToRel.get(f), (r) => localHeaders.has(r), namesLiterally)) {
-    if (existsSync(join(o.src, rel))) localHeaders.set(rel, timed(timer, "parse sources", () => parseSourceFile(rel, readFileSync(join(o.src, rel), "utf8"), outlines)));
+    const text = textOf(rel);
+    if (text !== undefined) localHeaders.set(rel, timed(timer, "parse sources", () => parseSourceFile(rel, text, outlines)));
   }
   const ipa = timed(timer, "read inputs", () => readTuIpaClones(o.ipaDir, relPath, o.src, sink));
   if (!ipa.found && o.symbols) {
